@@ -1,0 +1,26 @@
+package dev.tollgate.policy;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** The kinds of upstream provider the gateway knows how to call. */
+public enum ProviderKind {
+    OPENAI("openai"),
+    AZURE_OPENAI("azure-openai"),
+    /** Anything speaking OpenAI's API at its own base URL: Groq, Mistral, Cerebras, xAI, Ollama, vLLM, ... */
+    OPENAI_COMPATIBLE("openai-compatible");
+
+    private final String id;
+
+    ProviderKind(String id) {
+        this.id = id;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public static Optional<ProviderKind> byId(String id) {
+        return Arrays.stream(values()).filter(k -> k.id.equals(id)).findFirst();
+    }
+}

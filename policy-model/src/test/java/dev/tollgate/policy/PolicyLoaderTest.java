@@ -1,0 +1,100 @@
+package dev.tollgate.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PolicyLoaderTest {
+
+    private static final String PROVIDERS = """
+            providers:
+              - id: openai
+                kind: openai
+                base_url: https://api.openai.com/v1/
+                credential: env:OPENAI_API_KEY
+              - id: groq
+                kind: openai-compatible
+                base_url: https://api.groq.com/openai/v1
+                credentials:
+                  - env:GROQ_KEY_A
+                  - {ref: "file:/run/secrets/groq", weight: 3}
+            """;
+
+    private static final String MODELS = """
+            models:
+              - name: gpt-5
+                aliases: [gpt5]
+                targets:
+                  - {provider: openai, model: gpt-5}
+                  - {provider: groq, model: openai/gpt-oss-120b}
+            """;
+
+    private static Map<String, byte[]> files(String... nameThenContent) {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (int i = 0; i < nameThenContent.length; i += 2) {
+            files.put(nameThenContent[i], nameThenContent[i + 1].getBytes(StandardCharsets.UTF_8));
+        }
+        return files;
+    }
+
+    @Test
+    void resolvesCatalogNamesAliasesAndProviderPrefixedNames() throws Exception {
+        PolicySnapshot snapshot = PolicyLoader.load(files("providers.yaml", PROVIDERS, "models.yaml", MODELS));
+
+        Route byName = snapshot.resolve("gpt-5").orElseThrow();
+        assertEquals(2, byName.targets().size());
+        assertEquals("openai", byName.targets().get(0).provider().id());
+        assertEquals("openai/gpt-oss-120b", byName.targets().get(1).model());
+        assertEquals("gpt-5", snapshot.resolve("gpt5").orElseThrow().model());
+
+        Route direct = snapshot.resolve("groq/llama-3.3-70b").orElseThrow();
+        assertEquals("groq", direct.targets().getFirst().provider().id());
+        assertEquals("llama-3.3-70b", direct.targets().getFirst().model());
+
+        assertTrue(snapshot.resolve("nope/x").isEmpty());
+        assertEquals("https://api.openai.com/v1", snapshot.provider("openai").orElseThrow().baseUrl().toString());
+        assertEquals(3, snapshot.provider("groq").orElseThrow().credentials().get(1).weight());
+    }
+
+    @Test
+    void suggestsCloseMatchesForUnknownNames() throws Exception {
+        PolicySnapshot snapshot = PolicyLoader.load(files("providers.yaml", PROVIDERS, "models.yaml", MODELS));
+        assertEquals("gpt-5", snapshot.closeMatches("gpt-6", 3).getFirst());
+    }
+
+    @Test
+    void reportsEveryProblemWithItsFile() {
+        PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.load(files(
+                "providers.yaml", """
+                        providers:
+                          - id: openai
+                            kind: openia
+                            base_url: https://api.openai.com/v1
+                            credential: sk-live-abcdefghijklmnopqrstuvwxyz
+                            colour: blue
+                        """,
+                "models.yaml", """
+                        models:
+                          - name: gpt-5
+                            targets: [{provider: azure, model: gpt-5}]
+                        """)));
+        String all = String.join("\n", e.problems());
+        assertTrue(all.contains("providers.yaml: providers[0].kind: unknown kind 'openia'"), all);
+        assertTrue(all.contains("providers[0].colour: unknown field"), all);
+        assertTrue(all.contains("never put the secret itself"), all);
+        assertTrue(!all.contains("abcdefghijklmnop"), "the pasted secret must not be echoed: " + all);
+        assertTrue(all.contains("target provider 'azure' is not declared"), all);
+    }
+
+    @Test
+    void rejectsBrokenYaml() {
+        PolicyException e = assertThrows(PolicyException.class,
+                () -> PolicyLoader.load(files("bad.yaml", "providers: [\n  - id: x\n")));
+        assertTrue(e.getMessage().startsWith("bad.yaml: not valid YAML"), e.getMessage());
+    }
+}
