@@ -1,0 +1,175 @@
+package dev.tollgate.providers.json;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A JSON object request body read once: the raw bytes plus where each top-level field's value
+ * sits in them. The gateway reads the few fields it needs and edits a field by splicing bytes, so
+ * every other field (including ones no spec knows) reaches the upstream byte for byte.
+ */
+public final class JsonBody {
+
+    public static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .build();
+
+    private final byte[] bytes;
+    private final Map<String, Field> fields;
+    private final int closingBrace;
+
+    /** Where a top-level field's value starts and ends in the body, and what kind of value it is. */
+    private record Field(int start, int end, JsonToken token) {
+    }
+
+    private JsonBody(byte[] bytes, Map<String, Field> fields, int closingBrace) {
+        this.bytes = bytes;
+        this.fields = fields;
+        this.closingBrace = closingBrace;
+    }
+
+    /** Parses the whole document (so malformed JSON anywhere is caught) but builds no tree. */
+    public static JsonBody parse(byte[] bytes) throws InvalidJsonException {
+        try (JsonParser p = FACTORY.createParser(bytes)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new InvalidJsonException("the request body must be a JSON object");
+            }
+            Map<String, Field> fields = new HashMap<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken token = p.nextToken();
+                int start = (int) p.currentTokenLocation().getByteOffset();
+                if (token.isStructStart()) {
+                    p.skipChildren();
+                } else {
+                    p.finishToken();
+                }
+                int end = (int) p.currentLocation().getByteOffset();
+                fields.put(name, new Field(start, end, token));
+            }
+            int closingBrace = (int) p.currentTokenLocation().getByteOffset();
+            if (p.nextToken() != null) {
+                throw new InvalidJsonException("unexpected content after the JSON object");
+            }
+            return new JsonBody(bytes, fields, closingBrace);
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            throw new InvalidJsonException("the request body is not valid JSON: " + e.getOriginalMessage()
+                    + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")"));
+        } catch (IOException e) {
+            throw new InvalidJsonException("the request body could not be read: " + e.getMessage());
+        }
+    }
+
+    public byte[] bytes() {
+        return bytes;
+    }
+
+    public boolean has(String name) {
+        Field f = fields.get(name);
+        return f != null && f.token != JsonToken.VALUE_NULL;
+    }
+
+    /** The kind of JSON value of a field, if present. */
+    public Optional<JsonToken> token(String name) {
+        return Optional.ofNullable(fields.get(name)).map(Field::token);
+    }
+
+    public Optional<String> string(String name) throws InvalidJsonException {
+        Field f = fields.get(name);
+        if (f == null || f.token == JsonToken.VALUE_NULL) {
+            return Optional.empty();
+        }
+        if (f.token != JsonToken.VALUE_STRING) {
+            throw new InvalidJsonException("'" + name + "' must be a string", name);
+        }
+        return Optional.of(node(name).asText());
+    }
+
+    public Optional<Boolean> bool(String name) throws InvalidJsonException {
+        Field f = fields.get(name);
+        if (f == null || f.token == JsonToken.VALUE_NULL) {
+            return Optional.empty();
+        }
+        return switch (f.token) {
+            case VALUE_TRUE -> Optional.of(true);
+            case VALUE_FALSE -> Optional.of(false);
+            default -> throw new InvalidJsonException("'" + name + "' must be true or false", name);
+        };
+    }
+
+    /** Parses just one field's value into a tree. */
+    public JsonNode node(String name) {
+        Field f = fields.get(name);
+        if (f == null) {
+            return null;
+        }
+        try {
+            return MAPPER.readTree(bytes, f.start, f.end - f.start);
+        } catch (IOException e) {
+            throw new IllegalStateException("field was validated at parse time", e);
+        }
+    }
+
+    /** A copy of the body with some top-level fields replaced or added (values as raw JSON). */
+    public byte[] with(Map<String, byte[]> values) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length + 64);
+        List<Map.Entry<String, Field>> replaced = new ArrayList<>();
+        List<Map.Entry<String, byte[]>> added = new ArrayList<>();
+        for (var e : values.entrySet()) {
+            Field f = fields.get(e.getKey());
+            if (f != null) {
+                replaced.add(Map.entry(e.getKey(), f));
+            } else {
+                added.add(e);
+            }
+        }
+        replaced.sort(Comparator.comparingInt(e -> e.getValue().start));
+        int pos = 0;
+        for (var e : replaced) {
+            out.write(bytes, pos, e.getValue().start - pos);
+            out.writeBytes(values.get(e.getKey()));
+            pos = e.getValue().end;
+        }
+        out.write(bytes, pos, closingBrace - pos);
+        boolean empty = fields.isEmpty();
+        for (var e : added) {
+            if (!empty) {
+                out.write(',');
+            }
+            empty = false;
+            out.writeBytes(quote(e.getKey()));
+            out.write(':');
+            out.writeBytes(e.getValue());
+        }
+        out.write(bytes, closingBrace, bytes.length - closingBrace);
+        return out.toByteArray();
+    }
+
+    public static byte[] quote(String text) {
+        try {
+            return MAPPER.writeValueAsBytes(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static byte[] utf8(String json) {
+        return json.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,115 @@
+package dev.tollgate.providers.usage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.providers.Api;
+import dev.tollgate.providers.json.JsonBody;
+import dev.tollgate.providers.sse.SseEvent;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads token usage from a response as it passes, parsing only the event that carries it.
+ * One tap per response; not thread-safe.
+ */
+public sealed interface UsageTap {
+
+    /** Looks at one event; {@code false} means the client must not see it. */
+    boolean accept(SseEvent event);
+
+    /** Usage seen so far ({@link Usage#NONE} until the upstream reported it). */
+    Usage usage();
+
+    /** Usage of a whole (non-streamed) response body. */
+    static Usage ofBody(Api api, byte[] body) {
+        try {
+            JsonNode usage = JsonBody.MAPPER.readTree(body).path("usage");
+            return api == Api.RESPONSES ? responses(usage) : chat(usage);
+        } catch (IOException e) {
+            return Usage.NONE;
+        }
+    }
+
+    static UsageTap forStream(Api api, boolean hideUsageChunk) {
+        return api == Api.RESPONSES ? new Responses() : new Chat(hideUsageChunk);
+    }
+
+    static Usage chat(JsonNode u) {
+        return new Usage(u.path("prompt_tokens").asLong(), u.path("completion_tokens").asLong(),
+                u.path("prompt_tokens_details").path("cached_tokens").asLong(), 0,
+                u.path("completion_tokens_details").path("reasoning_tokens").asLong());
+    }
+
+    static Usage responses(JsonNode u) {
+        return new Usage(u.path("input_tokens").asLong(), u.path("output_tokens").asLong(),
+                u.path("input_tokens_details").path("cached_tokens").asLong(), 0,
+                u.path("output_tokens_details").path("reasoning_tokens").asLong());
+    }
+
+    private static JsonNode json(byte[] data) {
+        try {
+            return JsonBody.MAPPER.readTree(data);
+        } catch (IOException e) {
+            return JsonBody.MAPPER.missingNode();
+        }
+    }
+
+    /**
+     * Chat completions report usage in a final chunk with no choices, and only when asked with
+     * {@code stream_options.include_usage}. When the gateway asked on the client's behalf, that chunk
+     * is hidden so the client sees exactly what it asked for.
+     */
+    final class Chat implements UsageTap {
+        private static final byte[] MARK = "\"usage\":{".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] MARK_SPACED = "\"usage\": {".getBytes(StandardCharsets.US_ASCII);
+        private final boolean hideUsageChunk;
+        private Usage usage = Usage.NONE;
+
+        Chat(boolean hideUsageChunk) {
+            this.hideUsageChunk = hideUsageChunk;
+        }
+
+        @Override
+        public boolean accept(SseEvent event) {
+            if (!event.contains(MARK) && !event.contains(MARK_SPACED)) {
+                return true;
+            }
+            JsonNode chunk = json(event.data());
+            JsonNode u = chunk.path("usage");
+            if (u.isObject()) {
+                usage = chat(u);
+                JsonNode choices = chunk.path("choices");
+                return !(hideUsageChunk && (choices.isMissingNode() || choices.isEmpty()));
+            }
+            return true;
+        }
+
+        @Override
+        public Usage usage() {
+            return usage;
+        }
+    }
+
+    /** The Responses API reports usage on its terminal event: completed, incomplete or failed. */
+    final class Responses implements UsageTap {
+        private static final byte[] COMPLETED = "response.completed".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] INCOMPLETE = "response.incomplete".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] FAILED = "response.failed".getBytes(StandardCharsets.US_ASCII);
+        private Usage usage = Usage.NONE;
+
+        @Override
+        public boolean accept(SseEvent event) {
+            if (event.contains(COMPLETED) || event.contains(INCOMPLETE) || event.contains(FAILED)) {
+                JsonNode u = json(event.data()).path("response").path("usage");
+                if (u.isObject()) {
+                    usage = responses(u);
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public Usage usage() {
+            return usage;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.tollgate.providers.json;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class JsonBodyTest {
+
+    private static JsonBody parse(String json) throws InvalidJsonException {
+        return JsonBody.parse(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void readsTopLevelFieldsWithoutTouchingOthers() throws Exception {
+        JsonBody body = parse("{\"model\" : \"sim/x\", \"stream\":true, \"messages\":[{\"role\":\"user\",\"content\":\"hé\"}],"
+                + "\"internal_chat_message_metadata_passthrough\":{\"a\":[1,2.50,{}]}}");
+        assertEquals("sim/x", body.string("model").orElseThrow());
+        assertTrue(body.bool("stream").orElseThrow());
+        assertTrue(body.has("messages"));
+        assertFalse(body.has("tools"));
+
+        String edited = new String(body.with(Map.of("model", JsonBody.quote("x"))), StandardCharsets.UTF_8);
+        assertEquals("{\"model\" : \"x\", \"stream\":true, \"messages\":[{\"role\":\"user\",\"content\":\"hé\"}],"
+                + "\"internal_chat_message_metadata_passthrough\":{\"a\":[1,2.50,{}]}}", edited);
+    }
+
+    @Test
+    void splicesReplacementsAndAdditionsInOnePass() throws Exception {
+        JsonBody body = parse("{\"stream\":true,\"model\":\"a\",\"n\":1}\n");
+        Map<String, byte[]> edits = new LinkedHashMap<>();
+        edits.put("model", JsonBody.quote("b"));
+        edits.put("stream_options", JsonBody.utf8("{\"include_usage\":true}"));
+        edits.put("n", JsonBody.utf8("2"));
+        String edited = new String(body.with(edits), StandardCharsets.UTF_8);
+        assertEquals("{\"stream\":true,\"model\":\"b\",\"n\":2,\"stream_options\":{\"include_usage\":true}}\n", edited);
+        assertEquals("{\"model\":\"m\"}", new String(parse("{}").with(Map.of("model", JsonBody.quote("m"))), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void explainsMalformedJsonWithItsPosition() {
+        InvalidJsonException e = assertThrows(InvalidJsonException.class, () -> parse("{\"model\":\"x\",\n \"messages\": [}"));
+        assertTrue(e.getMessage().startsWith("the request body is not valid JSON"), e.getMessage());
+        assertTrue(e.getMessage().contains("line 2"), e.getMessage());
+        assertThrows(InvalidJsonException.class, () -> parse("[1,2]"));
+        assertThrows(InvalidJsonException.class, () -> parse("{} {}"));
+        assertThrows(InvalidJsonException.class, () -> parse(""));
+    }
+
+    @Test
+    void namesTheFieldOfTheWrongType() throws Exception {
+        JsonBody body = parse("{\"model\":42,\"stream\":\"yes\"}");
+        assertEquals("model", assertThrows(InvalidJsonException.class, () -> body.string("model")).param());
+        assertEquals("stream", assertThrows(InvalidJsonException.class, () -> body.bool("stream")).param());
+    }
+}
