@@ -69,7 +69,8 @@ public final class JsonBody {
             return new JsonBody(bytes, fields, closingBrace);
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
-            throw new InvalidJsonException("the request body is not valid JSON: " + e.getOriginalMessage()
+            String what = e.getOriginalMessage().replaceAll(" \\(for [A-Za-z]+ starting at \\[Source.*?\\]\\)", "");
+            throw new InvalidJsonException("the request body is not valid JSON: " + what
                     + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")"));
         } catch (IOException e) {
             throw new InvalidJsonException("the request body could not be read: " + e.getMessage());

@@ -24,7 +24,7 @@ public final class StreamRelay {
             SseEvent event;
             try {
                 event = reader.next();
-            } catch (IOException | UncheckedIOException e) {
+            } catch (IOException | RuntimeException e) {
                 return new RelayOutcome.UpstreamBroke(asIo(e), relayed);
             }
             if (event == null) {
@@ -37,13 +37,18 @@ public final class StreamRelay {
                 client.write(event.raw());
                 client.flush();
                 relayed++;
-            } catch (IOException | UncheckedIOException e) {
-                return new RelayOutcome.ClientGone(asIo(e));
+            } catch (IOException | RuntimeException e) {
+                // Servers report a closed client socket with their own unchecked exceptions.
+                return new RelayOutcome.ClientGone(e instanceof IOException io ? io : new IOException(e.getMessage(), e));
             }
         }
     }
 
     private static IOException asIo(Exception e) {
-        return e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+        return switch (e) {
+            case IOException io -> io;
+            case UncheckedIOException u -> u.getCause();
+            default -> new IOException(e.getMessage(), e);
+        };
     }
 }

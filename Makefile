@@ -1,0 +1,50 @@
+# Tollgate: `make run` serves the example policy on :8080 (with the provider simulator on :8089),
+# `make test` runs every test, `make bench` measures the gateway against the simulator.
+SHELL := /bin/bash
+ROOT := $(abspath .)
+JAVA_HOME := $(shell $(ROOT)/bin/find-jdk)
+export JAVA_HOME
+export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
+MVN := mvn -B -q
+PORT ?= 8080
+SIM_PORT ?= 8089
+
+# The real agent CLIs the conformance tests drive, pinned, installed into the project (.tools/npm).
+CODEX_VERSION := 0.169.0
+NPM_PREFIX := $(ROOT)/.tools/npm
+CODEX_BIN := $(NPM_PREFIX)/node_modules/.bin/codex
+
+SERVER_JAR := server/target/server-0.1.0-SNAPSHOT.jar
+SIM_JAR := conformance-tests/target/conformance-tests-0.1.0-SNAPSHOT.jar
+SOURCES := $(shell find pom.xml */pom.xml */src/main -type f 2>/dev/null)
+
+.PHONY: build run test bench clients clean check-jdk
+
+check-jdk:
+	@test -n "$(JAVA_HOME)" || { echo "No JDK >= 21 found; see the message above." >&2; exit 1; }
+
+build: check-jdk $(SERVER_JAR) $(SIM_JAR)
+
+$(SERVER_JAR) $(SIM_JAR) &: $(SOURCES)
+	$(MVN) package -DskipTests
+	@touch $(SERVER_JAR) $(SIM_JAR)
+
+run: build
+	@set -m; bin/provider-sim --port $(SIM_PORT) & sim=$$!; \
+	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
+	bin/tollgate serve --port $(PORT) --policy policies-example-repo --state-dir state
+
+clients: $(CODEX_BIN)
+
+$(CODEX_BIN):
+	mkdir -p $(NPM_PREFIX)
+	npm install --no-audit --no-fund --loglevel=error --prefix $(NPM_PREFIX) @openai/codex@$(CODEX_VERSION)
+
+test: check-jdk clients
+	TOLLGATE_CODEX_BIN=$(CODEX_BIN) mvn -B verify
+
+bench: build
+	conformance-tests/bench/run.sh
+
+clean:
+	$(MVN) clean

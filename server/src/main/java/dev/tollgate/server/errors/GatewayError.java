@@ -1,0 +1,86 @@
+package dev.tollgate.server.errors;
+
+import java.util.List;
+
+/**
+ * Every way the gateway itself refuses or fails a request. Each variant knows its HTTP status and
+ * a message that says what happened and what to do; a surface renders it in its client's dialect.
+ */
+public sealed interface GatewayError {
+
+    int status();
+
+    String message();
+
+    /** A malformed or mistyped request body. */
+    record BadRequest(String message, String param) implements GatewayError {
+        public int status() {
+            return 400;
+        }
+    }
+
+    record ModelNotFound(String model, List<String> closeMatches) implements GatewayError {
+        public int status() {
+            return 404;
+        }
+
+        public String message() {
+            return "The model '" + model + "' does not exist on this gateway."
+                    + (closeMatches.isEmpty() ? "" : " Did you mean: " + String.join(", ", closeMatches) + "?")
+                    + " GET /v1/models lists the models you can use.";
+        }
+    }
+
+    record BodyTooLarge(long limitBytes) implements GatewayError {
+        public int status() {
+            return 413;
+        }
+
+        public String message() {
+            return "The request body is larger than this gateway accepts (" + limitBytes
+                    + " bytes). Send less context or smaller images, or ask the platform team to raise tollgate.body.limit.";
+        }
+    }
+
+    record UnknownPath(String method, String path) implements GatewayError {
+        public int status() {
+            return 404;
+        }
+
+        public String message() {
+            return "There is no " + method + " " + path + " on this gateway. OpenAI clients use a base URL ending in /v1 "
+                    + "(POST /v1/chat/completions, /v1/responses, /v1/embeddings; GET /v1/models).";
+        }
+    }
+
+    /** The provider is declared but cannot be called: its credential is missing, for instance. */
+    record ProviderNotReady(String message) implements GatewayError {
+        public int status() {
+            return 503;
+        }
+    }
+
+    /** The upstream could not be reached, broke, or rejected the gateway's own credential. */
+    record UpstreamFailed(String message) implements GatewayError {
+        public int status() {
+            return 502;
+        }
+    }
+
+    record UpstreamTimeout(String message) implements GatewayError {
+        public int status() {
+            return 504;
+        }
+    }
+
+    /** Shutting down: the client should retry, and will reach another node or the restarted one. */
+    record Draining() implements GatewayError {
+        public int status() {
+            return 503;
+        }
+
+        public String message() {
+            return "The gateway is shutting down and takes no new requests; retry in a moment.";
+        }
+    }
+}

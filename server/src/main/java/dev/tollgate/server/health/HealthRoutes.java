@@ -1,0 +1,28 @@
+package dev.tollgate.server.health;
+
+import dev.tollgate.server.policy.PolicyHolder;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+
+/** Liveness (the process answers) and readiness (a policy is loaded and the gateway is not draining). */
+public final class HealthRoutes {
+
+    private HealthRoutes() {
+    }
+
+    public static void register(HttpRouting.Builder routing, PolicyHolder policy, Drain drain) {
+        routing.get("/health/live", (req, res) -> {
+            res.header(HeaderNames.CONTENT_TYPE, "application/json");
+            res.send("{\"status\":\"UP\"}");
+        });
+        routing.get("/health/ready", (req, res) -> {
+            res.header(HeaderNames.CONTENT_TYPE, "application/json");
+            if (drain.draining()) {
+                res.status(Status.SERVICE_UNAVAILABLE_503).send("{\"status\":\"DOWN\",\"reason\":\"draining\"}");
+            } else {
+                res.send("{\"status\":\"UP\",\"policy\":\"" + policy.current().version() + "\"}");
+            }
+        });
+    }
+}

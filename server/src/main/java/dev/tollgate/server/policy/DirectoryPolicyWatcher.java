@@ -1,0 +1,70 @@
+package dev.tollgate.server.policy;
+
+import dev.tollgate.policy.PolicyException;
+import dev.tollgate.policy.PolicyLoader;
+import dev.tollgate.policy.PolicySnapshot;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Reloads a plain directory of policy files when their content changes. A change that does not
+ * load keeps the last good policy in force and says why in the log.
+ */
+public final class DirectoryPolicyWatcher implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(DirectoryPolicyWatcher.class.getName());
+
+    private final Path dir;
+    private final PolicyHolder holder;
+    private final Duration interval;
+    private final Thread thread;
+    private volatile String lastFailedVersion;
+
+    public DirectoryPolicyWatcher(Path dir, PolicyHolder holder, Duration interval) {
+        this.dir = dir;
+        this.holder = holder;
+        this.interval = interval;
+        this.thread = Thread.ofVirtual().name("policy-watcher").unstarted(this::run);
+    }
+
+    public DirectoryPolicyWatcher start() {
+        thread.start();
+        return this;
+    }
+
+    private void run() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(interval);
+            } catch (InterruptedException e) {
+                return;
+            }
+            checkOnce();
+        }
+    }
+
+    /** Loads the directory and swaps it in if it differs from the policy in force. */
+    public void checkOnce() {
+        try {
+            PolicySnapshot next = PolicyLoader.loadDirectory(dir);
+            if (!next.version().equals(holder.current().version())) {
+                holder.swap(next);
+                lastFailedVersion = null;
+                LOG.info(() -> "policy " + next.version() + " loaded from " + dir + " (" + next.catalog().size() + " models)");
+            }
+        } catch (PolicyException e) {
+            String problems = e.getMessage();
+            if (!problems.equals(lastFailedVersion)) {
+                lastFailedVersion = problems;
+                LOG.log(Level.WARNING, "policy in " + dir + " does not load; keeping " + holder.current().version() + ":\n" + problems);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        thread.interrupt();
+    }
+}

@@ -1,0 +1,65 @@
+package dev.tollgate.server.settings;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The server's own settings (not the policy). Each has a key in the settings file, an environment
+ * variable and a command-line flag; the flag wins over the variable, the variable over the file.
+ *
+ * <pre>
+ * key                      env                        flag
+ * tollgate.host            TOLLGATE_HOST              --host
+ * tollgate.port            TOLLGATE_PORT              --port
+ * tollgate.policy          TOLLGATE_POLICY            --policy
+ * tollgate.state.dir       TOLLGATE_STATE_DIR         --state-dir
+ * tollgate.body.limit      TOLLGATE_BODY_LIMIT        --body-limit    (bytes)
+ * tollgate.shutdown.grace  TOLLGATE_SHUTDOWN_GRACE    --shutdown-grace (seconds)
+ * </pre>
+ */
+public record ServerSettings(String host, int port, String policy, Path stateDir, long bodyLimit,
+                             Duration shutdownGrace) {
+
+    public static final String CONFIG_FILE_ENV = "TOLLGATE_CONFIG";
+
+    /** Flag name -> settings key. */
+    public static final Map<String, String> FLAGS = Map.of(
+            "--host", "tollgate.host",
+            "--port", "tollgate.port",
+            "--policy", "tollgate.policy",
+            "--state-dir", "tollgate.state.dir",
+            "--body-limit", "tollgate.body.limit",
+            "--shutdown-grace", "tollgate.shutdown.grace");
+
+    /**
+     * @param flags      settings keys from the command line
+     * @param configFile the settings file, if any
+     */
+    public static ServerSettings load(Map<String, String> flags, Path configFile) {
+        List<Supplier<? extends io.helidon.config.spi.ConfigSource>> sources = new java.util.ArrayList<>();
+        sources.add(ConfigSources.create(flags));
+        sources.add(ConfigSources.environmentVariables());
+        if (configFile != null) {
+            sources.add(ConfigSources.file(configFile));
+        }
+        sources.add(ConfigSources.classpath("tollgate-defaults.yaml"));
+        Config config = Config.builder()
+                .sources(sources)
+                .disableSystemPropertiesSource()
+                .disableEnvironmentVariablesSource()
+                .build()
+                .get("tollgate");
+        return new ServerSettings(
+                config.get("host").asString().get(),
+                config.get("port").asInt().get(),
+                config.get("policy").asString().get(),
+                Path.of(config.get("state.dir").asString().get()),
+                config.get("body.limit").asLong().get(),
+                Duration.ofMillis((long) (config.get("shutdown.grace").asDouble().get() * 1000)));
+    }
+}
