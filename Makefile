@@ -16,6 +16,7 @@ CODEX_BIN := $(NPM_PREFIX)/node_modules/.bin/codex
 
 SERVER_JAR := server/target/server-0.1.0-SNAPSHOT.jar
 SIM_JAR := conformance-tests/target/conformance-tests-0.1.0-SNAPSHOT.jar
+AOT_CACHE := server/target/tollgate.aot
 SOURCES := $(shell find pom.xml */pom.xml */src/main -type f 2>/dev/null)
 
 .PHONY: build run test bench clients clean check-jdk
@@ -23,11 +24,16 @@ SOURCES := $(shell find pom.xml */pom.xml */src/main -type f 2>/dev/null)
 check-jdk:
 	@test -n "$(JAVA_HOME)" || { echo "No JDK >= 21 found; see the message above." >&2; exit 1; }
 
-build: check-jdk $(SERVER_JAR) $(SIM_JAR)
+build: check-jdk $(SERVER_JAR) $(SIM_JAR) $(AOT_CACHE)
 
 $(SERVER_JAR) $(SIM_JAR) &: $(SOURCES)
+	rm -rf server/target/lib conformance-tests/target/lib
 	$(MVN) package -DskipTests
 	@touch $(SERVER_JAR) $(SIM_JAR)
+
+# A JDK AOT cache from one training run: the gateway starts in about half the time.
+$(AOT_CACHE): $(SERVER_JAR)
+	server/aot/train.sh
 
 run: build
 	@set -m; bin/provider-sim --port $(SIM_PORT) & sim=$$!; \
