@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# make bench: start the provider simulator and the gateway on free 127.0.0.1 ports, run
+# dev.tollgate.bench.BenchRun against both, write conformance-tests/bench/results/latest.{md,json},
+# and stop exactly the processes started here.
+#
+# Exits 0 when the bench ran (even if a target was missed: it reports, it is not a test),
+# non-zero when it could not run.
+#
+# Options are passed to BenchRun, e.g. --quick (a ~40 s smoke run) or --header 'Authorization: Bearer K'.
+# Environment:
+#   JAVA                 java >= 21 to run the load generator (else JAVA_HOME, PATH, /usr/lib/jvm are searched)
+#   TOLLGATE_JAVA_OPTS   JVM flags for the gateway (bin/tollgate reads it)
+#   TOLLGATE_BIN, PROVIDER_SIM_BIN   override bin/tollgate and bin/provider-sim
+#   BENCH_CLASSPATH      override the class path (default: conformance-tests/target/classes and target/lib)
+#   BENCH_JAVA_OPTS      extra JVM flags for the load generator (e.g. -Xlog:gc)
+#   BENCH_QUICK=1        same as --quick
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH_DIR="$ROOT/conformance-tests/bench"
+RESULTS_DIR="$BENCH_DIR/results"
+TOLLGATE_BIN=${TOLLGATE_BIN:-$ROOT/bin/tollgate}
+PROVIDER_SIM_BIN=${PROVIDER_SIM_BIN:-$ROOT/bin/provider-sim}
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+java_major() { # prints the feature version of a java binary, or nothing
+  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9.]*\).*/\1/p' | sed 's/^1\.//'
+}
+
+find_java() {
+  local candidates=()
+  [ -n "${JAVA:-}" ] && candidates+=("$JAVA")
+  [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME/bin/java")
+  command -v java >/dev/null 2>&1 && candidates+=("$(command -v java)")
+  for j in /usr/lib/jvm/*/bin/java; do [ -x "$j" ] && candidates+=("$j"); done
+  for j in "${candidates[@]}"; do
+    local v; v=$(java_major "$j" || true)
+    if [ -n "$v" ] && [ "$v" -ge 21 ]; then echo "$j"; return 0; fi
+  done
+  return 1
+}
+
+JAVA_BIN=$(find_java) || die "no JDK >= 21 found. Install one (e.g. Temurin 21 or 25) and set JAVA or JAVA_HOME."
+
+CP=${BENCH_CLASSPATH:-"$ROOT/conformance-tests/target/classes:$ROOT/conformance-tests/target/lib/*"}
+if [ -z "${BENCH_CLASSPATH:-}" ] && [ ! -f "$ROOT/conformance-tests/target/classes/dev/tollgate/bench/BenchRun.class" ]; then
+  die "the bench is not built: run 'make bench' (it builds first) or 'mvn -DskipTests package' in $ROOT"
+fi
+[ -x "$PROVIDER_SIM_BIN" ] || die "$PROVIDER_SIM_BIN not found or not executable (build the project first)"
+[ -x "$TOLLGATE_BIN" ] || die "$TOLLGATE_BIN not found or not executable (build the project first)"
+
+free_port() { # a random port nobody listens on; the race with other programs is acceptable here
+  local port
+  for _ in $(seq 100); do
+    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  return 1
+}
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-bench.XXXXXX")
+SIM_PID=""
+GW_PID=""
+
+stop() { # stop one started process and its process group (setsid made it the leader), by PID
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 50); do
+    kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  stop "$GW_PID"
+  stop "$SIM_PID"
+  mkdir -p "$RESULTS_DIR"
+  cp "$TMP/gateway.log" "$RESULTS_DIR/gateway.log" 2>/dev/null || true
+  cp "$TMP/sim.log" "$RESULTS_DIR/sim.log" 2>/dev/null || true
+  if [ "$rc" -ne 0 ]; then
+    for log in gateway sim; do
+      if [ -s "$TMP/$log.log" ]; then
+        echo "---- last lines of the $log log ($RESULTS_DIR/$log.log) ----" >&2
+        tail -n 30 "$TMP/$log.log" >&2
+      fi
+    done
+  fi
+  rm -rf "$TMP"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+SIM_PORT=$(free_port) || die "no free port"
+GW_PORT=$(free_port) || die "no free port"
+while [ "$GW_PORT" = "$SIM_PORT" ]; do GW_PORT=$(free_port); done
+
+mkdir -p "$TMP/policy" "$TMP/state"
+sed "s/@SIM_PORT@/$SIM_PORT/g" "$BENCH_DIR/policy-template.yaml" > "$TMP/policy/providers.yaml"
+
+# setsid: each server leads its own process group, so stopping it also stops a JVM its launcher forked.
+echo "bench: starting the simulator on 127.0.0.1:$SIM_PORT and the gateway on 127.0.0.1:$GW_PORT" >&2
+setsid "$PROVIDER_SIM_BIN" --port "$SIM_PORT" > "$TMP/sim.log" 2>&1 &
+SIM_PID=$!
+setsid "$TOLLGATE_BIN" serve --port "$GW_PORT" --policy "$TMP/policy" --state-dir "$TMP/state" > "$TMP/gateway.log" 2>&1 &
+GW_PID=$!
+
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if ! git -C "$ROOT" diff --quiet HEAD 2>/dev/null; then COMMIT="$COMMIT-dirty"; fi
+
+ARGS=(--sim-url "http://127.0.0.1:$SIM_PORT" --sim-pid "$SIM_PID"
+      --gateway-url "http://127.0.0.1:$GW_PORT" --gateway-pid "$GW_PID"
+      --clk-tck "$(getconf CLK_TCK)" --out-dir "$RESULTS_DIR" --commit "$COMMIT")
+[ "${BENCH_QUICK:-0}" = "1" ] && ARGS+=(--quick)
+
+# The generator shares the CPUs with what it measures: one GC thread, a small fixed heap.
+"$JAVA_BIN" -XX:+UseSerialGC -Xms128m -Xmx512m ${BENCH_JAVA_OPTS:-} -cp "$CP" dev.tollgate.bench.BenchRun "${ARGS[@]}" "$@"

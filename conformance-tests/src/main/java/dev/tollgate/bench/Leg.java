@@ -1,0 +1,27 @@
+package dev.tollgate.bench;
+
+/**
+ * One phase against one target.
+ *
+ * @param gatewayCpuUs gateway CPU µs per request during the measured window (NaN on direct legs: it idles)
+ * @param simCpuUs     simulator CPU µs per request during the measured window
+ * @param generatorCpuUs the load generator's own CPU µs per request (it shares the cores)
+ * @param otherCores     cores' worth of CPU other processes on the machine used meanwhile (noise)
+ */
+public record Leg(String phase, Target target, LoadResult load, double gatewayCpuUs, double simCpuUs,
+                  double generatorCpuUs, double otherCores) {
+
+    public enum Target {
+        DIRECT("direct"), GATEWAY("gateway");
+
+        private final String label;
+
+        Target(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.tollgate.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** Reads a process's CPU time and memory from Linux's /proc. */
+final class ProcStats {
+
+    private ProcStats() {
+    }
+
+    /** utime + stime of the whole process (all threads), in clock ticks. */
+    static long cpuTicks(long pid) throws IOException {
+        return parseCpuTicks(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
+    }
+
+    /**
+     * utime + stime of every process alive now, by PID. Processes that vanish while being read are
+     * skipped. (The machine-wide /proc/stat is no substitute: it is sampled on timer ticks, and in a
+     * VM it can miss most of them; per-process times come from the scheduler's exact run time.)
+     */
+    static Map<Long, Long> allCpuTicks() {
+        Map<Long, Long> ticks = new HashMap<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path dir : dirs) {
+                try {
+                    ticks.put(Long.parseLong(dir.getFileName().toString()), parseCpuTicks(Files.readString(dir.resolve("stat"))));
+                } catch (IOException | RuntimeException e) {
+                    // exited meanwhile, or not a process directory
+                }
+            }
+        } catch (IOException e) {
+            return Map.of();
+        }
+        return ticks;
+    }
+
+    /** A field of /proc/PID/status in kB, e.g. {@code VmHWM} (peak resident set size); -1 if absent. */
+    static long statusKb(long pid, String key) throws IOException {
+        return parseStatusKb(Files.readString(Path.of("/proc", Long.toString(pid), "status")), key);
+    }
+
+    static long parseCpuTicks(String stat) {
+        // Fields 14 and 15 (utime, stime). The command name, field 2, is in parentheses and may hold
+        // spaces or parentheses itself, so count fields from the last ')'.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" +");
+        // fields[0] is field 3 (state), so field n is fields[n - 3].
+        return Long.parseLong(fields[14 - 3]) + Long.parseLong(fields[15 - 3]);
+    }
+
+    static long parseStatusKb(String status, String key) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith(key + ":")) {
+                String value = line.substring(key.length() + 1).trim();
+                return Long.parseLong(value.split("\\s+")[0]);
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The JVM behind a started command: the process itself when it is java (a launcher script that
+     * ends in {@code exec java}), else its first java descendant.
+     */
+    static long javaPid(long pid) {
+        ProcessHandle root = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("no process " + pid));
+        if (isJava(root)) {
+            return pid;
+        }
+        return root.descendants().filter(ProcStats::isJava).findFirst().map(ProcessHandle::pid).orElse(pid);
+    }
+
+    static Optional<String> command(long pid) {
+        return ProcessHandle.of(pid).flatMap(p -> p.info().command());
+    }
+
+    private static boolean isJava(ProcessHandle p) {
+        return p.info().command().map(c -> c.endsWith("/java") || c.equals("java")).orElse(false);
+    }
+}

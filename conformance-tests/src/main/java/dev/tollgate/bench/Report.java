@@ -1,0 +1,142 @@
+package dev.tollgate.bench;
+
+import java.util.List;
+import java.util.Optional;
+
+/** Renders a bench run as markdown. */
+public final class Report {
+
+    private static final String CPU_HEADER = "gateway CPU µs/req | sim CPU µs/req | load generator CPU µs/req |";
+
+    private Report() {
+    }
+
+    public static String markdown(BenchResults r, List<Verdict> verdicts, List<Phase> plan, MachineInfo m) {
+        StringBuilder s = new StringBuilder();
+        s.append("# Tollgate benchmark\n\n");
+        s.append(String.format("%s · commit `%s` · %d CPUs (%s) · %,d MB RAM · %s%n%n",
+                m.date(), m.commit(), m.cpus(), m.cpuModel(), m.memoryMb(), m.os()));
+        s.append(String.format("- Load generator JVM: Java %s%n", m.benchJava()));
+        s.append(String.format("- Gateway JVM: `%s`, TOLLGATE_JAVA_OPTS: `%s`%n", m.gatewayJava(), m.gatewayJavaOpts()));
+        s.append("- Load generator, gateway and simulator share these CPUs, so the gateway's throughput ceiling "
+                + "here is a lower bound.\n");
+        if (r.noisy()) {
+            s.append(String.format("- **Noisy run:** other processes used more than %.1f cores during some legs "
+                    + "(see each phase); tails and CPU figures are less trustworthy.%n", BenchResults.NOISY_OTHER_CORES));
+        }
+        s.append('\n');
+
+        s.append("## Targets\n\n");
+        s.append("| target | goal | measured | result |\n|---|---|---|---|\n");
+        for (Verdict v : verdicts) {
+            s.append(String.format("| %s | %s | %s | **%s** |%n", v.name(), v.goal(), v.measured(), v.result()));
+        }
+        s.append('\n');
+
+        for (Phase phase : plan) {
+            s.append("## ").append(phase.title()).append("\n\n");
+            s.append(phase.describe()).append(". ");
+            s.append(phase.mode() == LoadConfig.Mode.RATE
+                    ? "Latencies in µs from each request's intended send time, so queueing behind a slow response counts.\n\n"
+                    : "Latencies in µs from each request's actual send.\n\n");
+            phaseTable(s, r, phase);
+        }
+
+        s.append("## Memory and idle CPU\n\n| process | peak RSS (VmHWM) | idle CPU |\n|---|--:|--:|\n");
+        s.append(String.format("| gateway | %s | %.1f ms/s |%n| simulator | %s | |%n%n",
+                mb(r.gatewayPeakRssKb()), r.gatewayIdleCpuMsPerSecond(), mb(r.simPeakRssKb())));
+
+        s.append("""
+                ## How this was measured
+
+                `conformance-tests/bench/run.sh` starts `bin/provider-sim` and `bin/tollgate serve` on free 127.0.0.1 \
+                ports and runs `dev.tollgate.bench.BenchRun`. Each phase runs straight at the simulator ("direct") and \
+                through the gateway (model `sim/bench`, same simulator), after an untimed warm-up; "added" is gateway \
+                minus direct. The load generator is a plain-socket HTTP/1.1 keep-alive client (TCP_NODELAY, request \
+                bytes built once) recording into HdrHistogram; rate phases are open loop. Its own timer wake-up delay \
+                (the send lag shown per phase) is in both legs and cancels in "added". CPU per request is the change of utime+stime in \
+                /proc/PID/stat over the measured window divided by the requests in it, so it includes the \
+                gateway's idle CPU (shown below), which weighs more at low rates; peak RSS is VmHWM from \
+                /proc/PID/status at the end of the run. "Other processes" sums utime+stime of every other \
+                process alive at the end of a window (a lower bound: processes that start and end inside it are \
+                missed; /proc/stat is not used because in a VM its tick sampling can miss most ticks). A leg with more than 1% errors does not count toward a target.
+                """);
+        return s.toString();
+    }
+
+    private static void phaseTable(StringBuilder s, BenchResults r, Phase phase) {
+        boolean stream = phase.stream();
+        s.append(stream
+                ? "| leg | requests | errors | req/s | first event p50 | first event p99 | p50 | p99 | p99.9 | max | "
+                + CPU_HEADER + "\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n"
+                : "| leg | requests | errors | req/s | p50 | p90 | p99 | p99.9 | max | "
+                + CPU_HEADER + "\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        for (Leg.Target target : Leg.Target.values()) {
+            Optional<Leg> leg = r.leg(phase.key(), target);
+            if (leg.isEmpty()) {
+                s.append("| ").append(target.label()).append(" | not run |\n");
+                continue;
+            }
+            LoadResult l = leg.get().load();
+            s.append(String.format("| %s | %,d | %,d | %,.0f | ", target.label(), l.requests(), l.errors(), l.achievedRate()));
+            if (stream) {
+                s.append(String.format("%s | %s | %s | %s | %s | %s | ", us(l.firstByte().p50()), us(l.firstByte().p99()),
+                        us(l.latency().p50()), us(l.latency().p99()), us(l.latency().p999()), us(l.latency().max())));
+            } else {
+                s.append(String.format("%s | %s | %s | %s | %s | ", us(l.latency().p50()), us(l.latency().p90()),
+                        us(l.latency().p99()), us(l.latency().p999()), us(l.latency().max())));
+            }
+            s.append(String.format("%s | %s | %s |%n",
+                    us(leg.get().gatewayCpuUs()), us(leg.get().simCpuUs()), us(leg.get().generatorCpuUs())));
+        }
+        Optional<BenchResults.Pair> pair = r.pair(phase.key());
+        if (pair.isPresent() && phase.mode() == LoadConfig.Mode.RATE) {
+            LatencyStats added = pair.get().addedLatency();
+            s.append("| **added by the gateway** | | | | ");
+            if (stream) {
+                LatencyStats addedFirst = pair.get().addedFirstByte();
+                s.append(String.format("%s | %s | %s | %s | %s | %s | | | |%n", signed(addedFirst.p50()), signed(addedFirst.p99()),
+                        signed(added.p50()), signed(added.p99()), signed(added.p999()), signed(added.max())));
+            } else {
+                s.append(String.format("%s | %s | %s | %s | %s | | | |%n", signed(added.p50()), signed(added.p90()),
+                        signed(added.p99()), signed(added.p999()), signed(added.max())));
+            }
+        } else if (pair.isPresent()) {
+            double ratio = pair.get().gateway().load().achievedRate() / pair.get().direct().load().achievedRate();
+            s.append(String.format("%nThrough the gateway: %.0f%% of the direct throughput.%n", 100 * ratio));
+        }
+        s.append('\n');
+        Optional<Leg> direct = r.leg(phase.key(), Leg.Target.DIRECT);
+        Optional<Leg> gateway = r.leg(phase.key(), Leg.Target.GATEWAY);
+        if (direct.isPresent() || gateway.isPresent()) {
+            s.append(String.format("Other processes on the machine meanwhile: %s cores (direct), %s cores (gateway).",
+                    direct.map(l -> cores(l.otherCores())).orElse("–"), gateway.map(l -> cores(l.otherCores())).orElse("–")));
+            if (phase.mode() == LoadConfig.Mode.RATE) {
+                s.append(String.format(" Load generator send lag (actual minus intended send time) p50/p99: %s / %s µs (direct), %s / %s µs (gateway).",
+                        direct.map(l -> us(l.load().sendLag().p50())).orElse("–"), direct.map(l -> us(l.load().sendLag().p99())).orElse("–"),
+                        gateway.map(l -> us(l.load().sendLag().p50())).orElse("–"), gateway.map(l -> us(l.load().sendLag().p99())).orElse("–")));
+            }
+            s.append("\n\n");
+        }
+        for (Leg.Target target : Leg.Target.values()) {
+            r.leg(phase.key(), target).map(Leg::load).filter(l -> l.firstError() != null).ifPresent(l ->
+                    s.append(String.format("First error %s: `%s`%n%n", target.label(), l.firstError())));
+        }
+    }
+
+    private static String us(double v) {
+        return Double.isNaN(v) ? "–" : String.format("%,.0f", v);
+    }
+
+    private static String cores(double v) {
+        return Double.isNaN(v) ? "–" : String.format("%.2f", v);
+    }
+
+    private static String signed(double v) {
+        return String.format("%+,.0f", v);
+    }
+
+    private static String mb(long kb) {
+        return kb < 0 ? "unknown" : String.format("%,.0f MB", kb / 1024.0);
+    }
+}

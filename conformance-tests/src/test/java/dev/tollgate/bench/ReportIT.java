@@ -1,0 +1,34 @@
+package dev.tollgate.bench;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class ReportIT {
+
+    @Test
+    void rendersTargetsPhasesAndMachine() {
+        BenchResults r = TargetsIT.results(TargetsIT.load(2_000, 0, 250, 1_300), TargetsIT.load(12_000, 0, 900, 9_000), 80);
+        MachineInfo m = new MachineInfo("2026-11-24T00:00:00Z", 2, "AMD EPYC", 24_000, "Linux 6 amd64",
+                "25", "/usr/bin/java", "(not set)", "abc123");
+        String md = Report.markdown(r, Targets.evaluate(r), Phase.plan(false), m);
+        assertTrue(md.contains("| added p99 latency at 2,000 req/s | <= 1,000 µs | 900 µs | **PASS** |"), md);
+        assertTrue(md.contains("| **added by the gateway** | | | | +100 | +120 | +900 |"), md);
+        assertTrue(md.contains("Through the gateway: 24% of the direct throughput."), md);
+        assertTrue(md.contains("| gateway | 300 MB | 4.5 ms/s |"), md);
+        assertTrue(md.contains("**Noisy run:**"), md); // 0.5 cores of other work during the max gateway leg
+        assertTrue(md.contains("Other processes on the machine meanwhile: 0.00 cores (direct), 0.50 cores (gateway)."), md);
+        assertTrue(md.contains("send lag (actual minus intended send time) p50/p99: 40 / 90 µs (direct)"), md);
+        assertTrue(md.contains("commit `abc123` · 2 CPUs (AMD EPYC)"), md);
+        // Every table row of a phase has as many cells as its header.
+        for (String block : md.split("\n\n")) {
+            if (block.startsWith("| leg |")) {
+                String[] rows = block.split("\n");
+                long cells = rows[0].chars().filter(c -> c == '|').count();
+                for (String row : rows) {
+                    assertTrue(row.chars().filter(c -> c == '|').count() == cells, row);
+                }
+            }
+        }
+    }
+}
