@@ -1,0 +1,37 @@
+package dev.tollgate.server.settings;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServerSettingsTest {
+
+    @Test
+    void defaultsComeFromTheBundledFile() {
+        ServerSettings s = ServerSettings.load(Map.of(), null);
+        assertEquals(8080, s.port());
+        assertEquals("policies-example-repo", s.policy());
+        assertEquals(32L * 1024 * 1024, s.bodyLimit());
+        assertEquals(Duration.ofSeconds(30), s.shutdownGrace());
+    }
+
+    @Test
+    void flagsWinOverTheSettingsFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("tollgate.yaml");
+        Files.writeString(file, "tollgate:\n  port: 9000\n  policy: /etc/tollgate/policy\n  state:\n    dir: /var/lib/tollgate\n");
+        ServerSettings fromFile = ServerSettings.load(Map.of(), file);
+        assertEquals(9000, fromFile.port());
+        assertEquals(Path.of("/var/lib/tollgate"), fromFile.stateDir());
+
+        ServerSettings flagged = ServerSettings.load(Map.of(ServerSettings.FLAGS.get("--port"), "9100",
+                ServerSettings.FLAGS.get("--shutdown-grace"), "2.5"), file);
+        assertEquals(9100, flagged.port());
+        assertEquals("/etc/tollgate/policy", flagged.policy());
+        assertEquals(Duration.ofMillis(2500), flagged.shutdownGrace());
+    }
+}
