@@ -1,0 +1,229 @@
+package dev.tollgate.sim;
+
+import java.io.IOException;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Anthropic Messages ({@code /v1/messages}), as Claude Code uses it. */
+final class AnthropicFormat implements WireFormat {
+    static final AnthropicFormat INSTANCE = new AnthropicFormat();
+
+    private AnthropicFormat() {
+    }
+
+    @Override
+    public Conversation read(JsonNode body, String pathModel) {
+        String shell = null;
+        JsonNode tools = body.get("tools");
+        if (tools != null) {
+            for (JsonNode t : tools) {
+                String name = Json.text(t, "name", null);
+                if (Answers.isShellTool(name)) {
+                    shell = name;
+                    break;
+                }
+            }
+        }
+        boolean hasResult = false;
+        JsonNode last = null;
+        JsonNode messages = body.get("messages");
+        if (messages != null) {
+            for (JsonNode m : messages) {
+                JsonNode content = m.get("content");
+                if (content != null && content.isArray()) {
+                    for (JsonNode block : content) {
+                        if ("tool_result".equals(Json.text(block, "type", null))) {
+                            hasResult = true;
+                            last = block.get("content");
+                        }
+                    }
+                }
+            }
+        }
+        return new Conversation(
+                pathModel != null ? pathModel : Json.text(body, "model", ""),
+                body.path("stream").asBoolean(false),
+                false,
+                InputText.chars(body),
+                shell,
+                null,
+                hasResult,
+                hasResult ? InputText.flatten(last) : null,
+                null);
+    }
+
+    @Override
+    public String idPrefix() {
+        return "msg_sim";
+    }
+
+    @Override
+    public String callIdPrefix() {
+        return "toolu_sim";
+    }
+
+    @Override
+    public void writeJson(Reply r, JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("id", r.id());
+        g.writeStringField("type", "message");
+        g.writeStringField("role", "assistant");
+        g.writeStringField("model", r.model());
+        g.writeArrayFieldStart("content");
+        switch (r.answer()) {
+            case Reply.Text t -> {
+                g.writeStartObject();
+                g.writeStringField("type", "text");
+                g.writeStringField("text", t.text());
+                g.writeEndObject();
+            }
+            case Reply.ToolCall c -> {
+                g.writeStartObject();
+                g.writeStringField("type", "tool_use");
+                g.writeStringField("id", c.callId());
+                g.writeStringField("name", c.name());
+                g.writeFieldName("input");
+                g.writeRawValue(c.arguments());
+                g.writeEndObject();
+            }
+        }
+        g.writeEndArray();
+        g.writeStringField("stop_reason", stopReason(r));
+        g.writeNullField("stop_sequence");
+        g.writeObjectFieldStart("usage");
+        g.writeNumberField("input_tokens", r.inputTokens());
+        g.writeNumberField("cache_creation_input_tokens", 0);
+        g.writeNumberField("cache_read_input_tokens", 0);
+        g.writeNumberField("output_tokens", r.outputTokens());
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    private static String stopReason(Reply r) {
+        return r.answer() instanceof Reply.ToolCall ? "tool_use" : "end_turn";
+    }
+
+    @Override
+    public void writeStream(Reply r, SseWriter sse) throws IOException {
+        JsonGenerator g = start(sse, "message_start");
+        g.writeObjectFieldStart("message");
+        g.writeStringField("id", r.id());
+        g.writeStringField("type", "message");
+        g.writeStringField("role", "assistant");
+        g.writeStringField("model", r.model());
+        g.writeArrayFieldStart("content");
+        g.writeEndArray();
+        g.writeNullField("stop_reason");
+        g.writeNullField("stop_sequence");
+        g.writeObjectFieldStart("usage");
+        g.writeNumberField("input_tokens", r.inputTokens());
+        g.writeNumberField("cache_creation_input_tokens", 0);
+        g.writeNumberField("cache_read_input_tokens", 0);
+        // Like the real API: a provisional count here, the final one in message_delta (not a sum).
+        g.writeNumberField("output_tokens", Math.min(1, r.outputTokens()));
+        g.writeEndObject();
+        g.writeEndObject();
+        end(g, sse);
+
+        g = start(sse, "content_block_start");
+        g.writeNumberField("index", 0);
+        g.writeObjectFieldStart("content_block");
+        switch (r.answer()) {
+            case Reply.Text t -> {
+                g.writeStringField("type", "text");
+                g.writeStringField("text", "");
+            }
+            case Reply.ToolCall c -> {
+                g.writeStringField("type", "tool_use");
+                g.writeStringField("id", c.callId());
+                g.writeStringField("name", c.name());
+                g.writeObjectFieldStart("input");
+                g.writeEndObject();
+            }
+        }
+        g.writeEndObject();
+        end(g, sse);
+
+        g = start(sse, "ping");
+        end(g, sse);
+
+        switch (r.answer()) {
+            case Reply.Text t -> {
+                for (String chunk : t.chunks()) {
+                    g = delta(sse);
+                    g.writeStringField("type", "text_delta");
+                    g.writeStringField("text", chunk);
+                    g.writeEndObject();
+                    end(g, sse);
+                }
+            }
+            case Reply.ToolCall c -> {
+                for (String fragment : c.argumentChunks()) {
+                    g = delta(sse);
+                    g.writeStringField("type", "input_json_delta");
+                    g.writeStringField("partial_json", fragment);
+                    g.writeEndObject();
+                    end(g, sse);
+                }
+            }
+        }
+
+        g = start(sse, "content_block_stop");
+        g.writeNumberField("index", 0);
+        end(g, sse);
+
+        g = start(sse, "message_delta");
+        g.writeObjectFieldStart("delta");
+        g.writeStringField("stop_reason", stopReason(r));
+        g.writeNullField("stop_sequence");
+        g.writeEndObject();
+        g.writeObjectFieldStart("usage");
+        g.writeNumberField("output_tokens", r.outputTokens());
+        g.writeEndObject();
+        end(g, sse);
+
+        g = start(sse, "message_stop");
+        end(g, sse);
+    }
+
+    private static JsonGenerator start(SseWriter sse, String type) throws IOException {
+        JsonGenerator g = sse.event(type);
+        g.writeStartObject();
+        g.writeStringField("type", type);
+        return g;
+    }
+
+    /** Opens a content_block_delta event up to its delta object. */
+    private static JsonGenerator delta(SseWriter sse) throws IOException {
+        JsonGenerator g = sse.token("content_block_delta");
+        g.writeStartObject();
+        g.writeStringField("type", "content_block_delta");
+        g.writeNumberField("index", 0);
+        g.writeObjectFieldStart("delta");
+        return g;
+    }
+
+    private static void end(JsonGenerator g, SseWriter sse) throws IOException {
+        g.writeEndObject();
+        sse.end();
+    }
+
+    @Override
+    public void writeError(int status, String message, JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("type", "error");
+        g.writeObjectFieldStart("error");
+        g.writeStringField("type", WireFormat.errorKind(status));
+        g.writeStringField("message", message);
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    /** {@code /v1/messages/count_tokens}. */
+    void writeTokenCount(int tokens, JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeNumberField("input_tokens", tokens);
+        g.writeEndObject();
+    }
+}

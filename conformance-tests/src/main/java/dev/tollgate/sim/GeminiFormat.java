@@ -1,0 +1,197 @@
+package dev.tollgate.sim;
+
+import java.io.IOException;
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Gemini generateContent / streamGenerateContent ({@code /v1beta/models/{model}:method}), as Gemini CLI uses it. */
+final class GeminiFormat implements WireFormat {
+    static final GeminiFormat INSTANCE = new GeminiFormat();
+
+    private GeminiFormat() {
+    }
+
+    /** Streaming is decided by the method name, so this always reads stream=false; the caller sets it. */
+    @Override
+    public Conversation read(JsonNode body, String pathModel) {
+        // countTokens may wrap a whole request.
+        JsonNode wrapped = body.get("generateContentRequest");
+        if (wrapped != null && wrapped.isObject()) {
+            body = wrapped;
+        }
+        String shell = null;
+        JsonNode tools = body.get("tools");
+        if (tools != null) {
+            outer:
+            for (JsonNode t : tools) {
+                JsonNode decls = t.get("functionDeclarations");
+                if (decls != null) {
+                    for (JsonNode d : decls) {
+                        String name = Json.text(d, "name", null);
+                        if (Answers.isShellTool(name)) {
+                            shell = name;
+                            break outer;
+                        }
+                    }
+                }
+            }
+        }
+        boolean hasResult = false;
+        JsonNode last = null;
+        JsonNode contents = body.get("contents");
+        if (contents != null) {
+            for (JsonNode c : contents) {
+                JsonNode parts = c.get("parts");
+                if (parts != null) {
+                    for (JsonNode p : parts) {
+                        JsonNode fr = p.get("functionResponse");
+                        if (fr != null) {
+                            hasResult = true;
+                            last = fr.get("response");
+                        }
+                    }
+                }
+            }
+        }
+        JsonNode schema = null;
+        JsonNode config = body.get("generationConfig");
+        if (config != null && "application/json".equals(Json.text(config, "responseMimeType", null))) {
+            schema = config.has("responseJsonSchema") ? config.get("responseJsonSchema")
+                    : config.has("responseSchema") ? config.get("responseSchema")
+                    : Json.MAPPER.createObjectNode();
+        }
+        return new Conversation(
+                pathModel == null ? "" : pathModel,
+                false,
+                false,
+                InputText.chars(body),
+                shell,
+                null,
+                hasResult,
+                hasResult ? InputText.flatten(last) : null,
+                schema);
+    }
+
+    @Override
+    public String idPrefix() {
+        return "gem_sim";
+    }
+
+    @Override
+    public String callIdPrefix() {
+        return "call_sim";
+    }
+
+    @Override
+    public void writeJson(Reply r, JsonGenerator g) throws IOException {
+        switch (r.answer()) {
+            case Reply.Text t -> writeChunk(r, g, t.text(), true, r.outputTokens());
+            case Reply.ToolCall c -> writeCallChunk(r, g, c);
+        }
+    }
+
+    @Override
+    public void writeStream(Reply r, SseWriter sse) throws IOException {
+        switch (r.answer()) {
+            case Reply.Text t -> {
+                List<String> chunks = t.chunks();
+                if (chunks.isEmpty()) {
+                    writeChunk(r, sse.token(null), "", true, 0);
+                    sse.end();
+                }
+                for (int i = 0; i < chunks.size(); i++) {
+                    // Gemini's usage is cumulative in every chunk; finishReason (mandatory for Gemini CLI) on the last.
+                    writeChunk(r, sse.token(null), chunks.get(i), i == chunks.size() - 1, i + 1);
+                    sse.end();
+                }
+            }
+            case Reply.ToolCall c -> {
+                writeCallChunk(r, sse.token(null), c);
+                sse.end();
+            }
+        }
+    }
+
+    private static void writeChunk(Reply r, JsonGenerator g, String text, boolean last, int outputSoFar)
+            throws IOException {
+        candidateStart(g);
+        g.writeStartObject();
+        g.writeStringField("text", text);
+        g.writeEndObject();
+        candidateEnd(r, g, last, outputSoFar);
+    }
+
+    private static void writeCallChunk(Reply r, JsonGenerator g, Reply.ToolCall c) throws IOException {
+        candidateStart(g);
+        g.writeStartObject();
+        g.writeObjectFieldStart("functionCall");
+        g.writeStringField("name", c.name());
+        g.writeFieldName("args");
+        g.writeRawValue(c.arguments());
+        g.writeStringField("id", c.callId());
+        g.writeEndObject();
+        g.writeEndObject();
+        candidateEnd(r, g, true, c.outputTokens());
+    }
+
+    /** Opens {"candidates":[{"content":{"role":"model","parts":[ ... */
+    private static void candidateStart(JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeArrayFieldStart("candidates");
+        g.writeStartObject();
+        g.writeObjectFieldStart("content");
+        g.writeStringField("role", "model");
+        g.writeArrayFieldStart("parts");
+    }
+
+    private static void candidateEnd(Reply r, JsonGenerator g, boolean last, int outputSoFar) throws IOException {
+        g.writeEndArray();
+        g.writeEndObject();
+        if (last) {
+            g.writeStringField("finishReason", "STOP");
+        }
+        g.writeNumberField("index", 0);
+        g.writeEndObject();
+        g.writeEndArray();
+        g.writeObjectFieldStart("usageMetadata");
+        g.writeNumberField("promptTokenCount", r.inputTokens());
+        g.writeNumberField("candidatesTokenCount", outputSoFar);
+        g.writeNumberField("totalTokenCount", r.inputTokens() + outputSoFar);
+        g.writeEndObject();
+        g.writeStringField("modelVersion", r.model());
+        g.writeStringField("responseId", r.id());
+        g.writeEndObject();
+    }
+
+    @Override
+    public void writeError(int status, String message, JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeObjectFieldStart("error");
+        g.writeNumberField("code", status);
+        g.writeStringField("message", message);
+        g.writeStringField("status", switch (status) {
+            case 400 -> "INVALID_ARGUMENT";
+            case 401 -> "UNAUTHENTICATED";
+            case 403 -> "PERMISSION_DENIED";
+            case 404 -> "NOT_FOUND";
+            case 409 -> "ABORTED";
+            case 429 -> "RESOURCE_EXHAUSTED";
+            case 499 -> "CANCELLED";
+            case 501 -> "UNIMPLEMENTED";
+            case 503 -> "UNAVAILABLE";
+            case 504 -> "DEADLINE_EXCEEDED";
+            default -> status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
+        });
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    /** {@code :countTokens}. */
+    void writeTokenCount(int tokens, JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeNumberField("totalTokens", tokens);
+        g.writeEndObject();
+    }
+}

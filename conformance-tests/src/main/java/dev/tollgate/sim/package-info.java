@@ -1,0 +1,69 @@
+/**
+ * The provider simulator: a fast, deterministic fake of the paid LLM APIs, for tests and the benchmark.
+ *
+ * <h2>Start</h2>
+ * {@code bin/provider-sim --port N [--ttft-ms N] [--chunk-gap-ms N] [--words N] [--record N]}
+ * (env {@code SIM_PORT}, {@code SIM_TTFT_MS}, {@code SIM_CHUNK_GAP_MS}, {@code SIM_WORDS}, {@code SIM_RECORD};
+ * flags win), which prints {@code provider-sim listening on http://127.0.0.1:PORT}. In process:
+ * {@code try (ProviderSim sim = ProviderSim.start(SimOptions.defaults())) { sim.port(); sim.baseUrl(); }}.
+ *
+ * <h2>Endpoints (127.0.0.1 only)</h2>
+ * <ul>
+ * <li>OpenAI: {@code POST /v1/chat/completions}, {@code /v1/responses}, {@code /v1/embeddings}, {@code GET /v1/models};
+ *     Azure: {@code POST /openai/deployments/{deployment}/chat/completions|embeddings} (model = deployment),
+ *     {@code /openai/responses}, {@code /openai/v1/responses|chat/completions|embeddings}; any query is accepted.</li>
+ * <li>Anthropic: {@code POST /v1/messages} (any query, e.g. {@code ?beta=true}), {@code /v1/messages/count_tokens};
+ *     {@code GET /v1/models} with an {@code anthropic-version} header answers Anthropic's list shape.</li>
+ * <li>Gemini: {@code POST /v1beta/models/{model}:generateContent}, {@code :streamGenerateContent} (SSE with
+ *     {@code alt=sse}, else one JSON array), {@code :countTokens}; the same under {@code /v1/models/}; {@code GET /v1beta/models}.</li>
+ * <li>{@code HEAD} on any path: 200 (Claude Code probes its base URL).</li>
+ * </ul>
+ * Streaming is decided by the body's {@code stream} (OpenAI, Anthropic) or the Gemini method, never by Accept.
+ *
+ * <h2>Answers</h2>
+ * <ul>
+ * <li>When a shell-like tool is offered ({@code exec_command}, {@code shell}, {@code Bash}, {@code run_shell_command};
+ *     in Responses also inside {@code additional_tools} namespaces, and Codex's custom JavaScript tool {@code exec})
+ *     and the conversation has no tool result yet: a call of it running {@code echo tollgate-tool-ok}.</li>
+ * <li>When a tool result is present: {@code Tool said: <last tool output, stripped, first 200 chars>}.</li>
+ * <li>Gemini with {@code responseMimeType: application/json}: one JSON value fitting the schema.</li>
+ * <li>Else {@code words} words cycling through "Hello from the Tollgate provider simulator, all good.",
+ *     streamed one word (token) per event.</li>
+ * </ul>
+ * Usage: output tokens = streamed text tokens (words, split at spaces), or 3 for any tool call (its arguments
+ * stream in 3 fragments). Input tokens = max(1, ceil(chars / 4)), chars as defined by {@link dev.tollgate.sim.InputText}.
+ * OpenAI chat streams send the usage chunk only with {@code stream_options.include_usage}, and then
+ * {@code "usage": null} on every other chunk.
+ *
+ * <h2>Per-request headers</h2>
+ * {@code x-sim-ttft-ms} (delay before the first byte), {@code x-sim-chunk-gap-ms} (before each token after the
+ * first; a non-streamed answer waits ttft + gap × (tokens − 1)), {@code x-sim-words}, and {@code x-sim-fault}
+ * (one fault as JSON; it takes precedence over the queue).
+ *
+ * <h2>Faults</h2>
+ * <ul>
+ * <li>{@code {"status":503,"retry_after":2,"body":"..."}}: that status, an optional {@code Retry-After}, and the
+ *     body given or the endpoint's own error JSON.</li>
+ * <li>{@code {"reset_after_chunks":N}}: N events, then the connection is closed mid-response (no chunked
+ *     terminator); a non-streamed call gets no response at all.</li>
+ * <li>{@code {"stall_ms":N}} (optionally {@code "after_chunks":K}): silence for N ms before the first byte
+ *     (or after K events).</li>
+ * <li>{@code {"malformed_after_chunks":N}}: N events, then {@code data: {not json}, then a clean end; a
+ *     non-streamed call gets the body {@code {not json}.</li>
+ * </ul>
+ * Events are counted as written: every SSE event, including {@code ping} and {@code [DONE]}. A reset or malformed
+ * fault past the last event fires at the end of the stream.
+ *
+ * <h2>Control API (not recorded)</h2>
+ * <ul>
+ * <li>{@code GET /_sim/requests}: the last {@code --record} (200) provider requests, oldest first:
+ *     {@code [{seq, at_ms, method, path, query, headers:{lower-case name: value}, body}]}, body parsed as JSON
+ *     (text if it does not parse, null if empty). {@code DELETE /_sim/requests} clears: {@code {"cleared":N}}.</li>
+ * <li>{@code POST /_sim/faults} {@code {"faults":[{...fault..., "model":"x", "times":N}, ...]}} queues faults; each
+ *     provider request takes the first entry whose model matches (or that has none), {@code times} (default 1)
+ *     times. Answers {@code {"queued":N}}; 400 and nothing queued if any entry is invalid.
+ *     {@code GET /_sim/faults} lists what is left, {@code DELETE /_sim/faults} clears.</li>
+ * <li>{@code GET /_sim/health}: {@code ok}.</li>
+ * </ul>
+ */
+package dev.tollgate.sim;
