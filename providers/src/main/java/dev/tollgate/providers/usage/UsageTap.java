@@ -2,6 +2,7 @@ package dev.tollgate.providers.usage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.providers.Api;
+import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.sse.SseEvent;
 import java.io.IOException;
@@ -22,9 +23,13 @@ public sealed interface UsageTap {
     /** Usage of a whole (non-streamed) response body. */
     static Usage ofBody(Api api, byte[] body) {
         try {
-            JsonNode usage = JsonBody.MAPPER.readTree(body).path("usage");
+            // Only the usage object becomes a tree; the rest of the answer is scanned, not built.
+            JsonNode usage = JsonBody.parse(body).node("usage");
+            if (usage == null) {
+                return Usage.NONE;
+            }
             return api == Api.RESPONSES ? responses(usage) : chat(usage);
-        } catch (IOException e) {
+        } catch (InvalidJsonException e) {
             return Usage.NONE;
         }
     }

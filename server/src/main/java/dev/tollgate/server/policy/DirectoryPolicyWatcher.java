@@ -3,6 +3,9 @@ package dev.tollgate.server.policy;
 import dev.tollgate.policy.PolicyException;
 import dev.tollgate.policy.PolicyLoader;
 import dev.tollgate.policy.PolicySnapshot;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.logging.Level;
@@ -21,6 +24,7 @@ public final class DirectoryPolicyWatcher implements AutoCloseable {
     private final Duration interval;
     private final Thread thread;
     private volatile String lastFailedVersion;
+    private String lastStamp = "";
 
     public DirectoryPolicyWatcher(Path dir, PolicyHolder holder, Duration interval) {
         this.dir = dir;
@@ -41,8 +45,30 @@ public final class DirectoryPolicyWatcher implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            checkOnce();
+            if (changed()) {
+                checkOnce();
+            }
         }
+    }
+
+    /** Names, sizes and modification times: cheap to read every second, unlike parsing every file. */
+    private boolean changed() {
+        StringBuilder stamp = new StringBuilder();
+        try (var walk = Files.walk(dir)) {
+            walk.filter(Files::isRegularFile).sorted().forEach(f -> {
+                try {
+                    stamp.append(f).append(' ').append(Files.size(f)).append(' ')
+                            .append(Files.getLastModifiedTime(f).toMillis()).append('\n');
+                } catch (IOException e) {
+                    stamp.append(f).append(" unreadable\n");
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            stamp.append("unlistable");
+        }
+        boolean changed = !stamp.toString().equals(lastStamp);
+        lastStamp = stamp.toString();
+        return changed;
     }
 
     /** Loads the directory and swaps it in if it differs from the policy in force. */
