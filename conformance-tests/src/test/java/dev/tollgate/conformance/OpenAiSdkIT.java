@@ -138,6 +138,7 @@ class OpenAiSdkIT {
     void errorsArriveAsTheSdksOwnExceptions() {
         NotFoundException unknown = assertThrows(NotFoundException.class, () -> client.chat().completions().create(chat("sim-echo")));
         assertTrue(unknown.getMessage().contains("Did you mean: sim/echo"), unknown.getMessage());
-        assertEquals("model_not_found", unknown.error().code().orElseThrow());
+        assertEquals("model_not_found", unknown.code().orElseThrow());
+        assertEquals("model", unknown.param().orElseThrow());
     }
 }
