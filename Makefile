@@ -49,8 +49,9 @@ $(CODEX_BIN):
 test: check-jdk clients
 	TOLLGATE_CODEX_BIN=$(CODEX_BIN) mvn -B verify
 
-bench: build
+bench: build clients
 	conformance-tests/bench/run.sh
+	conformance-tests/bench/startup.sh
 
 clean:
 	$(MVN) clean

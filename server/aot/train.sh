@@ -14,8 +14,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/policy"
 sed "s/TRAIN_PORT/$port/" "$root/server/aot/policy.yaml" > "$work/policy/policy.yaml"
 rm -f "$out"
-"$java" -XX:AOTCacheOutput="$out" -Xlog:aot=off -Xlog:cds=off -cp "$root/server/target/server-0.1.0-SNAPSHOT.jar:$root/server/target/lib/*" \
-  dev.tollgate.server.Main serve --port "$port" --policy "$work/policy" --state-dir "$work/state" >"$work/log" 2>&1 &
+TOLLGATE_AOT_TRAIN="$out" "$root/bin/tollgate" serve --port "$port" --policy "$work/policy" --state-dir "$work/state" >"$work/log" 2>&1 &
 pid=$!
 for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$port/health/ready" && break; sleep 0.05; done
 base="http://127.0.0.1:$port/v1"
