@@ -36,7 +36,7 @@ $(AOT_CACHE): $(SERVER_JAR)
 	server/aot/train.sh
 
 run: build
-	@set -m; bin/provider-sim --port $(SIM_PORT) & sim=$$!; \
+	@bin/provider-sim --port $(SIM_PORT) & sim=$$!; \
 	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
 	bin/tollgate serve --port $(PORT) --policy policies-example-repo --state-dir state
 
