@@ -25,40 +25,32 @@ public final class OpenAiErrors {
     public static ObjectNode body(GatewayError error) {
         ObjectNode root = JsonBody.MAPPER.createObjectNode();
         ObjectNode e = root.putObject("error");
+        Shape shape = shape(error);
         e.put("message", error.message());
-        e.put("type", type(error));
+        e.put("type", shape.type());
         switch (error) {
             case GatewayError.BadRequest b -> e.put("param", b.param());
             case GatewayError.ModelNotFound m -> e.put("param", "model");
             default -> e.putNull("param");
         }
-        e.put("code", code(error));
+        e.put("code", shape.code());
         return root;
     }
 
-    private static String type(GatewayError error) {
-        return switch (error) {
-            case GatewayError.BadRequest b -> "invalid_request_error";
-            case GatewayError.ModelNotFound m -> "invalid_request_error";
-            case GatewayError.BodyTooLarge b -> "invalid_request_error";
-            case GatewayError.UnknownPath u -> "invalid_request_error";
-            case GatewayError.ProviderNotReady p -> "server_error";
-            case GatewayError.UpstreamFailed u -> "server_error";
-            case GatewayError.UpstreamTimeout t -> "server_error";
-            case GatewayError.Draining d -> "server_error";
-        };
+    /** OpenAI's {@code type} and {@code code} for each variant. */
+    private record Shape(String type, String code) {
     }
 
-    private static String code(GatewayError error) {
+    private static Shape shape(GatewayError error) {
         return switch (error) {
-            case GatewayError.BadRequest b -> "invalid_request";
-            case GatewayError.ModelNotFound m -> "model_not_found";
-            case GatewayError.BodyTooLarge b -> "request_too_large";
-            case GatewayError.UnknownPath u -> "unknown_url";
-            case GatewayError.ProviderNotReady p -> "provider_not_ready";
-            case GatewayError.UpstreamFailed u -> "upstream_error";
-            case GatewayError.UpstreamTimeout t -> "upstream_timeout";
-            case GatewayError.Draining d -> "shutting_down";
+            case GatewayError.BadRequest b -> new Shape("invalid_request_error", "invalid_request");
+            case GatewayError.ModelNotFound m -> new Shape("invalid_request_error", "model_not_found");
+            case GatewayError.BodyTooLarge b -> new Shape("invalid_request_error", "request_too_large");
+            case GatewayError.UnknownPath u -> new Shape("invalid_request_error", "unknown_url");
+            case GatewayError.ProviderNotReady p -> new Shape("server_error", "provider_not_ready");
+            case GatewayError.UpstreamFailed u -> new Shape("server_error", "upstream_error");
+            case GatewayError.UpstreamTimeout t -> new Shape("server_error", "upstream_timeout");
+            case GatewayError.Draining d -> new Shape("server_error", "shutting_down");
         };
     }
 }
