@@ -6,6 +6,7 @@ import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.server.policy.DirectoryPolicyWatcher;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.settings.ServerSettings;
+import io.helidon.logging.common.LogConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +53,7 @@ public final class Main {
     }
 
     private static int serve(String[] args) {
+        LogConfig.configureRuntime(); // logging.properties on the class path: one line per record
         Map<String, String> flags = new HashMap<>();
         Path configFile = System.getenv(ServerSettings.CONFIG_FILE_ENV) == null ? null : Path.of(System.getenv(ServerSettings.CONFIG_FILE_ENV));
         for (int i = 0; i < args.length; i++) {

@@ -43,6 +43,8 @@ class OpenAiSurfaceTest {
                   - {id: backup, kind: openai, base_url: "http://127.0.0.1:%d/v1", credential: "env:PATH"}
                   - {id: azure, kind: azure-openai, base_url: "http://127.0.0.1:%d", credential: "env:PATH", settings: {api-version: "2025-01-01"}}
                   - {id: keyless, kind: openai, base_url: "http://127.0.0.1:9/v1", credential: "env:TOLLGATE_TEST_UNSET_VARIABLE"}
+                  - {id: impatient, kind: openai-compatible, base_url: "http://127.0.0.1:%d/v1", timeouts: {first_byte_seconds: 0.3}}
+                  - {id: nobody, kind: openai-compatible, base_url: "http://127.0.0.1:%d/v1"}
                 models:
                   - name: fast
                     targets: [{provider: up, model: fast-upstream}]
@@ -50,10 +52,16 @@ class OpenAiSurfaceTest {
                     targets: [{provider: up, model: a}, {provider: backup, model: b}]
                   - name: nokey
                     targets: [{provider: keyless, model: x}]
-                """.formatted(primary.port(), backup.port(), primary.port());
+                """.formatted(primary.port(), backup.port(), primary.port(), primary.port(), unusedPort());
         var snapshot = PolicyLoader.load(Map.of("policy.yaml", policy.getBytes(StandardCharsets.UTF_8)));
         gateway = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", Path.of("unused"), 4096, Duration.ofSeconds(5)),
                 new PolicyHolder(snapshot));
+    }
+
+    private static int unusedPort() throws java.io.IOException {
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     @AfterAll
@@ -224,6 +232,29 @@ class OpenAiSurfaceTest {
     }
 
     @Test
+    void aSilentUpstreamTimesOutWith504AndADeadOneGives502() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        primary.answer((req, res) -> {
+            try {
+                release.await(10, java.util.concurrent.TimeUnit.SECONDS); // holds the answer past the 0.3 s first-byte timeout
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            res.send("{}");
+        });
+        try {
+            HttpResponse<String> slow = post("/v1/chat/completions", "{\"model\":\"impatient/m\",\"messages\":[]}");
+            assertEquals(504, slow.statusCode());
+            assertEquals("upstream_timeout", error(slow).path("code").asText());
+        } finally {
+            release.countDown();
+        }
+        HttpResponse<String> dead = post("/v1/chat/completions", "{\"model\":\"nobody/m\",\"messages\":[]}");
+        assertEquals(502, dead.statusCode());
+        assertTrue(error(dead).path("message").asText().contains("could not be reached"), dead.body());
+    }
+
+    @Test
     void aBrokenStreamEndsWithAnErrorEventInTheClientsDialect() throws Exception {
         primary.answer((req, res) -> {
             res.header("content-type", "text/event-stream");
@@ -274,5 +305,6 @@ class OpenAiSurfaceTest {
                 HttpResponse.BodyHandlers.ofString());
         JsonNode data = JSON.readTree(response.body()).path("data");
         assertEquals(List.of("fast", "resilient", "nokey"), List.of(data.get(0).path("id").asText(), data.get(1).path("id").asText(), data.get(2).path("id").asText()));
+        assertEquals(3, data.size());
     }
 }
