@@ -14,58 +14,79 @@ import java.util.Set;
  */
 public final class PolicySnapshot {
 
+    /** A key with the team and customer it belongs to: the whole chain the gate checks. */
+    public record KeyChain(VirtualKey key, Team team, Customer customer) {
+
+        public List<Principal> levels() {
+            return List.of(key, team, customer);
+        }
+    }
+
     private final Policy policy;
     private final String version;
     private final Map<String, Provider> providers = new HashMap<>();
     private final Map<String, Route> routes = new HashMap<>();
     private final List<String> catalog = new ArrayList<>();
+    private final Map<String, KeyChain> keysByHash = new HashMap<>();
+    private final Map<String, Admin> adminsByHash = new HashMap<>();
+    private final Map<String, Customer> customers = new HashMap<>();
+    private final Map<String, Team> teams = new HashMap<>();
+    private final Map<String, Pricing> pricing = new HashMap<>();
 
-    PolicySnapshot(Policy policy, String version) {
+    /** Only a checked policy (from {@link PolicyLoader}) is indexed: references are known to resolve. */
+    PolicySnapshot(Policy policy, String version, List<Pricing> defaultPricing) {
         this.policy = policy;
         this.version = version;
         policy.providers().forEach(p -> providers.put(p.id(), p));
         for (Model m : policy.models()) {
-            List<Route.Target> targets = m.targets().stream()
-                    .map(t -> new Route.Target(providers.get(t.provider()), t.model(), t.weight()))
-                    .toList();
-            Route route = new Route(m.name(), targets);
+            List<Route.Target> targets = new ArrayList<>();
+            for (ModelTarget t : m.targets()) {
+                targets.add(new Route.Target(providers.get(t.provider()), t.model(), t.weight()));
+            }
+            for (ModelTarget t : m.fallbacks()) {
+                targets.add(new Route.Target(providers.get(t.provider()), t.model(), t.weight()));
+            }
+            Route route = new Route(m.name(), targets, m.targets().size(), m.retry());
             routes.put(m.name(), route);
             m.aliases().forEach(a -> routes.put(a, route));
             catalog.add(m.name());
         }
+        policy.customers().forEach(c -> customers.put(c.id(), c));
+        policy.teams().forEach(t -> teams.put(t.id(), t));
+        for (VirtualKey k : policy.keys()) {
+            Team team = teams.get(k.team());
+            keysByHash.put(k.sha256(), new KeyChain(k, team, customers.get(team.customer())));
+        }
+        policy.admins().forEach(a -> adminsByHash.put(a.sha256(), a));
+        defaultPricing.forEach(p -> pricing.put(p.model(), p));
+        policy.pricing().forEach(p -> pricing.put(p.model(), p));
     }
 
-    /** Problems that span files: duplicate names, targets naming providers that do not exist. */
-    static List<String> crossCheck(Policy policy) {
-        List<String> problems = new ArrayList<>();
-        Set<String> providerIds = new HashSet<>();
-        for (Provider p : policy.providers()) {
-            if (!providerIds.add(p.id())) {
-                problems.add("provider '" + p.id() + "' is declared twice; provider ids must be unique");
-            }
-        }
-        Set<String> names = new HashSet<>();
-        for (Model m : policy.models()) {
-            for (String name : concat(m.name(), m.aliases())) {
-                if (!names.add(name)) {
-                    problems.add("model name or alias '" + name + "' is declared twice; each must name one model");
-                }
-            }
-            for (ModelTarget t : m.targets()) {
-                if (!providerIds.contains(t.provider())) {
-                    problems.add("model '" + m.name() + "': target provider '" + t.provider()
-                            + "' is not declared (declared: " + providerIds.stream().sorted().toList() + ")");
-                }
-            }
-        }
-        return problems;
+    /** The key whose secret hashes to {@code sha256} (lower-case hex), with its team and customer. */
+    public Optional<KeyChain> keyByHash(String sha256) {
+        return Optional.ofNullable(keysByHash.get(sha256));
     }
 
-    private static List<String> concat(String first, List<String> rest) {
-        List<String> all = new ArrayList<>(rest.size() + 1);
-        all.add(first);
-        all.addAll(rest);
-        return all;
+    /** Hashes the secret a client presented and looks it up. */
+    public Optional<KeyChain> keyBySecret(String secret) {
+        return keyByHash(Secrets.sha256(secret));
+    }
+
+    public Optional<Admin> adminBySecret(String secret) {
+        return Optional.ofNullable(adminsByHash.get(Secrets.sha256(secret)));
+    }
+
+    public Optional<Customer> customer(String id) {
+        return Optional.ofNullable(customers.get(id));
+    }
+
+    public Optional<Team> team(String id) {
+        return Optional.ofNullable(teams.get(id));
+    }
+
+    /** The policy's price for a model, else the bundled default's; matched by exact name. */
+    public Optional<Pricing> pricing(String model) {
+        return Optional.ofNullable(pricing.get(model));
     }
 
     public Policy policy() {

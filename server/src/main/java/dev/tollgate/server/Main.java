@@ -1,17 +1,24 @@
 package dev.tollgate.server;
 
+import dev.tollgate.policy.Policy;
+import dev.tollgate.policy.PolicyDiff;
 import dev.tollgate.policy.PolicyException;
 import dev.tollgate.policy.PolicyLoader;
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.server.policy.DirectoryPolicyWatcher;
+import dev.tollgate.policy.Secrets;
+import dev.tollgate.server.policy.GitPolicyWatcher;
 import dev.tollgate.server.policy.PolicyHolder;
+import dev.tollgate.server.policy.PolicyWatcher;
 import dev.tollgate.server.settings.ServerSettings;
 import io.helidon.logging.common.LogConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -19,11 +26,25 @@ import java.util.Map;
 public final class Main {
 
     private static final String USAGE = """
-            usage: tollgate serve [--port N] [--host H] [--policy DIR] [--state-dir DIR] [--config FILE]
+            usage: tollgate serve [--port N] [--host H] [--policy SOURCE] [--policy-branch B] [--policy-path SUBDIR]
+                                  [--policy-poll SECONDS] [--state-dir DIR] [--config FILE]
                                   [--body-limit BYTES] [--shutdown-grace SECONDS]
                    tollgate validate [DIR]
-            Every flag also has an environment variable (TOLLGATE_PORT, TOLLGATE_POLICY, ...) and a key in the
-            settings file (tollgate.port, tollgate.policy, ...); see server/src/main/resources/tollgate-defaults.yaml.
+                   tollgate diff OLD NEW [--repo DIR] [--path SUBDIR]
+                   tollgate keys new --id ID --team TEAM
+                   tollgate keys new --admin --id ID --role viewer|operator
+            serve     SOURCE is a Git URL (file://, https://, ssh://) or repository path, followed on branch B
+                      (default main) under SUBDIR, mirrored in the state dir and polled every 10 s; or a plain
+                      directory, reloaded when a file changes. Every response carries x-tollgate-policy: <commit>.
+                      Admin API (token from the policy's admins:): GET /admin/policy, POST /admin/policy/refresh.
+            validate  checks every policy file; prints file:line:col: problem; exit 0 when good, 1 when not.
+            diff      what changes for whom between two policy directories, or two commits of the repository
+                      in --repo (default .), e.g. `tollgate diff origin/main HEAD`.
+            keys new  makes a secret, prints it once and the YAML entry (its SHA-256) to commit.
+            Every serve flag also has an environment variable (TOLLGATE_PORT, TOLLGATE_POLICY, TOLLGATE_GIT_BRANCH,
+            TOLLGATE_GIT_PATH, TOLLGATE_GIT_POLL, ...) and a key in the settings file (tollgate.port, tollgate.git.branch,
+            ...); see server/src/main/resources/tollgate-defaults.yaml. Also by environment only: TOLLGATE_GIT_TOKEN
+            (https token), TOLLGATE_GIT_USERNAME (default x-access-token), TOLLGATE_WEBHOOK_SECRET.
             """;
 
     private Main() {
@@ -38,6 +59,8 @@ public final class Main {
         int code = switch (args[0]) {
             case "serve" -> serve(rest);
             case "validate" -> validate(rest);
+            case "diff" -> diff(rest);
+            case "keys" -> keys(rest);
             case "-h", "--help", "help" -> {
                 System.out.print(USAGE);
                 yield 0;
@@ -73,29 +96,141 @@ public final class Main {
             }
         }
         ServerSettings settings = ServerSettings.load(flags, configFile);
-        Path policyDir = Path.of(settings.policy());
-        PolicySnapshot initial;
-        try {
-            initial = PolicyLoader.loadDirectory(policyDir);
-        } catch (PolicyException e) {
-            System.err.println("tollgate: the policy in " + policyDir + " does not load:\n" + e.getMessage());
-            return 1;
-        }
         try {
             Files.createDirectories(settings.stateDir());
         } catch (IOException e) {
             System.err.println("tollgate: cannot create the state directory " + settings.stateDir() + ": " + e.getMessage());
             return 1;
         }
-        PolicyHolder holder = new PolicyHolder(initial);
-        DirectoryPolicyWatcher watcher = new DirectoryPolicyWatcher(policyDir, holder, Duration.ofSeconds(1)).start();
-        TollgateServer server = TollgateServer.start(settings, holder);
+        String source = settings.policy();
+        PolicyHolder holder;
+        PolicyWatcher watcher;
+        String from;
+        if (GitPolicyWatcher.isGitSource(source)) {
+            String remote = source.contains("://") || !Files.isDirectory(Path.of(source)) ? source : Path.of(source).toAbsolutePath().toString();
+            try {
+                GitPolicyWatcher git = GitPolicyWatcher.open(remote, settings.gitBranch(), settings.gitPath(), settings.stateDir(),
+                        settings.pollInterval());
+                holder = git.holder();
+                watcher = git.start();
+            } catch (PolicyException e) {
+                System.err.println("tollgate: no usable policy from " + source + " (branch " + settings.gitBranch() + "):\n" + e.getMessage());
+                return 1;
+            }
+            from = source + " branch " + settings.gitBranch() + (settings.gitPath().isEmpty() ? "" : " path " + settings.gitPath())
+                    + ", polled every " + settings.pollInterval().toSeconds() + " s";
+            holder.degraded().ifPresent(d -> System.err.println("tollgate: DEGRADED: " + d));
+        } else {
+            Path policyDir = Path.of(source);
+            try {
+                holder = new PolicyHolder(PolicyLoader.loadDirectory(policyDir));
+            } catch (PolicyException e) {
+                System.err.println("tollgate: the policy in " + policyDir + " does not load:\n" + e.getMessage());
+                return 1;
+            }
+            watcher = new DirectoryPolicyWatcher(policyDir, holder, Duration.ofSeconds(1)).start();
+            from = policyDir.toString();
+        }
+        TollgateServer server = TollgateServer.start(settings, holder, watcher);
+        PolicyWatcher w = watcher;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            watcher.close();
+            w.close();
             server.close();
         }, "tollgate-shutdown"));
+        PolicySnapshot initial = holder.current();
         System.out.println("tollgate listening on http://" + settings.host() + ":" + server.port()
-                + " (policy " + initial.version() + " from " + policyDir + ", " + initial.catalog().size() + " models)");
+                + " (policy " + initial.version() + " from " + from + ", " + initial.catalog().size() + " models)");
+        return 0;
+    }
+
+    private static int diff(String[] args) {
+        List<String> positional = new ArrayList<>();
+        Path repo = Path.of(".");
+        String path = "";
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--repo" -> repo = Path.of(args[++i]);
+                case "--path" -> path = args[++i];
+                default -> positional.add(args[i]);
+            }
+        }
+        if (positional.size() != 2) {
+            System.err.print("diff needs OLD and NEW (two directories, or two commits)\n" + USAGE);
+            return 2;
+        }
+        Policy before;
+        Policy after;
+        try {
+            before = PolicyLoader.parse(policyFiles(positional.get(0), repo, path));
+        } catch (PolicyException e) {
+            System.out.println("The old policy (" + positional.get(0) + ") does not validate, so no diff:\n" + e.getMessage());
+            return 1;
+        }
+        try {
+            after = PolicyLoader.parse(policyFiles(positional.get(1), repo, path));
+        } catch (PolicyException e) {
+            System.out.println("The new policy (" + positional.get(1) + ") does not validate; fix these first:\n" + e.getMessage());
+            return 1;
+        }
+        List<String> changes = PolicyDiff.between(before, after);
+        if (changes.isEmpty()) {
+            System.out.println("No change in effect: the two policies grant and route the same.");
+        } else {
+            System.out.println(changes.size() + (changes.size() == 1 ? " change:" : " changes:"));
+            changes.forEach(c -> System.out.println("- " + c));
+        }
+        return 0;
+    }
+
+    /** A directory of policy files, or a revision of the repository. */
+    private static Map<String, byte[]> policyFiles(String what, Path repo, String path) throws PolicyException {
+        Path dir = Path.of(what);
+        if (Files.isDirectory(dir)) {
+            return PolicyLoader.readDirectory(path.isEmpty() ? dir : dir.resolve(path));
+        }
+        return GitPolicyWatcher.files(repo, what, path);
+    }
+
+    private static int keys(String[] args) {
+        if (args.length == 0 || !args[0].equals("new")) {
+            System.err.print("usage: tollgate keys new --id ID --team TEAM | --admin --id ID --role viewer|operator\n");
+            return 2;
+        }
+        Map<String, String> opts = new HashMap<>();
+        boolean admin = false;
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--admin")) {
+                admin = true;
+            } else if (args[i].startsWith("--") && i + 1 < args.length) {
+                opts.put(args[i], args[++i]);
+            } else {
+                System.err.println("unknown argument " + args[i]);
+                return 2;
+            }
+        }
+        String id = opts.get("--id");
+        String team = opts.get("--team");
+        String role = opts.getOrDefault("--role", "viewer");
+        if (id == null || (!admin && team == null) || !id.matches("[A-Za-z0-9][A-Za-z0-9._@-]*")) {
+            System.err.println("keys new needs --id ID (letters, digits, . _ @ -) and --team TEAM (or --admin --role viewer|operator)");
+            return 2;
+        }
+        if (admin && !role.equals("viewer") && !role.equals("operator")) {
+            System.err.println("--role must be viewer or operator");
+            return 2;
+        }
+        String secret = Secrets.newKey();
+        String hash = Secrets.sha256(secret);
+        System.out.println("# Secret for " + (admin ? "admin " : "key ") + id + ", shown once: give it to its owner now; only its hash is kept.");
+        System.out.println("#   " + secret);
+        if (admin) {
+            System.out.println("# Add to admins.yaml and open a pull request:");
+            System.out.println("admins:\n  - id: " + id + "\n    role: " + role + "\n    sha256: " + hash);
+        } else {
+            System.out.println("# Add to teams/" + team + "/keys.yaml (beside its team) and open a pull request:");
+            System.out.println("keys:\n  - id: " + id + "\n    team: " + team + "\n    sha256: " + hash
+                    + "\n    labels: {owner: " + id + "}");
+        }
         return 0;
     }
 
@@ -103,11 +238,15 @@ public final class Main {
         Path dir = Path.of(args.length > 0 ? args[0] : ".");
         try {
             PolicySnapshot snapshot = PolicyLoader.loadDirectory(dir);
-            System.out.println(dir + ": OK (" + snapshot.policy().providers().size() + " providers, "
-                    + snapshot.catalog().size() + " models)");
+            Policy p = snapshot.policy();
+            System.out.println(dir + ": OK (" + p.providers().size() + " providers, " + snapshot.catalog().size() + " models, "
+                    + p.customers().size() + " customers, " + p.teams().size() + " teams, " + p.keys().size() + " keys, "
+                    + p.admins().size() + " admins)");
             return 0;
         } catch (PolicyException e) {
             System.out.println(e.getMessage());
+            System.out.println(e.details().size() + (e.details().size() == 1 ? " problem" : " problems") + " in " + dir
+                    + "; the gateway keeps its current policy until they are fixed.");
             return 1;
         }
     }

@@ -6,7 +6,9 @@ import dev.tollgate.server.errors.OpenAiErrors;
 import dev.tollgate.server.health.Drain;
 import dev.tollgate.server.health.HealthRoutes;
 import dev.tollgate.server.openai.OpenAiSurface;
+import dev.tollgate.server.admin.AdminRoutes;
 import dev.tollgate.server.policy.PolicyHolder;
+import dev.tollgate.server.policy.PolicyWatcher;
 import dev.tollgate.server.proxy.Dispatcher;
 import dev.tollgate.server.routing.Router;
 import dev.tollgate.server.settings.ServerSettings;
@@ -32,9 +34,22 @@ public final class TollgateServer implements AutoCloseable {
     }
 
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy) {
+        return start(settings, policy, null);
+    }
+
+    /** @param watcher the policy source for the admin API; {@code null} when the policy never changes */
+    public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher) {
         Drain drain = new Drain();
         OpenAiSurface openai = new OpenAiSurface(policy, new Router(), new Dispatcher(new UpstreamClient()), drain, settings.bodyLimit());
         HttpRouting.Builder routing = HttpRouting.builder();
+        // One snapshot per request, pinned before any handler runs; the header ties the answer to a commit.
+        routing.addFilter((chain, req, res) -> {
+            res.header(PolicyHolder.HEADER, policy.pin(req).version());
+            chain.proceed();
+        });
+        if (watcher != null) {
+            new AdminRoutes(policy, watcher, settings.webhookSecret()).register(routing);
+        }
         HealthRoutes.register(routing, policy, drain);
         openai.register(routing);
         routing.any((req, res) -> OpenAiErrors.send(res, new GatewayError.UnknownPath(req.prologue().method().text(), req.path().path())));

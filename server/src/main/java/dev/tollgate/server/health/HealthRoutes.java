@@ -21,7 +21,12 @@ public final class HealthRoutes {
             if (drain.draining()) {
                 res.status(Status.SERVICE_UNAVAILABLE_503).send("{\"status\":\"DOWN\",\"reason\":\"draining\"}");
             } else {
-                res.send("{\"status\":\"UP\",\"policy\":\"" + policy.current().version() + "\"}");
+                // Degraded still serves (200): pulling the node out would not bring Git back.
+                String degraded = policy.degraded()
+                        .map(d -> ",\"policy_source\":\"DEGRADED\",\"reason\":\"" + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance()
+                                .quoteAsString(d)) + "\"")
+                        .orElse("");
+                res.send("{\"status\":\"UP\",\"policy\":\"" + policy.current().version() + "\"" + degraded + "}");
             }
         });
     }

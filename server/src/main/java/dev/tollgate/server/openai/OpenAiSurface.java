@@ -74,7 +74,7 @@ public final class OpenAiSurface {
             return;
         }
         try {
-            PolicySnapshot snapshot = policy.current();
+            PolicySnapshot snapshot = policy.forRequest(req);
             Call call = read(api, req, snapshot);
             Route route = router.route(snapshot, call.model());
             dispatcher.dispatch(call, route, res);
@@ -159,7 +159,7 @@ public final class OpenAiSurface {
     }
 
     private void models(ServerRequest req, ServerResponse res) {
-        PolicySnapshot snapshot = policy.current();
+        PolicySnapshot snapshot = policy.forRequest(req);
         ObjectNode root = JsonBody.MAPPER.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -20,15 +21,28 @@ import java.util.function.Supplier;
  * tollgate.state.dir       TOLLGATE_STATE_DIR         --state-dir
  * tollgate.body.limit      TOLLGATE_BODY_LIMIT        --body-limit    (bytes)
  * tollgate.shutdown.grace  TOLLGATE_SHUTDOWN_GRACE    --shutdown-grace (seconds)
+ * tollgate.git.branch      TOLLGATE_GIT_BRANCH        --policy-branch
+ * tollgate.git.path        TOLLGATE_GIT_PATH          --policy-path   (sub-directory of the repository)
+ * tollgate.git.poll        TOLLGATE_GIT_POLL          --policy-poll   (seconds)
+ * tollgate.webhook.secret  TOLLGATE_WEBHOOK_SECRET    (no flag: a secret does not belong on a command line)
  * </pre>
  */
 public record ServerSettings(String host, int port, String policy, Path stateDir, long bodyLimit,
-                             Duration shutdownGrace) {
+                             Duration shutdownGrace, String gitBranch, String gitPath, Duration pollInterval,
+                             Optional<String> webhookSecret) {
+
+    /** The foundation's settings; Git ones at their defaults (tests that start the server in-process). */
+    public ServerSettings(String host, int port, String policy, Path stateDir, long bodyLimit, Duration shutdownGrace) {
+        this(host, port, policy, stateDir, bodyLimit, shutdownGrace, "main", "", Duration.ofSeconds(10), Optional.empty());
+    }
 
     public static final String CONFIG_FILE_ENV = "TOLLGATE_CONFIG";
 
     /** Flag name -> settings key. */
     public static final Map<String, String> FLAGS = Map.of(
+            "--policy-branch", "tollgate.git.branch",
+            "--policy-path", "tollgate.git.path",
+            "--policy-poll", "tollgate.git.poll",
             "--host", "tollgate.host",
             "--port", "tollgate.port",
             "--policy", "tollgate.policy",
@@ -60,6 +74,10 @@ public record ServerSettings(String host, int port, String policy, Path stateDir
                 config.get("policy").asString().get(),
                 Path.of(config.get("state.dir").asString().get()),
                 config.get("body.limit").asLong().get(),
-                Duration.ofMillis((long) (config.get("shutdown.grace").asDouble().get() * 1000)));
+                Duration.ofMillis((long) (config.get("shutdown.grace").asDouble().get() * 1000)),
+                config.get("git.branch").asString().get(),
+                config.get("git.path").asString().orElse(""),
+                Duration.ofMillis((long) (config.get("git.poll").asDouble().get() * 1000)),
+                config.get("webhook.secret").asString().asOptional().filter(v -> !v.isBlank()));
     }
 }

@@ -1,0 +1,25 @@
+package dev.tollgate.policy;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+
+/**
+ * USD per million tokens for one model. Cache reads and writes are priced apart: a coding agent's
+ * long prompt is mostly cache reads, and Anthropic charges writes at 1.25x (5 min) or 2x (1 h).
+ */
+public record Pricing(String model, BigDecimal input, BigDecimal output, BigDecimal cachedInput,
+                      BigDecimal cacheWrite5m, BigDecimal cacheWrite1h) {
+
+    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+
+    /** Cost in USD of the given token counts. */
+    public BigDecimal cost(long inputTokens, long outputTokens, long cachedReadTokens, long cacheWrite5mTokens,
+                           long cacheWrite1hTokens) {
+        BigDecimal micro = input.multiply(BigDecimal.valueOf(inputTokens))
+                .add(output.multiply(BigDecimal.valueOf(outputTokens)))
+                .add(cachedInput.multiply(BigDecimal.valueOf(cachedReadTokens)))
+                .add(cacheWrite5m.multiply(BigDecimal.valueOf(cacheWrite5mTokens)))
+                .add(cacheWrite1h.multiply(BigDecimal.valueOf(cacheWrite1hTokens)));
+        return micro.divide(MILLION, MathContext.DECIMAL64);
+    }
+}
