@@ -192,6 +192,15 @@ class PolicyValidationTest {
         assertEquals(PolicyLoader.ADMIN_FIELDS, names(props.path("admins").path("items").path("properties")));
     }
 
+    @Test
+    void theExampleRepositoryCarriesTheSameSchema() throws Exception {
+        byte[] bundled = PolicyLoader.class.getResourceAsStream(PolicyLoader.SCHEMA_FILE).readAllBytes();
+        java.nio.file.Path copy = java.nio.file.Path.of(System.getProperty("user.dir"))
+                .resolveSibling("policies-example-repo").resolve(PolicyLoader.SCHEMA_FILE);
+        assertEquals(new String(bundled, StandardCharsets.UTF_8), java.nio.file.Files.readString(copy),
+                "copy policy-model/src/main/resources/dev/tollgate/policy/" + PolicyLoader.SCHEMA_FILE + " to policies-example-repo/");
+    }
+
     private static java.util.Set<String> names(com.fasterxml.jackson.databind.JsonNode node) {
         java.util.Set<String> names = new java.util.HashSet<>();
         node.fieldNames().forEachRemaining(names::add);

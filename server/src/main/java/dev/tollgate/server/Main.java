@@ -135,6 +135,11 @@ public final class Main {
             from = policyDir.toString();
         }
         TollgateServer server = TollgateServer.start(settings, holder, watcher);
+        if (server.port() <= 0) {
+            System.err.println("tollgate: cannot listen on " + settings.host() + ":" + settings.port() + " (see the error above)");
+            watcher.close();
+            return 1;
+        }
         PolicyWatcher w = watcher;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             w.close();

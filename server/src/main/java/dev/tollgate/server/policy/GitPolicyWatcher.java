@@ -66,6 +66,8 @@ public final class GitPolicyWatcher implements PolicyWatcher {
     private Instant lastFetch;
     private PolicyStatus.Result lastResult = PolicyStatus.Result.UNCHANGED;
     private int failures;
+    /** What status() returns: read without the lock, so a slow fetch never blocks /admin/policy or /metrics. */
+    private volatile PolicyStatus published;
 
     private GitPolicyWatcher(String source, String branch, String path, Duration interval, Repository mirror) {
         this.source = source;
@@ -155,6 +157,7 @@ public final class GitPolicyWatcher implements PolicyWatcher {
         }
         fetchError.ifPresent(e -> holder.degraded("policy source unreachable: " + e + "; serving commit " + activeId.name()
                 + " from the local mirror"));
+        publish();
     }
 
     public PolicyHolder holder() {
@@ -219,7 +222,7 @@ public final class GitPolicyWatcher implements PolicyWatcher {
     private PolicyStatus finish(PolicyStatus.Result result) {
         lastResult = result;
         reloads.get(result).incrementAndGet();
-        return status();
+        return publish();
     }
 
     /** Fetches the branch into the mirror; the error, if the remote could not be reached. */
@@ -332,12 +335,17 @@ public final class GitPolicyWatcher implements PolicyWatcher {
     }
 
     @Override
-    public synchronized PolicyStatus status() {
+    public PolicyStatus status() {
+        return published;
+    }
+
+    private PolicyStatus publish() {
         Map<PolicyStatus.Result, Long> counts = new EnumMap<>(PolicyStatus.Result.class);
         reloads.forEach((k, v) -> counts.put(k, v.get()));
-        return new PolicyStatus("git", redact(source), Optional.of(branch), Optional.of(path), active,
+        published = new PolicyStatus("git", redact(source), Optional.of(branch), Optional.of(path), active,
                 Optional.ofNullable(lastTried), lastErrors, holder == null ? Optional.empty() : holder.degraded(),
                 Optional.ofNullable(lastFetch), lastResult, counts);
+        return published;
     }
 
     /** Hides credentials embedded in a URL (https://user:token@host/...). */
