@@ -185,9 +185,10 @@ public final class GitPolicyWatcher implements PolicyWatcher {
     }
 
     /** The poll interval, doubled for each failed fetch in a row up to 5 minutes: a down remote is not hammered. */
-    private synchronized Duration nextDelay() {
-        Duration delay = interval.multipliedBy(1L << Math.min(failures, 10));
-        return delay.compareTo(MAX_BACKOFF) > 0 && interval.compareTo(MAX_BACKOFF) < 0 ? MAX_BACKOFF : delay;
+    synchronized Duration nextDelay() {
+        Duration cap = interval.compareTo(MAX_BACKOFF) > 0 ? interval : MAX_BACKOFF;
+        Duration delay = interval.multipliedBy(1L << Math.min(failures, 16));
+        return delay.compareTo(cap) > 0 ? cap : delay;
     }
 
     @Override
@@ -208,10 +209,12 @@ public final class GitPolicyWatcher implements PolicyWatcher {
         }
         try {
             PolicySnapshot next = load(head);
-            holder.swap(next);
             accepted(head, next);
+            // Status first, then the swap: whoever sees the new snapshot in force also sees it in the status.
+            PolicyStatus status = finish(PolicyStatus.Result.UPDATED);
+            holder.swap(next);
             LOG.info(() -> "policy commit " + head.name() + " (" + active.message().orElse("") + ") is now in force");
-            return finish(PolicyStatus.Result.UPDATED);
+            return status;
         } catch (PolicyException e) {
             rejected(head, e);
             LOG.warning("policy commit " + head.name() + " does not validate; keeping " + activeId.name() + ":\n" + e.getMessage());
