@@ -147,6 +147,13 @@ class PolicyValidationTest {
     }
 
     @Test
+    void aPasswordInABaseUrlIsASecretToo() {
+        List<String> p = problems("providers:\n  - {id: vllm, kind: openai-compatible, base_url: \"https://gpu:hunter2secret@llm.internal/v1\"}\n");
+        assertOne(p, "teams/infra/keys.yaml:2:52:", "this looks like a password in a URL");
+        assertFalse(p.getFirst().contains("hunter2secret"), p.getFirst());
+    }
+
+    @Test
     void aKeyStoredAsPlaintextInsteadOfItsHashIsRefused() {
         List<String> p = problems("keys:\n  - {id: alice, team: infra, sha256: not-a-hash}\n");
         assertOne(p, "teams/infra/keys.yaml:2:38:", "must be 64 lower-case hex characters");
