@@ -40,7 +40,7 @@ public final class Main {
             validate  checks every policy file; prints file:line:col: problem; exit 0 when good, 1 when not.
             diff      what changes for whom between two policy directories, or two commits of the repository
                       in --repo (default .), e.g. `tollgate diff origin/main HEAD`.
-            keys new  makes a secret, prints it once and the YAML entry (its SHA-256) to commit.
+            keys new  makes a secret, prints it once (stderr) and the YAML entry with its SHA-256 (stdout) to commit.
             Every serve flag also has an environment variable (TOLLGATE_PORT, TOLLGATE_POLICY, TOLLGATE_GIT_BRANCH,
             TOLLGATE_GIT_PATH, TOLLGATE_GIT_POLL, ...) and a key in the settings file (tollgate.port, tollgate.git.branch,
             ...); see server/src/main/resources/tollgate-defaults.yaml. Also by environment only: TOLLGATE_GIT_TOKEN
@@ -51,12 +51,20 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        int code = run(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /** Runs one command; the exit code (0 good, 1 the policy or server failed, 2 usage). */
+    static int run(String... args) {
         if (args.length == 0) {
             System.err.print(USAGE);
-            System.exit(2);
+            return 2;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        int code = switch (args[0]) {
+        return switch (args[0]) {
             case "serve" -> serve(rest);
             case "validate" -> validate(rest);
             case "diff" -> diff(rest);
@@ -70,9 +78,6 @@ public final class Main {
                 yield 2;
             }
         };
-        if (code != 0) {
-            System.exit(code);
-        }
     }
 
     private static int serve(String[] args) {
@@ -132,6 +137,11 @@ public final class Main {
             from = policyDir.toString();
         }
         TollgateServer server = TollgateServer.start(settings, holder, watcher);
+        if (server.port() <= 0) {
+            System.err.println("tollgate: cannot listen on " + settings.host() + ":" + settings.port() + " (see the error above)");
+            watcher.close();
+            return 1;
+        }
         PolicyWatcher w = watcher;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             w.close();
@@ -221,15 +231,15 @@ public final class Main {
         }
         String secret = Secrets.newKey();
         String hash = Secrets.sha256(secret);
-        System.out.println("# Secret for " + (admin ? "admin " : "key ") + id + ", shown once: give it to its owner now; only its hash is kept.");
-        System.out.println("#   " + secret);
+        // The secret goes to stderr, the entry to stdout: `keys new ... >> teams/T/keys.yaml` never writes the secret.
+        System.err.println("Secret for " + (admin ? "admin " : "key ") + id + " (shown once, stored nowhere; hand it to its owner now):");
+        System.err.println("  " + secret);
         if (admin) {
-            System.out.println("# Add to admins.yaml and open a pull request:");
-            System.out.println("admins:\n  - id: " + id + "\n    role: " + role + "\n    sha256: " + hash);
+            System.err.println("Add this entry under 'admins:' (e.g. in admins.yaml) and open a pull request:");
+            System.out.println("  - id: " + id + "\n    role: " + role + "\n    sha256: " + hash);
         } else {
-            System.out.println("# Add to teams/" + team + "/keys.yaml (beside its team) and open a pull request:");
-            System.out.println("keys:\n  - id: " + id + "\n    team: " + team + "\n    sha256: " + hash
-                    + "\n    labels: {owner: " + id + "}");
+            System.err.println("Add this entry under 'keys:' in teams/" + team + "/keys.yaml and open a pull request:");
+            System.out.println("  - id: " + id + "\n    team: " + team + "\n    sha256: " + hash + "\n    labels: {owner: " + id + "}");
         }
         return 0;
     }

@@ -102,6 +102,9 @@ class GitOpsServerTest {
                 assertEquals(200, answer.statusCode());
                 assertEquals(first, answer.headers().firstValue(PolicyHolder.HEADER).orElseThrow());
 
+                HttpResponse<String> unknown = send(HttpRequest.newBuilder(g.uri("/v1/nothing-here")));
+                assertEquals(404, unknown.statusCode());
+                assertEquals(first, unknown.headers().firstValue(PolicyHolder.HEADER).orElseThrow(), "errors carry the commit too");
                 assertEquals(401, send(admin(g, "/admin/policy", null)).statusCode());
                 assertEquals(401, send(admin(g, "/admin/policy", "tg-not-an-admin")).statusCode());
                 assertEquals(200, send(admin(g, "/admin/policy", VIEWER)).statusCode());
@@ -168,6 +171,28 @@ class GitOpsServerTest {
                 assertEquals("updated", refreshed.path("result").asText());
                 assertEquals(fixed, refreshed.path("active").path("commit").asText());
                 assertEquals(0, refreshed.path("last_tried").path("errors").size());
+            }
+        }
+    }
+
+    @Test
+    void startsAndServesFromTheMirrorWhenTheRemoteIsUnreachable(@TempDir Path tmp) throws Exception {
+        try (FakeUpstream up = new FakeUpstream()) {
+            up.answer(FakeUpstream.json(200, "{}"));
+            String sha;
+            try (TestRepo repo = new TestRepo(tmp.resolve("policy"))) {
+                sha = repo.commit("first", policy(up.port(), "a", true));
+                start(repo, tmp.resolve("state"), Optional.empty()).close();
+                java.nio.file.Files.move(repo.dir, tmp.resolve("gone"));
+                try (Gateway g = start(repo, tmp.resolve("state"), Optional.empty())) {
+                    HttpResponse<String> answer = chat(g, "1");
+                    assertEquals(200, answer.statusCode());
+                    assertEquals(sha, answer.headers().firstValue(PolicyHolder.HEADER).orElseThrow());
+                    HttpResponse<String> ready = send(HttpRequest.newBuilder(g.uri("/health/ready")));
+                    assertEquals(200, ready.statusCode(), "degraded still serves");
+                    assertEquals("DEGRADED", JSON.readTree(ready.body()).path("policy_source").asText(), ready.body());
+                    assertTrue(send(HttpRequest.newBuilder(g.uri("/metrics"))).body().contains("tollgate_policy_source_degraded 1"));
+                }
             }
         }
     }
