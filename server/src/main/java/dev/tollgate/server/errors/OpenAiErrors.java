@@ -42,9 +42,11 @@ public final class OpenAiErrors {
             case GatewayError.ModelNotFound m -> "invalid_request_error";
             case GatewayError.BodyTooLarge b -> "invalid_request_error";
             case GatewayError.UnknownPath u -> "invalid_request_error";
+            case GatewayError.NoSuchPath u -> "invalid_request_error";
             case GatewayError.ProviderNotReady p -> "server_error";
             case GatewayError.UpstreamFailed u -> "server_error";
             case GatewayError.UpstreamTimeout t -> "server_error";
+            case GatewayError.UpstreamRejected r -> r.status() == 429 ? "rate_limit_error" : r.status() < 500 ? "invalid_request_error" : "server_error";
             case GatewayError.Draining d -> "server_error";
         };
     }
@@ -55,9 +57,11 @@ public final class OpenAiErrors {
             case GatewayError.ModelNotFound m -> "model_not_found";
             case GatewayError.BodyTooLarge b -> "request_too_large";
             case GatewayError.UnknownPath u -> "unknown_url";
+            case GatewayError.NoSuchPath u -> "unknown_url";
             case GatewayError.ProviderNotReady p -> "provider_not_ready";
             case GatewayError.UpstreamFailed u -> "upstream_error";
             case GatewayError.UpstreamTimeout t -> "upstream_timeout";
+            case GatewayError.UpstreamRejected r -> r.status() == 429 ? "rate_limit_exceeded" : "upstream_error";
             case GatewayError.Draining d -> "shutting_down";
         };
     }
