@@ -6,7 +6,9 @@ public enum Api {
     RESPONSES("responses"),
     EMBEDDINGS("embeddings"),
     /** Anthropic Messages. */
-    MESSAGES("messages");
+    MESSAGES("messages"),
+    /** Gemini's generateContent; the model and the method are in the path, not the body. */
+    GEMINI("models");
 
     private final String path;
 

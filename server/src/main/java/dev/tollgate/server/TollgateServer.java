@@ -3,6 +3,7 @@ package dev.tollgate.server;
 import dev.tollgate.providers.upstream.UpstreamClient;
 import dev.tollgate.server.anthropic.AnthropicSurface;
 import dev.tollgate.server.errors.GatewayError;
+import dev.tollgate.server.gemini.GeminiSurface;
 import dev.tollgate.server.errors.OpenAiErrors;
 import dev.tollgate.server.health.Drain;
 import dev.tollgate.server.health.HealthRoutes;
@@ -38,10 +39,12 @@ public final class TollgateServer implements AutoCloseable {
         Dispatcher dispatcher = new Dispatcher(new UpstreamClient());
         OpenAiSurface openai = new OpenAiSurface(policy, router, dispatcher, drain, settings.bodyLimit());
         AnthropicSurface anthropic = new AnthropicSurface(policy, router, dispatcher, drain, settings.bodyLimit());
+        GeminiSurface gemini = new GeminiSurface(policy, router, dispatcher, drain, settings.bodyLimit());
         HttpRouting.Builder routing = HttpRouting.builder();
         HealthRoutes.register(routing, policy, drain);
         openai.register(routing);
         anthropic.register(routing);
+        gemini.register(routing);
         routing.any((req, res) -> OpenAiErrors.send(res, new GatewayError.UnknownPath(req.prologue().method().text(), req.path().path())));
         routing.error(Throwable.class, (req, res, t) -> {
             LOG.log(Level.SEVERE, "unexpected failure on " + req.path().path(), t);

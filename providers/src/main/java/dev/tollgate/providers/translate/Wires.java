@@ -3,6 +3,7 @@ package dev.tollgate.providers.translate;
 import dev.tollgate.policy.Provider;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.anthropic.AnthropicCodec;
+import dev.tollgate.providers.gemini.GeminiCodec;
 import dev.tollgate.providers.ir.WireCodec;
 import dev.tollgate.providers.openai.ChatCodec;
 import dev.tollgate.providers.openai.ResponsesCodec;
@@ -23,7 +24,7 @@ public final class Wires {
         String declared = provider.settings().get("api");
         return switch (provider.kind()) {
             case ANTHROPIC -> client == Api.EMBEDDINGS ? Optional.empty() : Optional.of(Api.MESSAGES);
-            case GEMINI -> Optional.empty();
+            case GEMINI -> client == Api.EMBEDDINGS ? Optional.empty() : Optional.of(Api.GEMINI);
             case OPENAI, AZURE_OPENAI, OPENAI_COMPATIBLE -> {
                 if (client == Api.EMBEDDINGS) {
                     yield Optional.of(Api.EMBEDDINGS);
@@ -34,7 +35,7 @@ public final class Wires {
                 if ("responses".equals(declared)) {
                     yield Optional.of(Api.RESPONSES);
                 }
-                if (client != Api.MESSAGES) {
+                if (client == Api.RESPONSES || client == Api.CHAT_COMPLETIONS) {
                     yield Optional.of(client);
                 }
                 yield Optional.of(provider.kind() == dev.tollgate.policy.ProviderKind.OPENAI_COMPATIBLE ? Api.CHAT_COMPLETIONS : Api.RESPONSES);
@@ -47,6 +48,7 @@ public final class Wires {
             case RESPONSES -> ResponsesCodec.INSTANCE;
             case CHAT_COMPLETIONS -> ChatCodec.INSTANCE;
             case MESSAGES -> AnthropicCodec.INSTANCE;
+            case GEMINI -> GeminiCodec.INSTANCE;
             case EMBEDDINGS -> throw new IllegalArgumentException("embeddings are never translated");
         };
     }

@@ -24,13 +24,14 @@ public sealed interface UsageTap {
     static Usage ofBody(Api api, byte[] body) {
         try {
             // Only the usage object becomes a tree; the rest of the answer is scanned, not built.
-            JsonNode usage = JsonBody.parse(body).node("usage");
+            JsonNode usage = JsonBody.parse(body).node(api == Api.GEMINI ? "usageMetadata" : "usage");
             if (usage == null) {
                 return Usage.NONE;
             }
             return switch (api) {
                 case RESPONSES -> responses(usage);
                 case MESSAGES -> anthropic(usage);
+                case GEMINI -> gemini(usage);
                 case CHAT_COMPLETIONS, EMBEDDINGS -> chat(usage);
             };
         } catch (InvalidJsonException e) {
@@ -42,6 +43,7 @@ public sealed interface UsageTap {
         return switch (api) {
             case RESPONSES -> new Responses();
             case MESSAGES -> new Anthropic();
+            case GEMINI -> new Gemini();
             case CHAT_COMPLETIONS, EMBEDDINGS -> new Chat(hideUsageChunk);
         };
     }
@@ -63,6 +65,13 @@ public sealed interface UsageTap {
         long read = u.path("cache_read_input_tokens").asLong();
         long write = u.path("cache_creation_input_tokens").asLong();
         return new Usage(u.path("input_tokens").asLong() + read + write, u.path("output_tokens").asLong(), read, write, 0);
+    }
+
+    /** Gemini counts thoughts apart from candidates; {@link Usage} output includes them. */
+    static Usage gemini(JsonNode u) {
+        long thoughts = u.path("thoughtsTokenCount").asLong();
+        return new Usage(u.path("promptTokenCount").asLong(), u.path("candidatesTokenCount").asLong() + thoughts,
+                u.path("cachedContentTokenCount").asLong(), 0, thoughts);
     }
 
     private static JsonNode json(byte[] data) {
@@ -152,6 +161,28 @@ public sealed interface UsageTap {
                     Usage d = u.has("input_tokens") ? anthropic(u) : usage;
                     usage = new Usage(d.inputTokens(), u.path("output_tokens").asLong(usage.outputTokens()), d.cachedInputTokens(),
                             d.cacheWriteTokens(), 0);
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public Usage usage() {
+            return usage;
+        }
+    }
+
+    /** Gemini repeats usageMetadata on chunks; the last one seen is the total. */
+    final class Gemini implements UsageTap {
+        private static final byte[] MARK = "usageMetadata".getBytes(StandardCharsets.US_ASCII);
+        private Usage usage = Usage.NONE;
+
+        @Override
+        public boolean accept(SseEvent event) {
+            if (event.contains(MARK)) {
+                JsonNode u = json(event.data()).path("usageMetadata");
+                if (u.isObject()) {
+                    usage = gemini(u);
                 }
             }
             return true;

@@ -13,6 +13,7 @@ public final class Dialect {
     public static void send(Api api, ServerResponse res, GatewayError error) {
         switch (api) {
             case MESSAGES -> AnthropicErrors.send(res, error);
+            case GEMINI -> GoogleErrors.send(res, error);
             case CHAT_COMPLETIONS, RESPONSES, EMBEDDINGS -> OpenAiErrors.send(res, error);
         }
     }
@@ -21,6 +22,7 @@ public final class Dialect {
     public static byte[] streamEvent(Api api, GatewayError error) {
         String event = switch (api) {
             case MESSAGES -> "event: error\ndata: " + AnthropicErrors.body(error) + "\n\n";
+            case GEMINI -> "data: " + GoogleErrors.body(error) + "\n\n";
             case RESPONSES -> {
                 var body = OpenAiErrors.body(error);
                 var failed = body.objectNode();

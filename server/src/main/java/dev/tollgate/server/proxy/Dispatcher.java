@@ -4,6 +4,7 @@ import dev.tollgate.policy.Route;
 import dev.tollgate.policy.Provider;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.anthropic.AnthropicNative;
+import dev.tollgate.providers.gemini.GeminiNative;
 import dev.tollgate.providers.ir.ChatRequest;
 import dev.tollgate.providers.ir.WireCodec;
 import dev.tollgate.providers.json.InvalidJsonException;
@@ -149,7 +150,8 @@ public final class Dispatcher {
         ChatRequest get() throws GatewayException {
             if (decoded == null) {
                 try {
-                    decoded = Wires.codec(call.api()).decodeRequest(call.body());
+                    // The client's model name is what its answer echoes (Gemini has it only in the path).
+                    decoded = Wires.codec(call.api()).decodeRequest(call.body()).withModel(call.model());
                 } catch (InvalidJsonException e) {
                     throw new GatewayException(new GatewayError.BadRequest(e.getMessage(), e.param()));
                 }
@@ -168,6 +170,10 @@ public final class Dispatcher {
             if (upstreamApi == Api.MESSAGES) {
                 return new Prepared(AnthropicNative.prepare(provider, secret, "messages", target.model(), call.body(), call.passHeaders()), upstreamApi, false);
             }
+            if (upstreamApi == Api.GEMINI) {
+                return new Prepared(GeminiNative.prepare(provider, secret, target.model(), call.stream() ? "streamGenerateContent" : "generateContent",
+                        call.body().bytes()), upstreamApi, false);
+            }
             boolean askForUsage = call.api() == Api.CHAT_COMPLETIONS && call.stream() && !clientAskedForUsage(call);
             return new Prepared(OpenAiFamily.prepare(provider, secret, call.api(), target.model(), call.body(), askForUsage,
                     call.passHeaders()), upstreamApi, false);
@@ -179,9 +185,11 @@ public final class Dispatcher {
             throw new IllegalStateException("an encoder wrote invalid JSON", e);
         }
         // Client headers belong to the client's format; the upstream of another format gets none of them.
-        UpstreamRequest request = upstreamApi == Api.MESSAGES
-                ? AnthropicNative.prepare(provider, secret, "messages", target.model(), body, Map.of())
-                : OpenAiFamily.prepare(provider, secret, upstreamApi, target.model(), body, false, Map.of());
+        UpstreamRequest request = switch (upstreamApi) {
+            case MESSAGES -> AnthropicNative.prepare(provider, secret, "messages", target.model(), body, Map.of());
+            case GEMINI -> GeminiNative.prepare(provider, secret, target.model(), "streamGenerateContent", body.bytes());
+            case RESPONSES, CHAT_COMPLETIONS, EMBEDDINGS -> OpenAiFamily.prepare(provider, secret, upstreamApi, target.model(), body, false, Map.of());
+        };
         return new Prepared(request, upstreamApi, true);
     }
 
