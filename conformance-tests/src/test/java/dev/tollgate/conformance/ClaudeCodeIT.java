@@ -29,7 +29,7 @@ class ClaudeCodeIT {
               - id: sim-chat
                 kind: openai-compatible
                 base_url: http://127.0.0.1:SIM_PORT/v1
-                settings: {api: chat}
+                settings: {api: chat, reasoning: "off"}
             models:
               - name: gpt-5.5
                 targets: [{provider: sim-responses, model: gpt-5.5}]
@@ -79,6 +79,12 @@ class ClaudeCodeIT {
             assertEquals(model, call.path("body").path("model").asText());
         }
         String first = calls.get(0).path("body").toString();
+        // Claude Code asks for adaptive thinking: an effort upstream, unless the provider says its models refuse it.
+        if (upstreamPath.endsWith("responses")) {
+            assertTrue(calls.get(0).path("body").path("reasoning").has("effort"), first);
+        } else {
+            assertTrue(calls.get(0).path("body").path("reasoning_effort").isMissingNode(), "settings.reasoning: off: " + first);
+        }
         assertTrue(first.contains("\"Bash\""), "the Bash tool was offered upstream: " + first);
         String second = calls.get(1).path("body").toString();
         assertTrue(second.contains("tollgate-tool-ok"), "the second turn carries the command's output: " + second);

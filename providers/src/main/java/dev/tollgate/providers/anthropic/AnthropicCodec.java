@@ -90,21 +90,9 @@ public final class AnthropicCodec implements WireCodec {
                 default -> { }
             }
         }
-        JsonNode root = rootOf(body);
         return new ChatRequest(body.string("model").orElse(""), messages, tools, choice, parallel,
-                Json.intOrNull(root, "max_tokens"), Json.doubleOrNull(root, "temperature"), Json.doubleOrNull(root, "top_p"),
+                Json.asInt(body.node("max_tokens")), Json.asDouble(body.node("temperature")), Json.asDouble(body.node("top_p")),
                 Json.strings(body.node("stop_sequences")), reasoning, body.bool("stream").orElse(false));
-    }
-
-    private static JsonNode rootOf(JsonBody body) {
-        ObjectNode small = Json.object();
-        for (String f : List.of("max_tokens", "temperature", "top_p")) {
-            JsonNode v = body.node(f);
-            if (v != null) {
-                small.set(f, v);
-            }
-        }
-        return small;
     }
 
     /** A string, or a list of content blocks. */

@@ -23,6 +23,11 @@ public record ChatRequest(String model, List<Message> messages, List<Tool> tools
                 stop, reasoning, stream);
     }
 
+    /** For upstream models that refuse any reasoning parameter (OpenAI's non-reasoning models do). */
+    public ChatRequest withoutReasoning() {
+        return new ChatRequest(model, messages, tools, toolChoice, parallelToolCalls, maxTokens, temperature, topP, stop, null, stream);
+    }
+
     public Tool tool(String name) {
         for (Tool t : tools) {
             if (t.name().equals(name)) {

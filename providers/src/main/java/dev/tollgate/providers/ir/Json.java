@@ -52,12 +52,19 @@ public final class Json {
     }
 
     public static Integer intOrNull(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        return v == null || !v.isNumber() ? null : v.asInt();
+        return asInt(node.get(field));
     }
 
     public static Double doubleOrNull(JsonNode node, String field) {
-        JsonNode v = node.get(field);
+        return asDouble(node.get(field));
+    }
+
+    /** A number, or null when absent or not a number. */
+    public static Integer asInt(JsonNode v) {
+        return v == null || !v.isNumber() ? null : v.asInt();
+    }
+
+    public static Double asDouble(JsonNode v) {
         return v == null || !v.isNumber() ? null : v.asDouble();
     }
 

@@ -66,11 +66,11 @@ public final class ChatCodec implements WireCodec {
                 }
             }
         }
-        Integer max = ResponsesCodec.intOf(body.node("max_completion_tokens"));
+        Integer max = Json.asInt(body.node("max_completion_tokens"));
         return new ChatRequest(body.string("model").orElse(""), Message.merged(messages), tools,
                 ResponsesCodec.toolChoice(body.node("tool_choice")), body.bool("parallel_tool_calls").orElse(null),
-                max != null ? max : ResponsesCodec.intOf(body.node("max_tokens")),
-                ResponsesCodec.doubleOf(body.node("temperature")), ResponsesCodec.doubleOf(body.node("top_p")),
+                max != null ? max : Json.asInt(body.node("max_tokens")),
+                Json.asDouble(body.node("temperature")), Json.asDouble(body.node("top_p")),
                 Json.strings(body.node("stop")),
                 body.has("reasoning_effort") ? new Reasoning(body.node("reasoning_effort").asText(), null) : null,
                 body.bool("stream").orElse(false));

@@ -56,18 +56,10 @@ public final class ResponsesCodec implements WireCodec {
         JsonNode reasoning = body.node("reasoning");
         JsonNode tc = body.node("tool_choice");
         return new ChatRequest(body.string("model").orElse(""), Message.merged(messages), tools, toolChoice(tc),
-                body.bool("parallel_tool_calls").orElse(null), intOf(body.node("max_output_tokens")),
-                doubleOf(body.node("temperature")), doubleOf(body.node("top_p")), List.of(),
+                body.bool("parallel_tool_calls").orElse(null), Json.asInt(body.node("max_output_tokens")),
+                Json.asDouble(body.node("temperature")), Json.asDouble(body.node("top_p")), List.of(),
                 reasoning != null && reasoning.hasNonNull("effort") ? new Reasoning(reasoning.get("effort").asText(), null) : null,
                 body.bool("stream").orElse(false));
-    }
-
-    static Integer intOf(JsonNode v) {
-        return v == null || !v.isNumber() ? null : v.asInt();
-    }
-
-    static Double doubleOf(JsonNode v) {
-        return v == null || !v.isNumber() ? null : v.asDouble();
     }
 
     static ToolChoice toolChoice(JsonNode tc) {

@@ -180,7 +180,12 @@ public final class Dispatcher {
         }
         JsonBody body;
         try {
-            body = JsonBody.parse(Wires.codec(upstreamApi).encodeRequest(client.get().withModel(target.model())));
+            ChatRequest translated = client.get().withModel(target.model());
+            // settings.reasoning: off — the clients' thinking settings must not reach a model that refuses them.
+            if ("off".equals(provider.settings().get("reasoning"))) {
+                translated = translated.withoutReasoning();
+            }
+            body = JsonBody.parse(Wires.codec(upstreamApi).encodeRequest(translated));
         } catch (InvalidJsonException e) {
             throw new IllegalStateException("an encoder wrote invalid JSON", e);
         }
