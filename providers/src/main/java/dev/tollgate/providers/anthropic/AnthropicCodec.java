@@ -9,6 +9,7 @@ import dev.tollgate.providers.ir.Json;
 import dev.tollgate.providers.ir.Message;
 import dev.tollgate.providers.ir.Part;
 import dev.tollgate.providers.ir.Reasoning;
+import dev.tollgate.providers.ir.ResponseFormat;
 import dev.tollgate.providers.ir.Role;
 import dev.tollgate.providers.ir.StopReason;
 import dev.tollgate.providers.ir.Tool;
@@ -90,9 +91,12 @@ public final class AnthropicCodec implements WireCodec {
                 default -> { }
             }
         }
+        JsonNode outputFormat = body.node("output_format");
+        ResponseFormat format = outputFormat != null && "json_schema".equals(outputFormat.path("type").asText())
+                ? new ResponseFormat("response", outputFormat.get("schema")) : null;
         return new ChatRequest(body.string("model").orElse(""), messages, tools, choice, parallel,
                 Json.asInt(body.node("max_tokens")), Json.asDouble(body.node("temperature")), Json.asDouble(body.node("top_p")),
-                Json.strings(body.node("stop_sequences")), reasoning, body.bool("stream").orElse(false));
+                Json.strings(body.node("stop_sequences")), reasoning, body.bool("stream").orElse(false), format);
     }
 
     /** A string, or a list of content blocks. */
@@ -157,6 +161,11 @@ public final class AnthropicCodec implements WireCodec {
                 msg.put("role", m.role() == Role.ASSISTANT ? "assistant" : "user");
                 msg.set("content", blocks);
             }
+        }
+        if (r.responseFormat() != null) {
+            // Said in words rather than with output_format, which not every Claude model or deployment takes.
+            system.addObject().put("type", "text").put("text", "Answer with a single JSON value and nothing else: no prose, no code fences."
+                    + (r.responseFormat().schema() == null ? "" : " It must match this JSON Schema: " + r.responseFormat().schema()));
         }
         if (!system.isEmpty()) {
             root.set("system", system);

@@ -9,6 +9,7 @@ import dev.tollgate.providers.ir.Json;
 import dev.tollgate.providers.ir.Message;
 import dev.tollgate.providers.ir.Part;
 import dev.tollgate.providers.ir.Reasoning;
+import dev.tollgate.providers.ir.ResponseFormat;
 import dev.tollgate.providers.ir.Role;
 import dev.tollgate.providers.ir.StopReason;
 import dev.tollgate.providers.ir.Tool;
@@ -65,7 +66,7 @@ public final class GeminiCodec implements WireCodec {
             for (JsonNode t : toolsNode) {
                 for (JsonNode fn : t.path("functionDeclarations")) {
                     JsonNode schema = fn.has("parametersJsonSchema") ? fn.get("parametersJsonSchema") : fn.get("parameters");
-                    tools.add(new Tool(fn.path("name").asText(), null, Json.text(fn, "description"), schema, false));
+                    tools.add(new Tool(fn.path("name").asText(), null, Json.text(fn, "description"), jsonSchema(schema), false));
                 }
             }
         }
@@ -89,8 +90,38 @@ public final class GeminiCodec implements WireCodec {
                 reasoning = new Reasoning(level == null ? null : level.toLowerCase(Locale.ROOT), budget == null || budget < 0 ? null : budget);
             }
         }
+        ResponseFormat format = null;
+        if ("application/json".equals(Json.text(gen, "responseMimeType"))) {
+            format = new ResponseFormat("response", jsonSchema(gen.has("responseJsonSchema") ? gen.get("responseJsonSchema") : gen.get("responseSchema")));
+        }
         return new ChatRequest("", messages, tools, choice, null, Json.intOrNull(gen, "maxOutputTokens"),
-                Json.doubleOrNull(gen, "temperature"), Json.doubleOrNull(gen, "topP"), Json.strings(gen.get("stopSequences")), reasoning, false);
+                Json.doubleOrNull(gen, "temperature"), Json.doubleOrNull(gen, "topP"), Json.strings(gen.get("stopSequences")), reasoning, false,
+                format);
+    }
+
+    /**
+     * Gemini's own Schema spells types in capitals (OBJECT, STRING), and Gemini CLI uses it even in
+     * responseJsonSchema; other providers want JSON Schema's lower-case names.
+     */
+    static JsonNode jsonSchema(JsonNode schema) {
+        if (schema == null || !schema.isContainerNode()) {
+            return schema;
+        }
+        JsonNode copy = schema.deepCopy();
+        lowerTypes(copy);
+        return copy;
+    }
+
+    private static void lowerTypes(JsonNode node) {
+        if (node instanceof ObjectNode obj) {
+            JsonNode type = obj.get("type");
+            if (type != null && type.isTextual() && type.asText().equals(type.asText().toUpperCase(Locale.ROOT))) {
+                obj.put("type", type.asText().toLowerCase(Locale.ROOT));
+            }
+        }
+        for (JsonNode child : node) {
+            lowerTypes(child);
+        }
     }
 
     private static List<Part> parts(JsonNode parts, Map<String, Deque<String>> pending) {
@@ -227,6 +258,12 @@ public final class GeminiCodec implements WireCodec {
         }
         if (r.reasoning() != null && r.reasoning().thinks()) {
             gen.putObject("thinkingConfig").put("includeThoughts", true).put("thinkingBudget", r.reasoning().budgetOrFromEffort());
+        }
+        if (r.responseFormat() != null) {
+            gen.put("responseMimeType", "application/json");
+            if (r.responseFormat().schema() != null) {
+                gen.set("responseJsonSchema", r.responseFormat().schema());
+            }
         }
         if (!gen.isEmpty()) {
             root.set("generationConfig", gen);

@@ -10,7 +10,13 @@ import java.util.List;
  */
 public record ChatRequest(String model, List<Message> messages, List<Tool> tools, ToolChoice toolChoice,
                           Boolean parallelToolCalls, Integer maxTokens, Double temperature, Double topP,
-                          List<String> stop, Reasoning reasoning, boolean stream) {
+                          List<String> stop, Reasoning reasoning, boolean stream, ResponseFormat responseFormat) {
+
+    /** A request that asks for no particular answer format. */
+    public ChatRequest(String model, List<Message> messages, List<Tool> tools, ToolChoice toolChoice, Boolean parallelToolCalls,
+                       Integer maxTokens, Double temperature, Double topP, List<String> stop, Reasoning reasoning, boolean stream) {
+        this(model, messages, tools, toolChoice, parallelToolCalls, maxTokens, temperature, topP, stop, reasoning, stream, null);
+    }
 
     public ChatRequest {
         messages = List.copyOf(messages);
@@ -20,12 +26,12 @@ public record ChatRequest(String model, List<Message> messages, List<Tool> tools
 
     public ChatRequest withModel(String upstreamModel) {
         return new ChatRequest(upstreamModel, messages, tools, toolChoice, parallelToolCalls, maxTokens, temperature, topP,
-                stop, reasoning, stream);
+                stop, reasoning, stream, responseFormat);
     }
 
     /** For upstream models that refuse any reasoning parameter (OpenAI's non-reasoning models do). */
     public ChatRequest withoutReasoning() {
-        return new ChatRequest(model, messages, tools, toolChoice, parallelToolCalls, maxTokens, temperature, topP, stop, null, stream);
+        return new ChatRequest(model, messages, tools, toolChoice, parallelToolCalls, maxTokens, temperature, topP, stop, null, stream, responseFormat);
     }
 
     public Tool tool(String name) {

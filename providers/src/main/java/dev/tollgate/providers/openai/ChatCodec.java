@@ -73,7 +73,8 @@ public final class ChatCodec implements WireCodec {
                 Json.asDouble(body.node("temperature")), Json.asDouble(body.node("top_p")),
                 Json.strings(body.node("stop")),
                 body.has("reasoning_effort") ? new Reasoning(body.node("reasoning_effort").asText(), null) : null,
-                body.bool("stream").orElse(false));
+                body.bool("stream").orElse(false),
+                body.node("response_format") == null ? null : ResponsesCodec.responseFormat(body.node("response_format")));
     }
 
     private static List<Part> content(JsonNode content) {
@@ -189,6 +190,16 @@ public final class ChatCodec implements WireCodec {
         }
         if (r.reasoning() != null && r.reasoning().effortOrFromBudget() != null) {
             root.put("reasoning_effort", r.reasoning().effortOrFromBudget());
+        }
+        if (r.responseFormat() != null) {
+            ObjectNode format = ResponsesCodec.formatNode(r.responseFormat());
+            if (format.has("schema")) {
+                ObjectNode spec = Json.object().put("name", format.path("name").asText()).put("strict", false);
+                spec.set("schema", format.get("schema"));
+                format = Json.object().put("type", "json_schema");
+                format.set("json_schema", spec);
+            }
+            root.set("response_format", format);
         }
         root.put("stream", true);
         root.putObject("stream_options").put("include_usage", true);

@@ -9,6 +9,7 @@ import dev.tollgate.providers.ir.Json;
 import dev.tollgate.providers.ir.Message;
 import dev.tollgate.providers.ir.Part;
 import dev.tollgate.providers.ir.Reasoning;
+import dev.tollgate.providers.ir.ResponseFormat;
 import dev.tollgate.providers.ir.Role;
 import dev.tollgate.providers.ir.StreamEvent;
 import dev.tollgate.providers.ir.Tool;
@@ -59,7 +60,28 @@ public final class ResponsesCodec implements WireCodec {
                 body.bool("parallel_tool_calls").orElse(null), Json.asInt(body.node("max_output_tokens")),
                 Json.asDouble(body.node("temperature")), Json.asDouble(body.node("top_p")), List.of(),
                 reasoning != null && reasoning.hasNonNull("effort") ? new Reasoning(reasoning.get("effort").asText(), null) : null,
-                body.bool("stream").orElse(false));
+                body.bool("stream").orElse(false), body.node("text") == null ? null : responseFormat(body.node("text").path("format")));
+    }
+
+    /** Responses' text.format and chat's response_format.json_schema differ only in nesting. */
+    static ResponseFormat responseFormat(JsonNode format) {
+        return switch (format.path("type").asText()) {
+            case "json_object" -> new ResponseFormat("response", null);
+            case "json_schema" -> {
+                JsonNode spec = format.has("json_schema") ? format.get("json_schema") : format;
+                yield new ResponseFormat(spec.path("name").asText("response"), spec.get("schema"));
+            }
+            default -> null;
+        };
+    }
+
+    static ObjectNode formatNode(ResponseFormat f) {
+        if (f.schema() == null) {
+            return Json.object().put("type", "json_object");
+        }
+        ObjectNode node = Json.object().put("type", "json_schema").put("name", f.name()).put("strict", false);
+        node.set("schema", f.schema());
+        return node;
     }
 
     static ToolChoice toolChoice(JsonNode tc) {
@@ -224,6 +246,9 @@ public final class ResponsesCodec implements WireCodec {
         if (r.reasoning() != null && r.reasoning().effortOrFromBudget() != null) {
             root.putObject("reasoning").put("effort", r.reasoning().effortOrFromBudget()).put("summary", "auto");
             root.putArray("include").add("reasoning.encrypted_content");
+        }
+        if (r.responseFormat() != null) {
+            root.putObject("text").set("format", formatNode(r.responseFormat()));
         }
         // The gateway keeps no conversation state; the client resends history every turn.
         root.put("store", false);

@@ -104,20 +104,33 @@ public final class TranslatedStream {
         out.write(buf.toByteArray());
     }
 
-    private static final class UsageSoFar {
-        Usage usage = Usage.NONE;
+    /**
+     * Usage as the upstream reported it; when a stream breaks before its final count, the output
+     * generated so far is estimated from the streamed text (about four characters per token), so
+     * the settle step charges what the client received.
+     */
+    static final class UsageSoFar {
+        private Usage reported = Usage.NONE;
+        private long chars;
         boolean finished;
+        Usage usage = Usage.NONE;
 
         void accept(StreamEvent e) {
             switch (e) {
-                case StreamEvent.Started s -> usage = s.usage();
+                case StreamEvent.Started s -> reported = s.usage();
+                case StreamEvent.TextDelta d -> chars += d.text().length();
+                case StreamEvent.ToolArgumentsDelta d -> chars += d.json().length();
+                case StreamEvent.ThinkingDelta d -> chars += d.text().length();
                 case StreamEvent.Finished f -> {
-                    usage = f.usage();
+                    reported = f.usage();
                     finished = true;
                 }
                 case StreamEvent.Failed f -> finished = true;
                 default -> { }
             }
+            long estimated = (chars + 3) / 4;
+            usage = finished || reported.outputTokens() >= estimated ? reported
+                    : new Usage(reported.inputTokens(), estimated, reported.cachedInputTokens(), reported.cacheWriteTokens(), reported.reasoningTokens());
         }
     }
 }

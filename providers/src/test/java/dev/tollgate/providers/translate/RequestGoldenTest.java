@@ -62,6 +62,31 @@ class RequestGoldenTest {
         assertTrue(g.path("tools").get(0).path("functionDeclarations").get(0).has("parametersJsonSchema"));
     }
 
+    @Test
+    void geminiRouterCallAsksEveryFormatForJson() throws Exception {
+        JsonBody router = Captures.requestBody("canon-gemini-0001-POST-_v1beta_models_gemini-3.5-flash-lite_generateContent.trimmed.json");
+        JsonNode schema = ((ObjectNode) router.node("generationConfig").path("responseJsonSchema")).deepCopy();
+        // Gemini CLI spells types in Gemini's capitals; JSON Schema (and OpenAI) want lower case.
+        assertEquals("OBJECT", schema.path("type").asText());
+        ((ObjectNode) schema).put("type", "object");
+        ((ObjectNode) schema.path("properties").path("complexity_reasoning")).put("type", "string");
+        ((ObjectNode) schema.path("properties").path("complexity_score")).put("type", "integer");
+        ChatRequest ir = GeminiCodec.INSTANCE.decodeRequest(router).withModel("m");
+
+        JsonNode responses = Captures.json(ResponsesCodec.INSTANCE.encodeRequest(ir));
+        assertEquals("json_schema", responses.path("text").path("format").path("type").asText());
+        assertEquals(schema, responses.path("text").path("format").path("schema"));
+        JsonNode chat = Captures.json(ChatCodec.INSTANCE.encodeRequest(ir));
+        assertEquals("json_schema", chat.path("response_format").path("type").asText());
+        assertEquals(schema, chat.path("response_format").path("json_schema").path("schema"));
+        JsonNode anthropic = Captures.json(AnthropicCodec.INSTANCE.encodeRequest(ir));
+        assertTrue(anthropic.path("system").get(anthropic.path("system").size() - 1).path("text").asText().contains(schema.toString()));
+        JsonNode gemini = Captures.json(GeminiCodec.INSTANCE.encodeRequest(ResponsesCodec.INSTANCE.decodeRequest(JsonBody.parse(
+                JsonBody.MAPPER.writeValueAsBytes(responses)))));
+        assertEquals("application/json", gemini.path("generationConfig").path("responseMimeType").asText());
+        assertEquals(schema, gemini.path("generationConfig").path("responseJsonSchema"));
+    }
+
     private static List<JsonNode> list(JsonNode array) {
         List<JsonNode> out = new ArrayList<>();
         array.forEach(out::add);
