@@ -215,7 +215,12 @@ public final class ChatCodec implements WireCodec {
 
     @Override
     public StreamEncoder streamEncoder(ChatRequest clientRequest) {
-        return new ChatStreamEncoder(clientRequest);
+        return new ChatStreamEncoder(clientRequest, true);
+    }
+
+    /** A chat client sees the usage chunk only when it asked for it ({@code stream_options.include_usage}). */
+    public StreamEncoder streamEncoder(ChatRequest clientRequest, boolean includeUsage) {
+        return new ChatStreamEncoder(clientRequest, includeUsage);
     }
 
     @Override

@@ -16,6 +16,7 @@ import java.util.Map;
 final class ChatStreamEncoder implements WireCodec.StreamEncoder {
 
     private final ChatRequest client;
+    private final boolean includeUsage;
     private final long created = System.currentTimeMillis() / 1000;
     /** IR block -> tool call index in this stream. */
     private final Map<Integer, Integer> calls = new HashMap<>();
@@ -23,8 +24,9 @@ final class ChatStreamEncoder implements WireCodec.StreamEncoder {
     private boolean roleSent;
     private boolean finished;
 
-    ChatStreamEncoder(ChatRequest client) {
+    ChatStreamEncoder(ChatRequest client, boolean includeUsage) {
         this.client = client;
+        this.includeUsage = includeUsage;
     }
 
     @Override
@@ -56,10 +58,12 @@ final class ChatStreamEncoder implements WireCodec.StreamEncoder {
             case StreamEvent.BlockStopped b -> { }
             case StreamEvent.Finished f -> {
                 out.add(chunk(delta(), ChatCodec.finishReason(f.reason())));
-                ObjectNode usage = base();
-                usage.putArray("choices");
-                usage.set("usage", ChatCodec.usage(f.usage()));
-                out.add(SseEvent.of(null, usage.toString()));
+                if (includeUsage) {
+                    ObjectNode usage = base();
+                    usage.putArray("choices");
+                    usage.set("usage", ChatCodec.usage(f.usage()));
+                    out.add(SseEvent.of(null, usage.toString()));
+                }
                 out.add(SseEvent.of(null, "[DONE]"));
                 finished = true;
             }

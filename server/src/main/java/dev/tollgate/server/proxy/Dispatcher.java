@@ -11,6 +11,7 @@ import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.translate.TranslatedStream;
 import dev.tollgate.providers.translate.Wires;
+import dev.tollgate.providers.openai.ChatCodec;
 import dev.tollgate.providers.openai.OpenAiFamily;
 import dev.tollgate.providers.relay.RelayOutcome;
 import dev.tollgate.providers.relay.StreamRelay;
@@ -289,7 +290,9 @@ public final class Dispatcher {
                 res.header(HeaderNames.CACHE_CONTROL, "no-cache");
                 TranslatedStream.Outcome outcome;
                 try (OutputStream out = res.outputStream()) {
-                    outcome = TranslatedStream.relay(response.body(), out, decoder, clientCodec.streamEncoder(client));
+                    WireCodec.StreamEncoder encoder = call.api() == Api.CHAT_COMPLETIONS
+                            ? ChatCodec.INSTANCE.streamEncoder(client, clientAskedForUsage(call)) : clientCodec.streamEncoder(client);
+                    outcome = TranslatedStream.relay(response.body(), out, decoder, encoder);
                 } catch (IOException | RuntimeException e) {
                     LOG.log(Level.FINE, "client went away while closing the stream");
                     return new Result(200, Usage.NONE, provider, target.model());
