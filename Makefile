@@ -13,6 +13,10 @@ SIM_PORT ?= 8089
 CODEX_VERSION := 0.169.0
 NPM_PREFIX := $(ROOT)/.tools/npm
 CODEX_BIN := $(NPM_PREFIX)/node_modules/.bin/codex
+CLAUDE_VERSION := 2.1.197
+CLAUDE_BIN := $(NPM_PREFIX)/node_modules/.bin/claude
+GEMINI_VERSION := 0.61.0
+GEMINI_BIN := $(NPM_PREFIX)/node_modules/.bin/gemini
 
 SERVER_JAR := server/target/server-0.1.0-SNAPSHOT.jar
 SIM_JAR := conformance-tests/target/conformance-tests-0.1.0-SNAPSHOT.jar
@@ -40,14 +44,22 @@ run: build
 	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
 	bin/tollgate serve --port $(PORT) --policy policies-example-repo --state-dir state
 
-clients: $(CODEX_BIN)
+clients: $(CODEX_BIN) $(CLAUDE_BIN) $(GEMINI_BIN)
 
 $(CODEX_BIN):
 	mkdir -p $(NPM_PREFIX)
 	npm install --no-audit --no-fund --loglevel=error --prefix $(NPM_PREFIX) @openai/codex@$(CODEX_VERSION)
 
+$(CLAUDE_BIN):
+	mkdir -p $(NPM_PREFIX)
+	npm install --no-audit --no-fund --loglevel=error --prefix $(NPM_PREFIX) @anthropic-ai/claude-code@$(CLAUDE_VERSION)
+
+$(GEMINI_BIN):
+	mkdir -p $(NPM_PREFIX)
+	npm install --no-audit --no-fund --loglevel=error --prefix $(NPM_PREFIX) @google/gemini-cli@$(GEMINI_VERSION)
+
 test: check-jdk clients
-	TOLLGATE_CODEX_BIN=$(CODEX_BIN) mvn -B verify
+	TOLLGATE_CODEX_BIN=$(CODEX_BIN) TOLLGATE_CLAUDE_BIN=$(CLAUDE_BIN) TOLLGATE_GEMINI_BIN=$(GEMINI_BIN) mvn -B verify
 
 bench: build clients
 	conformance-tests/bench/run.sh

@@ -1,7 +1,9 @@
 package dev.tollgate.server;
 
 import dev.tollgate.providers.upstream.UpstreamClient;
+import dev.tollgate.server.anthropic.AnthropicSurface;
 import dev.tollgate.server.errors.GatewayError;
+import dev.tollgate.server.gemini.GeminiSurface;
 import dev.tollgate.server.errors.OpenAiErrors;
 import dev.tollgate.server.health.Drain;
 import dev.tollgate.server.health.HealthRoutes;
@@ -40,7 +42,11 @@ public final class TollgateServer implements AutoCloseable {
     /** @param watcher the policy source for the admin API; {@code null} when the policy never changes */
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher) {
         Drain drain = new Drain();
-        OpenAiSurface openai = new OpenAiSurface(policy, new Router(), new Dispatcher(new UpstreamClient()), drain, settings.bodyLimit());
+        Router router = new Router();
+        Dispatcher dispatcher = new Dispatcher(new UpstreamClient());
+        OpenAiSurface openai = new OpenAiSurface(policy, router, dispatcher, drain, settings.bodyLimit());
+        AnthropicSurface anthropic = new AnthropicSurface(policy, router, dispatcher, drain, settings.bodyLimit());
+        GeminiSurface gemini = new GeminiSurface(policy, router, dispatcher, drain, settings.bodyLimit());
         HttpRouting.Builder routing = HttpRouting.builder();
         // One snapshot per request, pinned before any handler runs; the header ties the answer to a commit.
         routing.addFilter((chain, req, res) -> {
@@ -52,6 +58,8 @@ public final class TollgateServer implements AutoCloseable {
         }
         HealthRoutes.register(routing, policy, drain);
         openai.register(routing);
+        anthropic.register(routing);
+        gemini.register(routing);
         routing.any((req, res) -> OpenAiErrors.send(res, new GatewayError.UnknownPath(req.prologue().method().text(), req.path().path())));
         routing.error(Throwable.class, (req, res, t) -> {
             LOG.log(Level.SEVERE, "unexpected failure on " + req.path().path(), t);

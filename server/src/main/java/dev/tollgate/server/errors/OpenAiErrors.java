@@ -47,9 +47,12 @@ public final class OpenAiErrors {
             case GatewayError.ModelNotFound m -> new Shape("invalid_request_error", "model_not_found");
             case GatewayError.BodyTooLarge b -> new Shape("invalid_request_error", "request_too_large");
             case GatewayError.UnknownPath u -> new Shape("invalid_request_error", "unknown_url");
+            case GatewayError.NoSuchPath u -> new Shape("invalid_request_error", "unknown_url");
             case GatewayError.ProviderNotReady p -> new Shape("server_error", "provider_not_ready");
             case GatewayError.UpstreamFailed u -> new Shape("server_error", "upstream_error");
             case GatewayError.UpstreamTimeout t -> new Shape("server_error", "upstream_timeout");
+            case GatewayError.UpstreamRejected r -> r.status() == 429 ? new Shape("rate_limit_error", "rate_limit_exceeded")
+                    : new Shape(r.status() < 500 ? "invalid_request_error" : "server_error", "upstream_error");
             case GatewayError.Draining d -> new Shape("server_error", "shutting_down");
         };
     }

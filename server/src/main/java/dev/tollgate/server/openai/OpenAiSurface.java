@@ -13,6 +13,7 @@ import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.errors.OpenAiErrors;
 import dev.tollgate.server.health.Drain;
 import dev.tollgate.server.policy.PolicyHolder;
+import dev.tollgate.server.proxy.BodyReader;
 import dev.tollgate.server.proxy.Call;
 import dev.tollgate.server.proxy.Dispatcher;
 import dev.tollgate.server.routing.Router;
@@ -22,9 +23,6 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -88,7 +86,7 @@ public final class OpenAiSurface {
     private Call read(Api api, ServerRequest req, PolicySnapshot snapshot) throws GatewayException {
         JsonBody body;
         try {
-            body = JsonBody.parse(readBody(req));
+            body = JsonBody.parse(BodyReader.read(req, bodyLimit));
         } catch (InvalidJsonException e) {
             throw new GatewayException(new GatewayError.BadRequest(e.getMessage() + ". Send a JSON object as in OpenAI's API reference.", null));
         }
@@ -129,22 +127,6 @@ public final class OpenAiSurface {
 
     private static String firstOr(List<String> names, String fallback) {
         return names.isEmpty() ? fallback : names.getFirst();
-    }
-
-    /** Reads the body once, refusing it (before reading, when the length is declared) over the limit. */
-    private byte[] readBody(ServerRequest req) throws GatewayException {
-        if (req.headers().contentLength().orElse(0) > bodyLimit) {
-            throw new GatewayException(new GatewayError.BodyTooLarge(bodyLimit));
-        }
-        try (InputStream in = req.content().inputStream()) {
-            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, bodyLimit + 1));
-            if (bytes.length > bodyLimit) {
-                throw new GatewayException(new GatewayError.BodyTooLarge(bodyLimit));
-            }
-            return bytes;
-        } catch (IOException | UncheckedIOException e) {
-            throw new GatewayException(new GatewayError.BadRequest("The request body could not be read: " + e.getMessage(), null));
-        }
     }
 
     private static Map<String, String> passHeaders(ServerRequest req) {
