@@ -10,10 +10,15 @@ import dev.tollgate.server.admin.AdminRoutes;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.policy.PolicyWatcher;
 import dev.tollgate.server.proxy.Dispatcher;
+import dev.tollgate.server.gate.Gate;
 import dev.tollgate.server.routing.Router;
+import dev.tollgate.server.spend.Spend;
+import dev.tollgate.server.spend.SqliteLedger;
+import dev.tollgate.server.spend.UsageRoutes;
 import dev.tollgate.server.settings.ServerSettings;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -26,11 +31,13 @@ public final class TollgateServer implements AutoCloseable {
     private final WebServer server;
     private final Drain drain;
     private final Duration shutdownGrace;
+    private final Spend spend;
 
-    private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace) {
+    private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace, Spend spend) {
         this.server = server;
         this.drain = drain;
         this.shutdownGrace = shutdownGrace;
+        this.spend = spend;
     }
 
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy) {
@@ -39,8 +46,19 @@ public final class TollgateServer implements AutoCloseable {
 
     /** @param watcher the policy source for the admin API; {@code null} when the policy never changes */
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher) {
+        return start(settings, policy, watcher, Clock.systemUTC());
+    }
+
+    /** @param clock the time budgets' periods are counted in (tests move it) */
+    public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher, Clock clock) {
         Drain drain = new Drain();
-        OpenAiSurface openai = new OpenAiSurface(policy, new Router(), new Dispatcher(new UpstreamClient()), drain, settings.bodyLimit());
+        // The spend ledger opens with the first policy that declares keys; at start when this one does.
+        Spend spend = new Spend(() -> SqliteLedger.open(settings.stateDir(), "full".equalsIgnoreCase(System.getenv("TOLLGATE_LEDGER_SYNC"))), clock);
+        if (!Gate.open(policy.current())) {
+            spend.ledger();
+        }
+        Gate gate = new Gate(spend);
+        OpenAiSurface openai = new OpenAiSurface(policy, gate, new Router(), new Dispatcher(new UpstreamClient()), drain, settings.bodyLimit());
         HttpRouting.Builder routing = HttpRouting.builder();
         // One snapshot per request, pinned before any handler runs; the header ties the answer to a commit.
         routing.addFilter((chain, req, res) -> {
@@ -51,6 +69,7 @@ public final class TollgateServer implements AutoCloseable {
             new AdminRoutes(policy, watcher, settings.webhookSecret()).register(routing);
         }
         HealthRoutes.register(routing, policy, drain);
+        new UsageRoutes(policy, gate).register(routing, OpenAiSurface.PREFIXES);
         openai.register(routing);
         routing.any((req, res) -> OpenAiErrors.send(res, new GatewayError.UnknownPath(req.prologue().method().text(), req.path().path())));
         routing.error(Throwable.class, (req, res, t) -> {
@@ -68,7 +87,7 @@ public final class TollgateServer implements AutoCloseable {
                 .routing(routing)
                 .build()
                 .start();
-        return new TollgateServer(server, drain, settings.shutdownGrace());
+        return new TollgateServer(server, drain, settings.shutdownGrace(), spend);
     }
 
     public int port() {
@@ -86,5 +105,6 @@ public final class TollgateServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         server.stop();
+        spend.close();
     }
 }

@@ -11,6 +11,12 @@ import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.errors.OpenAiErrors;
+import dev.tollgate.server.gate.Admission;
+import dev.tollgate.server.gate.Gate;
+import dev.tollgate.server.gate.Identity;
+import dev.tollgate.server.gate.PresentedKey;
+import dev.tollgate.providers.usage.Usage;
+import dev.tollgate.server.spend.Meter;
 import dev.tollgate.server.health.Drain;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.proxy.Call;
@@ -49,9 +55,11 @@ public final class OpenAiSurface {
     private final Dispatcher dispatcher;
     private final Drain drain;
     private final long bodyLimit;
+    private final Gate gate;
 
-    public OpenAiSurface(PolicyHolder policy, Router router, Dispatcher dispatcher, Drain drain, long bodyLimit) {
+    public OpenAiSurface(PolicyHolder policy, Gate gate, Router router, Dispatcher dispatcher, Drain drain, long bodyLimit) {
         this.policy = policy;
+        this.gate = gate;
         this.router = router;
         this.dispatcher = dispatcher;
         this.drain = drain;
@@ -76,8 +84,21 @@ public final class OpenAiSurface {
         try {
             PolicySnapshot snapshot = policy.forRequest(req);
             Call call = read(api, req, snapshot);
-            Route route = router.route(snapshot, call.model());
-            dispatcher.dispatch(call, route, res);
+            Admission admission = gate.admit(snapshot, PresentedKey.from(req), call);
+            if (admission instanceof Admission.Refused refused) {
+                throw new GatewayException(refused.error());
+            }
+            Meter meter = admission.meter();
+            int status = 500;
+            Usage usage = Usage.NONE;
+            try {
+                Route route = router.route(snapshot, call.model());
+                Dispatcher.Result result = dispatcher.dispatch(call, route, res, meter);
+                status = result.status();
+                usage = result.usage();
+            } finally {
+                meter.finish(status, usage);
+            }
         } catch (GatewayException e) {
             OpenAiErrors.send(res, e.error());
         } finally {
@@ -160,10 +181,15 @@ public final class OpenAiSurface {
 
     private void models(ServerRequest req, ServerResponse res) {
         PolicySnapshot snapshot = policy.forRequest(req);
+        Identity caller = gate.identify(snapshot, PresentedKey.from(req));
+        if (caller instanceof Identity.Refused refused) {
+            OpenAiErrors.send(res, refused.error());
+            return;
+        }
         ObjectNode root = JsonBody.MAPPER.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
-        for (String name : snapshot.catalog()) {
+        for (String name : gate.allowedModels(caller, snapshot.catalog())) {
             Route route = snapshot.resolve(name).orElseThrow();
             data.addObject()
                     .put("id", name)

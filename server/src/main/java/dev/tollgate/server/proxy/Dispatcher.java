@@ -14,6 +14,7 @@ import dev.tollgate.providers.usage.UsageTap;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.errors.OpenAiErrors;
+import dev.tollgate.server.spend.Meter;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
@@ -47,6 +48,11 @@ public final class Dispatcher {
     }
 
     public Result dispatch(Call call, Route route, ServerResponse res) throws GatewayException {
+        return dispatch(call, route, res, Meter.NONE);
+    }
+
+    /** @param meter told before the answer's final bytes are written, so the spend is committed first */
+    public Result dispatch(Call call, Route route, ServerResponse res, Meter meter) throws GatewayException {
         List<GatewayError> failures = new ArrayList<>(1);
         List<Route.Target> targets = route.targets();
         for (int i = 0; i < targets.size(); i++) {
@@ -83,7 +89,7 @@ public final class Dispatcher {
                 failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' answered HTTP " + status + "."));
                 continue;
             }
-            return relay(call, target, response, res);
+            return relay(call, target, response, res, meter);
         }
         throw new GatewayException(summarize(call.model(), failures));
     }
@@ -110,7 +116,7 @@ public final class Dispatcher {
         return options != null && options.path("include_usage").asBoolean(false);
     }
 
-    private Result relay(Call call, Route.Target target, UpstreamResponse response, ServerResponse res) {
+    private Result relay(Call call, Route.Target target, UpstreamResponse response, ServerResponse res, Meter meter) {
         int status = response.status();
         String provider = target.provider().id();
         res.status(Status.create(status));
@@ -118,7 +124,7 @@ public final class Dispatcher {
         response.header("retry-after").ifPresent(v -> res.header(HeaderNames.RETRY_AFTER, v));
         try (response) {
             if (status < 300 && call.stream() && response.isEventStream()) {
-                return stream(call, response, res, provider, target.model());
+                return stream(call, response, res, provider, target.model(), meter);
             }
             byte[] body;
             try {
@@ -129,23 +135,28 @@ public final class Dispatcher {
                 return new Result(error.status(), Usage.NONE, provider, target.model());
             }
             res.header(HeaderNames.CONTENT_TYPE, response.header("content-type").orElse("application/json"));
+            Usage usage = status < 300 ? UsageTap.ofBody(call.api(), body) : Usage.NONE;
+            meter.beforeBody(status, usage);
             res.send(body);
-            return new Result(status, status < 300 ? UsageTap.ofBody(call.api(), body) : Usage.NONE, provider, target.model());
+            return new Result(status, usage, provider, target.model());
         }
     }
 
-    private Result stream(Call call, UpstreamResponse response, ServerResponse res, String provider, String model) {
+    private Result stream(Call call, UpstreamResponse response, ServerResponse res, String provider, String model, Meter meter) {
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         UsageTap tap = UsageTap.forStream(call.api(), call.api() == Api.CHAT_COMPLETIONS && !clientAskedForUsage(call));
         try (OutputStream out = res.outputStream()) {
-            RelayOutcome outcome = StreamRelay.relay(response.body(), out, tap);
+            RelayOutcome outcome = StreamRelay.relay(response.body(), out, tap, event -> meter.beforeEvent(event, tap.usage()));
             switch (outcome) {
                 case RelayOutcome.Completed c -> { }
                 case RelayOutcome.ClientGone g -> LOG.log(Level.FINE, "client went away mid-stream; upstream call abandoned");
-                case RelayOutcome.UpstreamBroke b -> writeStreamError(call.api(), out, new GatewayError.UpstreamFailed(
+                case RelayOutcome.UpstreamBroke b -> {
+                    meter.finish(200, tap.usage()); // charged for what was generated, before the closing error event
+                    writeStreamError(call.api(), out, new GatewayError.UpstreamFailed(
                         "Provider '" + provider + "' broke off the stream after " + b.eventsRelayed() + " events ("
                                 + b.cause().getMessage() + "). Retry the request."));
+                }
             }
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.FINE, "client went away while closing the stream");
