@@ -14,6 +14,8 @@
 #   BENCH_CLASSPATH      override the class path (default: conformance-tests/target/classes and target/lib)
 #   BENCH_JAVA_OPTS      extra JVM flags for the load generator (e.g. -Xlog:gc)
 #   BENCH_QUICK=1        same as --quick
+#   BENCH_GOVERNANCE=off serve policy-open.yaml (no keys: no auth, limits, budgets or ledger) instead of
+#                        policy-template.yaml (a key with limits and budgets at every level; its secret is sent)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -101,7 +103,9 @@ GW_PORT=$(free_port) || die "no free port"
 while [ "$GW_PORT" = "$SIM_PORT" ]; do GW_PORT=$(free_port); done
 
 mkdir -p "$TMP/policy" "$TMP/state"
-sed "s/@SIM_PORT@/$SIM_PORT/g" "$BENCH_DIR/policy-template.yaml" > "$TMP/policy/providers.yaml"
+POLICY_TEMPLATE="$BENCH_DIR/policy-template.yaml"
+[ "${BENCH_GOVERNANCE:-on}" = "off" ] && POLICY_TEMPLATE="$BENCH_DIR/policy-open.yaml"
+sed "s/@SIM_PORT@/$SIM_PORT/g" "$POLICY_TEMPLATE" > "$TMP/policy/providers.yaml"
 
 # setsid: each server leads its own process group, so stopping it also stops a JVM its launcher forked.
 echo "bench: starting the simulator on 127.0.0.1:$SIM_PORT and the gateway on 127.0.0.1:$GW_PORT" >&2
@@ -117,6 +121,7 @@ ARGS=(--sim-url "http://127.0.0.1:$SIM_PORT" --sim-pid "$SIM_PID"
       --gateway-url "http://127.0.0.1:$GW_PORT" --gateway-pid "$GW_PID"
       --clk-tck "$(getconf CLK_TCK)" --out-dir "$RESULTS_DIR" --commit "$COMMIT")
 [ "${BENCH_QUICK:-0}" = "1" ] && ARGS+=(--quick)
+[ "${BENCH_GOVERNANCE:-on}" = "off" ] || ARGS+=(--header "Authorization: Bearer tg-bench-key")
 
 # The generator shares the CPUs with what it measures: one GC thread, a small fixed heap.
 "$JAVA_BIN" -XX:+UseSerialGC -Xms128m -Xmx512m ${BENCH_JAVA_OPTS:-} -cp "$CP" dev.tollgate.bench.BenchRun "${ARGS[@]}" "$@"

@@ -25,6 +25,7 @@ final class Stack implements AutoCloseable {
     final int gatewayPort;
     final Path workDir;
     private final List<Process> processes = new ArrayList<>();
+    private Process gatewayProcess;
 
     private Stack(int simPort, int gatewayPort, Path workDir) {
         this.simPort = simPort;
@@ -43,14 +44,26 @@ final class Stack implements AutoCloseable {
             Files.writeString(policy.resolve("policy.yaml"), policyYaml.replace("SIM_PORT", String.valueOf(stack.simPort)));
             stack.spawn("sim", List.of(HOME.resolve("bin/provider-sim").toString(), "--port", String.valueOf(stack.simPort)));
             stack.awaitOk("http://127.0.0.1:" + stack.simPort + "/v1/models");
-            stack.spawn("gateway", List.of(HOME.resolve("bin/tollgate").toString(), "serve", "--port", String.valueOf(stack.gatewayPort),
-                    "--policy", policy.toString(), "--state-dir", work.resolve("state").toString()));
-            stack.awaitOk(stack.gateway("/health/ready"));
+            stack.startGateway();
             return stack;
         } catch (Exception e) {
             stack.close();
             throw e;
         }
+    }
+
+    /** Starts (or starts again) the gateway on the same port, policy and state directory. */
+    void startGateway() throws Exception {
+        gatewayProcess = spawn("gateway", List.of(HOME.resolve("bin/tollgate").toString(), "serve", "--port", String.valueOf(gatewayPort),
+                "--policy", workDir.resolve("policy").toString(), "--state-dir", workDir.resolve("state").toString()));
+        awaitOk(gateway("/health/ready"));
+    }
+
+    /** kill -9: no shutdown hook, no drain, nothing flushed. */
+    void killGateway() throws InterruptedException {
+        gatewayProcess.destroyForcibly();
+        gatewayProcess.waitFor();
+        processes.remove(gatewayProcess);
     }
 
     String gateway(String path) {
@@ -79,15 +92,16 @@ final class Stack implements AutoCloseable {
         HTTP.send(HttpRequest.newBuilder(URI.create(url)).DELETE().build(), HttpResponse.BodyHandlers.discarding());
     }
 
-    private void spawn(String name, List<String> command) throws IOException {
+    private Process spawn(String name, List<String> command) throws IOException {
         Path log = workDir.resolve(name + ".log");
         Process p = new ProcessBuilder(command)
                 .directory(HOME.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
         processes.add(p);
+        return p;
     }
 
     /** Polls until the URL answers 200: the process is up. Fails with the logs after 30 s. */

@@ -9,8 +9,15 @@ import java.time.temporal.TemporalAdjusters;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** A spending cap in USD over a calendar period aligned in UTC. */
-public record Budget(BigDecimal usd, Period period) {
+/**
+ * A spending cap in USD over a calendar period aligned in UTC; with {@code model} it caps only the
+ * spend on that model (its public name as clients request it).
+ */
+public record Budget(BigDecimal usd, Period period, Optional<String> model) {
+
+    public Budget(BigDecimal usd, Period period) {
+        this(usd, period, Optional.empty());
+    }
 
     public enum Period {
         DAILY("daily"), WEEKLY("weekly"), MONTHLY("monthly"), TOTAL("total");

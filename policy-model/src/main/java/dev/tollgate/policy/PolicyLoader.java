@@ -55,8 +55,8 @@ public final class PolicyLoader {
             "max_concurrent", "expires", "labels");
     static final Set<String> CUSTOMER_FIELDS = union(GOVERNANCE_FIELDS, "id", "name");
     static final Set<String> TEAM_FIELDS = union(GOVERNANCE_FIELDS, "id", "customer", "name");
-    static final Set<String> KEY_FIELDS = union(GOVERNANCE_FIELDS, "id", "team", "sha256", "description");
-    static final Set<String> BUDGET_FIELDS = Set.of("amount_usd", "period");
+    static final Set<String> KEY_FIELDS = union(GOVERNANCE_FIELDS, "id", "team", "sha256", "description", "revoked");
+    static final Set<String> BUDGET_FIELDS = Set.of("amount_usd", "period", "model");
     static final Set<String> LIMIT_FIELDS = limitFields();
     static final Set<String> PRICING_FIELDS = Set.of("model", "input", "output", "cached_input", "cache_write_5m",
             "cache_write_1h");
@@ -663,11 +663,12 @@ public final class PolicyLoader {
 
         Governance governance(JsonNode node, String path) {
             List<Budget> budgets = new ArrayList<>();
-            Map<Budget.Period, String> seenPeriods = new HashMap<>();
+            Map<String, String> seenPeriods = new HashMap<>();
             each(node, path, "budgets", (b, where) -> {
                 fields(b, where, BUDGET_FIELDS);
                 BigDecimal usd = number(b, where, "amount_usd", true);
                 String periodName = text(b, where, "period", true);
+                String model = b.has("model") ? text(b, where, "model", false) : null;
                 Budget.Period period = periodName == null ? null : Budget.Period.byId(periodName).orElse(null);
                 if (periodName != null && period == null) {
                     problem(join(where, "period"), "unknown budget period '" + periodName
@@ -678,12 +679,13 @@ public final class PolicyLoader {
                             + " can never be right: use an amount above 0 (to block use, deny_models: [\"*\"])");
                     usd = null;
                 }
-                if (period != null && seenPeriods.putIfAbsent(period, where) != null) {
-                    problem(join(where, "period"), "two " + period.id() + " budgets at the same level; keep one");
+                if (period != null && seenPeriods.putIfAbsent(period.id() + "/" + model, where) != null) {
+                    problem(join(where, "period"), "two " + period.id() + " budgets" + (model == null ? "" : " for model '" + model + "'")
+                            + " at the same level; keep one");
                     period = null;
                 }
                 if (usd != null && period != null) {
-                    budgets.add(new Budget(usd, period));
+                    budgets.add(new Budget(usd, period, Optional.ofNullable(model)));
                 }
             });
             List<RateLimit> limits = new ArrayList<>();
@@ -746,9 +748,13 @@ public final class PolicyLoader {
             String team = text(node, path, "team", true);
             String hash = hash(node, path);
             String description = node.has("description") ? text(node, path, "description", false) : null;
+            boolean revoked = node.path("revoked").asBoolean(false);
+            if (node.has("revoked") && !node.get("revoked").isBoolean()) {
+                problem(join(path, "revoked"), "'revoked' must be true or false");
+            }
             Governance g = governance(node, path);
             return id == null || team == null || hash == null ? Optional.empty()
-                    : Optional.of(new VirtualKey(id, team, hash, description == null ? "" : description, g));
+                    : Optional.of(new VirtualKey(id, team, hash, description == null ? "" : description, g, revoked));
         }
 
         private String hash(JsonNode node, String path) {

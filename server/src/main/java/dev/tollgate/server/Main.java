@@ -33,6 +33,7 @@ public final class Main {
                    tollgate diff OLD NEW [--repo DIR] [--path SUBDIR]
                    tollgate keys new --id ID --team TEAM
                    tollgate keys new --admin --id ID --role viewer|operator
+                   tollgate usage [--by key|team|customer|model] [--period daily|weekly|monthly|total] [--url URL]
             serve     SOURCE is a Git URL (file://, https://, ssh://) or repository path, followed on branch B
                       (default main) under SUBDIR, mirrored in the state dir and polled every 10 s; or a plain
                       directory, reloaded when a file changes. Every response carries x-tollgate-policy: <commit>.
@@ -41,6 +42,8 @@ public final class Main {
             diff      what changes for whom between two policy directories, or two commits of the repository
                       in --repo (default .), e.g. `tollgate diff origin/main HEAD`.
             keys new  makes a secret, prints it once (stderr) and the YAML entry with its SHA-256 (stdout) to commit.
+            usage     spend per key, team, customer or model in the current period, as a table, from a running
+                      gateway (default http://127.0.0.1:8080); the admin token comes from TOLLGATE_ADMIN_TOKEN.
             Every serve flag also has an environment variable (TOLLGATE_PORT, TOLLGATE_POLICY, TOLLGATE_GIT_BRANCH,
             TOLLGATE_GIT_PATH, TOLLGATE_GIT_POLL, ...) and a key in the settings file (tollgate.port, tollgate.git.branch,
             ...); see server/src/main/resources/tollgate-defaults.yaml. Also by environment only: TOLLGATE_GIT_TOKEN
@@ -69,6 +72,7 @@ public final class Main {
             case "validate" -> validate(rest);
             case "diff" -> diff(rest);
             case "keys" -> keys(rest);
+            case "usage" -> dev.tollgate.server.spend.UsageCommand.run(rest);
             case "-h", "--help", "help" -> {
                 System.out.print(USAGE);
                 yield 0;

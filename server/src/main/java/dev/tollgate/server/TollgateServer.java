@@ -12,10 +12,16 @@ import dev.tollgate.server.admin.AdminRoutes;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.policy.PolicyWatcher;
 import dev.tollgate.server.proxy.Dispatcher;
+import dev.tollgate.server.proxy.Pipeline;
+import dev.tollgate.server.gate.Gate;
 import dev.tollgate.server.routing.Router;
+import dev.tollgate.server.spend.Spend;
+import dev.tollgate.server.spend.SqliteLedger;
+import dev.tollgate.server.spend.UsageRoutes;
 import dev.tollgate.server.settings.ServerSettings;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -28,11 +34,13 @@ public final class TollgateServer implements AutoCloseable {
     private final WebServer server;
     private final Drain drain;
     private final Duration shutdownGrace;
+    private final Spend spend;
 
-    private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace) {
+    private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace, Spend spend) {
         this.server = server;
         this.drain = drain;
         this.shutdownGrace = shutdownGrace;
+        this.spend = spend;
     }
 
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy) {
@@ -41,12 +49,22 @@ public final class TollgateServer implements AutoCloseable {
 
     /** @param watcher the policy source for the admin API; {@code null} when the policy never changes */
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher) {
+        return start(settings, policy, watcher, Clock.systemUTC());
+    }
+
+    /** @param clock the time budgets' periods are counted in (tests move it) */
+    public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher, Clock clock) {
         Drain drain = new Drain();
-        Router router = new Router();
-        Dispatcher dispatcher = new Dispatcher(new UpstreamClient());
-        OpenAiSurface openai = new OpenAiSurface(policy, router, dispatcher, drain, settings.bodyLimit());
-        AnthropicSurface anthropic = new AnthropicSurface(policy, router, dispatcher, drain, settings.bodyLimit());
-        GeminiSurface gemini = new GeminiSurface(policy, router, dispatcher, drain, settings.bodyLimit());
+        // The spend ledger opens with the first policy that declares keys; at start when this one does.
+        Spend spend = new Spend(() -> SqliteLedger.open(settings.stateDir(), "full".equalsIgnoreCase(System.getenv("TOLLGATE_LEDGER_SYNC"))), clock);
+        if (!Gate.open(policy.current())) {
+            spend.ledger();
+        }
+        Gate gate = new Gate(spend);
+        Pipeline pipeline = new Pipeline(gate, new Router(), new Dispatcher(new UpstreamClient()));
+        OpenAiSurface openai = new OpenAiSurface(policy, pipeline, drain, settings.bodyLimit());
+        AnthropicSurface anthropic = new AnthropicSurface(policy, pipeline, drain, settings.bodyLimit());
+        GeminiSurface gemini = new GeminiSurface(policy, pipeline, drain, settings.bodyLimit());
         HttpRouting.Builder routing = HttpRouting.builder();
         // One snapshot per request, pinned before any handler runs; the header ties the answer to a commit.
         routing.addFilter((chain, req, res) -> {
@@ -57,6 +75,7 @@ public final class TollgateServer implements AutoCloseable {
             new AdminRoutes(policy, watcher, settings.webhookSecret()).register(routing);
         }
         HealthRoutes.register(routing, policy, drain);
+        new UsageRoutes(policy, gate).register(routing, OpenAiSurface.PREFIXES);
         openai.register(routing);
         anthropic.register(routing);
         gemini.register(routing);
@@ -76,7 +95,7 @@ public final class TollgateServer implements AutoCloseable {
                 .routing(routing)
                 .build()
                 .start();
-        return new TollgateServer(server, drain, settings.shutdownGrace());
+        return new TollgateServer(server, drain, settings.shutdownGrace(), spend);
     }
 
     public int port() {
@@ -94,5 +113,6 @@ public final class TollgateServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         server.stop();
+        spend.close();
     }
 }

@@ -14,10 +14,22 @@ import java.io.UncheckedIOException;
  */
 public final class StreamRelay {
 
+    /** Sees each event the client will get, just before it is written (metering, spend commits). */
+    @FunctionalInterface
+    public interface BeforeWrite {
+        BeforeWrite NONE = event -> { };
+
+        void accept(SseEvent event);
+    }
+
     private StreamRelay() {
     }
 
     public static RelayOutcome relay(InputStream upstream, OutputStream client, UsageTap tap) {
+        return relay(upstream, client, tap, BeforeWrite.NONE);
+    }
+
+    public static RelayOutcome relay(InputStream upstream, OutputStream client, UsageTap tap, BeforeWrite beforeWrite) {
         SseReader reader = new SseReader(upstream);
         int relayed = 0;
         while (true) {
@@ -33,6 +45,7 @@ public final class StreamRelay {
             if (!tap.accept(event)) {
                 continue;
             }
+            beforeWrite.accept(event);
             try {
                 client.write(event.raw());
                 client.flush();
@@ -43,6 +56,21 @@ public final class StreamRelay {
             }
         }
     }
+
+    /**
+     * The event that ends an answer: chat's {@code [DONE]}, the Responses API's terminal event,
+     * Anthropic's {@code message_stop}. The spend is committed before it is written.
+     */
+    public static boolean isFinal(SseEvent event) {
+        return event.contains(DONE) || event.contains(COMPLETED) || event.contains(INCOMPLETE) || event.contains(FAILED)
+                || event.contains(MESSAGE_STOP);
+    }
+
+    private static final byte[] DONE = "data: [DONE]".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] COMPLETED = "\"response.completed\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] INCOMPLETE = "\"response.incomplete\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] FAILED = "\"response.failed\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] MESSAGE_STOP = "\"message_stop\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private static IOException asIo(Exception e) {
         return switch (e) {

@@ -35,6 +35,15 @@ public final class TranslatedStream {
 
     public static Outcome relay(InputStream upstream, OutputStream client, WireCodec.StreamDecoder decoder,
                                 WireCodec.StreamEncoder encoder) {
+        return relay(upstream, client, decoder, encoder, usage -> { });
+    }
+
+    /**
+     * @param beforeFinal told the usage once the answer is complete, before its last events are
+     *                    written, so the caller can commit the spend ahead of the final bytes
+     */
+    public static Outcome relay(InputStream upstream, OutputStream client, WireCodec.StreamDecoder decoder,
+                                WireCodec.StreamEncoder encoder, java.util.function.Consumer<Usage> beforeFinal) {
         SseReader reader = new SseReader(upstream);
         UsageSoFar usage = new UsageSoFar();
         int relayed = 0;
@@ -59,7 +68,11 @@ public final class TranslatedStream {
             }
             try {
                 for (StreamEvent e : events) {
+                    boolean wasFinished = usage.finished;
                     usage.accept(e);
+                    if (usage.finished && !wasFinished) {
+                        beforeFinal.accept(usage.usage);
+                    }
                     write(client, encoder.encode(e));
                 }
                 client.flush();

@@ -49,15 +49,11 @@ public sealed interface UsageTap {
     }
 
     static Usage chat(JsonNode u) {
-        return new Usage(u.path("prompt_tokens").asLong(), u.path("completion_tokens").asLong(),
-                u.path("prompt_tokens_details").path("cached_tokens").asLong(), 0,
-                u.path("completion_tokens_details").path("reasoning_tokens").asLong());
+        return ProviderUsage.openAiChat(u);
     }
 
     static Usage responses(JsonNode u) {
-        return new Usage(u.path("input_tokens").asLong(), u.path("output_tokens").asLong(),
-                u.path("input_tokens_details").path("cached_tokens").asLong(), 0,
-                u.path("output_tokens_details").path("reasoning_tokens").asLong());
+        return ProviderUsage.openAiResponses(u);
     }
 
     /** Anthropic counts cache reads and writes apart from input_tokens; {@link Usage} counts them in. */

@@ -15,8 +15,7 @@ import dev.tollgate.server.health.Drain;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.proxy.BodyReader;
 import dev.tollgate.server.proxy.Call;
-import dev.tollgate.server.proxy.Dispatcher;
-import dev.tollgate.server.routing.Router;
+import dev.tollgate.server.proxy.Pipeline;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -36,15 +35,13 @@ public final class AnthropicSurface {
     public static final String PREFIX = "/anthropic";
 
     private final PolicyHolder policy;
-    private final Router router;
-    private final Dispatcher dispatcher;
+    private final Pipeline pipeline;
     private final Drain drain;
     private final long bodyLimit;
 
-    public AnthropicSurface(PolicyHolder policy, Router router, Dispatcher dispatcher, Drain drain, long bodyLimit) {
+    public AnthropicSurface(PolicyHolder policy, Pipeline pipeline, Drain drain, long bodyLimit) {
         this.policy = policy;
-        this.router = router;
-        this.dispatcher = dispatcher;
+        this.pipeline = pipeline;
         this.drain = drain;
         this.bodyLimit = bodyLimit;
     }
@@ -65,10 +62,8 @@ public final class AnthropicSurface {
             return;
         }
         try {
-            PolicySnapshot snapshot = policy.current();
-            Call call = read(req, snapshot);
-            Route route = router.route(snapshot, call.model());
-            dispatcher.dispatch(call, route, res);
+            Call call = read(req, policy.forRequest(req));
+            pipeline.run(call, req, res);
         } catch (GatewayException e) {
             AnthropicErrors.send(res, e.error());
         } finally {
@@ -103,12 +98,11 @@ public final class AnthropicSurface {
      */
     private void countTokens(ServerRequest req, ServerResponse res) {
         try {
-            PolicySnapshot snapshot = policy.current();
-            Call call = read(req, snapshot);
-            Route route = router.route(snapshot, call.model());
+            Call call = read(req, policy.forRequest(req));
+            Route route = pipeline.authorizedRoute(call, req);
             Route.Target target = route.targets().getFirst();
             if (target.provider().kind() == ProviderKind.ANTHROPIC) {
-                dispatcher.forward(AnthropicNative.prepare(target.provider(), dispatcher.secret(target.provider()), "messages/count_tokens",
+                pipeline.dispatcher().forward(AnthropicNative.prepare(target.provider(), pipeline.dispatcher().secret(target.provider()), "messages/count_tokens",
                         target.model(), call.body(), call.passHeaders()), target.provider(), Api.MESSAGES, res);
                 return;
             }

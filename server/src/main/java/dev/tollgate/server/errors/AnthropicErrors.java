@@ -15,9 +15,7 @@ public final class AnthropicErrors {
     public static void send(ServerResponse res, GatewayError error) {
         res.status(Status.create(error.status()));
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        if (error instanceof GatewayError.Draining) {
-            res.header(HeaderNames.RETRY_AFTER, "1");
-        }
+        error.headers().forEach(res::header);
         res.send(JsonBody.utf8(body(error).toString()));
     }
 

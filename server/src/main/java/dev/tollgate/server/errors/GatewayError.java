@@ -1,6 +1,7 @@
 package dev.tollgate.server.errors;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every way the gateway itself refuses or fails a request. Each variant knows its HTTP status and
@@ -11,6 +12,49 @@ public sealed interface GatewayError {
     int status();
 
     String message();
+
+    /** Headers the answer carries besides the body (Retry-After, rate-limit state); none by default. */
+    default Map<String, String> headers() {
+        return Map.of();
+    }
+
+    /** No usable virtual key: which of missing, unknown, expired or revoked it is (the key is never echoed). */
+    record Unauthorized(Reason reason, String message) implements GatewayError {
+        public enum Reason { MISSING, UNKNOWN, EXPIRED, REVOKED }
+
+        public int status() {
+            return 401;
+        }
+    }
+
+    /** The key may not use this model; {@code rule} names the glob and where it is declared. */
+    record ModelDenied(String model, String rule) implements GatewayError {
+        public int status() {
+            return 403;
+        }
+
+        public String message() {
+            return "The model '" + model + "' is not allowed for this key: " + rule
+                    + ". GET /v1/models lists the models this key may use; ask the platform team to change the policy.";
+        }
+    }
+
+    /** A rate limit or the concurrency cap; {@code headers} carry Retry-After (Codex retries a 429 only with it). */
+    record RateLimited(String message, Map<String, String> headers) implements GatewayError {
+        public int status() {
+            return 429;
+        }
+    }
+
+    /**
+     * A budget would go over. 400, not 429 or 402: Codex retries 402/403 five times and hides a 429's
+     * body, but prints a 400's body once and stops; Claude Code prints it once too.
+     */
+    record BudgetExhausted(String message) implements GatewayError {
+        public int status() {
+            return 400;
+        }
+    }
 
     /** A malformed or mistyped request body. */
     record BadRequest(String message, String param) implements GatewayError {
@@ -91,6 +135,10 @@ public sealed interface GatewayError {
     record Draining() implements GatewayError {
         public int status() {
             return 503;
+        }
+
+        public Map<String, String> headers() {
+            return Map.of("retry-after", "1");
         }
 
         public String message() {

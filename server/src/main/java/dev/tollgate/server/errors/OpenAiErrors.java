@@ -15,9 +15,7 @@ public final class OpenAiErrors {
     public static void send(ServerResponse res, GatewayError error) {
         res.status(Status.create(error.status()));
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        if (error instanceof GatewayError.Draining) {
-            res.header(HeaderNames.RETRY_AFTER, "1");
-        }
+        error.headers().forEach(res::header);
         res.send(JsonBody.utf8(body(error).toString()));
     }
 
@@ -31,6 +29,7 @@ public final class OpenAiErrors {
         switch (error) {
             case GatewayError.BadRequest b -> e.put("param", b.param());
             case GatewayError.ModelNotFound m -> e.put("param", "model");
+            case GatewayError.ModelDenied m -> e.put("param", "model");
             default -> e.putNull("param");
         }
         e.put("code", shape.code());
@@ -54,6 +53,16 @@ public final class OpenAiErrors {
             case GatewayError.UpstreamRejected r -> r.status() == 429 ? new Shape("rate_limit_error", "rate_limit_exceeded")
                     : new Shape(r.status() < 500 ? "invalid_request_error" : "server_error", "upstream_error");
             case GatewayError.Draining d -> new Shape("server_error", "shutting_down");
+            case GatewayError.Unauthorized u -> new Shape("invalid_request_error", switch (u.reason()) {
+                case MISSING -> "missing_api_key";
+                case UNKNOWN -> "invalid_api_key";
+                case EXPIRED -> "expired_api_key";
+                case REVOKED -> "revoked_api_key";
+            });
+            case GatewayError.ModelDenied m -> new Shape("invalid_request_error", "model_not_allowed");
+            case GatewayError.RateLimited r -> new Shape("rate_limit_error", "rate_limit_exceeded");
+            // Not "insufficient_quota": Codex replaces that code's message with its own about billing plans.
+            case GatewayError.BudgetExhausted b -> new Shape("budget_exceeded", "budget_exceeded");
         };
     }
 }

@@ -15,8 +15,7 @@ import dev.tollgate.server.health.Drain;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.proxy.BodyReader;
 import dev.tollgate.server.proxy.Call;
-import dev.tollgate.server.proxy.Dispatcher;
-import dev.tollgate.server.routing.Router;
+import dev.tollgate.server.proxy.Pipeline;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -33,15 +32,13 @@ public final class GeminiSurface {
     public static final List<String> PREFIXES = List.of("/genai/v1beta/models/", "/v1beta/models/");
 
     private final PolicyHolder policy;
-    private final Router router;
-    private final Dispatcher dispatcher;
+    private final Pipeline pipeline;
     private final Drain drain;
     private final long bodyLimit;
 
-    public GeminiSurface(PolicyHolder policy, Router router, Dispatcher dispatcher, Drain drain, long bodyLimit) {
+    public GeminiSurface(PolicyHolder policy, Pipeline pipeline, Drain drain, long bodyLimit) {
         this.policy = policy;
-        this.router = router;
-        this.dispatcher = dispatcher;
+        this.pipeline = pipeline;
         this.drain = drain;
         this.bodyLimit = bodyLimit;
     }
@@ -68,7 +65,7 @@ public final class GeminiSurface {
             return;
         }
         try {
-            PolicySnapshot snapshot = policy.current();
+            PolicySnapshot snapshot = policy.forRequest(req);
             boolean stream = switch (method) {
                 case "generateContent", "countTokens" -> false;
                 case "streamGenerateContent" -> true;
@@ -76,15 +73,15 @@ public final class GeminiSurface {
                         + "': use :generateContent, :streamGenerateContent or :countTokens."));
             };
             JsonBody body = parse(req);
-            Route route = router.route(snapshot, model);
+            Call call = new Call(Api.GEMINI, model, stream, body, Map.of(), snapshot);
             if (method.equals("countTokens")) {
-                countTokens(model, body, route, res);
+                countTokens(body, pipeline.authorizedRoute(call, req), res);
                 return;
             }
             if (body.token("contents").filter(t -> t == JsonToken.START_ARRAY).isEmpty()) {
                 throw new GatewayException(new GatewayError.BadRequest("'contents' is required: a list of {role, parts}", "contents"));
             }
-            dispatcher.dispatch(new Call(Api.GEMINI, model, stream, body, Map.of(), snapshot), route, res);
+            pipeline.run(call, req, res);
         } catch (GatewayException e) {
             GoogleErrors.send(res, e.error());
         } finally {
@@ -101,10 +98,10 @@ public final class GeminiSurface {
     }
 
     /** Gemini models count with Gemini; for others the gateway estimates about four bytes per token. */
-    private void countTokens(String model, JsonBody body, Route route, ServerResponse res) throws GatewayException {
+    private void countTokens(JsonBody body, Route route, ServerResponse res) throws GatewayException {
         Route.Target target = route.targets().getFirst();
         if (target.provider().kind() == ProviderKind.GEMINI) {
-            dispatcher.forward(GeminiNative.prepare(target.provider(), dispatcher.secret(target.provider()), target.model(), "countTokens",
+            pipeline.dispatcher().forward(GeminiNative.prepare(target.provider(), pipeline.dispatcher().secret(target.provider()), target.model(), "countTokens",
                     body.bytes()), target.provider(), Api.GEMINI, res);
             return;
         }

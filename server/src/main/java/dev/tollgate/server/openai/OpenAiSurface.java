@@ -11,12 +11,13 @@ import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.errors.OpenAiErrors;
+import dev.tollgate.server.gate.Identity;
+import dev.tollgate.server.gate.PresentedKey;
 import dev.tollgate.server.health.Drain;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.proxy.BodyReader;
 import dev.tollgate.server.proxy.Call;
-import dev.tollgate.server.proxy.Dispatcher;
-import dev.tollgate.server.routing.Router;
+import dev.tollgate.server.proxy.Pipeline;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -43,15 +44,13 @@ public final class OpenAiSurface {
             "thread-id", "x-client-request-id", "version");
 
     private final PolicyHolder policy;
-    private final Router router;
-    private final Dispatcher dispatcher;
+    private final Pipeline pipeline;
     private final Drain drain;
     private final long bodyLimit;
 
-    public OpenAiSurface(PolicyHolder policy, Router router, Dispatcher dispatcher, Drain drain, long bodyLimit) {
+    public OpenAiSurface(PolicyHolder policy, Pipeline pipeline, Drain drain, long bodyLimit) {
         this.policy = policy;
-        this.router = router;
-        this.dispatcher = dispatcher;
+        this.pipeline = pipeline;
         this.drain = drain;
         this.bodyLimit = bodyLimit;
     }
@@ -74,8 +73,7 @@ public final class OpenAiSurface {
         try {
             PolicySnapshot snapshot = policy.forRequest(req);
             Call call = read(api, req, snapshot);
-            Route route = router.route(snapshot, call.model());
-            dispatcher.dispatch(call, route, res);
+            pipeline.run(call, req, res);
         } catch (GatewayException e) {
             OpenAiErrors.send(res, e.error());
         } finally {
@@ -142,10 +140,15 @@ public final class OpenAiSurface {
 
     private void models(ServerRequest req, ServerResponse res) {
         PolicySnapshot snapshot = policy.forRequest(req);
+        Identity caller = pipeline.gate().identify(snapshot, PresentedKey.from(req));
+        if (caller instanceof Identity.Refused refused) {
+            OpenAiErrors.send(res, refused.error());
+            return;
+        }
         ObjectNode root = JsonBody.MAPPER.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
-        for (String name : snapshot.catalog()) {
+        for (String name : pipeline.gate().allowedModels(caller, snapshot.catalog())) {
             Route route = snapshot.resolve(name).orElseThrow();
             data.addObject()
                     .put("id", name)

@@ -24,6 +24,7 @@ import dev.tollgate.providers.usage.UsageTap;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.errors.Dialect;
+import dev.tollgate.server.spend.Meter;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
@@ -58,6 +59,11 @@ public final class Dispatcher {
     }
 
     public Result dispatch(Call call, Route route, ServerResponse res) throws GatewayException {
+        return dispatch(call, route, res, Meter.NONE);
+    }
+
+    /** @param meter told before the answer's final bytes are written, so the spend is committed first */
+    public Result dispatch(Call call, Route route, ServerResponse res, Meter meter) throws GatewayException {
         List<GatewayError> failures = new ArrayList<>(1);
         List<Route.Target> targets = route.targets();
         ClientRequest client = new ClientRequest(call);
@@ -100,8 +106,8 @@ public final class Dispatcher {
                 continue;
             }
             return prepared.translated()
-                    ? relayTranslated(call, client.get(), prepared.upstreamApi(), target, response, res)
-                    : relay(call, target, response, res);
+                    ? relayTranslated(call, client.get(), prepared.upstreamApi(), target, response, res, meter)
+                    : relay(call, target, response, res, meter);
         }
         throw new GatewayException(summarize(call.model(), failures));
     }
@@ -204,7 +210,7 @@ public final class Dispatcher {
         return options != null && options.path("include_usage").asBoolean(false);
     }
 
-    private Result relay(Call call, Route.Target target, UpstreamResponse response, ServerResponse res) {
+    private Result relay(Call call, Route.Target target, UpstreamResponse response, ServerResponse res, Meter meter) {
         int status = response.status();
         String provider = target.provider().id();
         res.status(Status.create(status));
@@ -212,7 +218,7 @@ public final class Dispatcher {
         response.header("retry-after").ifPresent(v -> res.header(HeaderNames.RETRY_AFTER, v));
         try (response) {
             if (status < 300 && call.stream() && response.isEventStream()) {
-                return stream(call, response, res, provider, target.model());
+                return stream(call, response, res, provider, target.model(), meter);
             }
             byte[] body;
             try {
@@ -223,23 +229,28 @@ public final class Dispatcher {
                 return new Result(error.status(), Usage.NONE, provider, target.model());
             }
             res.header(HeaderNames.CONTENT_TYPE, response.header("content-type").orElse("application/json"));
+            Usage usage = status < 300 ? UsageTap.ofBody(call.api(), body) : Usage.NONE;
+            meter.beforeBody(status, usage);
             res.send(body);
-            return new Result(status, status < 300 ? UsageTap.ofBody(call.api(), body) : Usage.NONE, provider, target.model());
+            return new Result(status, usage, provider, target.model());
         }
     }
 
-    private Result stream(Call call, UpstreamResponse response, ServerResponse res, String provider, String model) {
+    private Result stream(Call call, UpstreamResponse response, ServerResponse res, String provider, String model, Meter meter) {
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         UsageTap tap = UsageTap.forStream(call.api(), call.api() == Api.CHAT_COMPLETIONS && !clientAskedForUsage(call));
         try (OutputStream out = res.outputStream()) {
-            RelayOutcome outcome = StreamRelay.relay(response.body(), out, tap);
+            RelayOutcome outcome = StreamRelay.relay(response.body(), out, tap, event -> meter.beforeEvent(event, tap.usage()));
             switch (outcome) {
                 case RelayOutcome.Completed c -> { }
                 case RelayOutcome.ClientGone g -> LOG.log(Level.FINE, "client went away mid-stream; upstream call abandoned");
-                case RelayOutcome.UpstreamBroke b -> writeStreamError(call.api(), out, new GatewayError.UpstreamFailed(
+                case RelayOutcome.UpstreamBroke b -> {
+                    meter.finish(200, tap.usage()); // charged for what was generated, before the closing error event
+                    writeStreamError(call.api(), out, new GatewayError.UpstreamFailed(
                         "Provider '" + provider + "' broke off the stream after " + b.eventsRelayed() + " events ("
                                 + b.cause().getMessage() + "). Retry the request."));
+                }
             }
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.FINE, "client went away while closing the stream");
@@ -263,7 +274,7 @@ public final class Dispatcher {
      * upstream's stream (translated calls always stream upstream).
      */
     private Result relayTranslated(Call call, ChatRequest client, Api upstreamApi, Route.Target target,
-                                   UpstreamResponse response, ServerResponse res) {
+                                   UpstreamResponse response, ServerResponse res, Meter meter) {
         String provider = target.provider().id();
         response.header("x-request-id").ifPresent(v -> res.header("x-upstream-request-id", v));
         response.header("retry-after").ifPresent(v -> res.header(HeaderNames.RETRY_AFTER, v));
@@ -292,13 +303,14 @@ public final class Dispatcher {
                 try (OutputStream out = res.outputStream()) {
                     WireCodec.StreamEncoder encoder = call.api() == Api.CHAT_COMPLETIONS
                             ? ChatCodec.INSTANCE.streamEncoder(client, clientAskedForUsage(call)) : clientCodec.streamEncoder(client);
-                    outcome = TranslatedStream.relay(response.body(), out, decoder, encoder);
+                    outcome = TranslatedStream.relay(response.body(), out, decoder, encoder, usage -> meter.beforeBody(200, usage));
                 } catch (IOException | RuntimeException e) {
                     LOG.log(Level.FINE, "client went away while closing the stream");
                     return new Result(200, Usage.NONE, provider, target.model());
                 }
                 if (outcome.relay() instanceof RelayOutcome.UpstreamBroke b) {
                     LOG.log(Level.FINE, "provider " + provider + " broke off a translated stream: " + b.cause().getMessage());
+                    meter.finish(200, outcome.usage()); // charged for what was generated
                 }
                 return new Result(200, outcome.usage(), provider, target.model());
             }
@@ -315,6 +327,7 @@ public final class Dispatcher {
             }
             res.status(Status.OK_200);
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
+            meter.beforeBody(200, folded.response().usage());
             res.send(clientCodec.encodeResponse(folded.response(), client));
             return new Result(200, folded.response().usage(), provider, target.model());
         }

@@ -1,0 +1,52 @@
+package dev.tollgate.server.gate;
+
+import dev.tollgate.policy.Principal;
+import dev.tollgate.policy.PolicySnapshot;
+import dev.tollgate.policy.PolicySnapshot.KeyChain;
+import dev.tollgate.policy.Secrets;
+import dev.tollgate.server.errors.GatewayError;
+import dev.tollgate.server.errors.GatewayError.Unauthorized.Reason;
+import dev.tollgate.server.spend.Level;
+import java.time.Instant;
+
+/** Virtual key -> its chain, or a 401 saying whether the key is missing, unknown, expired or revoked. */
+final class Authenticator {
+
+    /** The chain, or the refusal. */
+    sealed interface Outcome {
+    }
+
+    record Known(KeyChain chain) implements Outcome {
+    }
+
+    record Refused(GatewayError.Unauthorized error) implements Outcome {
+    }
+
+    Outcome authenticate(PolicySnapshot policy, String secret, Instant now) {
+        if (secret == null) {
+            return new Refused(new GatewayError.Unauthorized(Reason.MISSING, "No virtual key was sent. Send your Tollgate key as "
+                    + "'Authorization: Bearer <key>' (OpenAI SDKs, Codex: the provider's env_key), 'x-api-key' (Claude Code: "
+                    + "ANTHROPIC_API_KEY) or 'x-goog-api-key' (Gemini). Ask the platform team for a key if you have none."));
+        }
+        String hash = Secrets.sha256(secret);
+        KeyChain chain = policy.keyByHash(hash).orElse(null);
+        if (chain == null) {
+            // The hash's first characters let the platform team find the key in logs; the key itself is never shown.
+            return new Refused(new GatewayError.Unauthorized(Reason.UNKNOWN, "The virtual key sent (sha256 " + hash.substring(0, 8)
+                    + "...) is not a key of this gateway's policy (" + policy.version() + "). Check that it was copied whole; "
+                    + "a new key works once its pull request is merged."));
+        }
+        if (chain.key().revoked()) {
+            return new Refused(new GatewayError.Unauthorized(Reason.REVOKED, "The virtual key '" + chain.key().id()
+                    + "' has been revoked. Ask the platform team (team " + chain.team().id() + ") for a new key."));
+        }
+        for (Principal level : chain.levels()) {
+            if (level.governance().expiredAt(now)) {
+                return new Refused(new GatewayError.Unauthorized(Reason.EXPIRED, "The virtual key '" + chain.key().id() + "' has expired: "
+                        + (level == chain.key() ? "it" : Level.of(level).id() + " '" + level.id() + "'") + " expired on "
+                        + level.governance().expires().orElseThrow() + ". Ask the platform team to extend it or for a new key."));
+            }
+        }
+        return new Known(chain);
+    }
+}

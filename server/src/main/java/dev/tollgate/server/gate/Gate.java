@@ -1,0 +1,108 @@
+package dev.tollgate.server.gate;
+
+import dev.tollgate.policy.PolicySnapshot;
+import dev.tollgate.policy.PolicySnapshot.KeyChain;
+import dev.tollgate.policy.Pricing;
+import dev.tollgate.server.errors.GatewayError;
+import dev.tollgate.server.proxy.Call;
+import dev.tollgate.server.spend.Estimate;
+import dev.tollgate.server.spend.Prices;
+import dev.tollgate.server.spend.Spend;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * The stages every request passes before the router, in order: authenticate -> may use the model?
+ * -> rate limits -> reserve budget. All against the request's one policy snapshot; independent of
+ * the surface, which renders a refusal in its client's dialect.
+ *
+ * <p>A policy that declares no keys runs open: no authentication, limits, budgets or ledger (a
+ * fresh checkout, the benchmark's baseline). Declaring one key turns all of it on for every request.
+ */
+public final class Gate {
+
+    private static final Logger LOG = Logger.getLogger(Gate.class.getName());
+
+    private final Authenticator authenticator = new Authenticator();
+    private final ModelAccessCheck access = new ModelAccessCheck();
+    private final RateLimits limits = new RateLimits();
+    private final Spend spend;
+
+    public Gate(Spend spend) {
+        this.spend = spend;
+    }
+
+    public static boolean open(PolicySnapshot policy) {
+        return policy.policy().keys().isEmpty();
+    }
+
+    public Admission admit(PolicySnapshot policy, String secret, Call call) {
+        if (open(policy)) {
+            return Admission.OPEN;
+        }
+        KeyChain chain;
+        switch (identify(policy, secret)) {
+            case Identity.Caller c -> chain = c.chain();
+            case Identity.Refused r -> {
+                return new Admission.Refused(r.error());
+            }
+            case Identity.Anonymous a -> {
+                return Admission.OPEN;
+            }
+        }
+        Optional<String> denied = access.refusal(chain, call.model());
+        if (denied.isPresent()) {
+            return new Admission.Refused(new GatewayError.ModelDenied(call.model(), denied.get()));
+        }
+        Optional<Pricing> pricing = Prices.of(policy, call.model());
+        Estimate estimate = spend.estimate(chain.key().id(), call.model(), call.api(), call.body(), pricing);
+        RateLimits.Permit permit;
+        switch (limits.admit(chain, estimate.inputTokens())) {
+            case RateLimits.Admitted a -> permit = a.permit();
+            case RateLimits.Refused r -> {
+                return new Admission.Refused(r.error());
+            }
+        }
+        return switch (spend.reserve(chain, call.model(), estimate.nanos())) {
+            case Spend.Held h -> new Admission.Admitted(chain, new Pass(spend, permit, h.reservation(), pricing, estimate));
+            case Spend.Refused r -> {
+                permit.release(0);
+                LOG.fine(() -> "budget refused key " + chain.key().id() + ": " + r.refusal().message());
+                yield new Admission.Refused(new GatewayError.BudgetExhausted(capitalize(r.refusal().message())));
+            }
+        };
+    }
+
+    /** Who is calling, for endpoints that only read (models, usage). */
+    public Identity identify(PolicySnapshot policy, String secret) {
+        if (open(policy)) {
+            return new Identity.Anonymous();
+        }
+        return switch (authenticator.authenticate(policy, secret, spend.clock().instant())) {
+            case Authenticator.Known k -> new Identity.Caller(k.chain());
+            case Authenticator.Refused r -> new Identity.Refused(r.error());
+        };
+    }
+
+    /** The models of {@code catalog} this caller may use. */
+    public List<String> allowedModels(Identity identity, List<String> catalog) {
+        return switch (identity) {
+            case Identity.Caller c -> access.allowed(c.chain(), catalog);
+            case Identity.Anonymous a -> catalog;
+            case Identity.Refused r -> List.of();
+        };
+    }
+
+    public RateLimits limits() {
+        return limits;
+    }
+
+    public Spend spend() {
+        return spend;
+    }
+
+    private static String capitalize(String s) {
+        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+}
