@@ -112,7 +112,7 @@ public final class Dispatcher {
     }
 
     /** Sends one prepared request and relays the answer as it is (status and body), no fallback. */
-    public void forward(UpstreamRequest request, Provider provider, Api api, ServerResponse res) throws GatewayException {
+    public void forward(UpstreamRequest request, Provider provider, ServerResponse res) throws GatewayException {
         try (UpstreamResponse response = upstream.send(request, provider.timeouts())) {
             byte[] body = response.readBody(MAX_UPSTREAM_BODY);
             res.status(Status.create(response.status()));
