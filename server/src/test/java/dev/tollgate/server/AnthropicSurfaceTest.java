@@ -50,7 +50,7 @@ class AnthropicSurfaceTest {
         String policy = """
                 providers:
                   - {id: anth, kind: anthropic, base_url: "http://127.0.0.1:%1$d/v1", credential: "env:PATH"}
-                  - {id: oai, kind: openai, base_url: "http://127.0.0.1:%1$d/v1", credential: "env:PATH"}
+                  - {id: oai, kind: openai, base_url: "http://127.0.0.1:%1$d/v1", credential: "env:PATH", settings: {max-output-tokens: "32768"}}
                 models:
                   - name: claude
                     targets: [{provider: anth, model: claude-x}]
@@ -104,7 +104,7 @@ class AnthropicSurfaceTest {
             res.header("content-type", "text/event-stream");
             res.send(RESPONSES_STREAM);
         });
-        HttpResponse<String> r = post("/anthropic/v1/messages", "{\"model\":\"gpt\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+        HttpResponse<String> r = post("/anthropic/v1/messages", "{\"model\":\"gpt\",\"max_tokens\":64000,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
                 "x-api-key", "client-key", "anthropic-version", "2023-06-01", "anthropic-beta", "x");
         assertEquals(200, r.statusCode(), r.body());
         FakeUpstream.Received got = upstream.received.getFirst();
@@ -115,6 +115,7 @@ class AnthropicSurfaceTest {
         JsonNode up = JSON.readTree(got.body());
         assertEquals("gpt-x", up.path("model").asText());
         assertTrue(up.path("stream").asBoolean(), "translated calls stream upstream even for a whole answer");
+        assertEquals(32768, up.path("max_output_tokens").asInt(), "Claude Code's 64,000 capped at the provider's max-output-tokens");
 
         JsonNode message = JSON.readTree(r.body());
         assertEquals("message", message.path("type").asText());

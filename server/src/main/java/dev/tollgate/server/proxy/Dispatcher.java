@@ -186,6 +186,11 @@ public final class Dispatcher {
             if ("off".equals(provider.settings().get("reasoning"))) {
                 translated = translated.withoutReasoning();
             }
+            // settings.max-output-tokens: the most the provider's models may be asked for.
+            String maxOutput = provider.settings().get("max-output-tokens");
+            if (maxOutput != null && maxOutput.matches("\\d{1,9}")) {
+                translated = translated.withMaxTokensAtMost(Integer.parseInt(maxOutput));
+            }
             body = JsonBody.parse(Wires.codec(upstreamApi).encodeRequest(translated));
         } catch (InvalidJsonException e) {
             throw new IllegalStateException("an encoder wrote invalid JSON", e);
