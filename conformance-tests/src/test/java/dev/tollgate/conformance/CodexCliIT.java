@@ -1,6 +1,7 @@
 package dev.tollgate.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,6 +35,8 @@ class CodexCliIT {
               - name: gpt-5.5
                 targets: [{provider: sim, model: gpt-5.5}]
               - name: anthropic/claude-sonnet-4-5
+                targets: [{provider: sim-anthropic, model: claude-sonnet-4-5}]
+              - name: gpt-6.1-sol
                 targets: [{provider: sim-anthropic, model: claude-sonnet-4-5}]
               - name: gemini/gemini-2.5-flash
                 targets: [{provider: sim-gemini, model: gemini-2.5-flash}]
@@ -148,6 +151,30 @@ class CodexCliIT {
         assertEquals("tool_result", result2.get(0).path("type").asText());
         assertEquals(use.get(use.size() - 1).path("id").asText(), result2.get(0).path("tool_use_id").asText());
         assertTrue(result2.get(0).toString().contains("tollgate-tool-ok"), "Codex really ran the command: " + result2);
+    }
+
+    /**
+     * A model name Codex knows gives its "responses-lite" shape: the tools arrive in an
+     * additional_tools input item. The Anthropic upstream is offered them as ordinary tools.
+     */
+    @Test
+    void responsesLiteOnAnAnthropicModel() throws Exception {
+        Cli.Result result = codex("gpt-6.1-sol", List.of(
+                "-c", "model_provider=\"gw\"",
+                "-c", "model_providers.gw={name=\"gw\",base_url=\"http://127.0.0.1:" + stack.gatewayPort
+                        + "/v1\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false}"),
+                Map.of("GW_API_KEY", "tg-test-key"));
+        assertEquals(0, result.exit(), result.all());
+        assertTrue(result.stdout().contains("Hello from the Tollgate provider simulator"), result.all());
+        List<JsonNode> calls = SimRequests.to(stack, "/v1/messages");
+        assertEquals(1, calls.size(), SimRequests.all(stack));
+        JsonNode body = calls.get(0).path("body");
+        List<String> tools = new ArrayList<>();
+        body.path("tools").forEach(t -> tools.add(t.path("name").asText()));
+        assertTrue(tools.contains("exec"), "Codex's custom exec tool from additional_tools: " + tools);
+        assertEquals("string", body.path("tools").get(tools.indexOf("exec")).path("input_schema").path("properties").path("input").path("type").asText(),
+                "a free-form tool takes one string");
+        assertFalse(body.path("messages").toString().contains("additional_tools"));
     }
 
     /** The same round trip with Gemini upstream: functionCall out, functionResponse back. */

@@ -34,6 +34,16 @@ public record ChatRequest(String model, List<Message> messages, List<Tool> tools
         return new ChatRequest(model, messages, tools, toolChoice, parallelToolCalls, maxTokens, temperature, topP, stop, null, stream, responseFormat);
     }
 
+    /**
+     * Clients set their own ceiling (Claude Code asks for 64,000 tokens); a model with a lower one
+     * would refuse the call rather than stop early.
+     */
+    public ChatRequest withMaxTokensAtMost(int limit) {
+        Integer capped = maxTokens == null ? null : Math.min(maxTokens, limit);
+        return new ChatRequest(model, messages, tools, toolChoice, parallelToolCalls, capped, temperature, topP, stop, reasoning, stream,
+                responseFormat);
+    }
+
     public Tool tool(String name) {
         for (Tool t : tools) {
             if (t.name().equals(name)) {

@@ -19,7 +19,9 @@ import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.sse.SseEvent;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /** OpenAI's Responses API ({@code POST /v1/responses}), as Codex speaks it. */
 public final class ResponsesCodec implements WireCodec {
@@ -54,6 +56,9 @@ public final class ResponsesCodec implements WireCodec {
         if (toolsNode != null) {
             tools(toolsNode, null, tools);
         }
+        // Namespaces may repeat a name; other formats know tools by name alone, and refuse duplicates.
+        Set<String> seen = new HashSet<>();
+        tools.removeIf(t -> !seen.add(t.name()));
         JsonNode reasoning = body.node("reasoning");
         JsonNode tc = body.node("tool_choice");
         return new ChatRequest(body.string("model").orElse(""), Message.merged(messages), tools, toolChoice(tc),

@@ -103,7 +103,7 @@ public final class AnthropicSurface {
             Route.Target target = route.targets().getFirst();
             if (target.provider().kind() == ProviderKind.ANTHROPIC) {
                 pipeline.dispatcher().forward(AnthropicNative.prepare(target.provider(), pipeline.dispatcher().secret(target.provider()), "messages/count_tokens",
-                        target.model(), call.body(), call.passHeaders()), target.provider(), Api.MESSAGES, res);
+                        target.model(), call.body(), call.passHeaders()), target.provider(), res);
                 return;
             }
             long estimate = Math.max(1, call.body().bytes().length / 4);

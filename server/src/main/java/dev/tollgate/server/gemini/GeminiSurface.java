@@ -102,7 +102,7 @@ public final class GeminiSurface {
         Route.Target target = route.targets().getFirst();
         if (target.provider().kind() == ProviderKind.GEMINI) {
             pipeline.dispatcher().forward(GeminiNative.prepare(target.provider(), pipeline.dispatcher().secret(target.provider()), target.model(), "countTokens",
-                    body.bytes()), target.provider(), Api.GEMINI, res);
+                    body.bytes()), target.provider(), res);
             return;
         }
         res.header(HeaderNames.CONTENT_TYPE, "application/json");

@@ -118,7 +118,7 @@ public final class Dispatcher {
     }
 
     /** Sends one prepared request and relays the answer as it is (status and body), no fallback. */
-    public void forward(UpstreamRequest request, Provider provider, Api api, ServerResponse res) throws GatewayException {
+    public void forward(UpstreamRequest request, Provider provider, ServerResponse res) throws GatewayException {
         try (UpstreamResponse response = upstream.send(request, provider.timeouts())) {
             byte[] body = response.readBody(MAX_UPSTREAM_BODY);
             res.status(Status.create(response.status()));
@@ -191,6 +191,11 @@ public final class Dispatcher {
             // settings.reasoning: off — the clients' thinking settings must not reach a model that refuses them.
             if ("off".equals(provider.settings().get("reasoning"))) {
                 translated = translated.withoutReasoning();
+            }
+            // settings.max-output-tokens: the most the provider's models may be asked for.
+            String maxOutput = provider.settings().get("max-output-tokens");
+            if (maxOutput != null && maxOutput.matches("\\d{1,9}")) {
+                translated = translated.withMaxTokensAtMost(Integer.parseInt(maxOutput));
             }
             body = JsonBody.parse(Wires.codec(upstreamApi).encodeRequest(translated));
         } catch (InvalidJsonException e) {
