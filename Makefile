@@ -39,10 +39,21 @@ $(SERVER_JAR) $(SIM_JAR) &: $(SOURCES)
 $(AOT_CACHE): $(SERVER_JAR)
 	server/aot/train.sh
 
+# `make run` serves a copy of the example policy plus a developer key and an operator token made
+# for this checkout (their secrets live only in state/, which Git ignores).
 run: build
+	@mkdir -p state && rm -rf state/policy && cp -r policies-example-repo state/policy
+	@if [ ! -s state/dev-key.txt ]; then \
+	  bin/tollgate keys new --id dev --team platform 2>&1 >state/dev-key.yaml | sed -n 's/^ *\(tg-[A-Za-z0-9_-]*\)$$/\1/p' >state/dev-key.txt; \
+	  bin/tollgate keys new --admin --id dev-admin --role operator 2>&1 >state/dev-admin.yaml | sed -n 's/^ *\(tg-[A-Za-z0-9_-]*\)$$/\1/p' >state/dev-admin-token.txt; \
+	fi
+	@{ echo "keys:"; cat state/dev-key.yaml; } >state/policy/teams/platform/dev-key.yaml
+	@{ echo "admins:"; cat state/dev-admin.yaml; } >state/policy/dev-admin.yaml
+	@echo "Virtual key for this checkout (state/dev-key.txt):          $$(cat state/dev-key.txt)"
+	@echo "Operator admin token (state/dev-admin-token.txt):           $$(cat state/dev-admin-token.txt)"
 	@bin/provider-sim --port $(SIM_PORT) & sim=$$!; \
 	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
-	bin/tollgate serve --port $(PORT) --policy policies-example-repo --state-dir state
+	bin/tollgate serve --port $(PORT) --policy state/policy --state-dir state
 
 clients: $(CODEX_BIN) $(CLAUDE_BIN) $(GEMINI_BIN)
 
