@@ -316,6 +316,16 @@ class GovernanceTest {
     }
 
     @Test
+    void anAnswerWithoutUsageIsChargedTheEstimateNotNothing() throws Exception {
+        upstream.answer(FakeUpstream.json(200, "{\"id\":\"c2\",\"choices\":[]}"));
+        JsonNode before = row(adminUsage("key", "total"), "key", "alice");
+        assertEquals(200, chat("k-alice", CHAT).statusCode());
+        JsonNode after = row(adminUsage("key", "total"), "key", "alice");
+        BigDecimal charged = after.path("spent_usd").decimalValue().subtract(before.path("spent_usd").decimalValue());
+        assertEquals(0, ESTIMATE.compareTo(charged), "charged " + charged + ", estimate " + ESTIMATE);
+    }
+
+    @Test
     void aKeySeesItsOwnSpendBudgetsAndLimits() throws Exception {
         HttpResponse<String> r = HTTP.send(request("/v1/usage").header("authorization", "Bearer k-budgeted").GET().build(),
                 HttpResponse.BodyHandlers.ofString());
