@@ -35,6 +35,9 @@ public final class PolicyDiff {
             if (!a.sha256().equals(b.sha256())) {
                 o.add(w + ": secret rotated (the old secret stops working)");
             }
+            if (a.revoked() != b.revoked()) {
+                o.add(w + (b.revoked() ? ": revoked (its secret stops working)" : ": no longer revoked (its secret works again)"));
+            }
             governance(w, a.governance(), b.governance(), o);
         });
         compare(out, "pricing for", before.pricing(), after.pricing(), Pricing::model, (w, a, b, o) -> {
@@ -135,15 +138,11 @@ public final class PolicyDiff {
         change(out, who, "retry backoff", a.retry().backoff().toMillis() + " ms", b.retry().backoff().toMillis() + " ms");
     }
 
-    private static List<String> targets(List<ModelTarget> targets) {
-        return targets.stream().map(t -> t.provider() + "/" + t.model()).toList();
-    }
-
-    private static void governance(String who, Governance a, Governance b, List<String> out) {
+    private static void budgets(String who, Governance a, Governance b, Optional<String> model, List<String> out) {
         for (Budget.Period p : Budget.Period.values()) {
-            Optional<BigDecimal> was = a.budgets().stream().filter(x -> x.period() == p).map(Budget::usd).findFirst();
-            Optional<BigDecimal> now = b.budgets().stream().filter(x -> x.period() == p).map(Budget::usd).findFirst();
-            String name = p.id() + " budget";
+            Optional<BigDecimal> was = a.budgets().stream().filter(x -> x.period() == p && x.model().equals(model)).map(Budget::usd).findFirst();
+            Optional<BigDecimal> now = b.budgets().stream().filter(x -> x.period() == p && x.model().equals(model)).map(Budget::usd).findFirst();
+            String name = p.id() + " budget" + model.map(m -> " for model " + m).orElse("");
             if (was.isEmpty() && now.isPresent()) {
                 out.add(who + ": " + name + " " + usd(now.get()) + " added");
             } else if (was.isPresent() && now.isEmpty()) {
@@ -151,6 +150,20 @@ public final class PolicyDiff {
             } else if (was.isPresent() && was.get().compareTo(now.get()) != 0) {
                 out.add(who + ": " + name + " " + usd(was.get()) + " -> " + usd(now.get()));
             }
+        }
+    }
+
+    private static List<String> targets(List<ModelTarget> targets) {
+        return targets.stream().map(t -> t.provider() + "/" + t.model()).toList();
+    }
+
+    private static void governance(String who, Governance a, Governance b, List<String> out) {
+        java.util.Set<Optional<String>> models = new java.util.LinkedHashSet<>();
+        models.add(Optional.empty());
+        a.budgets().forEach(x -> models.add(x.model()));
+        b.budgets().forEach(x -> models.add(x.model()));
+        for (Optional<String> model : models) {
+            budgets(who, a, b, model, out);
         }
         for (RateLimit.Metric m : RateLimit.Metric.values()) {
             for (RateLimit.Window w : RateLimit.Window.values()) {

@@ -55,10 +55,11 @@ public final class TollgateServer implements AutoCloseable {
     /** @param clock the time budgets' periods are counted in (tests move it) */
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher, Clock clock) {
         Drain drain = new Drain();
-        // The spend ledger opens with the first policy that declares keys; at start when this one does.
+        // The spend ledger opens with the first policy that declares keys: when this one does, at once but
+        // off the start-up path (loading SQLite's native library takes a while); the first request waits for it.
         Spend spend = new Spend(() -> SqliteLedger.open(settings.stateDir(), "full".equalsIgnoreCase(System.getenv("TOLLGATE_LEDGER_SYNC"))), clock);
         if (!Gate.open(policy.current())) {
-            spend.ledger();
+            Thread.ofPlatform().name("tollgate-ledger-open").daemon(true).start(spend::ledger);
         }
         Gate gate = new Gate(spend);
         Pipeline pipeline = new Pipeline(gate, new Router(), new Dispatcher(new UpstreamClient()));

@@ -64,7 +64,7 @@ class GovernanceTest {
                   - {id: up, kind: openai-compatible, base_url: "http://127.0.0.1:%d/v1"}
                 models:
                   - {name: cheap, targets: [{provider: up, model: cheap-up}]}
-                  - {name: secret-model, targets: [{provider: up, model: s}]}
+                  - {name: secret-model, aliases: [hidden], targets: [{provider: up, model: s}]}
                   - {name: other, targets: [{provider: up, model: o}]}
                 pricing:
                   - {model: cheap, input: 1000, output: 1000}
@@ -174,6 +174,10 @@ class GovernanceTest {
         assertEquals("model_not_allowed", error(denied).path("code").asText());
         String message = error(denied).path("message").asText();
         assertTrue(message.contains("'secret-model'") && message.contains("deny_models 'secret-*' of team 'infra'"), message);
+
+        HttpResponse<String> alias = chat("k-alice", CHAT.replace("cheap", "hidden"));
+        assertEquals(403, alias.statusCode(), "an alias does not get round a deny: " + alias.body());
+        assertTrue(error(alias).path("message").asText().contains("'hidden' is an alias of 'secret-model'"), alias.body());
 
         HttpResponse<String> narrow = chat("k-narrow", CHAT.replace("cheap", "other"));
         assertEquals(403, narrow.statusCode());
@@ -313,6 +317,16 @@ class GovernanceTest {
         assertEquals(before.path("output_tokens").asLong() + 5, after.path("output_tokens").asLong(), "one token per delta relayed: " + after);
         BigDecimal charged = after.path("spent_usd").decimalValue().subtract(before.path("spent_usd").decimalValue());
         assertEquals(0, TOKEN_USD.multiply(BigDecimal.valueOf(CHAT_INPUT + 5)).compareTo(charged), "counted input + 5 deltas: " + charged);
+    }
+
+    @Test
+    void anAnswerWithoutUsageIsChargedTheEstimateNotNothing() throws Exception {
+        upstream.answer(FakeUpstream.json(200, "{\"id\":\"c2\",\"choices\":[]}"));
+        JsonNode before = row(adminUsage("key", "total"), "key", "alice");
+        assertEquals(200, chat("k-alice", CHAT).statusCode());
+        JsonNode after = row(adminUsage("key", "total"), "key", "alice");
+        BigDecimal charged = after.path("spent_usd").decimalValue().subtract(before.path("spent_usd").decimalValue());
+        assertEquals(0, ESTIMATE.compareTo(charged), "charged " + charged + ", estimate " + ESTIMATE);
     }
 
     @Test

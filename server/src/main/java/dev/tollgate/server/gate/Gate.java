@@ -3,6 +3,7 @@ package dev.tollgate.server.gate;
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.policy.Pricing;
+import dev.tollgate.policy.Route;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.proxy.Call;
 import dev.tollgate.server.spend.Estimate;
@@ -51,12 +52,15 @@ public final class Gate {
                 return Admission.OPEN;
             }
         }
-        Optional<String> denied = access.refusal(chain, call.model());
+        // An alias must not get round a rule or a per-model budget written for the model's own name.
+        String model = policy.resolve(call.model()).map(Route::model).orElse(call.model());
+        Optional<String> denied = access.refusal(chain, call.model()).or(() -> model.equals(call.model()) ? Optional.empty()
+                : access.refusal(chain, model).map(rule -> rule + " ('" + call.model() + "' is an alias of '" + model + "')"));
         if (denied.isPresent()) {
             return new Admission.Refused(new GatewayError.ModelDenied(call.model(), denied.get()));
         }
-        Optional<Pricing> pricing = Prices.of(policy, call.model());
-        Estimate estimate = spend.estimate(chain.key().id(), call.model(), call.api(), call.body(), pricing);
+        Optional<Pricing> pricing = Prices.of(policy, model);
+        Estimate estimate = spend.estimate(chain.key().id(), model, call.api(), call.body(), pricing);
         RateLimits.Permit permit;
         switch (limits.admit(chain, estimate.inputTokens())) {
             case RateLimits.Admitted a -> permit = a.permit();
@@ -64,7 +68,7 @@ public final class Gate {
                 return new Admission.Refused(r.error());
             }
         }
-        return switch (spend.reserve(chain, call.model(), estimate.nanos())) {
+        return switch (spend.reserve(chain, model, estimate.nanos())) {
             case Spend.Held h -> new Admission.Admitted(chain, new Pass(spend, permit, h.reservation(), pricing, estimate));
             case Spend.Refused r -> {
                 permit.release(0);

@@ -53,8 +53,16 @@ public final class Pass implements Meter {
 
     @Override
     public void beforeBody(int status, Usage usage) {
-        if (!settled) {
-            settle(status < 300 ? usage : Usage.NONE, false);
+        if (settled) {
+            return;
+        }
+        if (status >= 300) {
+            settle(Usage.NONE, false);
+        } else if (usage == Usage.NONE) {
+            // A provider that reports no usage is charged the estimate rather than nothing.
+            settle(new Usage(estimate.inputTokens(), estimate.outputTokens(), 0, 0, 0), true);
+        } else {
+            settle(usage, false);
         }
     }
 

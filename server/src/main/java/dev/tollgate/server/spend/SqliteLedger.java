@@ -22,7 +22,13 @@ import java.util.logging.Logger;
  * The ledger in a SQLite file (WAL) in the state directory. One background thread owns the write
  * connection and commits whatever has queued up in one transaction (group commit): under load many
  * requests share a commit, when idle a commit holds one. A settle waits for its commit; a
- * reservation does not (it rides the next commit, before its own settle, since the queue is FIFO).
+ * reservation does not wake the writer: it rides the next commit (at the latest 50 ms later), and a
+ * reservation settled before it was written becomes one settled row. So a request costs one row
+ * write and at most one commit; a process killed mid-request may lose a reservation younger than
+ * 50 ms, never the spend of an answer whose last bytes were sent.
+ *
+ * <p>Checkpoints (copying the WAL into the database file, with an fsync) run on their own
+ * connection and thread once a second, so commits never wait for one.
  *
  * <p>{@code synchronous=NORMAL} by default: a commit is in the OS before the answer's last bytes
  * leave, so a killed process loses nothing; a power cut may lose the last commits. {@code FULL}
@@ -33,10 +39,7 @@ public final class SqliteLedger implements Ledger {
     private static final Logger LOG = Logger.getLogger(SqliteLedger.class.getName());
     private static final int MAX_BATCH = 2_000;
 
-    private sealed interface Op permits Insert, Settle, Stop {
-    }
-
-    private record Insert(Reservation r) implements Op {
+    private sealed interface Op permits Settle, Stop {
     }
 
     private record Settle(Reservation r, Charge c, CompletableFuture<Void> done) implements Op {
@@ -48,6 +51,8 @@ public final class SqliteLedger implements Ledger {
     private final String url;
     private final Connection writer;
     private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Reservation> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.ScheduledExecutorService checkpointer;
     private final AtomicLong ids;
     private final Thread thread;
 
@@ -56,6 +61,17 @@ public final class SqliteLedger implements Ledger {
         this.writer = writer;
         this.ids = new AtomicLong(firstId);
         this.thread = Thread.ofPlatform().name("tollgate-ledger").daemon(true).start(this::run);
+        this.checkpointer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("tollgate-ledger-checkpoint").daemon(true).factory());
+        checkpointer.scheduleWithFixedDelay(this::checkpoint, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private void checkpoint() {
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+        } catch (SQLException e) {
+            LOG.log(Level.FINE, "ledger checkpoint skipped", e);
+        }
     }
 
     public static SqliteLedger open(Path stateDir, boolean fsyncEveryCommit) {
@@ -67,6 +83,7 @@ public final class SqliteLedger implements Ledger {
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=" + (fsyncEveryCommit ? "FULL" : "NORMAL"));
                 s.execute("PRAGMA busy_timeout=5000");
+                s.execute("PRAGMA wal_autocheckpoint=0");
                 s.execute("""
                         CREATE TABLE IF NOT EXISTS spend(
                           id INTEGER PRIMARY KEY,
@@ -127,7 +144,7 @@ public final class SqliteLedger implements Ledger {
 
     @Override
     public void reserved(Reservation reservation) {
-        queue.add(new Insert(reservation));
+        pending.add(reservation);
     }
 
     @Override
@@ -164,47 +181,60 @@ public final class SqliteLedger implements Ledger {
 
     private void run() {
         List<Op> batch = new ArrayList<>();
+        java.util.Map<Long, Reservation> unwritten = new java.util.HashMap<>();
         try (PreparedStatement insert = writer.prepareStatement(
-                "INSERT INTO spend(id, at_ms, day, key_id, team_id, customer_id, model, status, reserved_nanos) VALUES (?,?,?,?,?,?,?,'reserved',?)");
+                "INSERT INTO spend(id, at_ms, day, key_id, team_id, customer_id, model, status, reserved_nanos, cost_nanos, input_tokens,"
+                        + " output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, estimated, settled_ms)"
+                        + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
              PreparedStatement settle = writer.prepareStatement(
                      "UPDATE spend SET status='settled', cost_nanos=?, input_tokens=?, output_tokens=?, cached_tokens=?, cache_write_tokens=?,"
                              + " reasoning_tokens=?, estimated=?, settled_ms=? WHERE id=?")) {
             while (true) {
                 batch.clear();
-                batch.add(queue.take());
-                queue.drainTo(batch, MAX_BATCH);
+                Op first = queue.poll(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch, MAX_BATCH);
+                }
+                // After the ops: every reservation settled in this batch was added before its settle.
+                for (Reservation r; (r = pending.poll()) != null; ) {
+                    unwritten.put(r.id(), r);
+                }
+                if (batch.isEmpty() && unwritten.isEmpty()) {
+                    continue;
+                }
                 Stop stop = null;
                 try {
+                    long now = System.currentTimeMillis();
                     for (Op op : batch) {
                         switch (op) {
-                            case Insert(Reservation r) -> {
-                                insert.setLong(1, r.id());
-                                insert.setLong(2, r.atMillis());
-                                insert.setLong(3, r.day());
-                                insert.setString(4, r.keyId());
-                                insert.setString(5, r.teamId());
-                                insert.setString(6, r.customerId());
-                                insert.setString(7, r.model());
-                                insert.setLong(8, r.nanos());
-                                insert.executeUpdate();
-                            }
                             case Settle(Reservation r, Charge c, CompletableFuture<Void> d) -> {
-                                var u = c.usage();
-                                settle.setLong(1, c.nanos());
-                                settle.setLong(2, u.inputTokens());
-                                settle.setLong(3, u.outputTokens());
-                                settle.setLong(4, u.cachedInputTokens());
-                                settle.setLong(5, u.cacheWriteTokens());
-                                settle.setLong(6, u.reasoningTokens());
-                                settle.setInt(7, c.estimated() ? 1 : 0);
-                                settle.setLong(8, System.currentTimeMillis());
-                                settle.setLong(9, r.id());
-                                settle.executeUpdate();
+                                if (unwritten.remove(r.id()) != null) {
+                                    row(insert, r, "settled", c, now);
+                                    insert.executeUpdate();
+                                } else {
+                                    var u = c.usage();
+                                    settle.setLong(1, c.nanos());
+                                    settle.setLong(2, u.inputTokens());
+                                    settle.setLong(3, u.outputTokens());
+                                    settle.setLong(4, u.cachedInputTokens());
+                                    settle.setLong(5, u.cacheWriteTokens());
+                                    settle.setLong(6, u.reasoningTokens());
+                                    settle.setInt(7, c.estimated() ? 1 : 0);
+                                    settle.setLong(8, now);
+                                    settle.setLong(9, r.id());
+                                    settle.executeUpdate();
+                                }
                             }
                             case Stop s -> stop = s;
                         }
                     }
+                    for (Reservation r : unwritten.values()) {
+                        row(insert, r, "reserved", null, now);
+                        insert.executeUpdate();
+                    }
                     writer.commit();
+                    unwritten.clear();
                     complete(batch, null);
                 } catch (SQLException e) {
                     LOG.log(Level.SEVERE, "spend ledger commit failed; " + batch.size() + " records lost", e);
@@ -213,9 +243,11 @@ public final class SqliteLedger implements Ledger {
                     } catch (SQLException ignored) {
                         // the next commit tries again with a fresh transaction
                     }
+                    unwritten.clear();
                     complete(batch, e);
                 }
                 if (stop != null) {
+                    checkpointer.shutdownNow();
                     writer.close();
                     stop.done().complete(null);
                     return;
@@ -225,6 +257,30 @@ public final class SqliteLedger implements Ledger {
             Thread.currentThread().interrupt();
         } catch (SQLException e) {
             LOG.log(Level.SEVERE, "spend ledger writer stopped", e);
+        }
+    }
+
+    private static void row(PreparedStatement insert, Reservation r, String status, Charge c, long now) throws SQLException {
+        insert.setLong(1, r.id());
+        insert.setLong(2, r.atMillis());
+        insert.setLong(3, r.day());
+        insert.setString(4, r.keyId());
+        insert.setString(5, r.teamId());
+        insert.setString(6, r.customerId());
+        insert.setString(7, r.model());
+        insert.setString(8, status);
+        insert.setLong(9, r.nanos());
+        insert.setLong(10, c == null ? 0 : c.nanos());
+        insert.setLong(11, c == null ? 0 : c.usage().inputTokens());
+        insert.setLong(12, c == null ? 0 : c.usage().outputTokens());
+        insert.setLong(13, c == null ? 0 : c.usage().cachedInputTokens());
+        insert.setLong(14, c == null ? 0 : c.usage().cacheWriteTokens());
+        insert.setLong(15, c == null ? 0 : c.usage().reasoningTokens());
+        insert.setInt(16, c != null && c.estimated() ? 1 : 0);
+        if (c == null) {
+            insert.setNull(17, java.sql.Types.INTEGER);
+        } else {
+            insert.setLong(17, now);
         }
     }
 

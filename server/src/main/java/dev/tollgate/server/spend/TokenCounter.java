@@ -8,6 +8,7 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import java.io.IOException;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Counts a request's input tokens with a real tokenizer (OpenAI's o200k_base, via jtokkit), over
@@ -15,13 +16,24 @@ import java.util.Set;
  * names, ids and opaque blobs (encrypted reasoning, data URLs) are skipped; a few tokens per message
  * of framing are added. For non-OpenAI models it is an estimate within ~10-20%, which budgets only
  * need at admission: settling uses the provider's own count.
+ *
+ * <p>Tokenizing is the one costly step of admission (~50 µs per KB), and agents resend their whole
+ * history every turn, so counts are remembered per string value in a fixed table (direct-mapped,
+ * 64K entries, one long each: 40 bits of the value's 64-bit hash, 24 bits of its count). A collision
+ * only means a value is tokenized again; a false match would need equal length and hash.
  */
 public final class TokenCounter {
 
     private static final JsonFactory JSON = new JsonFactory();
     private static final Encoding ENCODING = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
     private static final Set<String> SKIP = Set.of("model", "id", "call_id", "encrypted_content", "prompt_cache_key",
-            "previous_response_id", "signature", "thoughtSignature", "data", "image_url", "file_data", "user", "safety_identifier");
+            "previous_response_id", "signature", "thoughtSignature", "data", "image_url", "file_data", "user", "safety_identifier",
+            "type", "role", "status", "object");
+    private static final int SLOTS = 1 << 16;
+    private static final long COUNT_MASK = (1L << 24) - 1;
+    private static final AtomicLongArray CACHE = new AtomicLongArray(SLOTS);
+    /** Values this short cost less to tokenize than to hash and look up. */
+    private static final int CACHE_FROM = 24;
     /** Per message / item framing tokens OpenAI documents for chat formats. */
     private static final int PER_OBJECT = 3;
 
@@ -41,7 +53,7 @@ public final class TokenCounter {
                         if (field == null || !SKIP.contains(field)) {
                             String text = p.getText();
                             if (!text.startsWith("data:")) {
-                                tokens += ENCODING.countTokensOrdinary(text);
+                                tokens += tokens(text);
                             }
                         }
                     }
@@ -53,5 +65,33 @@ public final class TokenCounter {
             return Math.max(tokens, body.length / 4);
         }
         return tokens;
+    }
+
+    static long tokens(String text) {
+        if (text.length() < CACHE_FROM) {
+            return ENCODING.countTokensOrdinary(text);
+        }
+        long hash = hash(text);
+        int slot = (int) (hash ^ (hash >>> 32)) & (SLOTS - 1);
+        long tag = hash & ~COUNT_MASK;
+        long entry = CACHE.getPlain(slot);
+        if ((entry & ~COUNT_MASK) == tag) {
+            return entry & COUNT_MASK;
+        }
+        long count = ENCODING.countTokensOrdinary(text);
+        if (count <= COUNT_MASK) {
+            CACHE.setPlain(slot, tag | count);
+        }
+        return count;
+    }
+
+    /** 64-bit FNV-1a over the chars, mixed with the length. */
+    private static long hash(String text) {
+        long h = 0xcbf29ce484222325L ^ text.length();
+        for (int i = 0; i < text.length(); i++) {
+            h ^= text.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        return h ^ (h >>> 29);
     }
 }
