@@ -198,8 +198,10 @@ class FaultsIT {
         // role chunk, 4 tokens, finish chunk, [DONE]
         assertEquals(7, t.size());
         assertTrue(t.getFirst() >= 300, "first byte after the TTFT: " + t);
+        // Lower bounds from the start only: a late first arrival (a busy machine) shortens the next
+        // measured gap, but no token can arrive before the simulator sent it.
         for (int i = 2; i <= 4; i++) {
-            assertTrue(t.get(i) - t.get(i - 1) >= 90, "gap before token " + i + ": " + t);
+            assertTrue(t.get(i) >= 300 + (i - 1) * 90, "token " + i + " not before ttft + " + (i - 1) + " gaps: " + t);
         }
         // A whole answer takes as long as its stream: ttft + 3 gaps.
         long t0 = System.nanoTime();

@@ -12,6 +12,8 @@ import dev.tollgate.server.policy.PolicyWatcher;
 import dev.tollgate.server.proxy.Dispatcher;
 import dev.tollgate.server.routing.Router;
 import dev.tollgate.server.settings.ServerSettings;
+import dev.tollgate.server.telemetry.Telemetry;
+import dev.tollgate.server.telemetry.TelemetrySettings;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import java.time.Duration;
@@ -27,7 +29,10 @@ public final class TollgateServer implements AutoCloseable {
     private final Drain drain;
     private final Duration shutdownGrace;
 
-    private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace) {
+    private final Telemetry telemetry;
+
+    private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace, Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.server = server;
         this.drain = drain;
         this.shutdownGrace = shutdownGrace;
@@ -39,6 +44,11 @@ public final class TollgateServer implements AutoCloseable {
 
     /** @param watcher the policy source for the admin API; {@code null} when the policy never changes */
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher) {
+        return start(settings, policy, watcher, Telemetry.create(TelemetrySettings.defaults(), null));
+    }
+
+    /** @param telemetry the request log, metrics and traces; closed with the server */
+    public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher, Telemetry telemetry) {
         Drain drain = new Drain();
         OpenAiSurface openai = new OpenAiSurface(policy, new Router(), new Dispatcher(new UpstreamClient()), drain, settings.bodyLimit());
         HttpRouting.Builder routing = HttpRouting.builder();
@@ -47,8 +57,10 @@ public final class TollgateServer implements AutoCloseable {
             res.header(PolicyHolder.HEADER, policy.pin(req).version());
             chain.proceed();
         });
+        telemetry.register(routing, policy);
         if (watcher != null) {
-            new AdminRoutes(policy, watcher, settings.webhookSecret()).register(routing);
+            telemetry.watch(watcher, policy);
+            new AdminRoutes(policy, watcher, settings.webhookSecret(), telemetry.audit()).register(routing);
         }
         HealthRoutes.register(routing, policy, drain);
         openai.register(routing);
@@ -68,7 +80,7 @@ public final class TollgateServer implements AutoCloseable {
                 .routing(routing)
                 .build()
                 .start();
-        return new TollgateServer(server, drain, settings.shutdownGrace());
+        return new TollgateServer(server, drain, settings.shutdownGrace(), telemetry);
     }
 
     public int port() {
@@ -86,5 +98,10 @@ public final class TollgateServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         server.stop();
+        telemetry.close();
+    }
+
+    public Telemetry telemetry() {
+        return telemetry;
     }
 }

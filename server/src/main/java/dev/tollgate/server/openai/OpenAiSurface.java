@@ -16,6 +16,7 @@ import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.proxy.Call;
 import dev.tollgate.server.proxy.Dispatcher;
 import dev.tollgate.server.routing.Router;
+import dev.tollgate.server.telemetry.RequestTrace;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -76,6 +77,7 @@ public final class OpenAiSurface {
         try {
             PolicySnapshot snapshot = policy.forRequest(req);
             Call call = read(api, req, snapshot);
+            RequestTrace.current().dispatching(api, call.model(), call.stream(), snapshot, null);
             Route route = router.route(snapshot, call.model());
             dispatcher.dispatch(call, route, res);
         } catch (GatewayException e) {

@@ -14,6 +14,7 @@ import dev.tollgate.providers.usage.UsageTap;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.errors.OpenAiErrors;
+import dev.tollgate.server.telemetry.RequestTrace;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
@@ -47,6 +48,14 @@ public final class Dispatcher {
     }
 
     public Result dispatch(Call call, Route route, ServerResponse res) throws GatewayException {
+        RequestTrace trace = RequestTrace.current();
+        Result result = attempt(call, route, res, trace);
+        trace.result(result.status(), result.usage(), result.provider(), result.upstreamModel());
+        return result;
+    }
+
+    private Result attempt(Call call, Route route, ServerResponse res, RequestTrace trace) throws GatewayException {
+        trace.dispatching(call.api(), call.model(), call.stream(), call.policy(), route);
         List<GatewayError> failures = new ArrayList<>(1);
         List<Route.Target> targets = route.targets();
         for (int i = 0; i < targets.size(); i++) {
@@ -59,10 +68,12 @@ public final class Dispatcher {
                 failures.add(e.error());
                 continue;
             }
+            request = trace.attempt(target, request);
             UpstreamResponse response;
             try {
                 response = upstream.send(request, target.provider().timeouts());
             } catch (UpstreamException e) {
+                trace.attemptFailed(e.kind().name().toLowerCase(java.util.Locale.ROOT));
                 failures.add(switch (e.kind()) {
                     case TIMEOUT -> new GatewayError.UpstreamTimeout("Provider '" + target.provider().id() + "' did not answer in time ("
                             + e.getMessage() + "). Retry; if it persists the provider may be down.");
@@ -74,12 +85,14 @@ public final class Dispatcher {
             int status = response.status();
             if (status == 401 || status == 403) {
                 response.close();
+                trace.attemptFailed("http_" + status);
                 failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' refused the gateway's credential (HTTP "
                         + status + "). This is not your key's fault: ask the platform team to check the provider credential."));
                 continue;
             }
             if ((status == 429 || status >= 500) && hasNext) {
                 response.close();
+                trace.attemptFailed("http_" + status);
                 failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' answered HTTP " + status + "."));
                 continue;
             }
@@ -129,6 +142,7 @@ public final class Dispatcher {
                 return new Result(error.status(), Usage.NONE, provider, target.model());
             }
             res.header(HeaderNames.CONTENT_TYPE, response.header("content-type").orElse("application/json"));
+            RequestTrace.current().firstByte();
             res.send(body);
             return new Result(status, status < 300 ? UsageTap.ofBody(call.api(), body) : Usage.NONE, provider, target.model());
         }
@@ -138,7 +152,7 @@ public final class Dispatcher {
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         UsageTap tap = UsageTap.forStream(call.api(), call.api() == Api.CHAT_COMPLETIONS && !clientAskedForUsage(call));
-        try (OutputStream out = res.outputStream()) {
+        try (OutputStream out = RequestTrace.current().watchFirstByte(res.outputStream())) {
             RelayOutcome outcome = StreamRelay.relay(response.body(), out, tap);
             switch (outcome) {
                 case RelayOutcome.Completed c -> { }
@@ -155,6 +169,7 @@ public final class Dispatcher {
 
     /** The client already has a 200 and some events: the failure must arrive as an event of its own dialect. */
     private static void writeStreamError(Api api, OutputStream out, GatewayError error) {
+        RequestTrace.current().error(error);
         var body = OpenAiErrors.body(error);
         String event = switch (api) {
             case RESPONSES -> {
