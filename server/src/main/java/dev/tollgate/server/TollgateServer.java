@@ -1,6 +1,7 @@
 package dev.tollgate.server;
 
 import dev.tollgate.providers.upstream.UpstreamClient;
+import dev.tollgate.server.dashboard.DashboardRoutes;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.OpenAiErrors;
 import dev.tollgate.server.health.Drain;
@@ -58,6 +59,7 @@ public final class TollgateServer implements AutoCloseable {
             chain.proceed();
         });
         telemetry.register(routing, policy);
+        new DashboardRoutes(policy, watcher, telemetry.log()).register(routing);
         if (watcher != null) {
             telemetry.watch(watcher, policy);
             new AdminRoutes(policy, watcher, settings.webhookSecret(), telemetry.audit()).register(routing);

@@ -71,14 +71,23 @@ public final class RequestLog implements AutoCloseable {
 
     /** Opens (creating) {@code file} and starts the writer. */
     public static RequestLog open(Path file, int capacity, Duration retention) {
+        RequestLog log = openStopped(file, capacity, retention);
+        log.start();
+        return log;
+    }
+
+    /** Without its writer running yet: tests fill the queue first. */
+    static RequestLog openStopped(Path file, int capacity, Duration retention) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            RequestLog log = new RequestLog(file, capacity, retention);
-            log.thread.start();
-            return log;
+            return new RequestLog(file, capacity, retention);
         } catch (SQLException | java.io.IOException e) {
             throw new IllegalStateException("cannot open the request log " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    void start() {
+        thread.start();
     }
 
     private static Connection open(Path file) throws SQLException {
@@ -284,7 +293,6 @@ public final class RequestLog implements AutoCloseable {
 
     public <T> T read(Reader<T> reader) throws SQLException {
         try (Connection c = open(file)) {
-            c.setReadOnly(true);
             return reader.read(c);
         }
     }
