@@ -11,8 +11,13 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.Meter;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,6 +31,7 @@ public final class GatewayMetrics {
     private static final double[] DURATION_BUCKETS = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48,
             40.96, 81.92};
     private static final double[] PER_TOKEN_BUCKETS = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5};
+    private static final double[] OVERHEAD_BUCKETS = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1};
     private static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304,
             16777216, 67108864};
 
@@ -72,66 +78,84 @@ public final class GatewayMetrics {
         return registry.scrape();
     }
 
+    /**
+     * Meters by name and tag values, looked up once per request instead of rebuilt by Micrometer's
+     * builders (a sorted Meter.Id each time). Bounded like the labels themselves.
+     */
+    private final Map<List<String>, Meter> meters = new ConcurrentHashMap<>();
+
+    @SuppressWarnings("unchecked")
+    private <M extends Meter> M meter(Function<Tags, M> create, String name, String... tags) {
+        String[] key = Arrays.copyOf(tags, tags.length + 1);
+        key[tags.length] = name;
+        return (M) meters.computeIfAbsent(Arrays.asList(key), k -> create.apply(Tags.of(tags)));
+    }
+
+    private Counter counter(String name, String description, String... tags) {
+        return meter(t -> Counter.builder(name).description(description).tags(t).register(registry), name, tags);
+    }
+
+    private Timer timer(String name, String description, double[] buckets, String... tags) {
+        return meter(t -> Timer.builder(name).description(description).tags(t).serviceLevelObjectives(durations(buckets))
+                .register(registry), name, tags);
+    }
+
     /** One finished request; {@code labels} already bounded by the caller. */
     void record(RequestRecord r, Labels labels) {
-        Tags genai = Tags.of("gen_ai.operation.name", labels.operation(), "gen_ai.provider.name", labels.providerName(),
-                "gen_ai.request.model", labels.requestModel(), "gen_ai.response.model", labels.responseModel());
-        Counter.builder("tollgate.requests").description("Requests by surface, status and error type.")
-                .tags("surface", r.surface(), "status", Integer.toString(r.status()), "error_type", labels.errorType())
-                .register(registry).increment();
-        Timer.builder("gen_ai.server.request.duration").description("GenAI request duration as the gateway served it.")
-                .tags(genai).tag("error.type", labels.errorType())
-                .serviceLevelObjectives(durations(DURATION_BUCKETS))
-                .register(registry).record(Duration.ofNanos((long) (r.latencyMillis() * 1e6)));
-        Timer.builder("tollgate.overhead").description("Time the gateway spent on a request outside upstream calls.")
-                .tags("surface", r.surface())
-                .serviceLevelObjectives(durations(new double[]{0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1}))
-                .register(registry).record((long) (r.overheadMillis() * 1e6), TimeUnit.NANOSECONDS);
+        String op = labels.operation();
+        String provider = labels.providerName();
+        String reqModel = labels.requestModel();
+        String resModel = labels.responseModel();
+        counter("tollgate.requests", "Requests by surface, status and error type.",
+                "surface", r.surface(), "status", Integer.toString(r.status()), "error_type", labels.errorType()).increment();
+        timer("gen_ai.server.request.duration", "GenAI request duration as the gateway served it.", DURATION_BUCKETS,
+                "gen_ai.operation.name", op, "gen_ai.provider.name", provider, "gen_ai.request.model", reqModel,
+                "gen_ai.response.model", resModel, "error.type", labels.errorType())
+                .record((long) (r.latencyMillis() * 1e6), TimeUnit.NANOSECONDS);
+        timer("tollgate.overhead", "Time the gateway spent on a request outside upstream calls.", OVERHEAD_BUCKETS, "surface", r.surface())
+                .record((long) (r.overheadMillis() * 1e6), TimeUnit.NANOSECONDS);
         if (r.fallbacks() > 0) {
-            Counter.builder("tollgate.fallbacks").description("Upstream attempts after the first (retries and fallbacks).")
-                    .tags("gen_ai.request.model", labels.requestModel())
-                    .register(registry).increment(r.fallbacks());
+            counter("tollgate.fallbacks", "Upstream attempts after the first (retries and fallbacks).", "gen_ai.request.model", reqModel)
+                    .increment(r.fallbacks());
         }
         for (RequestRecord.Attempt a : r.attempts()) {
-            Counter.builder("tollgate.upstream.attempts").description("Upstream attempts by provider and outcome.")
-                    .tags("provider", labels.providerId(a.provider()), "outcome", outcome(a.outcome()))
-                    .register(registry).increment();
+            counter("tollgate.upstream.attempts", "Upstream attempts by provider and outcome.",
+                    "provider", labels.providerId(a.provider()), "outcome", outcome(a.outcome())).increment();
         }
         if (r.model() == null) {
             return;
         }
-        DistributionSummary.builder("gen_ai.client.token.usage").description("Tokens used, by gen_ai.token.type.")
-                .tags(genai).tag("gen_ai.token.type", "input").serviceLevelObjectives(TOKEN_BUCKETS)
-                .register(registry).record(r.inputTokens());
-        DistributionSummary.builder("gen_ai.client.token.usage").description("Tokens used, by gen_ai.token.type.")
-                .tags(genai).tag("gen_ai.token.type", "output").serviceLevelObjectives(TOKEN_BUCKETS)
-                .register(registry).record(r.outputTokens());
-        tokens(labels, "cached_input", r.cachedTokens());
-        tokens(labels, "cache_write", r.cacheWriteTokens());
-        tokens(labels, "reasoning", r.reasoningTokens());
+        for (String type : new String[]{"input", "output"}) {
+            DistributionSummary usage = meter(t -> DistributionSummary.builder("gen_ai.client.token.usage")
+                            .description("Tokens used, by gen_ai.token.type.").tags(t).serviceLevelObjectives(TOKEN_BUCKETS).register(registry),
+                    "gen_ai.client.token.usage", "gen_ai.operation.name", op, "gen_ai.provider.name", provider,
+                    "gen_ai.request.model", reqModel, "gen_ai.response.model", resModel, "gen_ai.token.type", type);
+            usage.record(type.equals("input") ? r.inputTokens() : r.outputTokens());
+        }
+        tokens(reqModel, "cached_input", r.cachedTokens());
+        tokens(reqModel, "cache_write", r.cacheWriteTokens());
+        tokens(reqModel, "reasoning", r.reasoningTokens());
         if (r.ttftMillis() != null && r.stream()) {
-            Timer.builder("gen_ai.server.time_to_first_token").description("Time to the first byte of a streamed answer.")
-                    .tags(genai).serviceLevelObjectives(durations(DURATION_BUCKETS))
-                    .register(registry).record((long) (r.ttftMillis() * 1e6), TimeUnit.NANOSECONDS);
+            timer("gen_ai.server.time_to_first_token", "Time to the first byte of a streamed answer.", DURATION_BUCKETS,
+                    "gen_ai.operation.name", op, "gen_ai.provider.name", provider, "gen_ai.request.model", reqModel,
+                    "gen_ai.response.model", resModel).record((long) (r.ttftMillis() * 1e6), TimeUnit.NANOSECONDS);
             if (r.outputTokens() > 1) {
                 double perToken = (r.latencyMillis() - r.ttftMillis()) / (r.outputTokens() - 1);
-                Timer.builder("gen_ai.server.time_per_output_token").description("Time per output token after the first.")
-                        .tags(genai).serviceLevelObjectives(durations(PER_TOKEN_BUCKETS))
-                        .register(registry).record((long) (perToken * 1e6), TimeUnit.NANOSECONDS);
+                timer("gen_ai.server.time_per_output_token", "Time per output token after the first.", PER_TOKEN_BUCKETS,
+                        "gen_ai.operation.name", op, "gen_ai.provider.name", provider, "gen_ai.request.model", reqModel,
+                        "gen_ai.response.model", resModel).record((long) (perToken * 1e6), TimeUnit.NANOSECONDS);
             }
         }
         if (r.costUsd() != null) {
-            Counter.builder("tollgate.cost.usd").description("Spend in USD by team, key and model (priced from the policy).")
-                    .tags("team", labels.team(), "key", labels.key(), "gen_ai.request.model", labels.requestModel())
-                    .register(registry).increment(r.costUsd().doubleValue());
+            counter("tollgate.cost.usd", "Spend in USD by team, key and model (priced from the policy).",
+                    "team", labels.team(), "key", labels.key(), "gen_ai.request.model", reqModel).increment(r.costUsd().doubleValue());
         }
     }
 
-    private void tokens(Labels labels, String type, long n) {
+    private void tokens(String model, String type, long n) {
         if (n > 0) {
-            Counter.builder("tollgate.tokens").description("Tokens by kind, the cache and reasoning ones included.")
-                    .tags("type", type, "gen_ai.request.model", labels.requestModel())
-                    .register(registry).increment(n);
+            counter("tollgate.tokens", "Tokens by kind, the cache and reasoning ones included.", "type", type, "gen_ai.request.model", model)
+                    .increment(n);
         }
     }
 

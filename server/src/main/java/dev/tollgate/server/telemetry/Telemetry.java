@@ -150,7 +150,7 @@ public final class Telemetry implements AutoCloseable {
 
     private static String newId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        return "req_" + Long.toHexString(System.currentTimeMillis()) + String.format("%016x", r.nextLong());
+        return "req_" + Long.toHexString(System.currentTimeMillis()) + java.util.HexFormat.of().toHexDigits(r.nextLong());
     }
 
     /** The one place a request's facts leave it: never throws into the request, never waits on a disk or network. */
