@@ -39,21 +39,31 @@ public final class RequestLog implements AutoCloseable {
             + "cost_usd, latency_ms, ttft_ms, upstream_ms, policy_commit, trace_id";
 
     private final BlockingQueue<RequestRecord> queue;
-    private final Connection writer;
+    private final java.util.concurrent.CompletableFuture<Connection> ready = new java.util.concurrent.CompletableFuture<>();
+    private Connection writer;
     private final Path file;
     private final Duration retention;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
     private final Thread thread;
     private volatile boolean closing;
+    private volatile boolean failed;
     private Instant lastPrune = Instant.EPOCH;
 
-    private RequestLog(Path file, int capacity, Duration retention) throws SQLException {
+    private RequestLog(Path file, int capacity, Duration retention) {
         this.file = file;
         this.retention = retention;
         this.queue = new ArrayBlockingQueue<>(capacity);
-        this.writer = open(file);
-        try (Statement s = writer.createStatement()) {
+        this.thread = Thread.ofPlatform().daemon().name("request-log-writer").unstarted(this::run);
+    }
+
+    /**
+     * Opens the store on the writer's thread: loading SQLite's native library and creating the schema
+     * take a few hundred ms that the gateway's start-up does not wait for; records queue meanwhile.
+     */
+    private Connection initialize() throws SQLException {
+        Connection c = open(file);
+        try (Statement s = c.createStatement()) {
             s.execute("PRAGMA journal_mode=WAL");
             s.execute("PRAGMA synchronous=NORMAL");
             s.execute("CREATE TABLE IF NOT EXISTS requests (id TEXT PRIMARY KEY, time_ms INTEGER NOT NULL, key_id TEXT, team TEXT, "
@@ -65,8 +75,22 @@ public final class RequestLog implements AutoCloseable {
             s.execute("CREATE INDEX IF NOT EXISTS requests_key ON requests(key_id, time_ms)");
             s.execute("CREATE INDEX IF NOT EXISTS requests_team ON requests(team, time_ms)");
         }
-        writer.setAutoCommit(false);
-        this.thread = Thread.ofPlatform().daemon().name("request-log-writer").unstarted(this::run);
+        c.setAutoCommit(false);
+        return c;
+    }
+
+    /** The writer's connection once the store is open (readers wait for the schema too). */
+    private Connection writer() throws SQLException {
+        try {
+            return ready.get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new SQLException("the request log could not be opened: " + e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new SQLException("the request log is still opening");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted");
+        }
     }
 
     /** Opens (creating) {@code file} and starts the writer. */
@@ -81,7 +105,7 @@ public final class RequestLog implements AutoCloseable {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             return new RequestLog(file, capacity, retention);
-        } catch (SQLException | java.io.IOException e) {
+        } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot open the request log " + file + ": " + e.getMessage(), e);
         }
     }
@@ -100,7 +124,7 @@ public final class RequestLog implements AutoCloseable {
 
     /** Hands a record to the writer; false (and counted) when the queue is full. Never blocks. */
     public boolean offer(RequestRecord record) {
-        if (closing || !queue.offer(record)) {
+        if (closing || failed || !queue.offer(record)) {
             dropped.incrementAndGet();
             return false;
         }
@@ -120,6 +144,17 @@ public final class RequestLog implements AutoCloseable {
     }
 
     private void run() {
+        try {
+            writer = initialize();
+            ready.complete(writer);
+        } catch (SQLException e) {
+            LOG.severe("request log: cannot open " + file + " (" + e.getMessage() + "); request records are dropped and counted");
+            ready.completeExceptionally(e);
+            failed = true;
+            dropped.addAndGet(queue.size());
+            queue.clear();
+            return;
+        }
         List<RequestRecord> batch = new ArrayList<>(BATCH);
         while (true) {
             try {
@@ -211,6 +246,12 @@ public final class RequestLog implements AutoCloseable {
 
     /** Deletes rows older than {@code cutoff}; the number deleted. */
     int pruneBefore(Instant cutoff) {
+        Connection writer;
+        try {
+            writer = writer();
+        } catch (SQLException e) {
+            return 0;
+        }
         synchronized (writer) {
             try (PreparedStatement delete = writer.prepareStatement("DELETE FROM requests WHERE time_ms < ?")) {
                 delete.setLong(1, cutoff.toEpochMilli());
@@ -230,6 +271,7 @@ public final class RequestLog implements AutoCloseable {
 
     /** Newest first. Reads on a connection of its own: WAL lets readers run beside the writer. */
     public List<RequestRecord> search(Query q) throws SQLException {
+        writer();
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM requests WHERE 1=1");
         List<Object> args = new ArrayList<>();
         if (q.key() != null) {
@@ -292,6 +334,7 @@ public final class RequestLog implements AutoCloseable {
     }
 
     public <T> T read(Reader<T> reader) throws SQLException {
+        writer();
         try (Connection c = open(file)) {
             return reader.read(c);
         }
@@ -326,7 +369,9 @@ public final class RequestLog implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         try {
-            writer.close();
+            if (writer != null) {
+                writer.close();
+            }
         } catch (SQLException e) {
             LOG.warning("request log: close failed: " + e.getMessage());
         }
