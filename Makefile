@@ -23,7 +23,7 @@ SIM_JAR := conformance-tests/target/conformance-tests-0.1.0-SNAPSHOT.jar
 AOT_CACHE := server/target/tollgate.aot
 SOURCES := $(shell find pom.xml */pom.xml */src/main -type f 2>/dev/null)
 
-.PHONY: build run test bench clients clean check-jdk
+.PHONY: build run test bench clients browser clean check-jdk
 
 check-jdk:
 	@test -n "$(JAVA_HOME)" || { echo "No JDK >= 21 found; see the message above." >&2; exit 1; }
@@ -69,8 +69,14 @@ $(GEMINI_BIN):
 	mkdir -p $(NPM_PREFIX)
 	npm install --no-audit --no-fund --loglevel=error --prefix $(NPM_PREFIX) @google/gemini-cli@$(GEMINI_VERSION)
 
-test: check-jdk clients
-	TOLLGATE_CODEX_BIN=$(CODEX_BIN) TOLLGATE_CLAUDE_BIN=$(CLAUDE_BIN) TOLLGATE_GEMINI_BIN=$(GEMINI_BIN) mvn -B verify
+# Debian's Chromium and ChromeDriver for the dashboard's browser test (installed when missing).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	  { echo "Install Chromium for the dashboard test: apt-get install -y chromium chromium-driver" >&2; exit 1; }
+
+test: check-jdk clients browser
+	TOLLGATE_CODEX_BIN=$(CODEX_BIN) TOLLGATE_CLAUDE_BIN=$(CLAUDE_BIN) TOLLGATE_GEMINI_BIN=$(GEMINI_BIN) TOLLGATE_REQUIRE_BROWSER=1 mvn -B verify
 
 bench: build clients
 	conformance-tests/bench/run.sh

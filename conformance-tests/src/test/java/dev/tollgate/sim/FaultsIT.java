@@ -199,8 +199,11 @@ class FaultsIT {
         // role chunk, 4 tokens, finish chunk, [DONE]
         assertEquals(7, t.size());
         assertTrue(t.getFirst() >= 300, "first byte after the TTFT: " + t);
-        // Only lower bounds: a busy client may read two delayed chunks at once, never early.
-        assertTrue(t.get(4) >= 300 + 3 * 100, "the fourth token waits for three gaps: " + t);
+        // Lower bounds from the start only: a late first arrival (a busy machine) shortens the next
+        // measured gap, but no token can arrive before the simulator sent it.
+        for (int i = 2; i <= 4; i++) {
+            assertTrue(t.get(i) >= 300 + (i - 1) * 90, "token " + i + " not before ttft + " + (i - 1) + " gaps: " + t);
+        }
         // A whole answer takes as long as its stream: ttft + 3 gaps.
         long t0 = System.nanoTime();
         http.post("/v1/chat/completions", CHAT, "x-sim-ttft-ms", "200", "x-sim-chunk-gap-ms", "50", "x-sim-words", "4");

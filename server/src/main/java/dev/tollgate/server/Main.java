@@ -11,6 +11,9 @@ import dev.tollgate.server.policy.GitPolicyWatcher;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.policy.PolicyWatcher;
 import dev.tollgate.server.settings.ServerSettings;
+import dev.tollgate.server.audit.AuditCli;
+import dev.tollgate.server.telemetry.Telemetry;
+import dev.tollgate.server.telemetry.TelemetrySettings;
 import io.helidon.logging.common.LogConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,18 +32,23 @@ public final class Main {
             usage: tollgate serve [--port N] [--host H] [--policy SOURCE] [--policy-branch B] [--policy-path SUBDIR]
                                   [--policy-poll SECONDS] [--state-dir DIR] [--config FILE]
                                   [--body-limit BYTES] [--shutdown-grace SECONDS]
+                                  [--request-log true|false] [--request-retention DAYS]
+                                  [--otel true|false] [--otel-endpoint URL] [--otel-sampling RATIO]
                    tollgate validate [DIR]
                    tollgate diff OLD NEW [--repo DIR] [--path SUBDIR]
                    tollgate keys new --id ID --team TEAM
                    tollgate keys new --admin --id ID --role viewer|operator
                    tollgate usage [--by key|team|customer|model] [--period daily|weekly|monthly|total] [--url URL]
+                   tollgate audit verify [FILE | --state-dir DIR]
             serve     SOURCE is a Git URL (file://, https://, ssh://) or repository path, followed on branch B
                       (default main) under SUBDIR, mirrored in the state dir and polled every 10 s; or a plain
                       directory, reloaded when a file changes. Every response carries x-tollgate-policy: <commit>.
-                      Admin API (token from the policy's admins:): GET /admin/policy, POST /admin/policy/refresh.
+                      Admin API (token from the policy's admins:): GET /admin/policy, POST /admin/policy/refresh,
+                      GET /admin/requests?key=&team=&model=&status=&since=, the dashboard at /ui; GET /metrics (Prometheus).
             validate  checks every policy file; prints file:line:col: problem; exit 0 when good, 1 when not.
             diff      what changes for whom between two policy directories, or two commits of the repository
                       in --repo (default .), e.g. `tollgate diff origin/main HEAD`.
+            audit     verify checks the hash chain of the audit trail (default state/audit.log): exit 0 intact, 1 tampered.
             keys new  makes a secret, prints it once (stderr) and the YAML entry with its SHA-256 (stdout) to commit.
             usage     spend per key, team, customer or model in the current period, as a table, from a running
                       gateway (default http://127.0.0.1:8080); the admin token comes from TOLLGATE_ADMIN_TOKEN.
@@ -73,6 +81,7 @@ public final class Main {
             case "diff" -> diff(rest);
             case "keys" -> keys(rest);
             case "usage" -> dev.tollgate.server.spend.UsageCommand.run(rest);
+            case "audit" -> AuditCli.run(rest);
             case "-h", "--help", "help" -> {
                 System.out.print(USAGE);
                 yield 0;
@@ -99,6 +108,8 @@ public final class Main {
                 configFile = Path.of(value);
             } else if (ServerSettings.FLAGS.containsKey(flag)) {
                 flags.put(ServerSettings.FLAGS.get(flag), value);
+            } else if (TelemetrySettings.FLAGS.containsKey(flag)) {
+                flags.put(TelemetrySettings.FLAGS.get(flag), value);
             } else {
                 System.err.print("unknown flag " + flag + "\n" + USAGE);
                 return 2;
@@ -140,7 +151,15 @@ public final class Main {
             watcher = new DirectoryPolicyWatcher(policyDir, holder, Duration.ofSeconds(1)).start();
             from = policyDir.toString();
         }
-        TollgateServer server = TollgateServer.start(settings, holder, watcher);
+        Telemetry telemetry;
+        try {
+            telemetry = Telemetry.create(TelemetrySettings.load(flags, configFile), settings.stateDir());
+        } catch (RuntimeException e) {
+            System.err.println("tollgate: telemetry settings: " + e.getMessage());
+            watcher.close();
+            return 1;
+        }
+        TollgateServer server = TollgateServer.start(settings, holder, watcher, telemetry);
         if (server.port() <= 0) {
             System.err.println("tollgate: cannot listen on " + settings.host() + ":" + settings.port() + " (see the error above)");
             watcher.close();

@@ -2,6 +2,7 @@ package dev.tollgate.server;
 
 import dev.tollgate.providers.upstream.UpstreamClient;
 import dev.tollgate.server.anthropic.AnthropicSurface;
+import dev.tollgate.server.dashboard.DashboardRoutes;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.gemini.GeminiSurface;
 import dev.tollgate.server.errors.OpenAiErrors;
@@ -19,6 +20,8 @@ import dev.tollgate.server.spend.Spend;
 import dev.tollgate.server.spend.SqliteLedger;
 import dev.tollgate.server.spend.UsageRoutes;
 import dev.tollgate.server.settings.ServerSettings;
+import dev.tollgate.server.telemetry.Telemetry;
+import dev.tollgate.server.telemetry.TelemetrySettings;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import java.time.Clock;
@@ -36,7 +39,10 @@ public final class TollgateServer implements AutoCloseable {
     private final Duration shutdownGrace;
     private final Spend spend;
 
-    private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace, Spend spend) {
+    private final Telemetry telemetry;
+
+    private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace, Spend spend, Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.server = server;
         this.drain = drain;
         this.shutdownGrace = shutdownGrace;
@@ -49,11 +55,21 @@ public final class TollgateServer implements AutoCloseable {
 
     /** @param watcher the policy source for the admin API; {@code null} when the policy never changes */
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher) {
-        return start(settings, policy, watcher, Clock.systemUTC());
+        return start(settings, policy, watcher, Clock.systemUTC(), Telemetry.create(TelemetrySettings.defaults(), null));
     }
 
     /** @param clock the time budgets' periods are counted in (tests move it) */
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher, Clock clock) {
+        return start(settings, policy, watcher, clock, Telemetry.create(TelemetrySettings.defaults(), null));
+    }
+
+    /** @param telemetry the request log, metrics and traces; closed with the server */
+    public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher, Telemetry telemetry) {
+        return start(settings, policy, watcher, Clock.systemUTC(), telemetry);
+    }
+
+    public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher, Clock clock,
+                                       Telemetry telemetry) {
         Drain drain = new Drain();
         // The spend ledger opens with the first policy that declares keys: when this one does, at once but
         // off the start-up path (loading SQLite's native library takes a while); the first request waits for it.
@@ -72,8 +88,11 @@ public final class TollgateServer implements AutoCloseable {
             res.header(PolicyHolder.HEADER, policy.pin(req).version());
             chain.proceed();
         });
+        telemetry.register(routing, policy);
+        new DashboardRoutes(policy, watcher, telemetry.log()).register(routing);
         if (watcher != null) {
-            new AdminRoutes(policy, watcher, settings.webhookSecret()).register(routing);
+            telemetry.watch(watcher, policy);
+            new AdminRoutes(policy, watcher, settings.webhookSecret(), telemetry.audit()).register(routing);
         }
         HealthRoutes.register(routing, policy, drain);
         new UsageRoutes(policy, gate).register(routing, OpenAiSurface.PREFIXES);
@@ -96,7 +115,7 @@ public final class TollgateServer implements AutoCloseable {
                 .routing(routing)
                 .build()
                 .start();
-        return new TollgateServer(server, drain, settings.shutdownGrace(), spend);
+        return new TollgateServer(server, drain, settings.shutdownGrace(), spend, telemetry);
     }
 
     public int port() {
@@ -115,5 +134,10 @@ public final class TollgateServer implements AutoCloseable {
         }
         server.stop();
         spend.close();
+        telemetry.close();
+    }
+
+    public Telemetry telemetry() {
+        return telemetry;
     }
 }

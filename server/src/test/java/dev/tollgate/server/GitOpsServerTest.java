@@ -11,6 +11,8 @@ import dev.tollgate.server.policy.GitPolicyWatcher;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.policy.TestRepo;
 import dev.tollgate.server.settings.ServerSettings;
+import dev.tollgate.server.telemetry.Telemetry;
+import dev.tollgate.server.telemetry.TelemetrySettings;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -69,7 +71,8 @@ class GitOpsServerTest {
         GitPolicyWatcher watcher = GitPolicyWatcher.open(repoPath(repo), "main", "", state, Duration.ofHours(1));
         ServerSettings settings = new ServerSettings("127.0.0.1", 0, "unused", state, 1 << 20, Duration.ofSeconds(5),
                 "main", "", Duration.ofHours(1), webhookSecret);
-        return new Gateway(TollgateServer.start(settings, watcher.holder(), watcher), watcher);
+        return new Gateway(TollgateServer.start(settings, watcher.holder(), watcher,
+                Telemetry.create(TelemetrySettings.defaults(), state)), watcher);
     }
 
     private static String repoPath(TestRepo repo) {
@@ -162,9 +165,9 @@ class GitOpsServerTest {
                     assertEquals(good, answer.headers().firstValue(PolicyHolder.HEADER).orElseThrow());
 
                     String metrics = send(HttpRequest.newBuilder(g.uri("/metrics"))).body();
-                    assertTrue(metrics.contains("tollgate_policy_reloads_total{result=\"invalid\"} " + invalid), metrics);
+                    assertTrue(metrics.contains("tollgate_policy_reloads_total{result=\"invalid\"} " + invalid + ".0"), metrics);
                     assertTrue(metrics.contains("tollgate_policy_info{version=\"" + good + "\"} 1"), metrics);
-                    assertTrue(metrics.contains("tollgate_policy_last_reload_invalid 1"), metrics);
+                    assertTrue(metrics.contains("tollgate_policy_last_reload_invalid 1.0"), metrics);
                 }
                 String fixed = repo.commit("fixed", policy(up.port(), "c", true));
                 JsonNode refreshed = JSON.readTree(send(admin(g, "/admin/policy/refresh", OPERATOR).POST(HttpRequest.BodyPublishers.noBody())).body());
@@ -191,7 +194,7 @@ class GitOpsServerTest {
                     HttpResponse<String> ready = send(HttpRequest.newBuilder(g.uri("/health/ready")));
                     assertEquals(200, ready.statusCode(), "degraded still serves");
                     assertEquals("DEGRADED", JSON.readTree(ready.body()).path("policy_source").asText(), ready.body());
-                    assertTrue(send(HttpRequest.newBuilder(g.uri("/metrics"))).body().contains("tollgate_policy_source_degraded 1"));
+                    assertTrue(send(HttpRequest.newBuilder(g.uri("/metrics"))).body().contains("tollgate_policy_source_degraded 1.0"));
                 }
             }
         }

@@ -16,6 +16,7 @@ import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.proxy.BodyReader;
 import dev.tollgate.server.proxy.Call;
 import dev.tollgate.server.proxy.Pipeline;
+import dev.tollgate.server.telemetry.RequestTrace;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -63,6 +64,7 @@ public final class AnthropicSurface {
         }
         try {
             Call call = read(req, policy.forRequest(req));
+            RequestTrace.current().dispatching(Api.MESSAGES, call.model(), call.stream(), call.policy(), null);
             pipeline.run(call, req, res);
         } catch (GatewayException e) {
             AnthropicErrors.send(res, e.error());

@@ -16,6 +16,7 @@ import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.proxy.BodyReader;
 import dev.tollgate.server.proxy.Call;
 import dev.tollgate.server.proxy.Pipeline;
+import dev.tollgate.server.telemetry.RequestTrace;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -81,6 +82,7 @@ public final class GeminiSurface {
             if (body.token("contents").filter(t -> t == JsonToken.START_ARRAY).isEmpty()) {
                 throw new GatewayException(new GatewayError.BadRequest("'contents' is required: a list of {role, parts}", "contents"));
             }
+            RequestTrace.current().dispatching(Api.GEMINI, call.model(), call.stream(), call.policy(), null);
             pipeline.run(call, req, res);
         } catch (GatewayException e) {
             GoogleErrors.send(res, e.error());

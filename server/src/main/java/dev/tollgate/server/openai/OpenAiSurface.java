@@ -18,6 +18,7 @@ import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.proxy.BodyReader;
 import dev.tollgate.server.proxy.Call;
 import dev.tollgate.server.proxy.Pipeline;
+import dev.tollgate.server.telemetry.RequestTrace;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -73,6 +74,7 @@ public final class OpenAiSurface {
         try {
             PolicySnapshot snapshot = policy.forRequest(req);
             Call call = read(api, req, snapshot);
+            RequestTrace.current().dispatching(api, call.model(), call.stream(), snapshot, null);
             pipeline.run(call, req, res);
         } catch (GatewayException e) {
             OpenAiErrors.send(res, e.error());

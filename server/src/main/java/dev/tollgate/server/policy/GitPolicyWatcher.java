@@ -342,6 +342,16 @@ public final class GitPolicyWatcher implements PolicyWatcher {
         return published;
     }
 
+    @Override
+    public Optional<String> signer(String version) {
+        try (RevWalk walk = new RevWalk(mirror)) {
+            byte[] signature = walk.parseCommit(ObjectId.fromString(version)).getRawGpgSignature();
+            return signature == null ? Optional.empty() : Optional.of(dev.tollgate.server.audit.Signatures.describe(signature));
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
     private PolicyStatus publish() {
         Map<PolicyStatus.Result, Long> counts = new EnumMap<>(PolicyStatus.Result.class);
         reloads.forEach((k, v) -> counts.put(k, v.get()));

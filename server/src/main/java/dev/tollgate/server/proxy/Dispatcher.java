@@ -25,6 +25,7 @@ import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.errors.Dialect;
 import dev.tollgate.server.spend.Meter;
+import dev.tollgate.server.telemetry.RequestTrace;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
@@ -64,6 +65,14 @@ public final class Dispatcher {
 
     /** @param meter told before the answer's final bytes are written, so the spend is committed first */
     public Result dispatch(Call call, Route route, ServerResponse res, Meter meter) throws GatewayException {
+        RequestTrace trace = RequestTrace.current();
+        Result result = attempt(call, route, res, trace, meter);
+        trace.result(result.status(), result.usage(), result.provider(), result.upstreamModel());
+        return result;
+    }
+
+    private Result attempt(Call call, Route route, ServerResponse res, RequestTrace trace, Meter meter) throws GatewayException {
+        trace.dispatching(call.api(), call.model(), call.stream(), call.policy(), route);
         List<GatewayError> failures = new ArrayList<>(1);
         List<Route.Target> targets = route.targets();
         ClientRequest client = new ClientRequest(call);
@@ -80,11 +89,12 @@ public final class Dispatcher {
                 failures.add(e.error());
                 continue;
             }
-            UpstreamRequest request = prepared.request();
+            UpstreamRequest request = trace.attempt(target, prepared.request());
             UpstreamResponse response;
             try {
                 response = upstream.send(request, target.provider().timeouts());
             } catch (UpstreamException e) {
+                trace.attemptFailed(e.kind().name().toLowerCase(java.util.Locale.ROOT));
                 failures.add(switch (e.kind()) {
                     case TIMEOUT -> new GatewayError.UpstreamTimeout("Provider '" + target.provider().id() + "' did not answer in time ("
                             + e.getMessage() + "). Retry; if it persists the provider may be down.");
@@ -96,12 +106,14 @@ public final class Dispatcher {
             int status = response.status();
             if (status == 401 || status == 403) {
                 response.close();
+                trace.attemptFailed("http_" + status);
                 failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' refused the gateway's credential (HTTP "
                         + status + "). This is not your key's fault: ask the platform team to check the provider credential."));
                 continue;
             }
             if ((status == 429 || status >= 500) && hasNext) {
                 response.close();
+                trace.attemptFailed("http_" + status);
                 failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' answered HTTP " + status + "."));
                 continue;
             }
@@ -236,6 +248,7 @@ public final class Dispatcher {
             res.header(HeaderNames.CONTENT_TYPE, response.header("content-type").orElse("application/json"));
             Usage usage = status < 300 ? UsageTap.ofBody(call.api(), body) : Usage.NONE;
             meter.beforeBody(status, usage);
+            RequestTrace.current().firstByte();
             res.send(body);
             return new Result(status, usage, provider, target.model());
         }
@@ -245,7 +258,7 @@ public final class Dispatcher {
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         UsageTap tap = UsageTap.forStream(call.api(), call.api() == Api.CHAT_COMPLETIONS && !clientAskedForUsage(call));
-        try (OutputStream out = res.outputStream()) {
+        try (OutputStream out = RequestTrace.current().watchFirstByte(res.outputStream())) {
             RelayOutcome outcome = StreamRelay.relay(response.body(), out, tap, event -> meter.beforeEvent(event, tap.usage()));
             switch (outcome) {
                 case RelayOutcome.Completed c -> { }
@@ -265,6 +278,7 @@ public final class Dispatcher {
 
     /** The client already has a 200 and some events: the failure must arrive as an event of its own dialect. */
     private static void writeStreamError(Api api, OutputStream out, GatewayError error) {
+        RequestTrace.current().error(error);
         try {
             out.write(Dialect.streamEvent(api, error));
             out.flush();
@@ -305,7 +319,7 @@ public final class Dispatcher {
                 res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
                 res.header(HeaderNames.CACHE_CONTROL, "no-cache");
                 TranslatedStream.Outcome outcome;
-                try (OutputStream out = res.outputStream()) {
+                try (OutputStream out = RequestTrace.current().watchFirstByte(res.outputStream())) {
                     WireCodec.StreamEncoder encoder = call.api() == Api.CHAT_COMPLETIONS
                             ? ChatCodec.INSTANCE.streamEncoder(client, clientAskedForUsage(call)) : clientCodec.streamEncoder(client);
                     outcome = TranslatedStream.relay(response.body(), out, decoder, encoder, usage -> meter.beforeBody(200, usage));
@@ -333,6 +347,7 @@ public final class Dispatcher {
             res.status(Status.OK_200);
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
             meter.beforeBody(200, folded.response().usage());
+            RequestTrace.current().firstByte();
             res.send(clientCodec.encodeResponse(folded.response(), client));
             return new Result(200, folded.response().usage(), provider, target.model());
         }
