@@ -96,6 +96,22 @@ class AuditTrailTest {
     }
 
     @Test
+    void namesTheKeyOfAnOpenPgpSignedCommit() {
+        String signature = """
+                -----BEGIN PGP SIGNATURE-----
+
+                iHUEABYIAB0WIQRhUC2/xU8h0deJuauQSdo/iOnCTQUCawYY/wAKCRCQSdo/iOnC
+                TYqyAQCztU8hW8xiXXxEYfya9GFFKnN9igw3yNh/wLhnFJmFkgD+KHf+dyVDsLk8
+                +o7mGhqywMV0mscodQsr56j1zZ6fvwU=
+                =+YhY
+                -----END PGP SIGNATURE-----
+                """;
+        // gpg --list-keys --with-colons of the signing key: fpr 61502DBFC54F21D1D789B9AB9049DA3F88E9C24D
+        assertEquals("openpgp fingerprint 61502DBFC54F21D1D789B9AB9049DA3F88E9C24D",
+                Signatures.describe(signature.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    @Test
     void namesTheKeyOfAnSshSignedCommit() {
         String signature = """
                 -----BEGIN SSH SIGNATURE-----

@@ -126,6 +126,24 @@ class GitOpsServerTest {
                 assertEquals(second, after.headers().firstValue(PolicyHolder.HEADER).orElseThrow());
                 assertTrue(up.received.getLast().body().contains("\"model\":\"b\""));
                 assertEquals(401, send(admin(g, "/admin/policy", VIEWER)).statusCode(), "the removed token is refused at once");
+
+                // The audit trail: the commit at start, the change applied (author, diff summary), and who asked for it.
+                java.util.List<JsonNode> audit = new java.util.ArrayList<>();
+                for (String line : java.nio.file.Files.readAllLines(tmp.resolve("state").resolve("audit.log"))) {
+                    audit.add(JSON.readTree(line.substring(65)));
+                }
+                assertEquals(java.util.List.of("policy.loaded", "policy.applied", "admin.action"),
+                        audit.stream().map(e -> e.path("kind").asText()).toList(), audit.toString());
+                assertEquals(first, audit.get(0).path("commit").asText());
+                JsonNode applied = audit.get(1);
+                assertEquals(second, applied.path("commit").asText());
+                assertEquals(first, applied.path("previous").asText());
+                assertEquals("Pat Reviewer <pat@example.com>", applied.path("author").asText());
+                assertTrue(applied.path("signer").isNull(), "an unsigned commit names no signer");
+                assertEquals("route m to b; drop the auditor", applied.path("message").asText());
+                assertTrue(applied.path("changes").size() > 0 && applied.path("changes").toString().contains("auditor"), applied.toString());
+                assertEquals("admin:ops", audit.get(2).path("actor").asText());
+                assertEquals(0, Main.run("audit", "verify", "--state-dir", tmp.resolve("state").toString()));
             }
         }
     }

@@ -159,6 +159,10 @@ public final class Telemetry implements AutoCloseable {
             t.close();
             long now = System.nanoTime();
             int status = responseStatus;
+            if (status >= 400 && t.errorType == null) {
+                // A surface whose error renderer does not report into the trace still gets a bounded type.
+                t.errorType = "http_" + status;
+            }
             BigDecimal cost = t.cost != null ? t.cost : price(snapshot, t);
             RequestRecord r = new RequestRecord(t.id, t.time, t.keyId, t.team, t.customer, t.surface,
                     t.api == null ? null : apiName(t.api), t.client, t.requestedModel, t.provider, t.upstreamModel,
