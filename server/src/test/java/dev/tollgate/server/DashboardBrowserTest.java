@@ -96,6 +96,13 @@ class DashboardBrowserTest {
                     }
                 });
                 assertEquals(0.274, stats.path("totals").path("cost_usd").asDouble(), 1e-9);
+                // The gate names the caller on every record it admitted: both answers and the unknown model.
+                JsonNode byKey = JSON.readTree(ObservabilityTest.get(port, "/admin/requests?key=alice&team=platform", ObservabilityTest.ADMIN).body())
+                        .path("requests");
+                assertEquals(4, byKey.size(), byKey.toString());
+                for (JsonNode row : byKey) {
+                    assertEquals("acme", row.path("customer").asText(), row.toString());
+                }
 
                 try (WebDriver browser = WebDriver.start(tmp.resolve("chrome-profile"))) {
                     browser.open("http://127.0.0.1:" + port + "/ui#token=" + ObservabilityTest.ADMIN);
@@ -109,13 +116,13 @@ class DashboardBrowserTest {
                             + ".map(g => g.dataset.label + '=' + g.dataset.value + ':' + g.querySelector('text.value').textContent).join(',')");
                     assertEquals("resilient=0.27:$0.2700,fast=0.004:$0.0040,nope=0:$0", models);
                     String keys = browser.script("return [...document.querySelectorAll('#c-top-keys g.bar')].map(g => g.dataset.label + '=' + g.dataset.value).join(',')");
-                    assertEquals("alice=0.27,(none)=0.004", keys);
+                    assertEquals("alice=0.274", keys);
                     String series = browser.script("return [...document.querySelectorAll('#c-spend-time g.series')].map(g => g.dataset.name + '=' + g.dataset.total).join(',')");
-                    assertEquals("platform=0.27,(none)=0.004", series);
+                    assertEquals("platform=0.274", series);
                     String rate = browser.script("return document.querySelector('#c-rate g.series[data-name=requests]').dataset.total");
                     assertEquals("4", rate);
                     String budget = browser.script("return document.querySelector('#c-budgets li').textContent");
-                    assertTrue(budget.startsWith("team platform: $0.2700 of $1.00 monthly, projected $"), budget);
+                    assertTrue(budget.startsWith("team platform: $0.2740 of $1.00 monthly, projected $"), budget);
                     byte[] png = browser.screenshot();
                     Path shot = Path.of("target", "dashboard.png");
                     Files.createDirectories(shot.getParent());

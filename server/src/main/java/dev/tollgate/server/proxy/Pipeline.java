@@ -9,6 +9,7 @@ import dev.tollgate.server.gate.Identity;
 import dev.tollgate.server.gate.PresentedKey;
 import dev.tollgate.server.routing.Router;
 import dev.tollgate.server.spend.Meter;
+import dev.tollgate.server.telemetry.RequestTrace;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -30,8 +31,11 @@ public final class Pipeline {
 
     public Dispatcher.Result run(Call call, ServerRequest req, ServerResponse res) throws GatewayException {
         Admission admission = gate.admit(call.policy(), PresentedKey.from(req), call);
-        if (admission instanceof Admission.Refused refused) {
-            throw new GatewayException(refused.error());
+        switch (admission) {
+            case Admission.Refused refused -> throw new GatewayException(refused.error());
+            case Admission.Admitted admitted -> RequestTrace.current().caller(admitted.chain().key().id(),
+                    admitted.chain().team().id(), admitted.chain().customer() == null ? null : admitted.chain().customer().id());
+            default -> { }
         }
         Meter meter = admission.meter();
         int status = 500;
