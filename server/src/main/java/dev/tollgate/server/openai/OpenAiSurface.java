@@ -88,6 +88,9 @@ public final class OpenAiSurface {
             if (admission instanceof Admission.Refused refused) {
                 throw new GatewayException(refused.error());
             }
+            if (admission instanceof Admission.Admitted admitted) {
+                gate.limits().headers(admitted.chain()).forEach(res::header); // as OpenAI does, on every answer
+            }
             Meter meter = admission.meter();
             int status = 500;
             Usage usage = Usage.NONE;
