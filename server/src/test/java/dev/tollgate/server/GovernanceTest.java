@@ -194,7 +194,10 @@ class GovernanceTest {
 
     @Test
     void aRateLimitIsA429WithRetryAfterAndRateLimitHeaders() throws Exception {
-        assertEquals(200, chat("k-limited", CHAT).statusCode());
+        HttpResponse<String> first = chat("k-limited", CHAT);
+        assertEquals(200, first.statusCode());
+        assertEquals("2", first.headers().firstValue("x-ratelimit-limit-requests").orElseThrow());
+        assertEquals("1", first.headers().firstValue("x-ratelimit-remaining-requests").orElseThrow(), "served answers carry the headers too");
         assertEquals(200, chat("k-limited", CHAT).statusCode());
         HttpResponse<String> refused = chat("k-limited", CHAT);
         assertEquals(429, refused.statusCode(), refused.body());

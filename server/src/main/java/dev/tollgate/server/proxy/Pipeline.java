@@ -33,8 +33,11 @@ public final class Pipeline {
         Admission admission = gate.admit(call.policy(), PresentedKey.from(req), call);
         switch (admission) {
             case Admission.Refused refused -> throw new GatewayException(refused.error());
-            case Admission.Admitted admitted -> RequestTrace.current().caller(admitted.chain().key().id(),
-                    admitted.chain().team().id(), admitted.chain().customer() == null ? null : admitted.chain().customer().id());
+            case Admission.Admitted admitted -> {
+                RequestTrace.current().caller(admitted.chain().key().id(), admitted.chain().team().id(),
+                        admitted.chain().customer() == null ? null : admitted.chain().customer().id());
+                gate.limits().headers(admitted.chain()).forEach(res::header); // as OpenAI does, on every answer
+            }
             default -> { }
         }
         Meter meter = admission.meter();

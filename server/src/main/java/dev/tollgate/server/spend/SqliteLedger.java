@@ -9,23 +9,22 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The ledger in a SQLite file (WAL) in the state directory. One background thread owns the write
- * connection and commits whatever has queued up in one transaction (group commit): under load many
- * requests share a commit, when idle a commit holds one. A settle waits for its commit; a
- * reservation does not wake the writer: it rides the next commit (at the latest 50 ms later), and a
- * reservation settled before it was written becomes one settled row. So a request costs one row
- * write and at most one commit; a process killed mid-request may lose a reservation younger than
- * 50 ms, never the spend of an answer whose last bytes were sent.
+ * The ledger in a SQLite file (WAL) in the state directory, with group commit: a settle queues its
+ * row and then whoever holds the write lock commits everything queued in one transaction, so under
+ * load many requests share a commit while a lone request commits on its own thread, with no
+ * hand-off to a writer thread and back. A settle returns once its row is committed. A reservation
+ * is not committed on its own: it rides the next commit (a flusher commits leftovers every 50 ms),
+ * and one settled before it was written becomes a single settled row. So a request costs one row and
+ * at most one commit; a process killed mid-request may lose a reservation younger than 50 ms, never
+ * the spend of an answer whose last bytes were sent.
  *
  * <p>Checkpoints (copying the WAL into the database file, with an fsync) run on their own
  * connection and thread once a second, so commits never wait for one.
@@ -39,31 +38,63 @@ public final class SqliteLedger implements Ledger {
     private static final Logger LOG = Logger.getLogger(SqliteLedger.class.getName());
     private static final int MAX_BATCH = 2_000;
 
-    private sealed interface Op permits Settle, Stop {
-    }
+    /** A settled request's row, and whether (and how) its commit went. */
+    private static final class Settle {
+        final Reservation r;
+        final Charge c;
+        volatile boolean done;
+        volatile SQLException failure;
 
-    private record Settle(Reservation r, Charge c, CompletableFuture<Void> done) implements Op {
-    }
-
-    private record Stop(CompletableFuture<Void> done) implements Op {
+        Settle(Reservation r, Charge c) {
+            this.r = r;
+            this.c = c;
+        }
     }
 
     private final String url;
     private final Connection writer;
-    private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Settle> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.locks.ReentrantLock writeLock = new java.util.concurrent.locks.ReentrantLock();
+    private final Map<Long, Reservation> unwritten = new HashMap<>();
+    private PreparedStatement insert;
+    private PreparedStatement update;
+    private boolean closed;
     private final java.util.concurrent.ConcurrentLinkedQueue<Reservation> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.ScheduledExecutorService checkpointer;
     private final AtomicLong ids;
-    private final Thread thread;
 
     private SqliteLedger(String url, Connection writer, long firstId) {
         this.url = url;
         this.writer = writer;
         this.ids = new AtomicLong(firstId);
-        this.thread = Thread.ofPlatform().name("tollgate-ledger").daemon(true).start(this::run);
+        try {
+            this.insert = writer.prepareStatement(
+                    "INSERT INTO spend(id, at_ms, day, key_id, team_id, customer_id, model, status, reserved_nanos, cost_nanos, input_tokens,"
+                            + " output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, estimated, settled_ms)"
+                            + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+            this.update = writer.prepareStatement(
+                    "UPDATE spend SET status='settled', cost_nanos=?, input_tokens=?, output_tokens=?, cached_tokens=?, cache_write_tokens=?,"
+                            + " reasoning_tokens=?, estimated=?, settled_ms=? WHERE id=?");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot prepare the spend ledger's statements: " + e.getMessage(), e);
+        }
         this.checkpointer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("tollgate-ledger-checkpoint").daemon(true).factory());
         checkpointer.scheduleWithFixedDelay(this::checkpoint, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        checkpointer.scheduleWithFixedDelay(this::flushReservations, 50, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** Commits reservations no settle has carried along yet, so a crash can charge them. */
+    private void flushReservations() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        writeLock.lock();
+        try {
+            commitQueued();
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     private void checkpoint() {
@@ -149,14 +180,22 @@ public final class SqliteLedger implements Ledger {
 
     @Override
     public void settled(Reservation reservation, Charge charge) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        queue.add(new Settle(reservation, charge, done));
+        Settle settle = new Settle(reservation, charge);
+        queue.add(settle);
+        // Let requests that are ready run up to their own settle first, so one commit carries them all.
+        Thread.yield();
+        // Whoever holds the lock commits what is queued; once it lets go, either this row went with
+        // it or this thread commits it (and whatever queued meanwhile) itself.
+        writeLock.lock();
         try {
-            done.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            LOG.log(Level.SEVERE, "spend of reservation " + reservation.id() + " could not be written", e.getCause());
+            if (!settle.done) {
+                commitQueued();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        if (settle.failure != null) {
+            LOG.log(Level.SEVERE, "spend of reservation " + reservation.id() + " could not be written", settle.failure);
         }
     }
 
@@ -179,84 +218,65 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
-    private void run() {
-        List<Op> batch = new ArrayList<>();
-        java.util.Map<Long, Reservation> unwritten = new java.util.HashMap<>();
-        try (PreparedStatement insert = writer.prepareStatement(
-                "INSERT INTO spend(id, at_ms, day, key_id, team_id, customer_id, model, status, reserved_nanos, cost_nanos, input_tokens,"
-                        + " output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, estimated, settled_ms)"
-                        + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-             PreparedStatement settle = writer.prepareStatement(
-                     "UPDATE spend SET status='settled', cost_nanos=?, input_tokens=?, output_tokens=?, cached_tokens=?, cache_write_tokens=?,"
-                             + " reasoning_tokens=?, estimated=?, settled_ms=? WHERE id=?")) {
-            while (true) {
-                batch.clear();
-                Op first = queue.poll(50, java.util.concurrent.TimeUnit.MILLISECONDS);
-                if (first != null) {
-                    batch.add(first);
-                    queue.drainTo(batch, MAX_BATCH);
-                }
-                // After the ops: every reservation settled in this batch was added before its settle.
-                for (Reservation r; (r = pending.poll()) != null; ) {
-                    unwritten.put(r.id(), r);
-                }
-                if (batch.isEmpty() && unwritten.isEmpty()) {
-                    continue;
-                }
-                Stop stop = null;
-                try {
-                    long now = System.currentTimeMillis();
-                    for (Op op : batch) {
-                        switch (op) {
-                            case Settle(Reservation r, Charge c, CompletableFuture<Void> d) -> {
-                                if (unwritten.remove(r.id()) != null) {
-                                    row(insert, r, "settled", c, now);
-                                    insert.executeUpdate();
-                                } else {
-                                    var u = c.usage();
-                                    settle.setLong(1, c.nanos());
-                                    settle.setLong(2, u.inputTokens());
-                                    settle.setLong(3, u.outputTokens());
-                                    settle.setLong(4, u.cachedInputTokens());
-                                    settle.setLong(5, u.cacheWriteTokens());
-                                    settle.setLong(6, u.reasoningTokens());
-                                    settle.setInt(7, c.estimated() ? 1 : 0);
-                                    settle.setLong(8, now);
-                                    settle.setLong(9, r.id());
-                                    settle.executeUpdate();
-                                }
-                            }
-                            case Stop s -> stop = s;
-                        }
-                    }
-                    for (Reservation r : unwritten.values()) {
-                        row(insert, r, "reserved", null, now);
-                        insert.executeUpdate();
-                    }
-                    writer.commit();
-                    unwritten.clear();
-                    complete(batch, null);
-                } catch (SQLException e) {
-                    LOG.log(Level.SEVERE, "spend ledger commit failed; " + batch.size() + " records lost", e);
-                    try {
-                        writer.rollback();
-                    } catch (SQLException ignored) {
-                        // the next commit tries again with a fresh transaction
-                    }
-                    unwritten.clear();
-                    complete(batch, e);
-                }
-                if (stop != null) {
-                    checkpointer.shutdownNow();
-                    writer.close();
-                    stop.done().complete(null);
-                    return;
+    /** One group commit: every queued settle and every reservation not yet written. Holds the write lock. */
+    private void commitQueued() {
+        if (closed) {
+            for (Settle st; (st = queue.poll()) != null; ) {
+                st.failure = new SQLException("the ledger is closed");
+                st.done = true;
+            }
+            return;
+        }
+        List<Settle> batch = new ArrayList<>();
+        for (Settle st; batch.size() < MAX_BATCH && (st = queue.poll()) != null; ) {
+            batch.add(st);
+        }
+        // After the settles: every reservation settled in this batch was added before its settle.
+        for (Reservation r; (r = pending.poll()) != null; ) {
+            unwritten.put(r.id(), r);
+        }
+        if (batch.isEmpty() && unwritten.isEmpty()) {
+            return;
+        }
+        SQLException failure = null;
+        try {
+            long now = System.currentTimeMillis();
+            for (Settle st : batch) {
+                if (unwritten.remove(st.r.id()) != null) {
+                    row(insert, st.r, "settled", st.c, now);
+                    insert.executeUpdate();
+                } else {
+                    var u = st.c.usage();
+                    update.setLong(1, st.c.nanos());
+                    update.setLong(2, u.inputTokens());
+                    update.setLong(3, u.outputTokens());
+                    update.setLong(4, u.cachedInputTokens());
+                    update.setLong(5, u.cacheWriteTokens());
+                    update.setLong(6, u.reasoningTokens());
+                    update.setInt(7, st.c.estimated() ? 1 : 0);
+                    update.setLong(8, now);
+                    update.setLong(9, st.r.id());
+                    update.executeUpdate();
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            for (Reservation r : unwritten.values()) {
+                row(insert, r, "reserved", null, now);
+                insert.executeUpdate();
+            }
+            writer.commit();
         } catch (SQLException e) {
-            LOG.log(Level.SEVERE, "spend ledger writer stopped", e);
+            failure = e;
+            LOG.log(Level.SEVERE, "spend ledger commit failed; " + batch.size() + " settled requests not recorded", e);
+            try {
+                writer.rollback();
+            } catch (SQLException ignored) {
+                // the next commit starts a fresh transaction
+            }
+        }
+        unwritten.clear();
+        for (Settle st : batch) {
+            st.failure = failure;
+            st.done = true;
         }
     }
 
@@ -284,32 +304,24 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
-    private static void complete(List<Op> batch, Exception failure) {
-        for (Op op : batch) {
-            if (op instanceof Settle s) {
-                if (failure == null) {
-                    s.done().complete(null);
-                } else {
-                    s.done().completeExceptionally(failure);
-                }
-            }
-        }
-    }
-
     /** Writes what is queued, then closes the file. */
     @Override
     public void close() {
-        if (!thread.isAlive()) {
-            return;
-        }
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        queue.add(new Stop(done));
+        writeLock.lock();
         try {
-            done.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            LOG.log(Level.WARNING, "closing the spend ledger", e.getCause());
+            if (closed) {
+                return;
+            }
+            commitQueued();
+            closed = true;
+            checkpointer.shutdownNow();
+            insert.close();
+            update.close();
+            writer.close();
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "closing the spend ledger", e);
+        } finally {
+            writeLock.unlock();
         }
     }
 }
