@@ -13,13 +13,17 @@ SIM_PORT ?= 8089
 CODEX_VERSION := 0.169.0
 NPM_PREFIX := $(ROOT)/.tools/npm
 CODEX_BIN := $(NPM_PREFIX)/node_modules/.bin/codex
+CLAUDE_VERSION := 2.1.197
+CLAUDE_BIN := $(NPM_PREFIX)/node_modules/.bin/claude
+GEMINI_VERSION := 0.61.0
+GEMINI_BIN := $(NPM_PREFIX)/node_modules/.bin/gemini
 
 SERVER_JAR := server/target/server-0.1.0-SNAPSHOT.jar
 SIM_JAR := conformance-tests/target/conformance-tests-0.1.0-SNAPSHOT.jar
 AOT_CACHE := server/target/tollgate.aot
 SOURCES := $(shell find pom.xml */pom.xml */src/main -type f 2>/dev/null)
 
-.PHONY: build run test bench clients clean check-jdk
+.PHONY: build run test bench clients browser clean check-jdk
 
 check-jdk:
 	@test -n "$(JAVA_HOME)" || { echo "No JDK >= 21 found; see the message above." >&2; exit 1; }
@@ -35,19 +39,44 @@ $(SERVER_JAR) $(SIM_JAR) &: $(SOURCES)
 $(AOT_CACHE): $(SERVER_JAR)
 	server/aot/train.sh
 
+# `make run` serves a copy of the example policy plus a developer key and an operator token made
+# for this checkout (their secrets live only in state/, which Git ignores).
 run: build
+	@mkdir -p state && rm -rf state/policy && cp -r policies-example-repo state/policy
+	@if [ ! -s state/dev-key.txt ]; then \
+	  bin/tollgate keys new --id dev --team platform 2>&1 >state/dev-key.yaml | sed -n 's/^ *\(tg-[A-Za-z0-9_-]*\)$$/\1/p' >state/dev-key.txt; \
+	  bin/tollgate keys new --admin --id dev-admin --role operator 2>&1 >state/dev-admin.yaml | sed -n 's/^ *\(tg-[A-Za-z0-9_-]*\)$$/\1/p' >state/dev-admin-token.txt; \
+	fi
+	@{ echo "keys:"; cat state/dev-key.yaml; } >state/policy/teams/platform/dev-key.yaml
+	@{ echo "admins:"; cat state/dev-admin.yaml; } >state/policy/dev-admin.yaml
+	@echo "Virtual key for this checkout (state/dev-key.txt):          $$(cat state/dev-key.txt)"
+	@echo "Operator admin token (state/dev-admin-token.txt):           $$(cat state/dev-admin-token.txt)"
 	@bin/provider-sim --port $(SIM_PORT) & sim=$$!; \
 	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
-	bin/tollgate serve --port $(PORT) --policy policies-example-repo --state-dir state
+	bin/tollgate serve --port $(PORT) --policy state/policy --state-dir state
 
-clients: $(CODEX_BIN)
+clients: $(CODEX_BIN) $(CLAUDE_BIN) $(GEMINI_BIN)
 
 $(CODEX_BIN):
 	mkdir -p $(NPM_PREFIX)
 	npm install --no-audit --no-fund --loglevel=error --prefix $(NPM_PREFIX) @openai/codex@$(CODEX_VERSION)
 
-test: check-jdk clients
-	TOLLGATE_CODEX_BIN=$(CODEX_BIN) mvn -B verify
+$(CLAUDE_BIN):
+	mkdir -p $(NPM_PREFIX)
+	npm install --no-audit --no-fund --loglevel=error --prefix $(NPM_PREFIX) @anthropic-ai/claude-code@$(CLAUDE_VERSION)
+
+$(GEMINI_BIN):
+	mkdir -p $(NPM_PREFIX)
+	npm install --no-audit --no-fund --loglevel=error --prefix $(NPM_PREFIX) @google/gemini-cli@$(GEMINI_VERSION)
+
+# Debian's Chromium and ChromeDriver for the dashboard's browser test (installed when missing).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	  { echo "Install Chromium for the dashboard test: apt-get install -y chromium chromium-driver" >&2; exit 1; }
+
+test: check-jdk clients browser
+	TOLLGATE_CODEX_BIN=$(CODEX_BIN) TOLLGATE_CLAUDE_BIN=$(CLAUDE_BIN) TOLLGATE_GEMINI_BIN=$(GEMINI_BIN) TOLLGATE_REQUIRE_BROWSER=1 mvn -B verify
 
 bench: build clients
 	conformance-tests/bench/run.sh

@@ -125,3 +125,5 @@ ARGS=(--sim-url "http://127.0.0.1:$SIM_PORT" --sim-pid "$SIM_PID"
 
 # The generator shares the CPUs with what it measures: one GC thread, a small fixed heap.
 "$JAVA_BIN" -XX:+UseSerialGC -Xms128m -Xmx512m ${BENCH_JAVA_OPTS:-} -cp "$CP" dev.tollgate.bench.BenchRun "${ARGS[@]}" "$@"
+# The translation case (issue 5): a Responses client on an Anthropic upstream against the same client passed through.
+"$JAVA_BIN" -XX:+UseSerialGC -Xms128m -Xmx512m ${BENCH_JAVA_OPTS:-} -cp "$CP" dev.tollgate.bench.TranslationBench "${ARGS[@]}" "$@"

@@ -1,6 +1,7 @@
 package dev.tollgate.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,9 +25,21 @@ class CodexCliIT {
               - id: sim
                 kind: openai-compatible
                 base_url: http://127.0.0.1:SIM_PORT/v1
+              - id: sim-anthropic
+                kind: anthropic
+                base_url: http://127.0.0.1:SIM_PORT/v1
+              - id: sim-gemini
+                kind: gemini
+                base_url: http://127.0.0.1:SIM_PORT/v1beta
             models:
               - name: gpt-5.5
                 targets: [{provider: sim, model: gpt-5.5}]
+              - name: anthropic/claude-sonnet-4-5
+                targets: [{provider: sim-anthropic, model: claude-sonnet-4-5}]
+              - name: gpt-6.1-sol
+                targets: [{provider: sim-anthropic, model: claude-sonnet-4-5}]
+              - name: gemini/gemini-2.5-flash
+                targets: [{provider: sim-gemini, model: gemini-2.5-flash}]
             """;
     private static Stack stack;
     private static Path codex;
@@ -50,9 +63,13 @@ class CodexCliIT {
     }
 
     private static Cli.Result codex(List<String> config, Map<String, String> env) throws Exception {
+        return codex("gpt-5.5", config, env);
+    }
+
+    private static Cli.Result codex(String model, List<String> config, Map<String, String> env) throws Exception {
         Path home = Files.createTempDirectory(stack.workDir, "codex-home-");
         Path codexHome = Files.createDirectories(home.resolve(".codex"));
-        List<String> command = new ArrayList<>(List.of(codex.toString(), "exec", "--skip-git-repo-check", "--ephemeral", "-m", "gpt-5.5"));
+        List<String> command = new ArrayList<>(List.of(codex.toString(), "exec", "--skip-git-repo-check", "--ephemeral", "-m", model));
         command.addAll(config);
         command.addAll(List.of("-c", "analytics.enabled=false", "--disable", "plugins", "--disable", "apps",
                 "Run the shell command `echo tollgate-tool-ok` and tell me what it printed."));
@@ -103,6 +120,83 @@ class CodexCliIT {
                         + "/v1\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false}"),
                 Map.of("GW_API_KEY", "tg-test-key"));
         assertToolRoundTrip(result);
+    }
+
+    /** Codex speaks only the Responses API; the gateway translates to Anthropic Messages and back. */
+    @Test
+    void anthropicModelDoesAToolRoundTrip() throws Exception {
+        Cli.Result result = codex("anthropic/claude-sonnet-4-5", List.of(
+                "-c", "model_provider=\"gw\"",
+                "-c", "model_providers.gw={name=\"gw\",base_url=\"http://127.0.0.1:" + stack.gatewayPort
+                        + "/v1\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false}"),
+                Map.of("GW_API_KEY", "tg-test-key"));
+        assertEquals(0, result.exit(), result.all());
+        assertTrue(result.stdout().contains("tollgate-tool-ok"), "the final answer quotes the tool output: " + result.all());
+        assertTrue(responsesCalls().isEmpty(), "nothing reached an OpenAI endpoint");
+
+        List<JsonNode> calls = SimRequests.to(stack, "/v1/messages");
+        assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + SimRequests.all(stack));
+        JsonNode first = calls.get(0).path("body");
+        assertTrue(first.path("stream").asBoolean());
+        assertEquals("claude-sonnet-4-5", first.path("model").asText());
+        assertTrue(first.path("system").get(0).path("text").asText().contains("Codex"), "Codex's developer message is the system prompt");
+        assertTrue(first.path("tools").toString().contains("\"exec_command\""), "Codex's tools are offered: " + first.path("tools"));
+        assertTrue(calls.get(0).path("headers").path("x-api-key").isMissingNode() && calls.get(0).path("headers").path("authorization").isMissingNode(),
+                "the client's key never reaches the provider: " + calls.get(0).path("headers"));
+
+        JsonNode messages = calls.get(1).path("body").path("messages");
+        JsonNode use = messages.get(messages.size() - 2).path("content");
+        JsonNode result2 = messages.get(messages.size() - 1).path("content");
+        assertEquals("tool_use", use.get(use.size() - 1).path("type").asText(), "the assistant turn ends with the call: " + messages);
+        assertEquals("tool_result", result2.get(0).path("type").asText());
+        assertEquals(use.get(use.size() - 1).path("id").asText(), result2.get(0).path("tool_use_id").asText());
+        assertTrue(result2.get(0).toString().contains("tollgate-tool-ok"), "Codex really ran the command: " + result2);
+    }
+
+    /**
+     * A model name Codex knows gives its "responses-lite" shape: the tools arrive in an
+     * additional_tools input item. The Anthropic upstream is offered them as ordinary tools.
+     */
+    @Test
+    void responsesLiteOnAnAnthropicModel() throws Exception {
+        Cli.Result result = codex("gpt-6.1-sol", List.of(
+                "-c", "model_provider=\"gw\"",
+                "-c", "model_providers.gw={name=\"gw\",base_url=\"http://127.0.0.1:" + stack.gatewayPort
+                        + "/v1\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false}"),
+                Map.of("GW_API_KEY", "tg-test-key"));
+        assertEquals(0, result.exit(), result.all());
+        assertTrue(result.stdout().contains("Hello from the Tollgate provider simulator"), result.all());
+        List<JsonNode> calls = SimRequests.to(stack, "/v1/messages");
+        assertEquals(1, calls.size(), SimRequests.all(stack));
+        JsonNode body = calls.get(0).path("body");
+        List<String> tools = new ArrayList<>();
+        body.path("tools").forEach(t -> tools.add(t.path("name").asText()));
+        assertTrue(tools.contains("exec"), "Codex's custom exec tool from additional_tools: " + tools);
+        assertEquals("string", body.path("tools").get(tools.indexOf("exec")).path("input_schema").path("properties").path("input").path("type").asText(),
+                "a free-form tool takes one string");
+        assertFalse(body.path("messages").toString().contains("additional_tools"));
+    }
+
+    /** The same round trip with Gemini upstream: functionCall out, functionResponse back. */
+    @Test
+    void geminiModelDoesAToolRoundTrip() throws Exception {
+        Cli.Result result = codex("gemini/gemini-2.5-flash", List.of(
+                "-c", "model_provider=\"gw\"",
+                "-c", "model_providers.gw={name=\"gw\",base_url=\"http://127.0.0.1:" + stack.gatewayPort
+                        + "/v1\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false}"),
+                Map.of("GW_API_KEY", "tg-test-key"));
+        assertEquals(0, result.exit(), result.all());
+        assertTrue(result.stdout().contains("tollgate-tool-ok"), "the final answer quotes the tool output: " + result.all());
+        List<JsonNode> calls = SimRequests.to(stack, ":streamGenerateContent");
+        assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + SimRequests.all(stack));
+        assertTrue(calls.get(0).path("path").asText().contains("/models/gemini-2.5-flash:"));
+        JsonNode contents = calls.get(1).path("body").path("contents");
+        JsonNode call = contents.get(contents.size() - 2).path("parts").get(0).path("functionCall");
+        JsonNode response = contents.get(contents.size() - 1).path("parts").get(0).path("functionResponse");
+        assertEquals("exec_command", call.path("name").asText());
+        assertEquals(call.path("id").asText(), response.path("id").asText());
+        assertEquals("exec_command", response.path("name").asText(), "Gemini needs the function's name on its response");
+        assertTrue(response.path("response").toString().contains("tollgate-tool-ok"), "Codex really ran the command: " + response);
     }
 
     @Test

@@ -120,7 +120,8 @@ class FaultsIT {
         IOException failure = readUntilFailure("/v1/chat/completions", CHAT_STREAM, "{\"reset_after_chunks\":3}", got);
         assertTrue(failure != null, "the client must see the connection break, got a clean end: " + got);
         List<SimHttp.Event> events = SimHttp.parseSse(got.toString(StandardCharsets.UTF_8));
-        assertEquals(3, events.size(), "exactly the events before the reset arrived");
+        // A reset may discard bytes the client had not read yet, so only an upper bound holds.
+        assertTrue(events.size() <= 3, "no event after the reset: " + events.size());
         assertFalse(got.toString(StandardCharsets.UTF_8).contains("[DONE]"));
 
         // The same through BodyHandlers.ofString: send() itself fails.
@@ -132,8 +133,8 @@ class FaultsIT {
                 http.request("/v1/chat/completions", CHAT).header("x-sim-fault", "{\"reset_after_chunks\":0}").build()));
         // A count past the end of the stream still breaks it, at the end.
         ByteArrayOutputStream all = new ByteArrayOutputStream();
-        assertTrue(readUntilFailure("/v1/chat/completions", CHAT_STREAM, "{\"reset_after_chunks\":1000}", all) != null);
-        assertTrue(all.toString(StandardCharsets.UTF_8).contains("[DONE]"), "every event arrived first");
+        assertTrue(readUntilFailure("/v1/chat/completions", CHAT_STREAM, "{\"reset_after_chunks\":1000}", all) != null,
+                "the break comes at the end of the stream");
         // And the simulator is fine afterwards.
         assertEquals(200, http.post("/v1/chat/completions", CHAT).status());
     }
@@ -198,8 +199,10 @@ class FaultsIT {
         // role chunk, 4 tokens, finish chunk, [DONE]
         assertEquals(7, t.size());
         assertTrue(t.getFirst() >= 300, "first byte after the TTFT: " + t);
+        // Lower bounds from the start only: a late first arrival (a busy machine) shortens the next
+        // measured gap, but no token can arrive before the simulator sent it.
         for (int i = 2; i <= 4; i++) {
-            assertTrue(t.get(i) - t.get(i - 1) >= 90, "gap before token " + i + ": " + t);
+            assertTrue(t.get(i) >= 300 + (i - 1) * 90, "token " + i + " not before ttft + " + (i - 1) + " gaps: " + t);
         }
         // A whole answer takes as long as its stream: ttft + 3 gaps.
         long t0 = System.nanoTime();

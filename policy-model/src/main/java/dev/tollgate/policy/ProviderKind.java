@@ -8,7 +8,11 @@ public enum ProviderKind {
     OPENAI("openai"),
     AZURE_OPENAI("azure-openai"),
     /** Anything speaking OpenAI's API at its own base URL: Groq, Mistral, Cerebras, xAI, Ollama, vLLM, ... */
-    OPENAI_COMPATIBLE("openai-compatible");
+    OPENAI_COMPATIBLE("openai-compatible"),
+    /** Anthropic's own Messages API ({@code x-api-key}, {@code anthropic-version}). */
+    ANTHROPIC("anthropic"),
+    /** Google AI Studio's Gemini API (API key). */
+    GEMINI("gemini");
 
     private final String id;
 

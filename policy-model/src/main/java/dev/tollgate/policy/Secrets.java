@@ -32,6 +32,7 @@ public final class Secrets {
             new Shape("a Slack token", Pattern.compile("\\bxox[abprs]-[A-Za-z0-9-]{10,}")),
             new Shape("a bearer token", Pattern.compile("(?i)\\bbearer\\s+[A-Za-z0-9._~+/=-]{12,}")),
             new Shape("a private key", Pattern.compile("-----BEGIN [A-Z ]*PRIVATE KEY-----")),
+            new Shape("a password in a URL", Pattern.compile("\\b[a-z][a-z0-9+.-]*://[^/\\s:@]+:[^/\\s@]{3,}@")),
             new Shape("a virtual key's plaintext", Pattern.compile("\\b" + KEY_PREFIX + "[A-Za-z0-9_-]{20,}")));
 
     private Secrets() {

@@ -147,6 +147,13 @@ class PolicyValidationTest {
     }
 
     @Test
+    void aPasswordInABaseUrlIsASecretToo() {
+        List<String> p = problems("providers:\n  - {id: vllm, kind: openai-compatible, base_url: \"https://gpu:hunter2secret@llm.internal/v1\"}\n");
+        assertOne(p, "teams/infra/keys.yaml:2:52:", "this looks like a password in a URL");
+        assertFalse(p.getFirst().contains("hunter2secret"), p.getFirst());
+    }
+
+    @Test
     void aKeyStoredAsPlaintextInsteadOfItsHashIsRefused() {
         List<String> p = problems("keys:\n  - {id: alice, team: infra, sha256: not-a-hash}\n");
         assertOne(p, "teams/infra/keys.yaml:2:38:", "must be 64 lower-case hex characters");
@@ -190,6 +197,15 @@ class PolicyValidationTest {
         assertEquals(PolicyLoader.LIMIT_FIELDS, names(props.path("keys").path("items").path("properties").path("limits").path("properties")));
         assertEquals(PolicyLoader.PRICING_FIELDS, names(props.path("pricing").path("items").path("properties")));
         assertEquals(PolicyLoader.ADMIN_FIELDS, names(props.path("admins").path("items").path("properties")));
+    }
+
+    @Test
+    void theExampleRepositoryCarriesTheSameSchema() throws Exception {
+        byte[] bundled = PolicyLoader.class.getResourceAsStream(PolicyLoader.SCHEMA_FILE).readAllBytes();
+        java.nio.file.Path copy = java.nio.file.Path.of(System.getProperty("user.dir"))
+                .resolveSibling("policies-example-repo").resolve(PolicyLoader.SCHEMA_FILE);
+        assertEquals(new String(bundled, StandardCharsets.UTF_8), java.nio.file.Files.readString(copy),
+                "copy policy-model/src/main/resources/dev/tollgate/policy/" + PolicyLoader.SCHEMA_FILE + " to policies-example-repo/");
     }
 
     private static java.util.Set<String> names(com.fasterxml.jackson.databind.JsonNode node) {

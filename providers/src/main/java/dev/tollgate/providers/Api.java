@@ -4,7 +4,11 @@ package dev.tollgate.providers;
 public enum Api {
     CHAT_COMPLETIONS("chat/completions"),
     RESPONSES("responses"),
-    EMBEDDINGS("embeddings");
+    EMBEDDINGS("embeddings"),
+    /** Anthropic Messages. */
+    MESSAGES("messages"),
+    /** Gemini's generateContent; the model and the method are in the path, not the body. */
+    GEMINI("models");
 
     private final String path;
 
@@ -12,7 +16,7 @@ public enum Api {
         this.path = path;
     }
 
-    /** The path under an OpenAI-style base URL. */
+    /** The path under the provider's base URL (OpenAI's {@code .../v1}, Anthropic's {@code .../v1}). */
     public String path() {
         return path;
     }

@@ -11,6 +11,9 @@ import dev.tollgate.server.policy.GitPolicyWatcher;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.policy.PolicyWatcher;
 import dev.tollgate.server.settings.ServerSettings;
+import dev.tollgate.server.audit.AuditCli;
+import dev.tollgate.server.telemetry.Telemetry;
+import dev.tollgate.server.telemetry.TelemetrySettings;
 import io.helidon.logging.common.LogConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,19 +32,24 @@ public final class Main {
             usage: tollgate serve [--port N] [--host H] [--policy SOURCE] [--policy-branch B] [--policy-path SUBDIR]
                                   [--policy-poll SECONDS] [--state-dir DIR] [--config FILE]
                                   [--body-limit BYTES] [--shutdown-grace SECONDS]
+                                  [--request-log true|false] [--request-retention DAYS]
+                                  [--otel true|false] [--otel-endpoint URL] [--otel-sampling RATIO]
                    tollgate validate [DIR]
                    tollgate diff OLD NEW [--repo DIR] [--path SUBDIR]
                    tollgate keys new --id ID --team TEAM
                    tollgate keys new --admin --id ID --role viewer|operator
                    tollgate usage [--by key|team|customer|model] [--period daily|weekly|monthly|total] [--url URL]
+                   tollgate audit verify [FILE | --state-dir DIR]
             serve     SOURCE is a Git URL (file://, https://, ssh://) or repository path, followed on branch B
                       (default main) under SUBDIR, mirrored in the state dir and polled every 10 s; or a plain
                       directory, reloaded when a file changes. Every response carries x-tollgate-policy: <commit>.
-                      Admin API (token from the policy's admins:): GET /admin/policy, POST /admin/policy/refresh.
+                      Admin API (token from the policy's admins:): GET /admin/policy, POST /admin/policy/refresh,
+                      GET /admin/requests?key=&team=&model=&status=&since=, the dashboard at /ui; GET /metrics (Prometheus).
             validate  checks every policy file; prints file:line:col: problem; exit 0 when good, 1 when not.
             diff      what changes for whom between two policy directories, or two commits of the repository
                       in --repo (default .), e.g. `tollgate diff origin/main HEAD`.
-            keys new  makes a secret, prints it once and the YAML entry (its SHA-256) to commit.
+            audit     verify checks the hash chain of the audit trail (default state/audit.log): exit 0 intact, 1 tampered.
+            keys new  makes a secret, prints it once (stderr) and the YAML entry with its SHA-256 (stdout) to commit.
             usage     spend per key, team, customer or model in the current period, as a table, from a running
                       gateway (default http://127.0.0.1:8080); the admin token comes from TOLLGATE_ADMIN_TOKEN.
             Every serve flag also has an environment variable (TOLLGATE_PORT, TOLLGATE_POLICY, TOLLGATE_GIT_BRANCH,
@@ -54,17 +62,26 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        int code = run(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /** Runs one command; the exit code (0 good, 1 the policy or server failed, 2 usage). */
+    static int run(String... args) {
         if (args.length == 0) {
             System.err.print(USAGE);
-            System.exit(2);
+            return 2;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        int code = switch (args[0]) {
+        return switch (args[0]) {
             case "serve" -> serve(rest);
             case "validate" -> validate(rest);
             case "diff" -> diff(rest);
             case "keys" -> keys(rest);
             case "usage" -> dev.tollgate.server.spend.UsageCommand.run(rest);
+            case "audit" -> AuditCli.run(rest);
             case "-h", "--help", "help" -> {
                 System.out.print(USAGE);
                 yield 0;
@@ -74,9 +91,6 @@ public final class Main {
                 yield 2;
             }
         };
-        if (code != 0) {
-            System.exit(code);
-        }
     }
 
     private static int serve(String[] args) {
@@ -94,6 +108,8 @@ public final class Main {
                 configFile = Path.of(value);
             } else if (ServerSettings.FLAGS.containsKey(flag)) {
                 flags.put(ServerSettings.FLAGS.get(flag), value);
+            } else if (TelemetrySettings.FLAGS.containsKey(flag)) {
+                flags.put(TelemetrySettings.FLAGS.get(flag), value);
             } else {
                 System.err.print("unknown flag " + flag + "\n" + USAGE);
                 return 2;
@@ -135,7 +151,20 @@ public final class Main {
             watcher = new DirectoryPolicyWatcher(policyDir, holder, Duration.ofSeconds(1)).start();
             from = policyDir.toString();
         }
-        TollgateServer server = TollgateServer.start(settings, holder, watcher);
+        Telemetry telemetry;
+        try {
+            telemetry = Telemetry.create(TelemetrySettings.load(flags, configFile), settings.stateDir());
+        } catch (RuntimeException e) {
+            System.err.println("tollgate: telemetry settings: " + e.getMessage());
+            watcher.close();
+            return 1;
+        }
+        TollgateServer server = TollgateServer.start(settings, holder, watcher, telemetry);
+        if (server.port() <= 0) {
+            System.err.println("tollgate: cannot listen on " + settings.host() + ":" + settings.port() + " (see the error above)");
+            watcher.close();
+            return 1;
+        }
         PolicyWatcher w = watcher;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             w.close();
@@ -225,15 +254,15 @@ public final class Main {
         }
         String secret = Secrets.newKey();
         String hash = Secrets.sha256(secret);
-        System.out.println("# Secret for " + (admin ? "admin " : "key ") + id + ", shown once: give it to its owner now; only its hash is kept.");
-        System.out.println("#   " + secret);
+        // The secret goes to stderr, the entry to stdout: `keys new ... >> teams/T/keys.yaml` never writes the secret.
+        System.err.println("Secret for " + (admin ? "admin " : "key ") + id + " (shown once, stored nowhere; hand it to its owner now):");
+        System.err.println("  " + secret);
         if (admin) {
-            System.out.println("# Add to admins.yaml and open a pull request:");
-            System.out.println("admins:\n  - id: " + id + "\n    role: " + role + "\n    sha256: " + hash);
+            System.err.println("Add this entry under 'admins:' (e.g. in admins.yaml) and open a pull request:");
+            System.out.println("  - id: " + id + "\n    role: " + role + "\n    sha256: " + hash);
         } else {
-            System.out.println("# Add to teams/" + team + "/keys.yaml (beside its team) and open a pull request:");
-            System.out.println("keys:\n  - id: " + id + "\n    team: " + team + "\n    sha256: " + hash
-                    + "\n    labels: {owner: " + id + "}");
+            System.err.println("Add this entry under 'keys:' in teams/" + team + "/keys.yaml and open a pull request:");
+            System.out.println("  - id: " + id + "\n    team: " + team + "\n    sha256: " + hash + "\n    labels: {owner: " + id + "}");
         }
         return 0;
     }

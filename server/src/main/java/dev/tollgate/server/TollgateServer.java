@@ -1,7 +1,10 @@
 package dev.tollgate.server;
 
 import dev.tollgate.providers.upstream.UpstreamClient;
+import dev.tollgate.server.anthropic.AnthropicSurface;
+import dev.tollgate.server.dashboard.DashboardRoutes;
 import dev.tollgate.server.errors.GatewayError;
+import dev.tollgate.server.gemini.GeminiSurface;
 import dev.tollgate.server.errors.OpenAiErrors;
 import dev.tollgate.server.health.Drain;
 import dev.tollgate.server.health.HealthRoutes;
@@ -10,12 +13,15 @@ import dev.tollgate.server.admin.AdminRoutes;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.policy.PolicyWatcher;
 import dev.tollgate.server.proxy.Dispatcher;
+import dev.tollgate.server.proxy.Pipeline;
 import dev.tollgate.server.gate.Gate;
 import dev.tollgate.server.routing.Router;
 import dev.tollgate.server.spend.Spend;
 import dev.tollgate.server.spend.SqliteLedger;
 import dev.tollgate.server.spend.UsageRoutes;
 import dev.tollgate.server.settings.ServerSettings;
+import dev.tollgate.server.telemetry.Telemetry;
+import dev.tollgate.server.telemetry.TelemetrySettings;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import java.time.Clock;
@@ -33,7 +39,10 @@ public final class TollgateServer implements AutoCloseable {
     private final Duration shutdownGrace;
     private final Spend spend;
 
-    private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace, Spend spend) {
+    private final Telemetry telemetry;
+
+    private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace, Spend spend, Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.server = server;
         this.drain = drain;
         this.shutdownGrace = shutdownGrace;
@@ -46,11 +55,21 @@ public final class TollgateServer implements AutoCloseable {
 
     /** @param watcher the policy source for the admin API; {@code null} when the policy never changes */
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher) {
-        return start(settings, policy, watcher, Clock.systemUTC());
+        return start(settings, policy, watcher, Clock.systemUTC(), Telemetry.create(TelemetrySettings.defaults(), null));
     }
 
     /** @param clock the time budgets' periods are counted in (tests move it) */
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher, Clock clock) {
+        return start(settings, policy, watcher, clock, Telemetry.create(TelemetrySettings.defaults(), null));
+    }
+
+    /** @param telemetry the request log, metrics and traces; closed with the server */
+    public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher, Telemetry telemetry) {
+        return start(settings, policy, watcher, Clock.systemUTC(), telemetry);
+    }
+
+    public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher, Clock clock,
+                                       Telemetry telemetry) {
         Drain drain = new Drain();
         // The spend ledger opens with the first policy that declares keys: when this one does, at once but
         // off the start-up path (loading SQLite's native library takes a while); the first request waits for it.
@@ -59,19 +78,27 @@ public final class TollgateServer implements AutoCloseable {
             Thread.ofPlatform().name("tollgate-ledger-open").daemon(true).start(spend::ledger);
         }
         Gate gate = new Gate(spend);
-        OpenAiSurface openai = new OpenAiSurface(policy, gate, new Router(), new Dispatcher(new UpstreamClient()), drain, settings.bodyLimit());
+        Pipeline pipeline = new Pipeline(gate, new Router(), new Dispatcher(new UpstreamClient()));
+        OpenAiSurface openai = new OpenAiSurface(policy, pipeline, drain, settings.bodyLimit());
+        AnthropicSurface anthropic = new AnthropicSurface(policy, pipeline, drain, settings.bodyLimit());
+        GeminiSurface gemini = new GeminiSurface(policy, pipeline, drain, settings.bodyLimit());
         HttpRouting.Builder routing = HttpRouting.builder();
         // One snapshot per request, pinned before any handler runs; the header ties the answer to a commit.
         routing.addFilter((chain, req, res) -> {
             res.header(PolicyHolder.HEADER, policy.pin(req).version());
             chain.proceed();
         });
+        telemetry.register(routing, policy);
+        new DashboardRoutes(policy, watcher, telemetry.log()).register(routing);
         if (watcher != null) {
-            new AdminRoutes(policy, watcher, settings.webhookSecret()).register(routing);
+            telemetry.watch(watcher, policy);
+            new AdminRoutes(policy, watcher, settings.webhookSecret(), telemetry.audit()).register(routing);
         }
         HealthRoutes.register(routing, policy, drain);
         new UsageRoutes(policy, gate).register(routing, OpenAiSurface.PREFIXES);
         openai.register(routing);
+        anthropic.register(routing);
+        gemini.register(routing);
         routing.any((req, res) -> OpenAiErrors.send(res, new GatewayError.UnknownPath(req.prologue().method().text(), req.path().path())));
         routing.error(Throwable.class, (req, res, t) -> {
             LOG.log(Level.SEVERE, "unexpected failure on " + req.path().path(), t);
@@ -88,7 +115,7 @@ public final class TollgateServer implements AutoCloseable {
                 .routing(routing)
                 .build()
                 .start();
-        return new TollgateServer(server, drain, settings.shutdownGrace(), spend);
+        return new TollgateServer(server, drain, settings.shutdownGrace(), spend, telemetry);
     }
 
     public int port() {
@@ -107,5 +134,10 @@ public final class TollgateServer implements AutoCloseable {
         }
         server.stop();
         spend.close();
+        telemetry.close();
+    }
+
+    public Telemetry telemetry() {
+        return telemetry;
     }
 }

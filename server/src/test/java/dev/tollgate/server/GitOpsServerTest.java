@@ -11,6 +11,8 @@ import dev.tollgate.server.policy.GitPolicyWatcher;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.policy.TestRepo;
 import dev.tollgate.server.settings.ServerSettings;
+import dev.tollgate.server.telemetry.Telemetry;
+import dev.tollgate.server.telemetry.TelemetrySettings;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -69,7 +71,8 @@ class GitOpsServerTest {
         GitPolicyWatcher watcher = GitPolicyWatcher.open(repoPath(repo), "main", "", state, Duration.ofHours(1));
         ServerSettings settings = new ServerSettings("127.0.0.1", 0, "unused", state, 1 << 20, Duration.ofSeconds(5),
                 "main", "", Duration.ofHours(1), webhookSecret);
-        return new Gateway(TollgateServer.start(settings, watcher.holder(), watcher), watcher);
+        return new Gateway(TollgateServer.start(settings, watcher.holder(), watcher,
+                Telemetry.create(TelemetrySettings.defaults(), state)), watcher);
     }
 
     private static String repoPath(TestRepo repo) {
@@ -102,6 +105,9 @@ class GitOpsServerTest {
                 assertEquals(200, answer.statusCode());
                 assertEquals(first, answer.headers().firstValue(PolicyHolder.HEADER).orElseThrow());
 
+                HttpResponse<String> unknown = send(HttpRequest.newBuilder(g.uri("/v1/nothing-here")));
+                assertEquals(404, unknown.statusCode());
+                assertEquals(first, unknown.headers().firstValue(PolicyHolder.HEADER).orElseThrow(), "errors carry the commit too");
                 assertEquals(401, send(admin(g, "/admin/policy", null)).statusCode());
                 assertEquals(401, send(admin(g, "/admin/policy", "tg-not-an-admin")).statusCode());
                 assertEquals(200, send(admin(g, "/admin/policy", VIEWER)).statusCode());
@@ -120,6 +126,24 @@ class GitOpsServerTest {
                 assertEquals(second, after.headers().firstValue(PolicyHolder.HEADER).orElseThrow());
                 assertTrue(up.received.getLast().body().contains("\"model\":\"b\""));
                 assertEquals(401, send(admin(g, "/admin/policy", VIEWER)).statusCode(), "the removed token is refused at once");
+
+                // The audit trail: the commit at start, the change applied (author, diff summary), and who asked for it.
+                java.util.List<JsonNode> audit = new java.util.ArrayList<>();
+                for (String line : java.nio.file.Files.readAllLines(tmp.resolve("state").resolve("audit.log"))) {
+                    audit.add(JSON.readTree(line.substring(65)));
+                }
+                assertEquals(java.util.List.of("policy.loaded", "policy.applied", "admin.action"),
+                        audit.stream().map(e -> e.path("kind").asText()).toList(), audit.toString());
+                assertEquals(first, audit.get(0).path("commit").asText());
+                JsonNode applied = audit.get(1);
+                assertEquals(second, applied.path("commit").asText());
+                assertEquals(first, applied.path("previous").asText());
+                assertEquals("Pat Reviewer <pat@example.com>", applied.path("author").asText());
+                assertTrue(applied.path("signer").isNull(), "an unsigned commit names no signer");
+                assertEquals("route m to b; drop the auditor", applied.path("message").asText());
+                assertTrue(applied.path("changes").size() > 0 && applied.path("changes").toString().contains("auditor"), applied.toString());
+                assertEquals("admin:ops", audit.get(2).path("actor").asText());
+                assertEquals(0, Main.run("audit", "verify", "--state-dir", tmp.resolve("state").toString()));
             }
         }
     }
@@ -159,15 +183,37 @@ class GitOpsServerTest {
                     assertEquals(good, answer.headers().firstValue(PolicyHolder.HEADER).orElseThrow());
 
                     String metrics = send(HttpRequest.newBuilder(g.uri("/metrics"))).body();
-                    assertTrue(metrics.contains("tollgate_policy_reloads_total{result=\"invalid\"} " + invalid), metrics);
+                    assertTrue(metrics.contains("tollgate_policy_reloads_total{result=\"invalid\"} " + invalid + ".0"), metrics);
                     assertTrue(metrics.contains("tollgate_policy_info{version=\"" + good + "\"} 1"), metrics);
-                    assertTrue(metrics.contains("tollgate_policy_last_reload_invalid 1"), metrics);
+                    assertTrue(metrics.contains("tollgate_policy_last_reload_invalid 1.0"), metrics);
                 }
                 String fixed = repo.commit("fixed", policy(up.port(), "c", true));
                 JsonNode refreshed = JSON.readTree(send(admin(g, "/admin/policy/refresh", OPERATOR).POST(HttpRequest.BodyPublishers.noBody())).body());
                 assertEquals("updated", refreshed.path("result").asText());
                 assertEquals(fixed, refreshed.path("active").path("commit").asText());
                 assertEquals(0, refreshed.path("last_tried").path("errors").size());
+            }
+        }
+    }
+
+    @Test
+    void startsAndServesFromTheMirrorWhenTheRemoteIsUnreachable(@TempDir Path tmp) throws Exception {
+        try (FakeUpstream up = new FakeUpstream()) {
+            up.answer(FakeUpstream.json(200, "{}"));
+            String sha;
+            try (TestRepo repo = new TestRepo(tmp.resolve("policy"))) {
+                sha = repo.commit("first", policy(up.port(), "a", true));
+                start(repo, tmp.resolve("state"), Optional.empty()).close();
+                java.nio.file.Files.move(repo.dir, tmp.resolve("gone"));
+                try (Gateway g = start(repo, tmp.resolve("state"), Optional.empty())) {
+                    HttpResponse<String> answer = chat(g, "1");
+                    assertEquals(200, answer.statusCode());
+                    assertEquals(sha, answer.headers().firstValue(PolicyHolder.HEADER).orElseThrow());
+                    HttpResponse<String> ready = send(HttpRequest.newBuilder(g.uri("/health/ready")));
+                    assertEquals(200, ready.statusCode(), "degraded still serves");
+                    assertEquals("DEGRADED", JSON.readTree(ready.body()).path("policy_source").asText(), ready.body());
+                    assertTrue(send(HttpRequest.newBuilder(g.uri("/metrics"))).body().contains("tollgate_policy_source_degraded 1.0"));
+                }
             }
         }
     }

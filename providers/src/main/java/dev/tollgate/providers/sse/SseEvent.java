@@ -87,4 +87,15 @@ public record SseEvent(byte[] raw) {
         }
         return i;
     }
+
+    /** An event with an {@code event:} line (null for none) and one {@code data:} line. */
+    public static SseEvent of(String type, String data) {
+        String text = (type == null ? "" : "event: " + type + "\n") + "data: " + data + "\n\n";
+        return new SseEvent(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The data as UTF-8 text. */
+    public String text() {
+        return new String(data(), StandardCharsets.UTF_8);
+    }
 }

@@ -1,7 +1,5 @@
 package dev.tollgate.providers.upstream;
 
-import io.helidon.http.HeaderNames;
-import io.helidon.webclient.api.HttpClientResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
@@ -9,18 +7,26 @@ import java.util.Optional;
 /** A provider's answer whose body has not been read yet. Close it to release (or drop) the connection. */
 public final class UpstreamResponse implements AutoCloseable {
 
-    private final HttpClientResponse response;
+    private final ResponseHead head;
+    private final Connection connection;
+    private final ResponseBody body;
+    private final UpstreamClient client;
+    private boolean released;
 
-    UpstreamResponse(HttpClientResponse response) {
-        this.response = response;
+    UpstreamResponse(ResponseHead head, Connection connection, ResponseBody.Framing framing, long idleNanos, UpstreamClient client) {
+        this.head = head;
+        this.connection = connection;
+        this.client = client;
+        boolean keepAlive = head.keepAlive();
+        this.body = new ResponseBody(connection, framing, head.contentLength(), idleNanos, reusable -> release(reusable && keepAlive));
     }
 
     public int status() {
-        return response.status().code();
+        return head.status();
     }
 
     public Optional<String> header(String name) {
-        return response.headers().first(HeaderNames.create(name));
+        return Optional.ofNullable(head.headers().get(name));
     }
 
     public boolean isEventStream() {
@@ -28,22 +34,28 @@ public final class UpstreamResponse implements AutoCloseable {
     }
 
     public InputStream body() {
-        return response.inputStream();
+        return body;
     }
 
     /** Reads the whole body, refusing more than {@code limit} bytes. */
     public byte[] readBody(int limit) throws IOException {
-        try (InputStream in = body()) {
-            byte[] bytes = in.readNBytes(limit + 1);
-            if (bytes.length > limit) {
-                throw new IOException("upstream response larger than " + limit + " bytes");
-            }
-            return bytes;
+        byte[] bytes = body.readNBytes(limit + 1);
+        if (bytes.length > limit) {
+            throw new IOException("upstream response larger than " + limit + " bytes");
+        }
+        return bytes;
+    }
+
+    private void release(boolean reusable) {
+        if (!released) {
+            released = true;
+            client.finished(connection, reusable);
         }
     }
 
+    /** Before the body's end this abandons the exchange: the connection is closed, cancelling the upstream call. */
     @Override
     public void close() {
-        response.close();
+        release(false);
     }
 }

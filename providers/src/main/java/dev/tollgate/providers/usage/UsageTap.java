@@ -24,18 +24,28 @@ public sealed interface UsageTap {
     static Usage ofBody(Api api, byte[] body) {
         try {
             // Only the usage object becomes a tree; the rest of the answer is scanned, not built.
-            JsonNode usage = JsonBody.parse(body).node("usage");
+            JsonNode usage = JsonBody.parse(body).node(api == Api.GEMINI ? "usageMetadata" : "usage");
             if (usage == null) {
                 return Usage.NONE;
             }
-            return api == Api.RESPONSES ? responses(usage) : chat(usage);
+            return switch (api) {
+                case RESPONSES -> responses(usage);
+                case MESSAGES -> anthropic(usage);
+                case GEMINI -> gemini(usage);
+                case CHAT_COMPLETIONS, EMBEDDINGS -> chat(usage);
+            };
         } catch (InvalidJsonException e) {
             return Usage.NONE;
         }
     }
 
     static UsageTap forStream(Api api, boolean hideUsageChunk) {
-        return api == Api.RESPONSES ? new Responses() : new Chat(hideUsageChunk);
+        return switch (api) {
+            case RESPONSES -> new Responses();
+            case MESSAGES -> new Anthropic();
+            case GEMINI -> new Gemini();
+            case CHAT_COMPLETIONS, EMBEDDINGS -> new Chat(hideUsageChunk);
+        };
     }
 
     static Usage chat(JsonNode u) {
@@ -44,6 +54,20 @@ public sealed interface UsageTap {
 
     static Usage responses(JsonNode u) {
         return ProviderUsage.openAiResponses(u);
+    }
+
+    /** Anthropic counts cache reads and writes apart from input_tokens; {@link Usage} counts them in. */
+    static Usage anthropic(JsonNode u) {
+        long read = u.path("cache_read_input_tokens").asLong();
+        long write = u.path("cache_creation_input_tokens").asLong();
+        return new Usage(u.path("input_tokens").asLong() + read + write, u.path("output_tokens").asLong(), read, write, 0);
+    }
+
+    /** Gemini counts thoughts apart from candidates; {@link Usage} output includes them. */
+    static Usage gemini(JsonNode u) {
+        long thoughts = u.path("thoughtsTokenCount").asLong();
+        return new Usage(u.path("promptTokenCount").asLong(), u.path("candidatesTokenCount").asLong() + thoughts,
+                u.path("cachedContentTokenCount").asLong(), 0, thoughts);
     }
 
     private static JsonNode json(byte[] data) {
@@ -103,6 +127,58 @@ public sealed interface UsageTap {
                 JsonNode u = json(event.data()).path("response").path("usage");
                 if (u.isObject()) {
                     usage = responses(u);
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public Usage usage() {
+            return usage;
+        }
+    }
+
+    /** Anthropic reports input on message_start and the final output count on message_delta. */
+    final class Anthropic implements UsageTap {
+        private static final byte[] START = "message_start".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] DELTA = "message_delta".getBytes(StandardCharsets.US_ASCII);
+        private Usage usage = Usage.NONE;
+
+        @Override
+        public boolean accept(SseEvent event) {
+            if (event.contains(START)) {
+                JsonNode u = json(event.data()).path("message").path("usage");
+                if (u.isObject()) {
+                    usage = anthropic(u);
+                }
+            } else if (event.contains(DELTA)) {
+                JsonNode u = json(event.data()).path("usage");
+                if (u.isObject()) {
+                    Usage d = u.has("input_tokens") ? anthropic(u) : usage;
+                    usage = new Usage(d.inputTokens(), u.path("output_tokens").asLong(usage.outputTokens()), d.cachedInputTokens(),
+                            d.cacheWriteTokens(), 0);
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public Usage usage() {
+            return usage;
+        }
+    }
+
+    /** Gemini repeats usageMetadata on chunks; the last one seen is the total. */
+    final class Gemini implements UsageTap {
+        private static final byte[] MARK = "usageMetadata".getBytes(StandardCharsets.US_ASCII);
+        private Usage usage = Usage.NONE;
+
+        @Override
+        public boolean accept(SseEvent event) {
+            if (event.contains(MARK)) {
+                JsonNode u = json(event.data()).path("usageMetadata");
+                if (u.isObject()) {
+                    usage = gemini(u);
                 }
             }
             return true;

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.policy.Admin;
 import dev.tollgate.policy.PolicySnapshot;
+import dev.tollgate.server.audit.AuditEvent;
+import dev.tollgate.server.audit.AuditLog;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.policy.PolicyStatus;
 import dev.tollgate.server.policy.PolicyWatcher;
@@ -25,7 +27,7 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * The admin API for the policy: {@code GET /admin/policy} (viewer) shows the commit in force and the
  * last one tried; {@code POST /admin/policy/refresh} (operator, or a signed GitHub/GitLab webhook)
- * pulls at once. {@code GET /metrics} exposes reload counts and the active commit for Prometheus.
+ * pulls at once. ({@code GET /metrics} is served by the telemetry package.)
  * Admin tokens come from the policy's {@code admins:} (SHA-256 only), so granting access is a pull request.
  */
 public final class AdminRoutes {
@@ -36,7 +38,15 @@ public final class AdminRoutes {
     private final PolicyWatcher watcher;
     private final Optional<String> webhookSecret;
 
+    private final AuditLog audit;
+
     public AdminRoutes(PolicyHolder policy, PolicyWatcher watcher, Optional<String> webhookSecret) {
+        this(policy, watcher, webhookSecret, null);
+    }
+
+    /** @param audit where admin actions are recorded; null records none */
+    public AdminRoutes(PolicyHolder policy, PolicyWatcher watcher, Optional<String> webhookSecret, AuditLog audit) {
+        this.audit = audit;
         this.policy = policy;
         this.watcher = watcher;
         this.webhookSecret = webhookSecret;
@@ -49,7 +59,6 @@ public final class AdminRoutes {
             }
         });
         routing.post("/admin/policy/refresh", this::refresh);
-        routing.get("/metrics", this::metrics);
     }
 
     private void refresh(ServerRequest req, ServerResponse res) {
@@ -63,10 +72,18 @@ public final class AdminRoutes {
                         : "The webhook signature does not match: the webhook's secret must equal TOLLGATE_WEBHOOK_SECRET."));
                 return;
             }
-        } else if (!authorize(req, res, true)) {
+        }
+        Optional<Admin> admin = webhook ? Optional.empty() : AdminAuth.authorize(policy, req, res, true);
+        if (!webhook && admin.isEmpty()) {
             return;
         }
         PolicyStatus status = watcher.refresh();
+        if (audit != null) {
+            String actor = admin.map(a -> "admin:" + a.id()).orElse(req.headers().contains(HeaderNames.create("X-Hub-Signature-256"))
+                    ? "webhook:github" : "webhook:gitlab");
+            audit.append(new AuditEvent.AdminAction(actor, admin.map(a -> a.role().name().toLowerCase()).orElse("webhook"),
+                    "policy.refresh", status.lastResult().id() + " (" + status.active().version() + ")"));
+        }
         ObjectNode out = status(status);
         out.put("result", status.lastResult().id());
         send(res, Status.OK_200, out);
@@ -96,47 +113,7 @@ public final class AdminRoutes {
 
     /** Checks the bearer token against the policy's admins; answers 401/403 itself when it fails. */
     private boolean authorize(ServerRequest req, ServerResponse res, boolean act) {
-        PolicySnapshot snapshot = policy.forRequest(req);
-        Optional<String> bearer = req.headers().first(HeaderNames.AUTHORIZATION)
-                .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
-                .map(h -> h.substring(7).trim());
-        if (snapshot.policy().admins().isEmpty()) {
-            send(res, Status.FORBIDDEN_403, error("forbidden", "The policy declares no admins. Add one under 'admins:' "
-                    + "(`tollgate keys new --admin --id NAME --role operator` prints the entry) and commit it."));
-            return false;
-        }
-        Optional<Admin> admin = bearer.flatMap(snapshot::adminBySecret);
-        if (admin.isEmpty()) {
-            send(res, Status.UNAUTHORIZED_401, error("unauthorized", bearer.isEmpty()
-                    ? "Send an admin token: Authorization: Bearer <token>."
-                    : "This token is not an admin token of the policy in force (" + snapshot.version() + ")."));
-            return false;
-        }
-        if (act && !admin.get().role().mayAct()) {
-            send(res, Status.FORBIDDEN_403, error("forbidden", "Admin '" + admin.get().id() + "' is a viewer; refreshing needs the operator role."));
-            return false;
-        }
-        return true;
-    }
-
-    private void metrics(ServerRequest req, ServerResponse res) {
-        PolicyStatus s = watcher.status();
-        StringBuilder out = new StringBuilder();
-        out.append("# HELP tollgate_policy_reloads_total Looks at the policy source, by result.\n");
-        out.append("# TYPE tollgate_policy_reloads_total counter\n");
-        s.reloads().forEach((result, n) -> out.append("tollgate_policy_reloads_total{result=\"").append(result.id())
-                .append("\"} ").append(n).append('\n'));
-        out.append("# HELP tollgate_policy_info The policy version (Git commit) in force.\n");
-        out.append("# TYPE tollgate_policy_info gauge\n");
-        out.append("tollgate_policy_info{version=\"").append(s.active().version()).append("\"} 1\n");
-        out.append("# HELP tollgate_policy_last_reload_invalid 1 when the newest version tried did not validate.\n");
-        out.append("# TYPE tollgate_policy_last_reload_invalid gauge\n");
-        out.append("tollgate_policy_last_reload_invalid ").append(s.lastErrors().isEmpty() ? 0 : 1).append('\n');
-        out.append("# HELP tollgate_policy_source_degraded 1 when the policy source cannot be reached.\n");
-        out.append("# TYPE tollgate_policy_source_degraded gauge\n");
-        out.append("tollgate_policy_source_degraded ").append(s.degraded().isPresent() ? 1 : 0).append('\n');
-        res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4");
-        res.send(out.toString());
+        return AdminAuth.authorize(policy, req, res, act).isPresent();
     }
 
     static ObjectNode status(PolicyStatus s) {
@@ -173,13 +150,13 @@ public final class AdminRoutes {
         return out;
     }
 
-    private static ObjectNode error(String type, String message) {
+    static ObjectNode error(String type, String message) {
         ObjectNode out = JSON.createObjectNode();
         out.putObject("error").put("type", type).put("message", message);
         return out;
     }
 
-    private static void send(ServerResponse res, Status status, ObjectNode body) {
+    static void send(ServerResponse res, Status status, ObjectNode body) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.send(body.toString().getBytes(StandardCharsets.UTF_8));

@@ -97,6 +97,13 @@ public sealed interface GatewayError {
         }
     }
 
+    /** A path no surface serves, with a hint in the surface's own terms. */
+    record NoSuchPath(String message) implements GatewayError {
+        public int status() {
+            return 404;
+        }
+    }
+
     /** The provider is declared but cannot be called: its credential is missing, for instance. */
     record ProviderNotReady(String message) implements GatewayError {
         public int status() {
@@ -111,6 +118,13 @@ public sealed interface GatewayError {
         }
     }
 
+    /**
+     * The provider refused the call (after translation, its error is re-rendered in the client's
+     * dialect with the provider's status, so retry decisions stay the client's).
+     */
+    record UpstreamRejected(int status, String message) implements GatewayError {
+    }
+
     record UpstreamTimeout(String message) implements GatewayError {
         public int status() {
             return 504;
@@ -121,6 +135,10 @@ public sealed interface GatewayError {
     record Draining() implements GatewayError {
         public int status() {
             return 503;
+        }
+
+        public Map<String, String> headers() {
+            return Map.of("retry-after", "1");
         }
 
         public String message() {

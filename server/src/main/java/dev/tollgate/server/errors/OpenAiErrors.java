@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.providers.json.JsonBody;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
+import dev.tollgate.server.telemetry.RequestTrace;
 import io.helidon.webserver.http.ServerResponse;
 
 /** Renders a {@link GatewayError} as OpenAI's error JSON: {@code {"error":{message,type,param,code}}}. */
@@ -13,11 +14,9 @@ public final class OpenAiErrors {
     }
 
     public static void send(ServerResponse res, GatewayError error) {
+        RequestTrace.current().error(error);
         res.status(Status.create(error.status()));
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        if (error instanceof GatewayError.Draining) {
-            res.header(HeaderNames.RETRY_AFTER, "1");
-        }
         error.headers().forEach(res::header);
         res.send(JsonBody.utf8(body(error).toString()));
     }
@@ -49,9 +48,12 @@ public final class OpenAiErrors {
             case GatewayError.ModelNotFound m -> new Shape("invalid_request_error", "model_not_found");
             case GatewayError.BodyTooLarge b -> new Shape("invalid_request_error", "request_too_large");
             case GatewayError.UnknownPath u -> new Shape("invalid_request_error", "unknown_url");
+            case GatewayError.NoSuchPath u -> new Shape("invalid_request_error", "unknown_url");
             case GatewayError.ProviderNotReady p -> new Shape("server_error", "provider_not_ready");
             case GatewayError.UpstreamFailed u -> new Shape("server_error", "upstream_error");
             case GatewayError.UpstreamTimeout t -> new Shape("server_error", "upstream_timeout");
+            case GatewayError.UpstreamRejected r -> r.status() == 429 ? new Shape("rate_limit_error", "rate_limit_exceeded")
+                    : new Shape(r.status() < 500 ? "invalid_request_error" : "server_error", "upstream_error");
             case GatewayError.Draining d -> new Shape("server_error", "shutting_down");
             case GatewayError.Unauthorized u -> new Shape("invalid_request_error", switch (u.reason()) {
                 case MISSING -> "missing_api_key";

@@ -11,26 +11,20 @@ import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.errors.OpenAiErrors;
-import dev.tollgate.server.gate.Admission;
-import dev.tollgate.server.gate.Gate;
 import dev.tollgate.server.gate.Identity;
 import dev.tollgate.server.gate.PresentedKey;
-import dev.tollgate.providers.usage.Usage;
-import dev.tollgate.server.spend.Meter;
 import dev.tollgate.server.health.Drain;
 import dev.tollgate.server.policy.PolicyHolder;
+import dev.tollgate.server.proxy.BodyReader;
 import dev.tollgate.server.proxy.Call;
-import dev.tollgate.server.proxy.Dispatcher;
-import dev.tollgate.server.routing.Router;
+import dev.tollgate.server.proxy.Pipeline;
+import dev.tollgate.server.telemetry.RequestTrace;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,17 +45,13 @@ public final class OpenAiSurface {
             "thread-id", "x-client-request-id", "version");
 
     private final PolicyHolder policy;
-    private final Router router;
-    private final Dispatcher dispatcher;
+    private final Pipeline pipeline;
     private final Drain drain;
     private final long bodyLimit;
-    private final Gate gate;
 
-    public OpenAiSurface(PolicyHolder policy, Gate gate, Router router, Dispatcher dispatcher, Drain drain, long bodyLimit) {
+    public OpenAiSurface(PolicyHolder policy, Pipeline pipeline, Drain drain, long bodyLimit) {
         this.policy = policy;
-        this.gate = gate;
-        this.router = router;
-        this.dispatcher = dispatcher;
+        this.pipeline = pipeline;
         this.drain = drain;
         this.bodyLimit = bodyLimit;
     }
@@ -84,24 +74,8 @@ public final class OpenAiSurface {
         try {
             PolicySnapshot snapshot = policy.forRequest(req);
             Call call = read(api, req, snapshot);
-            Admission admission = gate.admit(snapshot, PresentedKey.from(req), call);
-            if (admission instanceof Admission.Refused refused) {
-                throw new GatewayException(refused.error());
-            }
-            if (admission instanceof Admission.Admitted admitted) {
-                gate.limits().headers(admitted.chain()).forEach(res::header); // as OpenAI does, on every answer
-            }
-            Meter meter = admission.meter();
-            int status = 500;
-            Usage usage = Usage.NONE;
-            try {
-                Route route = router.route(snapshot, call.model());
-                Dispatcher.Result result = dispatcher.dispatch(call, route, res, meter);
-                status = result.status();
-                usage = result.usage();
-            } finally {
-                meter.finish(status, usage);
-            }
+            RequestTrace.current().dispatching(api, call.model(), call.stream(), snapshot, null);
+            pipeline.run(call, req, res);
         } catch (GatewayException e) {
             OpenAiErrors.send(res, e.error());
         } finally {
@@ -112,7 +86,7 @@ public final class OpenAiSurface {
     private Call read(Api api, ServerRequest req, PolicySnapshot snapshot) throws GatewayException {
         JsonBody body;
         try {
-            body = JsonBody.parse(readBody(req));
+            body = JsonBody.parse(BodyReader.read(req, bodyLimit));
         } catch (InvalidJsonException e) {
             throw new GatewayException(new GatewayError.BadRequest(e.getMessage() + ". Send a JSON object as in OpenAI's API reference.", null));
         }
@@ -155,22 +129,6 @@ public final class OpenAiSurface {
         return names.isEmpty() ? fallback : names.getFirst();
     }
 
-    /** Reads the body once, refusing it (before reading, when the length is declared) over the limit. */
-    private byte[] readBody(ServerRequest req) throws GatewayException {
-        if (req.headers().contentLength().orElse(0) > bodyLimit) {
-            throw new GatewayException(new GatewayError.BodyTooLarge(bodyLimit));
-        }
-        try (InputStream in = req.content().inputStream()) {
-            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, bodyLimit + 1));
-            if (bytes.length > bodyLimit) {
-                throw new GatewayException(new GatewayError.BodyTooLarge(bodyLimit));
-            }
-            return bytes;
-        } catch (IOException | UncheckedIOException e) {
-            throw new GatewayException(new GatewayError.BadRequest("The request body could not be read: " + e.getMessage(), null));
-        }
-    }
-
     private static Map<String, String> passHeaders(ServerRequest req) {
         Map<String, String> headers = new HashMap<>(8);
         for (Header h : req.headers()) {
@@ -184,7 +142,7 @@ public final class OpenAiSurface {
 
     private void models(ServerRequest req, ServerResponse res) {
         PolicySnapshot snapshot = policy.forRequest(req);
-        Identity caller = gate.identify(snapshot, PresentedKey.from(req));
+        Identity caller = pipeline.gate().identify(snapshot, PresentedKey.from(req));
         if (caller instanceof Identity.Refused refused) {
             OpenAiErrors.send(res, refused.error());
             return;
@@ -192,7 +150,7 @@ public final class OpenAiSurface {
         ObjectNode root = JsonBody.MAPPER.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
-        for (String name : gate.allowedModels(caller, snapshot.catalog())) {
+        for (String name : pipeline.gate().allowedModels(caller, snapshot.catalog())) {
             Route route = snapshot.resolve(name).orElseThrow();
             data.addObject()
                     .put("id", name)

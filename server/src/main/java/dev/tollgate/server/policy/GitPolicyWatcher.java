@@ -66,6 +66,8 @@ public final class GitPolicyWatcher implements PolicyWatcher {
     private Instant lastFetch;
     private PolicyStatus.Result lastResult = PolicyStatus.Result.UNCHANGED;
     private int failures;
+    /** What status() returns: read without the lock, so a slow fetch never blocks /admin/policy or /metrics. */
+    private volatile PolicyStatus published;
 
     private GitPolicyWatcher(String source, String branch, String path, Duration interval, Repository mirror) {
         this.source = source;
@@ -155,6 +157,7 @@ public final class GitPolicyWatcher implements PolicyWatcher {
         }
         fetchError.ifPresent(e -> holder.degraded("policy source unreachable: " + e + "; serving commit " + activeId.name()
                 + " from the local mirror"));
+        publish();
     }
 
     public PolicyHolder holder() {
@@ -182,9 +185,10 @@ public final class GitPolicyWatcher implements PolicyWatcher {
     }
 
     /** The poll interval, doubled for each failed fetch in a row up to 5 minutes: a down remote is not hammered. */
-    private synchronized Duration nextDelay() {
-        Duration delay = interval.multipliedBy(1L << Math.min(failures, 10));
-        return delay.compareTo(MAX_BACKOFF) > 0 && interval.compareTo(MAX_BACKOFF) < 0 ? MAX_BACKOFF : delay;
+    synchronized Duration nextDelay() {
+        Duration cap = interval.compareTo(MAX_BACKOFF) > 0 ? interval : MAX_BACKOFF;
+        Duration delay = interval.multipliedBy(1L << Math.min(failures, 16));
+        return delay.compareTo(cap) > 0 ? cap : delay;
     }
 
     @Override
@@ -205,10 +209,12 @@ public final class GitPolicyWatcher implements PolicyWatcher {
         }
         try {
             PolicySnapshot next = load(head);
-            holder.swap(next);
             accepted(head, next);
+            // Status first, then the swap: whoever sees the new snapshot in force also sees it in the status.
+            PolicyStatus status = finish(PolicyStatus.Result.UPDATED);
+            holder.swap(next);
             LOG.info(() -> "policy commit " + head.name() + " (" + active.message().orElse("") + ") is now in force");
-            return finish(PolicyStatus.Result.UPDATED);
+            return status;
         } catch (PolicyException e) {
             rejected(head, e);
             LOG.warning("policy commit " + head.name() + " does not validate; keeping " + activeId.name() + ":\n" + e.getMessage());
@@ -219,7 +225,7 @@ public final class GitPolicyWatcher implements PolicyWatcher {
     private PolicyStatus finish(PolicyStatus.Result result) {
         lastResult = result;
         reloads.get(result).incrementAndGet();
-        return status();
+        return publish();
     }
 
     /** Fetches the branch into the mirror; the error, if the remote could not be reached. */
@@ -332,12 +338,27 @@ public final class GitPolicyWatcher implements PolicyWatcher {
     }
 
     @Override
-    public synchronized PolicyStatus status() {
+    public PolicyStatus status() {
+        return published;
+    }
+
+    @Override
+    public Optional<String> signer(String version) {
+        try (RevWalk walk = new RevWalk(mirror)) {
+            byte[] signature = walk.parseCommit(ObjectId.fromString(version)).getRawGpgSignature();
+            return signature == null ? Optional.empty() : Optional.of(dev.tollgate.server.audit.Signatures.describe(signature));
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private PolicyStatus publish() {
         Map<PolicyStatus.Result, Long> counts = new EnumMap<>(PolicyStatus.Result.class);
         reloads.forEach((k, v) -> counts.put(k, v.get()));
-        return new PolicyStatus("git", redact(source), Optional.of(branch), Optional.of(path), active,
+        published = new PolicyStatus("git", redact(source), Optional.of(branch), Optional.of(path), active,
                 Optional.ofNullable(lastTried), lastErrors, holder == null ? Optional.empty() : holder.degraded(),
                 Optional.ofNullable(lastFetch), lastResult, counts);
+        return published;
     }
 
     /** Hides credentials embedded in a URL (https://user:token@host/...). */

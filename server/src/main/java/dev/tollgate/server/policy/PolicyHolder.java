@@ -14,6 +14,8 @@ public final class PolicyHolder {
 
     private final AtomicReference<PolicySnapshot> current;
     private volatile String degraded;
+    private final java.util.List<java.util.function.BiConsumer<PolicySnapshot, PolicySnapshot>> listeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public PolicyHolder(PolicySnapshot initial) {
         this.current = new AtomicReference<>(initial);
@@ -48,6 +50,14 @@ public final class PolicyHolder {
     }
 
     void swap(PolicySnapshot next) {
-        current.set(next);
+        PolicySnapshot previous = current.getAndSet(next);
+        for (var listener : listeners) {
+            listener.accept(previous, next);
+        }
+    }
+
+    /** Called on the watcher's thread after each swap (the audit trail), with the old and the new snapshot. */
+    public void onSwap(java.util.function.BiConsumer<PolicySnapshot, PolicySnapshot> listener) {
+        listeners.add(listener);
     }
 }

@@ -8,6 +8,11 @@ public sealed interface PolicyWatcher extends AutoCloseable permits DirectoryPol
 
     PolicyStatus status();
 
+    /** Who signed the commit {@code version} (key fingerprint, unverified), when it is a signed Git commit. */
+    default java.util.Optional<String> signer(String version) {
+        return java.util.Optional.empty();
+    }
+
     @Override
     void close();
 }

@@ -1,7 +1,17 @@
 package dev.tollgate.server.proxy;
 
 import dev.tollgate.policy.Route;
+import dev.tollgate.policy.Provider;
 import dev.tollgate.providers.Api;
+import dev.tollgate.providers.anthropic.AnthropicNative;
+import dev.tollgate.providers.gemini.GeminiNative;
+import dev.tollgate.providers.ir.ChatRequest;
+import dev.tollgate.providers.ir.WireCodec;
+import dev.tollgate.providers.json.InvalidJsonException;
+import dev.tollgate.providers.json.JsonBody;
+import dev.tollgate.providers.translate.TranslatedStream;
+import dev.tollgate.providers.translate.Wires;
+import dev.tollgate.providers.openai.ChatCodec;
 import dev.tollgate.providers.openai.OpenAiFamily;
 import dev.tollgate.providers.relay.RelayOutcome;
 import dev.tollgate.providers.relay.StreamRelay;
@@ -13,17 +23,19 @@ import dev.tollgate.providers.usage.Usage;
 import dev.tollgate.providers.usage.UsageTap;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
-import dev.tollgate.server.errors.OpenAiErrors;
+import dev.tollgate.server.errors.Dialect;
 import dev.tollgate.server.spend.Meter;
+import dev.tollgate.server.telemetry.RequestTrace;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -53,22 +65,36 @@ public final class Dispatcher {
 
     /** @param meter told before the answer's final bytes are written, so the spend is committed first */
     public Result dispatch(Call call, Route route, ServerResponse res, Meter meter) throws GatewayException {
+        RequestTrace trace = RequestTrace.current();
+        Result result = attempt(call, route, res, trace, meter);
+        trace.result(result.status(), result.usage(), result.provider(), result.upstreamModel());
+        return result;
+    }
+
+    private Result attempt(Call call, Route route, ServerResponse res, RequestTrace trace, Meter meter) throws GatewayException {
+        trace.dispatching(call.api(), call.model(), call.stream(), call.policy(), route);
         List<GatewayError> failures = new ArrayList<>(1);
         List<Route.Target> targets = route.targets();
+        ClientRequest client = new ClientRequest(call);
         for (int i = 0; i < targets.size(); i++) {
             Route.Target target = targets.get(i);
             boolean hasNext = i < targets.size() - 1;
-            UpstreamRequest request;
+            Prepared prepared;
             try {
-                request = prepare(call, target);
+                prepared = prepare(call, client, target);
             } catch (GatewayException e) {
+                if (e.error() instanceof GatewayError.BadRequest) {
+                    throw e; // the client's request itself cannot be read: no other target will do better
+                }
                 failures.add(e.error());
                 continue;
             }
+            UpstreamRequest request = trace.attempt(target, prepared.request());
             UpstreamResponse response;
             try {
                 response = upstream.send(request, target.provider().timeouts());
             } catch (UpstreamException e) {
+                trace.attemptFailed(e.kind().name().toLowerCase(java.util.Locale.ROOT));
                 failures.add(switch (e.kind()) {
                     case TIMEOUT -> new GatewayError.UpstreamTimeout("Provider '" + target.provider().id() + "' did not answer in time ("
                             + e.getMessage() + "). Retry; if it persists the provider may be down.");
@@ -80,18 +106,40 @@ public final class Dispatcher {
             int status = response.status();
             if (status == 401 || status == 403) {
                 response.close();
+                trace.attemptFailed("http_" + status);
                 failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' refused the gateway's credential (HTTP "
                         + status + "). This is not your key's fault: ask the platform team to check the provider credential."));
                 continue;
             }
             if ((status == 429 || status >= 500) && hasNext) {
                 response.close();
+                trace.attemptFailed("http_" + status);
                 failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' answered HTTP " + status + "."));
                 continue;
             }
-            return relay(call, target, response, res, meter);
+            return prepared.translated()
+                    ? relayTranslated(call, client.get(), prepared.upstreamApi(), target, response, res, meter)
+                    : relay(call, target, response, res, meter);
         }
         throw new GatewayException(summarize(call.model(), failures));
+    }
+
+    /** A credential for a direct call outside {@link #dispatch} (token counting). */
+    public Optional<String> secret(Provider provider) throws GatewayException {
+        return Credentials.pick(provider);
+    }
+
+    /** Sends one prepared request and relays the answer as it is (status and body), no fallback. */
+    public void forward(UpstreamRequest request, Provider provider, ServerResponse res) throws GatewayException {
+        try (UpstreamResponse response = upstream.send(request, provider.timeouts())) {
+            byte[] body = response.readBody(MAX_UPSTREAM_BODY);
+            res.status(Status.create(response.status()));
+            res.header(HeaderNames.CONTENT_TYPE, response.header("content-type").orElse("application/json"));
+            res.send(body);
+        } catch (UpstreamException | IOException | UncheckedIOException e) {
+            throw new GatewayException(new GatewayError.UpstreamFailed("Provider '" + provider.id() + "' could not be reached ("
+                    + e.getMessage() + "). Retry."));
+        }
     }
 
     /** One failure speaks for itself; several are listed so the operator sees every target's reason. */
@@ -105,10 +153,73 @@ public final class Dispatcher {
         return allNotReady ? new GatewayError.ProviderNotReady(all) : new GatewayError.UpstreamFailed(all);
     }
 
-    private static UpstreamRequest prepare(Call call, Route.Target target) throws GatewayException {
-        boolean askForUsage = call.api() == Api.CHAT_COMPLETIONS && call.stream() && !clientAskedForUsage(call);
-        return OpenAiFamily.prepare(target.provider(), Credentials.pick(target.provider()), call.api(), target.model(),
-                call.body(), askForUsage, call.passHeaders());
+    /** An upstream request, and whether its answer must be translated back. */
+    private record Prepared(UpstreamRequest request, Api upstreamApi, boolean translated) {
+    }
+
+    /** The client's request in IR terms, decoded only when a target needs another format. */
+    private static final class ClientRequest {
+        private final Call call;
+        private ChatRequest decoded;
+
+        ClientRequest(Call call) {
+            this.call = call;
+        }
+
+        ChatRequest get() throws GatewayException {
+            if (decoded == null) {
+                try {
+                    // The client's model name is what its answer echoes (Gemini has it only in the path).
+                    decoded = Wires.codec(call.api()).decodeRequest(call.body()).withModel(call.model());
+                } catch (InvalidJsonException e) {
+                    throw new GatewayException(new GatewayError.BadRequest(e.getMessage(), e.param()));
+                }
+            }
+            return decoded;
+        }
+    }
+
+    /** Same format: the client's bytes go up as they came. Otherwise the request is translated through the IR. */
+    private static Prepared prepare(Call call, ClientRequest client, Route.Target target) throws GatewayException {
+        Provider provider = target.provider();
+        Api upstreamApi = Wires.upstreamApi(provider, call.api()).orElseThrow(() -> new GatewayException(new GatewayError.ProviderNotReady(
+                "Provider '" + provider.id() + "' (" + provider.kind().id() + ") cannot serve " + call.api().path() + " calls on this gateway yet.")));
+        Optional<String> secret = Credentials.pick(provider);
+        if (upstreamApi == call.api()) {
+            if (upstreamApi == Api.MESSAGES) {
+                return new Prepared(AnthropicNative.prepare(provider, secret, "messages", target.model(), call.body(), call.passHeaders()), upstreamApi, false);
+            }
+            if (upstreamApi == Api.GEMINI) {
+                return new Prepared(GeminiNative.prepare(provider, secret, target.model(), call.stream() ? "streamGenerateContent" : "generateContent",
+                        call.body().bytes()), upstreamApi, false);
+            }
+            boolean askForUsage = call.api() == Api.CHAT_COMPLETIONS && call.stream() && !clientAskedForUsage(call);
+            return new Prepared(OpenAiFamily.prepare(provider, secret, call.api(), target.model(), call.body(), askForUsage,
+                    call.passHeaders()), upstreamApi, false);
+        }
+        JsonBody body;
+        try {
+            ChatRequest translated = client.get().withModel(target.model());
+            // settings.reasoning: off — the clients' thinking settings must not reach a model that refuses them.
+            if ("off".equals(provider.settings().get("reasoning"))) {
+                translated = translated.withoutReasoning();
+            }
+            // settings.max-output-tokens: the most the provider's models may be asked for.
+            String maxOutput = provider.settings().get("max-output-tokens");
+            if (maxOutput != null && maxOutput.matches("\\d{1,9}")) {
+                translated = translated.withMaxTokensAtMost(Integer.parseInt(maxOutput));
+            }
+            body = JsonBody.parse(Wires.codec(upstreamApi).encodeRequest(translated));
+        } catch (InvalidJsonException e) {
+            throw new IllegalStateException("an encoder wrote invalid JSON", e);
+        }
+        // Client headers belong to the client's format; the upstream of another format gets none of them.
+        UpstreamRequest request = switch (upstreamApi) {
+            case MESSAGES -> AnthropicNative.prepare(provider, secret, "messages", target.model(), body, Map.of());
+            case GEMINI -> GeminiNative.prepare(provider, secret, target.model(), "streamGenerateContent", body.bytes());
+            case RESPONSES, CHAT_COMPLETIONS, EMBEDDINGS -> OpenAiFamily.prepare(provider, secret, upstreamApi, target.model(), body, false, Map.of());
+        };
+        return new Prepared(request, upstreamApi, true);
     }
 
     private static boolean clientAskedForUsage(Call call) {
@@ -131,12 +242,13 @@ public final class Dispatcher {
                 body = response.readBody(MAX_UPSTREAM_BODY);
             } catch (IOException | UncheckedIOException e) {
                 GatewayError error = new GatewayError.UpstreamFailed("Provider '" + provider + "' broke off its answer (" + e.getMessage() + "). Retry.");
-                OpenAiErrors.send(res, error);
+                Dialect.send(call.api(), res, error);
                 return new Result(error.status(), Usage.NONE, provider, target.model());
             }
             res.header(HeaderNames.CONTENT_TYPE, response.header("content-type").orElse("application/json"));
             Usage usage = status < 300 ? UsageTap.ofBody(call.api(), body) : Usage.NONE;
             meter.beforeBody(status, usage);
+            RequestTrace.current().firstByte();
             res.send(body);
             return new Result(status, usage, provider, target.model());
         }
@@ -146,7 +258,7 @@ public final class Dispatcher {
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         UsageTap tap = UsageTap.forStream(call.api(), call.api() == Api.CHAT_COMPLETIONS && !clientAskedForUsage(call));
-        try (OutputStream out = res.outputStream()) {
+        try (OutputStream out = RequestTrace.current().watchFirstByte(res.outputStream())) {
             RelayOutcome outcome = StreamRelay.relay(response.body(), out, tap, event -> meter.beforeEvent(event, tap.usage()));
             switch (outcome) {
                 case RelayOutcome.Completed c -> { }
@@ -166,23 +278,78 @@ public final class Dispatcher {
 
     /** The client already has a 200 and some events: the failure must arrive as an event of its own dialect. */
     private static void writeStreamError(Api api, OutputStream out, GatewayError error) {
-        var body = OpenAiErrors.body(error);
-        String event = switch (api) {
-            case RESPONSES -> {
-                var failed = body.objectNode();
-                failed.put("type", "response.failed");
-                var response = failed.putObject("response");
-                response.put("status", "failed");
-                response.set("error", body.get("error"));
-                yield "event: response.failed\ndata: " + failed + "\n\n";
-            }
-            case CHAT_COMPLETIONS, EMBEDDINGS -> "data: " + body + "\n\n";
-        };
+        RequestTrace.current().error(error);
         try {
-            out.write(event.getBytes(StandardCharsets.UTF_8));
+            out.write(Dialect.streamEvent(api, error));
             out.flush();
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.FINE, "client went away before the stream error could be written");
+        }
+    }
+
+    /**
+     * Relays an answer in another format. Errors are re-rendered in the client's dialect with the
+     * provider's status; a stream is translated event by event; a whole answer is folded from the
+     * upstream's stream (translated calls always stream upstream).
+     */
+    private Result relayTranslated(Call call, ChatRequest client, Api upstreamApi, Route.Target target,
+                                   UpstreamResponse response, ServerResponse res, Meter meter) {
+        String provider = target.provider().id();
+        response.header("x-request-id").ifPresent(v -> res.header("x-upstream-request-id", v));
+        response.header("retry-after").ifPresent(v -> res.header(HeaderNames.RETRY_AFTER, v));
+        WireCodec clientCodec = Wires.codec(call.api());
+        try (response) {
+            int status = response.status();
+            if (status >= 300 || !response.isEventStream()) {
+                String detail;
+                try {
+                    detail = UpstreamErrors.message(response.readBody(64 * 1024));
+                } catch (IOException | UncheckedIOException e) {
+                    detail = e.getMessage();
+                }
+                GatewayError error = status >= 300
+                        ? new GatewayError.UpstreamRejected(status, "Provider '" + provider + "' answered HTTP " + status + ": " + detail)
+                        : new GatewayError.UpstreamFailed("Provider '" + provider + "' did not stream its answer (" + detail + "). Retry.");
+                Dialect.send(call.api(), res, error);
+                return new Result(error.status(), Usage.NONE, provider, target.model());
+            }
+            WireCodec.StreamDecoder decoder = Wires.codec(upstreamApi).streamDecoder();
+            if (call.stream()) {
+                res.status(Status.OK_200);
+                res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
+                res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+                TranslatedStream.Outcome outcome;
+                try (OutputStream out = RequestTrace.current().watchFirstByte(res.outputStream())) {
+                    WireCodec.StreamEncoder encoder = call.api() == Api.CHAT_COMPLETIONS
+                            ? ChatCodec.INSTANCE.streamEncoder(client, clientAskedForUsage(call)) : clientCodec.streamEncoder(client);
+                    outcome = TranslatedStream.relay(response.body(), out, decoder, encoder, usage -> meter.beforeBody(200, usage));
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(Level.FINE, "client went away while closing the stream");
+                    return new Result(200, Usage.NONE, provider, target.model());
+                }
+                if (outcome.relay() instanceof RelayOutcome.UpstreamBroke b) {
+                    LOG.log(Level.FINE, "provider " + provider + " broke off a translated stream: " + b.cause().getMessage());
+                    meter.finish(200, outcome.usage()); // charged for what was generated
+                }
+                return new Result(200, outcome.usage(), provider, target.model());
+            }
+            TranslatedStream.Folded folded;
+            try {
+                folded = TranslatedStream.fold(response.body(), decoder);
+            } catch (IOException | UncheckedIOException e) {
+                folded = new TranslatedStream.Folded(null, e.getMessage());
+            }
+            if (folded.response() == null) {
+                GatewayError error = new GatewayError.UpstreamFailed("Provider '" + provider + "' broke off its answer (" + folded.failure() + "). Retry.");
+                Dialect.send(call.api(), res, error);
+                return new Result(error.status(), Usage.NONE, provider, target.model());
+            }
+            res.status(Status.OK_200);
+            res.header(HeaderNames.CONTENT_TYPE, "application/json");
+            meter.beforeBody(200, folded.response().usage());
+            RequestTrace.current().firstByte();
+            res.send(clientCodec.encodeResponse(folded.response(), client));
+            return new Result(200, folded.response().usage(), provider, target.model());
         }
     }
 }

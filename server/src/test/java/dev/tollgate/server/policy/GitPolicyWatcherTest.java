@@ -96,15 +96,17 @@ class GitPolicyWatcherTest {
         }
         Files.move(remote, tmp.resolve("moved-away"));
 
-        try (GitPolicyWatcher watcher = GitPolicyWatcher.open(remote.toString(), "main", "", tmp.resolve("state"), Duration.ofHours(1))) {
+        try (GitPolicyWatcher watcher = GitPolicyWatcher.open(remote.toString(), "main", "", tmp.resolve("state"), Duration.ofSeconds(1))) {
             assertEquals(sha, watcher.holder().current().version());
             assertTrue(watcher.holder().degraded().isPresent(), "an unreachable source is reported as degraded");
             assertEquals(PolicyStatus.Result.UNREACHABLE, watcher.refresh().lastResult());
             assertEquals(sha, watcher.holder().current().version());
+            assertEquals(Duration.ofSeconds(4), watcher.nextDelay(), "two failed fetches in a row: the interval doubled twice");
 
             Files.move(tmp.resolve("moved-away"), remote);
             assertEquals(PolicyStatus.Result.UNCHANGED, watcher.refresh().lastResult());
             assertFalse(watcher.holder().degraded().isPresent(), "degraded clears once the source answers again");
+            assertEquals(Duration.ofSeconds(1), watcher.nextDelay(), "back to the poll interval");
         }
         PolicyException never = assertThrows(PolicyException.class, () -> GitPolicyWatcher.open(tmp.resolve("absent").toString(), "main", "",
                 tmp.resolve("fresh-state"), Duration.ofHours(1)));

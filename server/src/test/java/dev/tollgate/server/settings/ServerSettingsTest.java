@@ -34,4 +34,18 @@ class ServerSettingsTest {
         assertEquals("/etc/tollgate/policy", flagged.policy());
         assertEquals(Duration.ofMillis(2500), flagged.shutdownGrace());
     }
+
+    @Test
+    void gitSettingsHaveDefaultsAndFlags() {
+        ServerSettings defaults = ServerSettings.load(Map.of(), null);
+        assertEquals("main", defaults.gitBranch());
+        assertEquals("", defaults.gitPath());
+        assertEquals(Duration.ofSeconds(10), defaults.pollInterval());
+
+        ServerSettings flagged = ServerSettings.load(Map.of(ServerSettings.FLAGS.get("--policy-branch"), "release",
+                ServerSettings.FLAGS.get("--policy-path"), "gateway", ServerSettings.FLAGS.get("--policy-poll"), "0.5"), null);
+        assertEquals("release", flagged.gitBranch());
+        assertEquals("gateway", flagged.gitPath());
+        assertEquals(Duration.ofMillis(500), flagged.pollInterval());
+    }
 }

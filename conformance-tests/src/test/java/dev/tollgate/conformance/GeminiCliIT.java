@@ -1,0 +1,83 @@
+package dev.tollgate.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The real Gemini CLI (pinned, from npm) through the gateway's Gemini surface on an Anthropic model. */
+class GeminiCliIT {
+
+    private static final String POLICY = """
+            providers:
+              - id: sim-anthropic
+                kind: anthropic
+                base_url: http://127.0.0.1:SIM_PORT/v1
+            models:
+              - name: anthropic/claude-sonnet-4-5
+                targets: [{provider: sim-anthropic, model: claude-sonnet-4-5}]
+            """;
+    private static final String SETTINGS = """
+            {"security":{"auth":{"selectedType":"gemini-api-key"}},"privacy":{"usageStatisticsEnabled":false},
+             "general":{"enableAutoUpdate":false,"enableAutoUpdateNotification":false,"maxAttempts":1}}
+            """;
+    private static Stack stack;
+    private static Path gemini;
+
+    @BeforeAll
+    static void start() throws Exception {
+        gemini = Cli.npmBin("gemini", "TOLLGATE_GEMINI_BIN");
+        stack = Stack.start("gemini", POLICY);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @BeforeEach
+    void clearSim() throws Exception {
+        stack.delete(stack.sim("/_sim/requests"));
+    }
+
+    @Test
+    void shellToolRoundTripOnAnAnthropicModel() throws Exception {
+        Path home = Files.createTempDirectory(stack.workDir, "gemini-home-");
+        Files.writeString(Files.createDirectories(home.resolve(".gemini")).resolve("settings.json"), SETTINGS);
+        // --yolo offers run_shell_command, the shell tool the simulator calls.
+        Cli.Result result = Cli.run(List.of(gemini.toString(), "--skip-trust", "--yolo", "-m", "anthropic/claude-sonnet-4-5",
+                        "-p", "Run the shell command `echo tollgate-tool-ok` and tell me what it printed."),
+                Map.of("GOOGLE_GEMINI_BASE_URL", stack.gateway("/genai"),
+                        "GEMINI_API_KEY", "tg-test-key",
+                        "GEMINI_CLI_NO_RELAUNCH", "true"),
+                home);
+        assertEquals(0, result.exit(), result.all());
+        assertTrue(result.stdout().contains("Tool said:") && result.stdout().contains("tollgate-tool-ok"),
+                "the model's last answer quotes the tool's output: " + result.all());
+
+        List<JsonNode> calls = SimRequests.to(stack, "/v1/messages");
+        assertEquals(2, calls.size(), "one turn asking for the tool, one with its result (finishReason ended each): " + SimRequests.all(stack));
+        JsonNode first = calls.get(0).path("body");
+        assertTrue(first.path("stream").asBoolean());
+        assertTrue(first.path("system").get(0).path("text").asText().contains("Gemini CLI"), "systemInstruction became the system prompt");
+        assertTrue(first.path("tools").toString().contains("\"run_shell_command\""));
+        JsonNode messages = calls.get(1).path("body").path("messages");
+        JsonNode use = messages.get(messages.size() - 2).path("content").get(0);
+        JsonNode res = messages.get(messages.size() - 1).path("content").get(0);
+        assertEquals("tool_use", use.path("type").asText());
+        assertEquals("echo tollgate-tool-ok", use.path("input").path("command").asText());
+        assertEquals("tool_result", res.path("type").asText());
+        assertEquals(use.path("id").asText(), res.path("tool_use_id").asText());
+        assertTrue(res.toString().contains("tollgate-tool-ok"), "Gemini CLI really ran the command: " + res);
+    }
+}

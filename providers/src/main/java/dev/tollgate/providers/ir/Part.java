@@ -1,0 +1,38 @@
+package dev.tollgate.providers.ir;
+
+import java.util.List;
+
+/** One piece of a message's content, in terms every wire format can express (or knowingly drop). */
+public sealed interface Part {
+
+    record Text(String text) implements Part {
+    }
+
+    /** Inline base64 {@code data} with its media type, or a {@code url}; exactly one is set. */
+    record Image(String mediaType, String data, String url) implements Part {
+    }
+
+    /**
+     * A model's call of a tool. {@code arguments} is JSON text; a free-form ({@code custom}) tool's
+     * input travels as {@code {"input": "..."}} and is restored by whoever knows the tool is custom.
+     */
+    record ToolCall(String id, String name, String arguments) implements Part {
+    }
+
+    record ToolResult(String callId, List<Part> content, boolean error) implements Part {
+        public ToolResult {
+            content = List.copyOf(content);
+        }
+    }
+
+    /**
+     * Reasoning the model showed. {@code signature} is Anthropic's (needed to send a thinking block
+     * back); {@code encrypted} is OpenAI's opaque reasoning, only ever returned to an OpenAI upstream.
+     */
+    record Thinking(String text, String signature, String encrypted) implements Part {
+    }
+
+    /** Anthropic's redacted thinking: opaque, returned to Anthropic as is. */
+    record RedactedThinking(String data) implements Part {
+    }
+}

@@ -1,0 +1,39 @@
+package dev.tollgate.providers.upstream;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+
+/** One keep-alive HTTP/1.1 connection to an origin. Used by one exchange at a time. */
+final class Connection implements AutoCloseable {
+
+    final Origin origin;
+    final Socket socket;
+    final InputStream in;
+    final OutputStream out;
+    /** True once it served an exchange: a failure before any answer may then be a stale socket. */
+    boolean reused;
+    /** Set by the watchdog when it closed the socket because a deadline passed. */
+    volatile boolean timedOut;
+    /** Nanos after which the watchdog closes the socket; 0 when idle in the pool. */
+    volatile long deadline;
+
+    Connection(Origin origin, Socket socket) throws IOException {
+        this.origin = origin;
+        this.socket = socket;
+        this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+        this.out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing is best effort; the socket is unusable either way
+        }
+    }
+}

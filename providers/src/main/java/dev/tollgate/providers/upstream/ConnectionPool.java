@@ -1,0 +1,69 @@
+package dev.tollgate.providers.upstream;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+
+/**
+ * Keep-alive connections per origin, most recently used first so the warmest are reused. An idle
+ * connection is not watched by a thread of its own; a stale one is detected when it is next used.
+ */
+final class ConnectionPool {
+
+    private static final int MAX_IDLE_PER_ORIGIN = 256;
+    private final Map<Origin, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
+
+    /** A pooled connection if one is idle, else a new one. */
+    Connection acquire(Origin origin, Duration connectTimeout) throws IOException {
+        ConcurrentLinkedDeque<Connection> queue = idle.get(origin);
+        if (queue != null) {
+            for (Connection c = queue.pollFirst(); c != null; c = queue.pollFirst()) {
+                if (!c.socket.isClosed()) {
+                    return c;
+                }
+            }
+        }
+        return open(origin, connectTimeout);
+    }
+
+    Connection open(Origin origin, Duration connectTimeout) throws IOException {
+        Socket socket = new Socket();
+        try {
+            socket.setTcpNoDelay(true); // without it every small request and SSE event waits ~40 ms for an ACK
+            socket.setKeepAlive(true);
+            socket.connect(new InetSocketAddress(origin.host(), origin.port()), (int) connectTimeout.toMillis());
+            if (!origin.tls()) {
+                return new Connection(origin, socket);
+            }
+            SSLSocket tls = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault())
+                    .createSocket(socket, origin.host(), origin.port(), true);
+            SSLParameters params = tls.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            tls.setSSLParameters(params);
+            tls.setSoTimeout((int) connectTimeout.toMillis());
+            tls.startHandshake();
+            tls.setSoTimeout(0);
+            return new Connection(origin, tls);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    void release(Connection connection) {
+        connection.reused = true;
+        ConcurrentLinkedDeque<Connection> queue = idle.computeIfAbsent(connection.origin, o -> new ConcurrentLinkedDeque<>());
+        if (queue.size() >= MAX_IDLE_PER_ORIGIN) {
+            connection.close();
+            return;
+        }
+        queue.offerFirst(connection);
+    }
+}

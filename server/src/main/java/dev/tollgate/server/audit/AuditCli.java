@@ -1,0 +1,45 @@
+package dev.tollgate.server.audit;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** {@code tollgate audit verify [FILE | --state-dir DIR]}: 0 when the chain is intact, 1 when not, 2 on usage. */
+public final class AuditCli {
+
+    private AuditCli() {
+    }
+
+    public static int run(String... args) {
+        if (args.length == 0 || !args[0].equals("verify")) {
+            System.err.println("usage: tollgate audit verify [FILE | --state-dir DIR]");
+            return 2;
+        }
+        Path file = Path.of("state", "audit.log");
+        if (args.length == 3 && args[1].equals("--state-dir")) {
+            file = Path.of(args[2], "audit.log");
+        } else if (args.length == 2) {
+            file = Path.of(args[1]);
+        } else if (args.length != 1) {
+            System.err.println("usage: tollgate audit verify [FILE | --state-dir DIR]");
+            return 2;
+        }
+        if (!Files.exists(file)) {
+            System.err.println(file + ": no audit log here (the gateway writes <state dir>/audit.log)");
+            return 2;
+        }
+        try {
+            AuditLog.Verification v = AuditLog.verify(file);
+            if (v.ok()) {
+                System.out.println(file + ": OK, " + v.entries() + " entries, chain intact");
+                return 0;
+            }
+            System.out.println(file + ": TAMPERED (" + v.problems().size() + " problems in " + v.entries() + " entries)");
+            v.problems().forEach(p -> System.out.println("- " + p));
+            return 1;
+        } catch (IOException e) {
+            System.err.println(file + ": cannot read: " + e.getMessage());
+            return 2;
+        }
+    }
+}

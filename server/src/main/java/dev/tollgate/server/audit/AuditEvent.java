@@ -1,0 +1,25 @@
+package dev.tollgate.server.audit;
+
+import java.util.List;
+
+/** What the audit trail records: policy versions put in force, and what admins did. */
+public sealed interface AuditEvent {
+
+    /**
+     * A policy version went into force.
+     *
+     * @param signer  who signed the commit, when it carries a signature (not verified here); null when unsigned
+     * @param changes the reviewer-worded {@code PolicyDiff} summary against the version it replaced
+     */
+    record PolicyApplied(String commit, String previous, String author, String signer, String message, List<String> changes)
+            implements AuditEvent {
+    }
+
+    /** The gateway started on a policy version (a change made while it was down shows up here). */
+    record PolicyLoaded(String commit, String author, String source) implements AuditEvent {
+    }
+
+    /** An admin (or a signed webhook) did something through the admin API. */
+    record AdminAction(String actor, String role, String action, String result) implements AuditEvent {
+    }
+}

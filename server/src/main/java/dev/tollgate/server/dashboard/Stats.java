@@ -1,0 +1,201 @@
+package dev.tollgate.server.dashboard;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.policy.Budget;
+import dev.tollgate.policy.PolicySnapshot;
+import dev.tollgate.policy.Principal;
+import dev.tollgate.server.telemetry.RequestLog;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The dashboard's numbers, aggregated in SQL from the request log over a window. */
+final class Stats {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Stats() {
+    }
+
+    static ObjectNode compute(RequestLog log, PolicySnapshot policy, Instant since, Instant until) throws SQLException {
+        long span = Math.max(60_000, until.toEpochMilli() - since.toEpochMilli());
+        long bucket = Math.max(60_000, (span / 48 + 59_999) / 60_000 * 60_000);
+        long from = since.toEpochMilli();
+        long to = until.toEpochMilli();
+        return log.read(c -> {
+            ObjectNode out = JSON.createObjectNode();
+            out.putObject("window").put("since", since.toString()).put("until", until.toString()).put("bucket_seconds", bucket / 1000);
+            ObjectNode totals = out.putObject("totals");
+            try (PreparedStatement st = c.prepareStatement("SELECT COUNT(*), SUM(status >= 400), TOTAL(CAST(cost_usd AS REAL)), "
+                    + "TOTAL(input_tokens), TOTAL(output_tokens) FROM requests WHERE time_ms >= ? AND time_ms < ?")) {
+                st.setLong(1, from);
+                st.setLong(2, to);
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    totals.put("requests", rs.getLong(1));
+                    totals.put("errors", rs.getLong(2));
+                    totals.put("cost_usd", rs.getDouble(3));
+                    totals.put("input_tokens", rs.getLong(4));
+                    totals.put("output_tokens", rs.getLong(5));
+                }
+            }
+            ArrayNode rate = out.putArray("rate");
+            try (PreparedStatement st = c.prepareStatement("SELECT (time_ms - ?) / ? AS b, COUNT(*), SUM(status >= 400) FROM requests "
+                    + "WHERE time_ms >= ? AND time_ms < ? GROUP BY b ORDER BY b")) {
+                st.setLong(1, from);
+                st.setLong(2, bucket);
+                st.setLong(3, from);
+                st.setLong(4, to);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        rate.addObject().put("t", from + rs.getLong(1) * bucket).put("requests", rs.getLong(2)).put("errors", rs.getLong(3));
+                    }
+                }
+            }
+            ObjectNode spend = out.putObject("spend");
+            // Models by the name clients asked for: the catalog names operators know.
+            spend.set("team", spendBy(c, "team", from, to, bucket));
+            spend.set("key", spendBy(c, "key_id", from, to, bucket));
+            spend.set("model", spendBy(c, "requested_model", from, to, bucket));
+            out.set("latency_ms", percentiles(c, "latency_ms", from, to));
+            out.set("ttft_ms", percentiles(c, "ttft_ms", from, to));
+            out.set("budgets", budgets(c, policy, until));
+            return out;
+        });
+    }
+
+    /** Spend over time (one series per value, top 6) and the top 10 by spend, for one dimension. */
+    private static ObjectNode spendBy(Connection c, String column, long from, long to, long bucket) throws SQLException {
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode top = out.putArray("top");
+        List<String> names = new ArrayList<>();
+        try (PreparedStatement st = c.prepareStatement("SELECT COALESCE(" + column + ", '(none)') AS v, TOTAL(CAST(cost_usd AS REAL)) AS s, "
+                + "COUNT(*) FROM requests WHERE time_ms >= ? AND time_ms < ? GROUP BY v ORDER BY s DESC, v LIMIT 10")) {
+            st.setLong(1, from);
+            st.setLong(2, to);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    top.addObject().put("name", rs.getString(1)).put("cost_usd", rs.getDouble(2)).put("requests", rs.getLong(3));
+                    if (names.size() < 6) {
+                        names.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        ArrayNode series = out.putArray("series");
+        for (String name : names) {
+            ObjectNode s = series.addObject().put("name", name);
+            ArrayNode points = s.putArray("points");
+            try (PreparedStatement st = c.prepareStatement("SELECT (time_ms - ?) / ? AS b, TOTAL(CAST(cost_usd AS REAL)) FROM requests "
+                    + "WHERE time_ms >= ? AND time_ms < ? AND COALESCE(" + column + ", '(none)') = ? GROUP BY b ORDER BY b")) {
+                st.setLong(1, from);
+                st.setLong(2, bucket);
+                st.setLong(3, from);
+                st.setLong(4, to);
+                st.setString(5, name);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        points.addArray().add(from + rs.getLong(1) * bucket).add(rs.getDouble(2));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Nearest-rank percentiles, by an indexed-free sort; fine for a dashboard window. */
+    private static ObjectNode percentiles(Connection c, String column, long from, long to) throws SQLException {
+        ObjectNode out = JSON.createObjectNode();
+        long n;
+        try (PreparedStatement st = c.prepareStatement("SELECT COUNT(" + column + ") FROM requests WHERE time_ms >= ? AND time_ms < ?")) {
+            st.setLong(1, from);
+            st.setLong(2, to);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                n = rs.getLong(1);
+            }
+        }
+        out.put("count", n);
+        for (double p : new double[]{0.5, 0.95, 0.99}) {
+            String name = "p" + Math.round(p * 100);
+            if (n == 0) {
+                out.putNull(name);
+                continue;
+            }
+            long rank = Math.max(0, (long) Math.ceil(p * n) - 1);
+            try (PreparedStatement st = c.prepareStatement("SELECT " + column + " FROM requests WHERE time_ms >= ? AND time_ms < ? AND "
+                    + column + " IS NOT NULL ORDER BY " + column + " LIMIT 1 OFFSET ?")) {
+                st.setLong(1, from);
+                st.setLong(2, to);
+                st.setLong(3, rank);
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    out.put(name, Math.round(rs.getDouble(1) * 10) / 10.0);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Every budget in the policy: spent so far in its period and the straight-line projection to the period's end. */
+    private static ArrayNode budgets(Connection c, PolicySnapshot snapshot, Instant now) throws SQLException {
+        ArrayNode out = JSON.createArrayNode();
+        List<Principal> principals = new ArrayList<>();
+        principals.addAll(snapshot.policy().customers());
+        principals.addAll(snapshot.policy().teams());
+        principals.addAll(snapshot.policy().keys());
+        for (Principal p : principals) {
+            String level = switch (p) {
+                case dev.tollgate.policy.Customer cu -> "customer";
+                case dev.tollgate.policy.Team t -> "team";
+                case dev.tollgate.policy.VirtualKey k -> "key";
+            };
+            String column = switch (level) {
+                case "customer" -> "customer";
+                case "team" -> "team";
+                default -> "key_id";
+            };
+            for (Budget b : p.governance().budgets()) {
+                Instant start = b.period().windowStart(now);
+                Instant end = switch (b.period()) {
+                    case DAILY -> start.plus(Duration.ofDays(1));
+                    case WEEKLY -> start.plus(Duration.ofDays(7));
+                    case MONTHLY -> start.atZone(ZoneOffset.UTC).plusMonths(1).toInstant();
+                    case TOTAL -> null;
+                };
+                double spent;
+                try (PreparedStatement st = c.prepareStatement("SELECT TOTAL(CAST(cost_usd AS REAL)) FROM requests WHERE " + column
+                        + " = ? AND time_ms >= ?")) {
+                    st.setString(1, p.id());
+                    st.setLong(2, start.toEpochMilli());
+                    try (ResultSet rs = st.executeQuery()) {
+                        rs.next();
+                        spent = rs.getDouble(1);
+                    }
+                }
+                ObjectNode row = out.addObject().put("level", level).put("id", p.id()).put("period", b.period().id())
+                        .put("usd", b.usd()).put("spent", spent).put("period_start", start.toString());
+                if (end != null) {
+                    double elapsed = Math.max(1, now.toEpochMilli() - start.toEpochMilli());
+                    double length = end.toEpochMilli() - start.toEpochMilli();
+                    double projected = spent / elapsed * length;
+                    row.put("period_end", end.toString()).put("projected", projected);
+                    if (spent > 0 && projected > b.usd().doubleValue()) {
+                        // When the budget runs out at the current rate.
+                        long exhausted = start.toEpochMilli() + (long) (b.usd().doubleValue() / spent * elapsed);
+                        row.put("exhausted_at", Instant.ofEpochMilli(exhausted).toString());
+                    }
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.tollgate.server.errors;
+
+import dev.tollgate.providers.Api;
+import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
+
+/** Errors in the client's own dialect: the API it called decides the shape. */
+public final class Dialect {
+
+    private Dialect() {
+    }
+
+    public static void send(Api api, ServerResponse res, GatewayError error) {
+        switch (api) {
+            case MESSAGES -> AnthropicErrors.send(res, error);
+            case GEMINI -> GoogleErrors.send(res, error);
+            case CHAT_COMPLETIONS, RESPONSES, EMBEDDINGS -> OpenAiErrors.send(res, error);
+        }
+    }
+
+    /** The event that ends a stream the client already has a 200 and some events of. */
+    public static byte[] streamEvent(Api api, GatewayError error) {
+        String event = switch (api) {
+            case MESSAGES -> "event: error\ndata: " + AnthropicErrors.body(error) + "\n\n";
+            case GEMINI -> "data: " + GoogleErrors.body(error) + "\n\n";
+            case RESPONSES -> {
+                var body = OpenAiErrors.body(error);
+                var failed = body.objectNode();
+                failed.put("type", "response.failed");
+                var response = failed.putObject("response");
+                response.put("status", "failed");
+                response.set("error", body.get("error"));
+                yield "event: response.failed\ndata: " + failed + "\n\n";
+            }
+            case CHAT_COMPLETIONS, EMBEDDINGS -> "data: " + OpenAiErrors.body(error) + "\n\n";
+        };
+        return event.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,113 @@
+package dev.tollgate.server.gemini;
+
+import com.fasterxml.jackson.core.JsonToken;
+import dev.tollgate.policy.PolicySnapshot;
+import dev.tollgate.policy.ProviderKind;
+import dev.tollgate.policy.Route;
+import dev.tollgate.providers.Api;
+import dev.tollgate.providers.gemini.GeminiNative;
+import dev.tollgate.providers.json.InvalidJsonException;
+import dev.tollgate.providers.json.JsonBody;
+import dev.tollgate.server.errors.GatewayError;
+import dev.tollgate.server.errors.GatewayException;
+import dev.tollgate.server.errors.GoogleErrors;
+import dev.tollgate.server.health.Drain;
+import dev.tollgate.server.policy.PolicyHolder;
+import dev.tollgate.server.proxy.BodyReader;
+import dev.tollgate.server.proxy.Call;
+import dev.tollgate.server.proxy.Pipeline;
+import dev.tollgate.server.telemetry.RequestTrace;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Gemini's API: {@code POST .../v1beta/models/{model}:generateContent | :streamGenerateContent |
+ * :countTokens} under {@code /genai} (a base URL with a prefix) and at {@code /v1beta} (one without).
+ */
+public final class GeminiSurface {
+
+    public static final List<String> PREFIXES = List.of("/genai/v1beta/models/", "/v1beta/models/");
+
+    private final PolicyHolder policy;
+    private final Pipeline pipeline;
+    private final Drain drain;
+    private final long bodyLimit;
+
+    public GeminiSurface(PolicyHolder policy, Pipeline pipeline, Drain drain, long bodyLimit) {
+        this.policy = policy;
+        this.pipeline = pipeline;
+        this.drain = drain;
+        this.bodyLimit = bodyLimit;
+    }
+
+    public void register(HttpRouting.Builder routing) {
+        for (String prefix : PREFIXES) {
+            // "{model}:{method}" is one path segment; it is split here rather than by a path template.
+            routing.post(prefix + "*", this::handle);
+        }
+        routing.any("/genai/*", (req, res) -> GoogleErrors.send(res, new GatewayError.NoSuchPath("There is no "
+                + req.prologue().method().text() + " " + req.path().path() + " on this gateway. Gemini clients use the base URL /genai "
+                + "(POST /genai/v1beta/models/{model}:streamGenerateContent?alt=sse).")));
+    }
+
+    private void handle(ServerRequest req, ServerResponse res) {
+        String path = req.path().path();
+        // Gateway model names may hold a slash (anthropic/claude-...): everything after models/ is "{model}:{method}".
+        String segment = PREFIXES.stream().filter(path::startsWith).findFirst().map(p -> path.substring(p.length())).orElse(path);
+        int colon = segment.lastIndexOf(':');
+        String model = colon < 0 ? segment : segment.substring(0, colon);
+        String method = colon < 0 ? "" : segment.substring(colon + 1);
+        if (!drain.enter()) {
+            GoogleErrors.send(res, new GatewayError.Draining());
+            return;
+        }
+        try {
+            PolicySnapshot snapshot = policy.forRequest(req);
+            boolean stream = switch (method) {
+                case "generateContent", "countTokens" -> false;
+                case "streamGenerateContent" -> true;
+                default -> throw new GatewayException(new GatewayError.NoSuchPath("Unknown method '" + method
+                        + "': use :generateContent, :streamGenerateContent or :countTokens."));
+            };
+            JsonBody body = parse(req);
+            Call call = new Call(Api.GEMINI, model, stream, body, Map.of(), snapshot);
+            if (method.equals("countTokens")) {
+                countTokens(body, pipeline.authorizedRoute(call, req), res);
+                return;
+            }
+            if (body.token("contents").filter(t -> t == JsonToken.START_ARRAY).isEmpty()) {
+                throw new GatewayException(new GatewayError.BadRequest("'contents' is required: a list of {role, parts}", "contents"));
+            }
+            RequestTrace.current().dispatching(Api.GEMINI, call.model(), call.stream(), call.policy(), null);
+            pipeline.run(call, req, res);
+        } catch (GatewayException e) {
+            GoogleErrors.send(res, e.error());
+        } finally {
+            drain.exit();
+        }
+    }
+
+    private JsonBody parse(ServerRequest req) throws GatewayException {
+        try {
+            return JsonBody.parse(BodyReader.read(req, bodyLimit));
+        } catch (InvalidJsonException e) {
+            throw new GatewayException(new GatewayError.BadRequest(e.getMessage(), null));
+        }
+    }
+
+    /** Gemini models count with Gemini; for others the gateway estimates about four bytes per token. */
+    private void countTokens(JsonBody body, Route route, ServerResponse res) throws GatewayException {
+        Route.Target target = route.targets().getFirst();
+        if (target.provider().kind() == ProviderKind.GEMINI) {
+            pipeline.dispatcher().forward(GeminiNative.prepare(target.provider(), pipeline.dispatcher().secret(target.provider()), target.model(), "countTokens",
+                    body.bytes()), target.provider(), res);
+            return;
+        }
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(JsonBody.utf8("{\"totalTokens\":" + Math.max(1, body.bytes().length / 4) + "}"));
+    }
+}

@@ -1,0 +1,72 @@
+package dev.tollgate.server.proxy;
+
+import dev.tollgate.policy.Route;
+import dev.tollgate.providers.usage.Usage;
+import dev.tollgate.server.errors.GatewayException;
+import dev.tollgate.server.gate.Admission;
+import dev.tollgate.server.gate.Gate;
+import dev.tollgate.server.gate.Identity;
+import dev.tollgate.server.gate.PresentedKey;
+import dev.tollgate.server.routing.Router;
+import dev.tollgate.server.spend.Meter;
+import dev.tollgate.server.telemetry.RequestTrace;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * The stages after a surface has read its request, the same for every client dialect:
+ * gate (who, which model, limits, budget) -> router -> dispatcher, then settle the spend.
+ */
+public final class Pipeline {
+
+    private final Gate gate;
+    private final Router router;
+    private final Dispatcher dispatcher;
+
+    public Pipeline(Gate gate, Router router, Dispatcher dispatcher) {
+        this.gate = gate;
+        this.router = router;
+        this.dispatcher = dispatcher;
+    }
+
+    public Dispatcher.Result run(Call call, ServerRequest req, ServerResponse res) throws GatewayException {
+        Admission admission = gate.admit(call.policy(), PresentedKey.from(req), call);
+        switch (admission) {
+            case Admission.Refused refused -> throw new GatewayException(refused.error());
+            case Admission.Admitted admitted -> {
+                RequestTrace.current().caller(admitted.chain().key().id(),
+                        admitted.chain().team().id(), admitted.chain().customer() == null ? null : admitted.chain().customer().id());
+                gate.limits().headers(admitted.chain()).forEach(res::header); // as OpenAI does, on every answer
+            }
+            default -> { }
+        }
+        Meter meter = admission.meter();
+        int status = 500;
+        Usage usage = Usage.NONE;
+        try {
+            Route route = router.route(call.policy(), call.model());
+            Dispatcher.Result result = dispatcher.dispatch(call, route, res, meter);
+            status = result.status();
+            usage = result.usage();
+            return result;
+        } finally {
+            meter.finish(status, usage);
+        }
+    }
+
+    /** For endpoints that spend nothing (token counting): the caller must still hold a valid key. */
+    public Route authorizedRoute(Call call, ServerRequest req) throws GatewayException {
+        if (gate.identify(call.policy(), PresentedKey.from(req)) instanceof Identity.Refused refused) {
+            throw new GatewayException(refused.error());
+        }
+        return router.route(call.policy(), call.model());
+    }
+
+    public Gate gate() {
+        return gate;
+    }
+
+    public Dispatcher dispatcher() {
+        return dispatcher;
+    }
+}

@@ -1,0 +1,185 @@
+package dev.tollgate.server.telemetry;
+
+import dev.tollgate.server.policy.PolicyStatus;
+import dev.tollgate.server.policy.PolicyWatcher;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.Meter;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Micrometer meters in Prometheus form: the OpenTelemetry GenAI conventions (dots become underscores)
+ * and the gateway's own. Every label value comes from the policy or a fixed set, never from raw input,
+ * so the number of series stays bounded; anything else is "other".
+ */
+public final class GatewayMetrics {
+
+    /** The GenAI conventions' bucket boundaries (seconds) for durations and time to first token. */
+    private static final double[] DURATION_BUCKETS = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48,
+            40.96, 81.92};
+    private static final double[] PER_TOKEN_BUCKETS = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5};
+    private static final double[] OVERHEAD_BUCKETS = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1};
+    private static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304,
+            16777216, 67108864};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final MultiGauge policyInfo;
+    private volatile PolicyWatcher watcher;
+
+    public GatewayMetrics() {
+        policyInfo = MultiGauge.builder("tollgate.policy.info").description("The policy version (Git commit) in force.").register(registry);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Reload counts, the active commit and the source's health, read from the watcher at each scrape. */
+    public void watch(PolicyWatcher watcher) {
+        this.watcher = watcher;
+        for (PolicyStatus.Result result : PolicyStatus.Result.values()) {
+            FunctionCounter.builder("tollgate.policy.reloads", watcher, w -> w.status().reloads().getOrDefault(result, 0L))
+                    .description("Looks at the policy source, by result.")
+                    .tag("result", result.id())
+                    .register(registry);
+        }
+        Gauge.builder("tollgate.policy.last.reload.invalid", watcher, w -> w.status().lastErrors().isEmpty() ? 0 : 1)
+                .description("1 when the newest version tried did not validate.")
+                .register(registry);
+        Gauge.builder("tollgate.policy.source.degraded", watcher, w -> w.status().degraded().isPresent() ? 1 : 0)
+                .description("1 when the policy source cannot be reached.")
+                .register(registry);
+    }
+
+    public void requestLog(RequestLog log) {
+        FunctionCounter.builder("tollgate.request.log.dropped", log, RequestLog::dropped)
+                .description("Request log records dropped because the writer's queue was full (the requests themselves were served).")
+                .register(registry);
+        Gauge.builder("tollgate.request.log.queued", log, RequestLog::queued).register(registry);
+    }
+
+    /** The Prometheus text, with the policy commit gauge refreshed first. */
+    public String scrape(String currentVersion) {
+        String version = watcher != null ? watcher.status().active().version() : currentVersion;
+        policyInfo.register(List.of(MultiGauge.Row.of(Tags.of("version", version), 1)), true);
+        return registry.scrape();
+    }
+
+    /**
+     * Meters by name and tag values, looked up once per request instead of rebuilt by Micrometer's
+     * builders (a sorted Meter.Id each time). Bounded like the labels themselves.
+     */
+    private final Map<List<String>, Meter> meters = new ConcurrentHashMap<>();
+
+    @SuppressWarnings("unchecked")
+    private <M extends Meter> M meter(Function<Tags, M> create, String name, String... tags) {
+        String[] key = Arrays.copyOf(tags, tags.length + 1);
+        key[tags.length] = name;
+        return (M) meters.computeIfAbsent(Arrays.asList(key), k -> create.apply(Tags.of(tags)));
+    }
+
+    private Counter counter(String name, String description, String... tags) {
+        return meter(t -> Counter.builder(name).description(description).tags(t).register(registry), name, tags);
+    }
+
+    private Timer timer(String name, String description, double[] buckets, String... tags) {
+        return meter(t -> Timer.builder(name).description(description).tags(t).serviceLevelObjectives(durations(buckets))
+                .register(registry), name, tags);
+    }
+
+    /** One finished request; {@code labels} already bounded by the caller. */
+    void record(RequestRecord r, Labels labels) {
+        String op = labels.operation();
+        String provider = labels.providerName();
+        String reqModel = labels.requestModel();
+        String resModel = labels.responseModel();
+        counter("tollgate.requests", "Requests by surface, status and error type.",
+                "surface", r.surface(), "status", Integer.toString(r.status()), "error_type", labels.errorType()).increment();
+        timer("gen_ai.server.request.duration", "GenAI request duration as the gateway served it.", DURATION_BUCKETS,
+                "gen_ai.operation.name", op, "gen_ai.provider.name", provider, "gen_ai.request.model", reqModel,
+                "gen_ai.response.model", resModel, "error.type", labels.errorType())
+                .record((long) (r.latencyMillis() * 1e6), TimeUnit.NANOSECONDS);
+        timer("tollgate.overhead", "Time the gateway spent on a request outside upstream calls.", OVERHEAD_BUCKETS, "surface", r.surface())
+                .record((long) (r.overheadMillis() * 1e6), TimeUnit.NANOSECONDS);
+        if (r.fallbacks() > 0) {
+            counter("tollgate.fallbacks", "Upstream attempts after the first (retries and fallbacks).", "gen_ai.request.model", reqModel)
+                    .increment(r.fallbacks());
+        }
+        for (RequestRecord.Attempt a : r.attempts()) {
+            counter("tollgate.upstream.attempts", "Upstream attempts by provider and outcome.",
+                    "provider", labels.providerId(a.provider()), "outcome", outcome(a.outcome())).increment();
+        }
+        if (r.model() == null) {
+            return;
+        }
+        for (String type : new String[]{"input", "output"}) {
+            DistributionSummary usage = meter(t -> DistributionSummary.builder("gen_ai.client.token.usage")
+                            .description("Tokens used, by gen_ai.token.type.").tags(t).serviceLevelObjectives(TOKEN_BUCKETS).register(registry),
+                    "gen_ai.client.token.usage", "gen_ai.operation.name", op, "gen_ai.provider.name", provider,
+                    "gen_ai.request.model", reqModel, "gen_ai.response.model", resModel, "gen_ai.token.type", type);
+            usage.record(type.equals("input") ? r.inputTokens() : r.outputTokens());
+        }
+        tokens(reqModel, "cached_input", r.cachedTokens());
+        tokens(reqModel, "cache_write", r.cacheWriteTokens());
+        tokens(reqModel, "reasoning", r.reasoningTokens());
+        if (r.ttftMillis() != null && r.stream()) {
+            timer("gen_ai.server.time_to_first_token", "Time to the first byte of a streamed answer.", DURATION_BUCKETS,
+                    "gen_ai.operation.name", op, "gen_ai.provider.name", provider, "gen_ai.request.model", reqModel,
+                    "gen_ai.response.model", resModel).record((long) (r.ttftMillis() * 1e6), TimeUnit.NANOSECONDS);
+            if (r.outputTokens() > 1) {
+                double perToken = (r.latencyMillis() - r.ttftMillis()) / (r.outputTokens() - 1);
+                timer("gen_ai.server.time_per_output_token", "Time per output token after the first.", PER_TOKEN_BUCKETS,
+                        "gen_ai.operation.name", op, "gen_ai.provider.name", provider, "gen_ai.request.model", reqModel,
+                        "gen_ai.response.model", resModel).record((long) (perToken * 1e6), TimeUnit.NANOSECONDS);
+            }
+        }
+        if (r.costUsd() != null) {
+            counter("tollgate.cost.usd", "Spend in USD by team, key and model (priced from the policy).",
+                    "team", labels.team(), "key", labels.key(), "gen_ai.request.model", reqModel).increment(r.costUsd().doubleValue());
+        }
+    }
+
+    private void tokens(String model, String type, long n) {
+        if (n > 0) {
+            counter("tollgate.tokens", "Tokens by kind, the cache and reasoning ones included.", "type", type, "gen_ai.request.model", model)
+                    .increment(n);
+        }
+    }
+
+    private static String outcome(String outcome) {
+        return switch (outcome) {
+            case "ok", "timeout", "connect", "reset", "abandoned", "not_ready" -> outcome;
+            default -> outcome.matches("http_\\d{3}") ? outcome : "other";
+        };
+    }
+
+    private static Duration[] durations(double[] seconds) {
+        Duration[] out = new Duration[seconds.length];
+        for (int i = 0; i < seconds.length; i++) {
+            out[i] = Duration.ofNanos((long) (seconds[i] * 1e9));
+        }
+        return out;
+    }
+
+    /** Label values for one request, each from the policy or a fixed set. */
+    record Labels(String operation, String providerName, String requestModel, String responseModel, String errorType,
+                  String team, String key, java.util.function.Function<String, String> providerIds) {
+
+        String providerId(String id) {
+            return providerIds.apply(id);
+        }
+    }
+}

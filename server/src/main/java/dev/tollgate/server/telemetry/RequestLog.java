@@ -1,0 +1,379 @@
+package dev.tollgate.server.telemetry;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The request log: one row per request in a SQLite file (WAL) in the state directory. Requests hand
+ * their record to a bounded queue and go on; one writer thread inserts them in batches, one
+ * transaction per batch. When the queue is full the record is dropped and counted: the log may lose
+ * a line under overload, the request never waits for the disk.
+ */
+public final class RequestLog implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(RequestLog.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int BATCH = 512;
+    private static final String COLUMNS = "id, time_ms, key_id, team, customer, surface, api, client, requested_model, provider, model, "
+            + "attempts, status, error_type, stream, input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, "
+            + "cost_usd, latency_ms, ttft_ms, upstream_ms, policy_commit, trace_id";
+
+    private final BlockingQueue<RequestRecord> queue;
+    private final java.util.concurrent.CompletableFuture<Connection> ready = new java.util.concurrent.CompletableFuture<>();
+    private Connection writer;
+    private final Path file;
+    private final Duration retention;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong written = new AtomicLong();
+    private final Thread thread;
+    private volatile boolean closing;
+    private volatile boolean failed;
+    private Instant lastPrune = Instant.EPOCH;
+
+    private RequestLog(Path file, int capacity, Duration retention) {
+        this.file = file;
+        this.retention = retention;
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.thread = Thread.ofPlatform().daemon().name("request-log-writer").unstarted(this::run);
+    }
+
+    /**
+     * Opens the store on the writer's thread: loading SQLite's native library and creating the schema
+     * take a few hundred ms that the gateway's start-up does not wait for; records queue meanwhile.
+     */
+    private Connection initialize() throws SQLException {
+        Connection c = open(file);
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA synchronous=NORMAL");
+            s.execute("CREATE TABLE IF NOT EXISTS requests (id TEXT PRIMARY KEY, time_ms INTEGER NOT NULL, key_id TEXT, team TEXT, "
+                    + "customer TEXT, surface TEXT, api TEXT, client TEXT, requested_model TEXT, provider TEXT, model TEXT, "
+                    + "attempts TEXT, status INTEGER, error_type TEXT, stream INTEGER, input_tokens INTEGER, output_tokens INTEGER, "
+                    + "cached_tokens INTEGER, cache_write_tokens INTEGER, reasoning_tokens INTEGER, cost_usd TEXT, latency_ms REAL, "
+                    + "ttft_ms REAL, upstream_ms REAL, policy_commit TEXT, trace_id TEXT)");
+            s.execute("CREATE INDEX IF NOT EXISTS requests_time ON requests(time_ms)");
+            s.execute("CREATE INDEX IF NOT EXISTS requests_key ON requests(key_id, time_ms)");
+            s.execute("CREATE INDEX IF NOT EXISTS requests_team ON requests(team, time_ms)");
+        }
+        c.setAutoCommit(false);
+        return c;
+    }
+
+    /** The writer's connection once the store is open (readers wait for the schema too). */
+    private Connection writer() throws SQLException {
+        try {
+            return ready.get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new SQLException("the request log could not be opened: " + e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new SQLException("the request log is still opening");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted");
+        }
+    }
+
+    /** Opens (creating) {@code file} and starts the writer. */
+    public static RequestLog open(Path file, int capacity, Duration retention) {
+        RequestLog log = openStopped(file, capacity, retention);
+        log.start();
+        return log;
+    }
+
+    /** Without its writer running yet: tests fill the queue first. */
+    static RequestLog openStopped(Path file, int capacity, Duration retention) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            return new RequestLog(file, capacity, retention);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot open the request log " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    private static Connection open(Path file) throws SQLException {
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA busy_timeout=5000");
+        }
+        return c;
+    }
+
+    /** Hands a record to the writer; false (and counted) when the queue is full. Never blocks. */
+    public boolean offer(RequestRecord record) {
+        if (closing || failed || !queue.offer(record)) {
+            dropped.incrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    public long dropped() {
+        return dropped.get();
+    }
+
+    public long written() {
+        return written.get();
+    }
+
+    public int queued() {
+        return queue.size();
+    }
+
+    private void run() {
+        try {
+            writer = initialize();
+            ready.complete(writer);
+        } catch (SQLException e) {
+            LOG.severe("request log: cannot open " + file + " (" + e.getMessage() + "); request records are dropped and counted");
+            ready.completeExceptionally(e);
+            failed = true;
+            dropped.addAndGet(queue.size());
+            queue.clear();
+            return;
+        }
+        List<RequestRecord> batch = new ArrayList<>(BATCH);
+        while (true) {
+            try {
+                RequestRecord first = queue.poll(1, TimeUnit.SECONDS);
+                if (first == null) {
+                    if (closing) {
+                        return;
+                    }
+                    prune();
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, BATCH - 1);
+                write(batch);
+                batch.clear();
+                prune();
+            } catch (InterruptedException e) {
+                closing = true;
+            }
+        }
+    }
+
+    private void write(List<RequestRecord> batch) {
+        synchronized (writer) {
+            writeLocked(batch);
+        }
+    }
+
+    private void writeLocked(List<RequestRecord> batch) {
+        try (PreparedStatement insert = writer.prepareStatement("INSERT OR REPLACE INTO requests (" + COLUMNS + ") VALUES ("
+                + "?,".repeat(25) + "?)")) {
+            for (RequestRecord r : batch) {
+                int i = 1;
+                insert.setString(i++, r.id());
+                insert.setLong(i++, r.time().toEpochMilli());
+                insert.setString(i++, r.keyId());
+                insert.setString(i++, r.team());
+                insert.setString(i++, r.customer());
+                insert.setString(i++, r.surface());
+                insert.setString(i++, r.api());
+                insert.setString(i++, r.client());
+                insert.setString(i++, r.requestedModel());
+                insert.setString(i++, r.provider());
+                insert.setString(i++, r.model());
+                insert.setString(i++, JSON.writeValueAsString(r.attempts()));
+                insert.setInt(i++, r.status());
+                insert.setString(i++, r.errorType());
+                insert.setInt(i++, r.stream() ? 1 : 0);
+                insert.setLong(i++, r.inputTokens());
+                insert.setLong(i++, r.outputTokens());
+                insert.setLong(i++, r.cachedTokens());
+                insert.setLong(i++, r.cacheWriteTokens());
+                insert.setLong(i++, r.reasoningTokens());
+                insert.setString(i++, r.costUsd() == null ? null : r.costUsd().toPlainString());
+                insert.setDouble(i++, r.latencyMillis());
+                if (r.ttftMillis() == null) {
+                    insert.setNull(i++, Types.REAL);
+                } else {
+                    insert.setDouble(i++, r.ttftMillis());
+                }
+                insert.setDouble(i++, r.upstreamMillis());
+                insert.setString(i++, r.policyCommit());
+                insert.setString(i++, r.traceId());
+                insert.addBatch();
+            }
+            insert.executeBatch();
+            writer.commit();
+            written.addAndGet(batch.size());
+        } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            dropped.addAndGet(batch.size());
+            LOG.log(Level.WARNING, "request log: " + batch.size() + " records lost: " + e.getMessage());
+            try {
+                writer.rollback();
+            } catch (SQLException ignored) {
+                // the next batch starts a new transaction either way
+            }
+        }
+    }
+
+    /** Deletes rows older than the retention, at most once a minute. */
+    private void prune() {
+        Instant now = Instant.now();
+        if (retention.isZero() || Duration.between(lastPrune, now).toMinutes() < 1) {
+            return;
+        }
+        lastPrune = now;
+        pruneBefore(now.minus(retention));
+    }
+
+    /** Deletes rows older than {@code cutoff}; the number deleted. */
+    int pruneBefore(Instant cutoff) {
+        Connection writer;
+        try {
+            writer = writer();
+        } catch (SQLException e) {
+            return 0;
+        }
+        synchronized (writer) {
+            try (PreparedStatement delete = writer.prepareStatement("DELETE FROM requests WHERE time_ms < ?")) {
+                delete.setLong(1, cutoff.toEpochMilli());
+                int n = delete.executeUpdate();
+                writer.commit();
+                return n;
+            } catch (SQLException e) {
+                LOG.warning("request log: pruning failed: " + e.getMessage());
+                return 0;
+            }
+        }
+    }
+
+    /** Search filters; null means any. {@code status} is a code (404) or a class (4xx, 5xx, error = 400 and up). */
+    public record Query(String key, String team, String model, String status, Instant since, Instant until, int limit) {
+    }
+
+    /** Newest first. Reads on a connection of its own: WAL lets readers run beside the writer. */
+    public List<RequestRecord> search(Query q) throws SQLException {
+        writer();
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM requests WHERE 1=1");
+        List<Object> args = new ArrayList<>();
+        if (q.key() != null) {
+            sql.append(" AND key_id = ?");
+            args.add(q.key());
+        }
+        if (q.team() != null) {
+            sql.append(" AND team = ?");
+            args.add(q.team());
+        }
+        if (q.model() != null) {
+            sql.append(" AND (requested_model = ? OR model = ?)");
+            args.add(q.model());
+            args.add(q.model());
+        }
+        if (q.status() != null) {
+            String s = q.status().toLowerCase();
+            if (s.equals("error")) {
+                sql.append(" AND status >= 400");
+            } else if (s.matches("[1-5]xx")) {
+                int base = (s.charAt(0) - '0') * 100;
+                sql.append(" AND status >= ? AND status < ?");
+                args.add(base);
+                args.add(base + 100);
+            } else if (s.matches("\\d{3}")) {
+                sql.append(" AND status = ?");
+                args.add(Integer.parseInt(s));
+            } else {
+                throw new IllegalArgumentException("status must be a code (429), a class (4xx) or 'error'");
+            }
+        }
+        if (q.since() != null) {
+            sql.append(" AND time_ms >= ?");
+            args.add(q.since().toEpochMilli());
+        }
+        if (q.until() != null) {
+            sql.append(" AND time_ms < ?");
+            args.add(q.until().toEpochMilli());
+        }
+        sql.append(" ORDER BY time_ms DESC LIMIT ?");
+        args.add(q.limit());
+        List<RequestRecord> out = new ArrayList<>();
+        try (Connection c = open(file); PreparedStatement st = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) {
+                st.setObject(i + 1, args.get(i));
+            }
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(read(rs));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A read-only query on a connection of its own (the dashboard's aggregates). */
+    @FunctionalInterface
+    public interface Reader<T> {
+        T read(Connection connection) throws SQLException;
+    }
+
+    public <T> T read(Reader<T> reader) throws SQLException {
+        writer();
+        try (Connection c = open(file)) {
+            return reader.read(c);
+        }
+    }
+
+    private static RequestRecord read(ResultSet rs) throws SQLException {
+        List<RequestRecord.Attempt> attempts;
+        try {
+            attempts = JSON.readValue(rs.getString("attempts"), new TypeReference<>() { });
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            attempts = List.of();
+        }
+        String cost = rs.getString("cost_usd");
+        double ttft = rs.getDouble("ttft_ms");
+        Double ttftMillis = rs.wasNull() ? null : ttft;
+        return new RequestRecord(rs.getString("id"), Instant.ofEpochMilli(rs.getLong("time_ms")), rs.getString("key_id"),
+                rs.getString("team"), rs.getString("customer"), rs.getString("surface"), rs.getString("api"), rs.getString("client"),
+                rs.getString("requested_model"), rs.getString("provider"), rs.getString("model"), attempts, rs.getInt("status"),
+                rs.getString("error_type"), rs.getInt("stream") == 1, rs.getLong("input_tokens"), rs.getLong("output_tokens"),
+                rs.getLong("cached_tokens"), rs.getLong("cache_write_tokens"), rs.getLong("reasoning_tokens"),
+                cost == null ? null : new BigDecimal(cost), rs.getDouble("latency_ms"), ttftMillis, rs.getDouble("upstream_ms"),
+                rs.getString("policy_commit"), rs.getString("trace_id"));
+    }
+
+    /** Writes what is queued (up to a deadline), then closes the store. */
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            thread.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            if (writer != null) {
+                writer.close();
+            }
+        } catch (SQLException e) {
+            LOG.warning("request log: close failed: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package dev.tollgate.server.telemetry;
+
+import dev.tollgate.policy.PolicySnapshot;
+import dev.tollgate.policy.Pricing;
+import dev.tollgate.policy.PolicyDiff;
+import dev.tollgate.server.audit.AuditEvent;
+import dev.tollgate.server.audit.AuditLog;
+import dev.tollgate.server.policy.PolicyHolder;
+import dev.tollgate.server.policy.PolicyStatus;
+import dev.tollgate.server.policy.PolicyWatcher;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The request log, metrics and traces behind one hook: a filter around every API request that opens
+ * a {@link RequestTrace}, lets the stages report into it, and at the end turns it into one
+ * {@link RequestRecord} for the log (queued), the metrics (in memory) and the span (batched export).
+ */
+public final class Telemetry implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Telemetry.class.getName());
+    /** Response header with the request's id, to find it in the request log. */
+    public static final String REQUEST_ID_HEADER = "x-tollgate-request-id";
+
+    private final GatewayMetrics metrics = new GatewayMetrics();
+    private final RequestLog log;
+    private final Tracing tracing;
+
+    private final AuditLog audit;
+
+    private Telemetry(RequestLog log, Tracing tracing, AuditLog audit) {
+        this.log = log;
+        this.audit = audit;
+        this.tracing = tracing;
+        if (log != null) {
+            metrics.requestLog(log);
+        }
+    }
+
+    /** @param stateDir where {@code requests.db} lives; null keeps no request log (metrics and traces only) */
+    public static Telemetry create(TelemetrySettings settings, Path stateDir) {
+        RequestLog log = settings.requestLog() && stateDir != null
+                ? RequestLog.open(stateDir.resolve("requests.db"), settings.queue(), settings.retention()) : null;
+        Tracing tracing = settings.otel() ? Tracing.otlp(settings.otelEndpoint(), settings.otelSampling()) : Tracing.off();
+        AuditLog audit = stateDir == null ? null : AuditLog.open(stateDir.resolve("audit.log"));
+        return new Telemetry(log, tracing, audit);
+    }
+
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    /** Null when the request log is off. */
+    public RequestLog log() {
+        return log;
+    }
+
+    public Tracing tracing() {
+        return tracing;
+    }
+
+    /** Null when there is no state directory. */
+    public AuditLog audit() {
+        return audit;
+    }
+
+    /** Policy metrics from the watcher; each swap (and the version at start) into the audit trail. */
+    public void watch(PolicyWatcher watcher, PolicyHolder holder) {
+        metrics.watch(watcher);
+        if (audit == null) {
+            return;
+        }
+        PolicyStatus start = watcher.status();
+        audit.append(new AuditEvent.PolicyLoaded(start.active().version(), start.active().author().orElse(null), start.source()));
+        holder.onSwap((previous, next) -> {
+            try {
+                // The watcher publishes its status before the swap, so it already describes `next`.
+                PolicyStatus.Revision active = watcher.status().active();
+                boolean described = active.version().equals(next.version());
+                audit.append(new AuditEvent.PolicyApplied(next.version(), previous.version(),
+                        described ? active.author().orElse(null) : null, watcher.signer(next.version()).orElse(null),
+                        described ? active.message().orElse(null) : null, PolicyDiff.between(previous.policy(), next.policy())));
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "audit trail: policy " + next.version() + " could not be recorded", e);
+            }
+        });
+    }
+
+    /** The hook (after the policy pin, so the commit is known) and {@code /metrics}, {@code /admin/requests}. */
+    public void register(HttpRouting.Builder routing, PolicyHolder policy) {
+        routing.addFilter((chain, req, res) -> {
+            String surface = surface(req);
+            if (surface == null) {
+                chain.proceed();
+                return;
+            }
+            RequestTrace trace = begin(req, surface);
+            res.header(REQUEST_ID_HEADER, trace.id);
+            trace.bind();
+            try {
+                chain.proceed();
+            } finally {
+                trace.unbind();
+                finish(trace, policy.forRequest(req), res.status().code());
+            }
+        });
+        new TelemetryRoutes(policy, this).register(routing);
+    }
+
+    /** The surface of an API call (a POST under a client base URL), or null for anything else. */
+    static String surface(ServerRequest req) {
+        if (req.prologue().method() != Method.POST) {
+            return null;
+        }
+        String path = req.path().path();
+        if (path.startsWith("/v1/") || path.startsWith("/openai/")) {
+            return "openai";
+        }
+        if (path.startsWith("/anthropic/")) {
+            return "anthropic";
+        }
+        if (path.startsWith("/genai/") || path.startsWith("/v1beta/")) {
+            return "gemini";
+        }
+        return null;
+    }
+
+    private RequestTrace begin(ServerRequest req, String surface) {
+        Tracing.ServerSpan span = tracing.start(req.prologue().method().text(), req.path().path(),
+                name -> req.headers().first(HeaderNames.create(name)).orElse(null));
+        String client = req.headers().first(HeaderNames.USER_AGENT).map(Telemetry::client).orElse(null);
+        return new RequestTrace(newId(), surface, client, span);
+    }
+
+    /** {@code codex_exec/0.169.0 (Linux; x86_64) ...} -> {@code codex_exec/0.169.0}: the product token only. */
+    static String client(String userAgent) {
+        String first = userAgent.strip().split("\\s+", 2)[0];
+        String clean = first.replaceAll("[^A-Za-z0-9._/@+-]", "");
+        return clean.isEmpty() ? null : clean.substring(0, Math.min(clean.length(), 64));
+    }
+
+    private static String newId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return "req_" + Long.toHexString(System.currentTimeMillis()) + java.util.HexFormat.of().toHexDigits(r.nextLong());
+    }
+
+    /** The one place a request's facts leave it: never throws into the request, never waits on a disk or network. */
+    void finish(RequestTrace t, PolicySnapshot snapshot, int responseStatus) {
+        try {
+            t.close();
+            long now = System.nanoTime();
+            int status = responseStatus;
+            if (status >= 400 && t.errorType == null) {
+                // A surface whose error renderer does not report into the trace still gets a bounded type.
+                t.errorType = "http_" + status;
+            }
+            BigDecimal cost = t.cost != null ? t.cost : price(snapshot, t);
+            RequestRecord r = new RequestRecord(t.id, t.time, t.keyId, t.team, t.customer, t.surface,
+                    t.api == null ? null : apiName(t.api), t.client, t.requestedModel, t.provider, t.upstreamModel,
+                    List.copyOf(t.attempts), status, t.errorType, t.stream, t.usage.inputTokens(), t.usage.outputTokens(),
+                    t.usage.cachedInputTokens(), t.usage.cacheWriteTokens(), t.usage.reasoningTokens(), cost,
+                    (now - t.startNanos) / 1e6, t.firstByteNanos == 0 ? null : (t.firstByteNanos - t.startNanos) / 1e6,
+                    t.upstreamNanos / 1e6, snapshot.version(), t.span.traceId());
+            GatewayMetrics.Labels labels = labels(t, snapshot);
+            metrics.record(r, labels);
+            t.span.end(r, labels.requestModel());
+            if (log != null) {
+                log.offer(r);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "telemetry failed for request " + t.id, e);
+        }
+    }
+
+    static String apiName(dev.tollgate.providers.Api api) {
+        return switch (api) {
+            case CHAT_COMPLETIONS -> "chat.completions";
+            case RESPONSES -> "responses";
+            case EMBEDDINGS -> "embeddings";
+            case MESSAGES -> "messages";
+            case GEMINI -> "generate_content";
+        };
+    }
+
+    /** Prices real usage with the policy's table (the governance stage's settled cost wins when it has one). */
+    private static BigDecimal price(PolicySnapshot snapshot, RequestTrace t) {
+        if (t.upstreamModel == null || t.usage.totalTokens() == 0 && t.usage.cacheWriteTokens() == 0) {
+            return t.upstreamModel == null ? null : BigDecimal.ZERO;
+        }
+        return snapshot.pricing(t.upstreamModel)
+                .or(() -> t.catalogModel == null ? java.util.Optional.<Pricing>empty() : snapshot.pricing(t.catalogModel))
+                .map(p -> {
+                    var u = t.usage;
+                    long uncached = Math.max(0, u.inputTokens() - u.cachedInputTokens() - u.cacheWriteTokens());
+                    return p.cost(uncached, u.outputTokens(), u.cachedInputTokens(), u.cacheWriteTokens(), 0);
+                })
+                .orElse(null);
+    }
+
+    /** Label values from the policy only: a name the policy does not declare becomes "other". */
+    private static GatewayMetrics.Labels labels(RequestTrace t, PolicySnapshot snapshot) {
+        String requestModel = t.requestedModel == null ? "none" : t.catalogModel != null ? t.catalogModel : "other";
+        String responseModel = t.upstreamModel == null ? "none" : t.catalogModel != null ? t.upstreamModel : "other";
+        String key = t.keyId != null && snapshot.policy().keys().stream().anyMatch(k -> k.id().equals(t.keyId)) ? t.keyId
+                : t.keyId == null ? "none" : "other";
+        String team = t.team != null && snapshot.team(t.team).isPresent() ? t.team : t.team == null ? "none" : "other";
+        String error = t.errorType == null ? "none" : t.errorType.matches("[a-z_0-9]{1,40}") ? t.errorType : "other";
+        return new GatewayMetrics.Labels(RequestTrace.operation(t.api), t.providerKind == null ? "none" : semconvProvider(t.providerKind),
+                requestModel, responseModel, error, team, key, id -> snapshot.provider(id).isPresent() ? id : "other");
+    }
+
+    /** The GenAI conventions' provider names for the kinds the policy knows. */
+    static String semconvProvider(String kind) {
+        return switch (kind) {
+            case "openai", "openai-compatible" -> "openai";
+            case "azure-openai" -> "azure.ai.openai";
+            case "anthropic" -> "anthropic";
+            case "gemini" -> "gcp.gemini";
+            case "vertex" -> "gcp.vertex_ai";
+            case "bedrock" -> "aws.bedrock";
+            default -> "other";
+        };
+    }
+
+    @Override
+    public void close() {
+        tracing.close();
+        if (log != null) {
+            log.close();
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package dev.tollgate.server.telemetry;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.server.admin.AdminAuth;
+import dev.tollgate.server.policy.PolicyHolder;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+
+/** {@code GET /metrics} (Prometheus, unauthenticated like any scrape target) and {@code GET /admin/requests} (admin token). */
+final class TelemetryRoutes {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PolicyHolder policy;
+    private final Telemetry telemetry;
+
+    TelemetryRoutes(PolicyHolder policy, Telemetry telemetry) {
+        this.policy = policy;
+        this.telemetry = telemetry;
+    }
+
+    void register(HttpRouting.Builder routing) {
+        routing.get("/metrics", (req, res) -> {
+            res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+            res.send(telemetry.metrics().scrape(policy.current().version()));
+        });
+        routing.get("/admin/requests", this::requests);
+    }
+
+    private void requests(ServerRequest req, ServerResponse res) {
+        if (AdminAuth.authorize(policy, req, res, false).isEmpty()) {
+            return;
+        }
+        RequestLog log = telemetry.log();
+        if (log == null) {
+            send(res, Status.NOT_FOUND_404, error("The request log is off (tollgate.requests.log: false)."));
+            return;
+        }
+        RequestLog.Query query;
+        try {
+            query = new RequestLog.Query(param(req, "key"), param(req, "team"), param(req, "model"), param(req, "status"),
+                    Optional.ofNullable(param(req, "since")).map(TelemetryRoutes::instant).orElse(null),
+                    Optional.ofNullable(param(req, "until")).map(TelemetryRoutes::instant).orElse(null),
+                    Math.min(1000, Integer.parseInt(Optional.ofNullable(param(req, "limit")).orElse("100"))));
+        } catch (IllegalArgumentException e) {
+            send(res, Status.BAD_REQUEST_400, error(e.getMessage()
+                    + ". Parameters: key, team, model, status (429, 4xx, error), since/until (2026-11-24T10:00:00Z or 15m, 2h, 7d ago), limit (<= 1000)."));
+            return;
+        }
+        try {
+            ObjectNode out = JSON.createObjectNode();
+            ArrayNode rows = out.putArray("requests");
+            for (RequestRecord r : log.search(query)) {
+                rows.add(json(r));
+            }
+            out.put("dropped", log.dropped());
+            send(res, Status.OK_200, out);
+        } catch (SQLException e) {
+            send(res, Status.INTERNAL_SERVER_ERROR_500, error("The request log could not be read: " + e.getMessage()));
+        }
+    }
+
+    static ObjectNode json(RequestRecord r) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", r.id());
+        o.put("time", r.time().toString());
+        o.put("key", r.keyId());
+        o.put("team", r.team());
+        o.put("customer", r.customer());
+        o.put("surface", r.surface());
+        o.put("api", r.api());
+        o.put("client", r.client());
+        o.put("requested_model", r.requestedModel());
+        o.put("provider", r.provider());
+        o.put("model", r.model());
+        ArrayNode attempts = o.putArray("attempts");
+        r.attempts().forEach(a -> attempts.addObject().put("provider", a.provider()).put("model", a.model())
+                .put("outcome", a.outcome()).put("ms", round(a.millis())));
+        o.put("status", r.status());
+        o.put("error_type", r.errorType());
+        o.put("stream", r.stream());
+        ObjectNode tokens = o.putObject("tokens");
+        tokens.put("input", r.inputTokens());
+        tokens.put("output", r.outputTokens());
+        tokens.put("cached", r.cachedTokens());
+        tokens.put("cache_write", r.cacheWriteTokens());
+        tokens.put("reasoning", r.reasoningTokens());
+        o.put("cost_usd", r.costUsd());
+        o.put("latency_ms", round(r.latencyMillis()));
+        if (r.ttftMillis() == null) {
+            o.putNull("ttft_ms");
+        } else {
+            o.put("ttft_ms", round(r.ttftMillis()));
+        }
+        o.put("overhead_ms", round(r.overheadMillis()));
+        o.put("policy_commit", r.policyCommit());
+        o.put("trace_id", r.traceId());
+        return o;
+    }
+
+    private static double round(double millis) {
+        return Math.round(millis * 1000) / 1000.0;
+    }
+
+    private static String param(ServerRequest req, String name) {
+        return req.query().first(name).filter(v -> !v.isBlank()).orElse(null);
+    }
+
+    /** An ISO instant, or a span back from now: 15m, 2h, 7d. */
+    static Instant instant(String text) {
+        var m = java.util.regex.Pattern.compile("(\\d+)([smhd])").matcher(text);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            Duration d = switch (m.group(2)) {
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+            return Instant.now().minus(d);
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a time");
+        }
+    }
+
+    private static ObjectNode error(String message) {
+        ObjectNode out = JSON.createObjectNode();
+        out.putObject("error").put("type", "invalid_request").put("message", message);
+        return out;
+    }
+
+    private static void send(ServerResponse res, Status status, ObjectNode body) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,94 @@
+// The dashboard: reads /admin/stats with an admin token kept in this tab (sessionStorage), and draws it.
+// The token can be passed once as /ui#token=... (a fragment never reaches a server or its logs).
+"use strict";
+(() => {
+  const $ = id => document.getElementById(id);
+  const usd = v => v === 0 ? "$0" : "$" + (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v >= 0.01 ? v.toFixed(4) : v.toPrecision(2).replace(/\.?0+e/, "e"));
+  const ms = v => v == null ? "–" : v >= 1000 ? (v / 1000).toFixed(2) + " s" : Math.round(v) + " ms";
+  const count = v => v >= 1e6 ? (v / 1e6).toFixed(1) + "M" : v >= 1e4 ? (v / 1e3).toFixed(1) + "k" : String(v);
+  let data = null;
+
+  const hash = new URLSearchParams(location.hash.slice(1));
+  if (hash.get("token")) {
+    sessionStorage.setItem("tollgate-token", hash.get("token"));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+
+  async function load() {
+    const token = sessionStorage.getItem("tollgate-token");
+    if (!token) return login("");
+    const res = await fetch("/admin/stats?since=" + $("window").value, { headers: { authorization: "Bearer " + token } });
+    if (res.status === 401 || res.status === 403) {
+      sessionStorage.removeItem("tollgate-token");
+      const body = await res.json().catch(() => ({}));
+      return login((body.error && body.error.message) || "That token was refused.");
+    }
+    data = await res.json();
+    $("login").hidden = true;
+    $("dashboard").hidden = false;
+    draw();
+  }
+
+  function login(message) {
+    $("dashboard").hidden = true;
+    $("login").hidden = false;
+    $("login-error").textContent = message;
+  }
+
+  function draw() {
+    const d = data, from = Date.parse(d.window.since), to = Date.parse(d.window.until);
+    const p = d.policy || {};
+    $("commit").textContent = (p.commit || "").slice(0, 12);
+    $("commit").title = [p.commit, p.author, p.message].filter(Boolean).join("\n");
+    $("reload").textContent = p.last_result ? "last reload: " + p.last_result + (p.errors && p.errors.length ? " (" + p.errors.length + " errors)" : "")
+      + (p.degraded ? " · source unreachable" : "") : "";
+    const t = d.totals;
+    $("t-requests").textContent = count(t.requests);
+    $("t-errors").textContent = t.requests ? (100 * t.errors / t.requests).toFixed(1) + "%" : "–";
+    $("t-cost").textContent = usd(t.cost_usd);
+    $("t-latency").textContent = [d.latency_ms.p50, d.latency_ms.p95, d.latency_ms.p99].map(ms).join(" / ");
+    $("t-ttft").textContent = [d.ttft_ms.p50, d.ttft_ms.p95, d.ttft_ms.p99].map(ms).join(" / ");
+    $("t-tokens").textContent = count(t.input_tokens) + " / " + count(t.output_tokens);
+    const dim = $("spend-dim").value;
+    Charts.lines($("c-spend-time"), d.spend[dim].series, from, to, usd);
+    Charts.lines($("c-rate"), [
+      { name: "requests", points: d.rate.map(r => [r.t, r.requests]) },
+      { name: "errors", points: d.rate.map(r => [r.t, r.errors]) }], from, to, v => String(Math.round(v * 10) / 10));
+    const top = s => s.top.map(r => ({ label: r.name, value: r.cost_usd }));
+    Charts.bars($("c-top-keys"), top(d.spend.key), usd);
+    Charts.bars($("c-models"), top(d.spend.model), usd);
+    Charts.bars($("c-teams"), top(d.spend.team), usd);
+    budgets(d.budgets);
+    $("updated").textContent = new Date().toISOString().replace("T", " ").slice(0, 19) + " UTC";
+    document.body.dataset.ready = "true";
+  }
+
+  function budgets(rows) {
+    const box = $("c-budgets");
+    if (!rows.length) {
+      box.replaceChildren(Object.assign(document.createElement("p"), { className: "empty", textContent: "The policy declares no budgets." }));
+      return;
+    }
+    Charts.budgets(box, rows, usd);
+    const list = document.createElement("ul");
+    rows.forEach(b => {
+      const li = document.createElement("li");
+      const projected = b.projected == null ? "" : `, projected ${usd(b.projected)} by ${b.period_end.slice(0, 10)}`;
+      li.textContent = `${b.level} ${b.id}: ${usd(b.spent)} of ${usd(Number(b.usd))} ${b.period}${projected}`
+        + (b.exhausted_at ? ` — runs out ${b.exhausted_at.slice(0, 16).replace("T", " ")} UTC at this rate` : "");
+      if (b.exhausted_at) li.className = "over";
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+  }
+
+  $("login").addEventListener("submit", e => {
+    e.preventDefault();
+    sessionStorage.setItem("tollgate-token", $("token").value.trim());
+    load();
+  });
+  $("window").addEventListener("change", load);
+  $("spend-dim").addEventListener("change", () => data && draw());
+  load();
+  setInterval(load, 30000);
+})();

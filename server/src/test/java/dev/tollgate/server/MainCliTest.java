@@ -1,0 +1,90 @@
+package dev.tollgate.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tollgate.policy.Secrets;
+import dev.tollgate.server.policy.TestRepo;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI a reviewer and CI use: validate, diff, keys new. */
+class MainCliTest {
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static synchronized Run run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    private static final String BASE = """
+            providers: [{id: p, kind: openai, base_url: "https://api.openai.com/v1", credential: "env:K"}]
+            customers: [{id: acme}]
+            teams: [{id: infra, customer: acme}]
+            """;
+
+    @Test
+    void validateExitsZeroOnTheExampleRepoAndOneWithFileLineColumnOnAMistake(@TempDir Path dir) throws Exception {
+        Path example = Path.of(System.getProperty("user.dir")).resolveSibling("policies-example-repo");
+        Run good = run("validate", example.toString());
+        assertEquals(0, good.code(), good.out());
+        assertTrue(good.out().contains("2 customers, 3 teams"), good.out());
+
+        Files.writeString(dir.resolve("base.yaml"), BASE);
+        Files.writeString(dir.resolve("keys.yaml"), "keys:\n  - {id: k, team: infra, sha256: " + Secrets.sha256("x") + ", budgets: [{amount_usd: 0, period: weekly}]}\n");
+        Run bad = run("validate", dir.toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.out().startsWith("keys.yaml:2:123: a budget of $0 can never be right"), bad.out());
+    }
+
+    @Test
+    void keysNewPrintsTheSecretOnceAndAnEntryThatValidates(@TempDir Path dir) throws Exception {
+        Run made = run("keys", "new", "--id", "gina", "--team", "infra");
+        assertEquals(0, made.code());
+        String secret = made.err().lines().filter(l -> l.trim().startsWith(Secrets.KEY_PREFIX)).findFirst().orElseThrow().trim();
+        assertFalse(made.out().contains(secret), "the entry to commit never holds the secret");
+        Files.writeString(dir.resolve("base.yaml"), BASE);
+        Files.writeString(dir.resolve("keys.yaml"), "keys:\n" + made.out());
+        assertEquals(0, run("validate", dir.toString()).code());
+        var snapshot = dev.tollgate.policy.PolicyLoader.loadDirectory(dir);
+        assertEquals("gina", snapshot.keyBySecret(secret).orElseThrow().key().id());
+
+        Files.writeString(dir.resolve("oops.yaml"), "# " + secret + "\n");
+        Run leaked = run("validate", dir.toString());
+        assertEquals(1, leaked.code());
+        assertTrue(leaked.out().startsWith("oops.yaml:1:3: this looks like a virtual key's plaintext"), leaked.out());
+        assertFalse(leaked.out().contains(secret));
+    }
+
+    @Test
+    void diffsTwoCommitsOfARepositoryInReviewerWords(@TempDir Path dir) throws Exception {
+        try (TestRepo repo = new TestRepo(dir.resolve("repo"))) {
+            String keys = "keys:\n  - {id: alice, team: infra, sha256: " + Secrets.sha256("a") + ", budgets: [{amount_usd: %s, period: monthly}]}\n";
+            String old = repo.commit("old", Map.of("policy/base.yaml", BASE, "policy/keys.yaml", keys.formatted(50)));
+            String now = repo.commit("new", Map.of("policy/base.yaml", BASE, "policy/keys.yaml", keys.formatted(100)));
+            Run diff = run("diff", old, now, "--repo", repo.dir.toString(), "--path", "policy");
+            assertEquals(0, diff.code(), diff.err() + diff.out());
+            assertEquals("1 change:\n- key alice: monthly budget $50 -> $100\n", diff.out());
+        }
+    }
+}
