@@ -88,6 +88,8 @@ public final class Pass implements Meter {
         tokensUsed = usage.totalTokens();
         long cost = pricing.map(p -> Prices.cost(p, usage)).orElse(0L);
         spend.settle(reservation, new Charge(cost, usage, estimated));
+        // Before the last bytes too: a client that sends its next request on seeing them finds the slot free.
+        permit.release(tokensUsed);
     }
 
     public Reservation reservation() {
