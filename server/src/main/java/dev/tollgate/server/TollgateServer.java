@@ -15,6 +15,7 @@ import dev.tollgate.server.proxy.Dispatcher;
 import dev.tollgate.server.proxy.Pipeline;
 import dev.tollgate.server.gate.Gate;
 import dev.tollgate.server.routing.Router;
+import dev.tollgate.server.routing.Upstreams;
 import dev.tollgate.server.spend.Spend;
 import dev.tollgate.server.spend.SqliteLedger;
 import dev.tollgate.server.spend.UsageRoutes;
@@ -35,12 +36,14 @@ public final class TollgateServer implements AutoCloseable {
     private final Drain drain;
     private final Duration shutdownGrace;
     private final Spend spend;
+    private final Upstreams upstreams;
 
-    private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace, Spend spend) {
+    private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace, Spend spend, Upstreams upstreams) {
         this.server = server;
         this.drain = drain;
         this.shutdownGrace = shutdownGrace;
         this.spend = spend;
+        this.upstreams = upstreams;
     }
 
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy) {
@@ -52,7 +55,7 @@ public final class TollgateServer implements AutoCloseable {
         return start(settings, policy, watcher, Clock.systemUTC());
     }
 
-    /** @param clock the time budgets' periods are counted in (tests move it) */
+    /** @param clock the time budgets' periods and upstream cool-downs and circuits are counted in (tests move it) */
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher, Clock clock) {
         Drain drain = new Drain();
         // The spend ledger opens with the first policy that declares keys; at start when this one does.
@@ -61,7 +64,8 @@ public final class TollgateServer implements AutoCloseable {
             spend.ledger();
         }
         Gate gate = new Gate(spend);
-        Pipeline pipeline = new Pipeline(gate, new Router(), new Dispatcher(new UpstreamClient()));
+        Upstreams upstreams = new Upstreams(clock);
+        Pipeline pipeline = new Pipeline(gate, new Router(), new Dispatcher(new UpstreamClient(), upstreams));
         OpenAiSurface openai = new OpenAiSurface(policy, pipeline, drain, settings.bodyLimit());
         AnthropicSurface anthropic = new AnthropicSurface(policy, pipeline, drain, settings.bodyLimit());
         GeminiSurface gemini = new GeminiSurface(policy, pipeline, drain, settings.bodyLimit());
@@ -95,11 +99,16 @@ public final class TollgateServer implements AutoCloseable {
                 .routing(routing)
                 .build()
                 .start();
-        return new TollgateServer(server, drain, settings.shutdownGrace(), spend);
+        return new TollgateServer(server, drain, settings.shutdownGrace(), spend, upstreams);
     }
 
     public int port() {
         return server.port();
+    }
+
+    /** Cool-downs, circuits and attempt counts of the upstreams. */
+    public Upstreams upstreams() {
+        return upstreams;
     }
 
     /** Refuses new requests, lets open ones (streams included) finish up to the grace period, then stops. */

@@ -24,6 +24,11 @@ import dev.tollgate.providers.usage.UsageTap;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.errors.Dialect;
+import dev.tollgate.server.routing.Attempt;
+import dev.tollgate.server.routing.RetryAfter;
+import dev.tollgate.server.routing.RoutePlan;
+import dev.tollgate.server.routing.Routed;
+import dev.tollgate.server.routing.Upstreams;
 import dev.tollgate.server.spend.Meter;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -31,6 +36,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,9 +45,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Calls a route's targets in order and relays the first usable answer. A target is abandoned for the
- * next only while nothing has been written to the client: on connect errors, timeouts, 429, 5xx and
- * a rejected gateway credential.
+ * Calls a route's targets (ordered, retried and skipped by {@link RoutePlan}) and relays the first
+ * usable answer. A target is abandoned only while nothing has been written to the client: on connect
+ * errors, timeouts, 429, 5xx and a rejected gateway credential.
  */
 public final class Dispatcher {
 
@@ -49,42 +55,91 @@ public final class Dispatcher {
     private static final int MAX_UPSTREAM_BODY = 64 * 1024 * 1024;
 
     private final UpstreamClient upstream;
+    private final Upstreams upstreams;
 
     public Dispatcher(UpstreamClient upstream) {
-        this.upstream = upstream;
+        this(upstream, new Upstreams(Clock.systemUTC()));
     }
 
-    /** What happened, for the settle step and the request log. */
-    public record Result(int status, Usage usage, String provider, String upstreamModel) {
+    /** @param upstreams cool-downs, circuits and attempt counts shared by every request */
+    public Dispatcher(UpstreamClient upstream, Upstreams upstreams) {
+        this.upstream = upstream;
+        this.upstreams = upstreams;
+    }
+
+    /** What happened, for the settle step and the request log; {@code attempts} lists every upstream call in order. */
+    public record Result(int status, Usage usage, String provider, String upstreamModel, List<Attempt> attempts) {
+
+        public Result(int status, Usage usage, String provider, String upstreamModel) {
+            this(status, usage, provider, upstreamModel, List.of());
+        }
+
+        Result withAttempts(List<Attempt> all) {
+            return new Result(status, usage, provider, upstreamModel, all);
+        }
+    }
+
+    public Upstreams upstreams() {
+        return upstreams;
     }
 
     public Result dispatch(Call call, Route route, ServerResponse res) throws GatewayException {
-        return dispatch(call, route, res, Meter.NONE);
+        return dispatch(call, Routed.of(route), res, Meter.NONE);
     }
 
-    /** @param meter told before the answer's final bytes are written, so the spend is committed first */
     public Result dispatch(Call call, Route route, ServerResponse res, Meter meter) throws GatewayException {
+        return dispatch(call, Routed.of(route), res, meter);
+    }
+
+    /**
+     * Tries the route's targets as {@link RoutePlan} orders them, moving on (or retrying after a
+     * backoff) only while nothing has reached the client.
+     *
+     * @param meter told before the answer's final bytes are written, so the spend is committed first
+     */
+    public Result dispatch(Call call, Routed routed, ServerResponse res, Meter meter) throws GatewayException {
         List<GatewayError> failures = new ArrayList<>(1);
-        List<Route.Target> targets = route.targets();
+        RoutePlan plan = new RoutePlan(upstreams, routed);
         ClientRequest client = new ClientRequest(call);
-        for (int i = 0; i < targets.size(); i++) {
-            Route.Target target = targets.get(i);
-            boolean hasNext = i < targets.size() - 1;
+        while (true) {
+            RoutePlan.Step step;
+            try {
+                step = plan.next().orElse(null);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failures.add(new GatewayError.UpstreamFailed("The gateway stopped waiting to retry '" + call.model() + "'."));
+                break;
+            }
+            if (step == null) {
+                break;
+            }
+            if (step instanceof RoutePlan.Step.Unready u) {
+                plan.unready(u);
+                failures.add(u.error());
+                continue;
+            }
+            RoutePlan.Step.Try attempt = (RoutePlan.Step.Try) step;
+            Route.Target target = attempt.target();
             Prepared prepared;
             try {
-                prepared = prepare(call, client, target);
+                prepared = prepare(call, client, target, attempt.secret());
             } catch (GatewayException e) {
+                plan.abandon(attempt);
                 if (e.error() instanceof GatewayError.BadRequest) {
                     throw e; // the client's request itself cannot be read: no other target will do better
                 }
                 failures.add(e.error());
                 continue;
             }
-            UpstreamRequest request = prepared.request();
             UpstreamResponse response;
             try {
-                response = upstream.send(request, target.provider().timeouts());
+                response = upstream.send(prepared.request(), target.provider().timeouts());
             } catch (UpstreamException e) {
+                plan.failed(attempt, switch (e.kind()) {
+                    case TIMEOUT -> Attempt.Outcome.TIMED_OUT;
+                    case CONNECT -> Attempt.Outcome.CONNECT_FAILED;
+                    case RESET -> Attempt.Outcome.RESET;
+                }, 0, Optional.empty());
                 failures.add(switch (e.kind()) {
                     case TIMEOUT -> new GatewayError.UpstreamTimeout("Provider '" + target.provider().id() + "' did not answer in time ("
                             + e.getMessage() + "). Retry; if it persists the provider may be down.");
@@ -96,20 +151,35 @@ public final class Dispatcher {
             int status = response.status();
             if (status == 401 || status == 403) {
                 response.close();
+                plan.failed(attempt, Attempt.Outcome.CREDENTIAL_REJECTED, status, Optional.empty());
                 failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' refused the gateway's credential (HTTP "
                         + status + "). This is not your key's fault: ask the platform team to check the provider credential."));
                 continue;
             }
-            if ((status == 429 || status >= 500) && hasNext) {
-                response.close();
-                failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' answered HTTP " + status + "."));
-                continue;
+            if (status == 429 || status >= 500) {
+                Attempt.Outcome outcome = status == 429 ? Attempt.Outcome.THROTTLED : Attempt.Outcome.UPSTREAM_ERROR;
+                if (plan.failed(attempt, outcome, status, RetryAfter.parse(response.header("retry-after"), upstreams.clock()))) {
+                    response.close();
+                    failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' answered HTTP " + status + "."));
+                    continue;
+                }
+                // Nothing else to try: the client sees the provider's own answer (and its Retry-After).
+            } else {
+                plan.answered(attempt, status);
             }
-            return prepared.translated()
+            Result result = prepared.translated()
                     ? relayTranslated(call, client.get(), prepared.upstreamApi(), target, response, res, meter)
                     : relay(call, target, response, res, meter);
+            return result.withAttempts(plan.attempts());
         }
-        throw new GatewayException(summarize(call.model(), failures));
+        Optional<GatewayError> unavailable = plan.nothingTried();
+        if (unavailable.isPresent()) {
+            failures.add(unavailable.get());
+        }
+        if (failures.isEmpty()) {
+            failures.add(new GatewayError.UpstreamFailed("No target of '" + call.model() + "' could be tried within the retry budget."));
+        }
+        throw new AttemptsFailed(summarize(call.model(), failures), plan.attempts());
     }
 
     /** A credential for a direct call outside {@link #dispatch} (token counting). */
@@ -168,11 +238,10 @@ public final class Dispatcher {
     }
 
     /** Same format: the client's bytes go up as they came. Otherwise the request is translated through the IR. */
-    private static Prepared prepare(Call call, ClientRequest client, Route.Target target) throws GatewayException {
+    private static Prepared prepare(Call call, ClientRequest client, Route.Target target, Optional<String> secret) throws GatewayException {
         Provider provider = target.provider();
         Api upstreamApi = Wires.upstreamApi(provider, call.api()).orElseThrow(() -> new GatewayException(new GatewayError.ProviderNotReady(
                 "Provider '" + provider.id() + "' (" + provider.kind().id() + ") cannot serve " + call.api().path() + " calls on this gateway yet.")));
-        Optional<String> secret = Credentials.pick(provider);
         if (upstreamApi == call.api()) {
             if (upstreamApi == Api.MESSAGES) {
                 return new Prepared(AnthropicNative.prepare(provider, secret, "messages", target.model(), call.body(), call.passHeaders()), upstreamApi, false);
