@@ -203,6 +203,30 @@ class ReliabilityTest {
     }
 
     @Test
+    void aStreamThatStallsAfterItsHeadButBeforeItsFirstEventFallsBack() throws Exception {
+        headOnlyThenFallback(false, "timed_out");
+    }
+
+    @Test
+    void aStreamThatBreaksAfterItsHeadButBeforeItsFirstEventFallsBack() throws Exception {
+        headOnlyThenFallback(true, "reset");
+    }
+
+    private void headOnlyThenFallback(boolean hangUp, String outcome) throws Exception {
+        try (HeadOnlyUpstream headOnly = new HeadOnlyUpstream(hangUp)) {
+            start(PRIMARY_AND_FALLBACK.replace("A_URL", "http://127.0.0.1:" + headOnly.port() + "/v1"));
+            String answer = "data: {\"choices\":[{\"delta\":{\"content\":\"from-b\"}}]}\n\ndata: [DONE]\n\n";
+            b.answer(b.sse(List.of(answer.substring(0, answer.indexOf("data: [DONE]")), "data: [DONE]\n\n"), 0));
+            HttpResponse<String> r = chat(STREAM);
+            assertEquals(200, r.statusCode());
+            assertEquals(answer, r.body(), "nothing of the primary's stream reached the client; the fallback's stream did");
+            assertEquals(1, headOnly.requests.get());
+            Map<String, Long> counts = gateway.upstreams().attemptCounts();
+            assertEquals(1L, counts.get("a/ma " + outcome), counts.toString());
+        }
+    }
+
+    @Test
     void aClientNamedFallbackServesWhenTheRouteHasNone() throws Exception {
         start("""
                 providers:

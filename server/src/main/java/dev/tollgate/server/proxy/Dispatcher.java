@@ -53,6 +53,7 @@ public final class Dispatcher {
 
     private static final Logger LOG = Logger.getLogger(Dispatcher.class.getName());
     private static final int MAX_UPSTREAM_BODY = 64 * 1024 * 1024;
+    private static final int FIRST_EVENT_LIMIT = 64 * 1024;
 
     private final UpstreamClient upstream;
     private final Upstreams upstreams;
@@ -165,6 +166,19 @@ public final class Dispatcher {
                 }
                 // Nothing else to try: the client sees the provider's own answer (and its Retry-After).
             } else {
+                if (status < 300 && response.isEventStream()) {
+                    try {
+                        response.primeFirstEvent(FIRST_EVENT_LIMIT);
+                    } catch (IOException | UncheckedIOException e) {
+                        // Broke or stalled before its first event: the client has nothing yet, so another target may serve.
+                        response.close();
+                        boolean timedOut = e instanceof java.net.SocketTimeoutException;
+                        plan.failed(attempt, timedOut ? Attempt.Outcome.TIMED_OUT : Attempt.Outcome.RESET, status, Optional.empty());
+                        failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' broke off its stream before the first event ("
+                                + e.getMessage() + "). Retry."));
+                        continue;
+                    }
+                }
                 plan.answered(attempt, status);
             }
             Result result = prepared.translated()
