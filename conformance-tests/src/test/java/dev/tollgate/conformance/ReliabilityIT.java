@@ -51,7 +51,7 @@ class ReliabilityIT {
                   - id: primary
                     kind: openai-compatible
                     base_url: "http://127.0.0.1:SIM_PORT/v1"
-                    timeouts: {first_byte_seconds: 1}
+                    timeouts: {first_byte_seconds: 1, idle_seconds: 1}
                     circuit_breaker: {failures: 1000}
                   - {id: fallback, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
                 models:
@@ -159,6 +159,40 @@ class ReliabilityIT {
         assertEquals(List.of("primary-m"), modelsCalled(), "nothing retried once bytes reached the client");
         long charged = outputTokens() - before;
         assertTrue(charged > 0 && charged < 12, "the tokens relayed before the reset are charged, not a whole answer: " + charged);
+    }
+
+    private static HttpResponse<String> post(String path, String header, String value, String body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(stack.gateway(path)))
+                .header(header, value).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Responses is the primary's own format: the bytes pass through, and the gateway ends the stalled stream itself. */
+    @Test
+    void aStreamStallingMidwayIsCutAfterTheIdleTimeoutWithAResponsesFailedEvent() throws Exception {
+        fault("{\"stall_ms\":8000,\"after_chunks\":3,\"model\":\"primary-m\"}");
+        long started = System.nanoTime();
+        HttpResponse<String> r = post("/v1/responses", "authorization", "Bearer tg-dev",
+                "{\"model\":\"gpt-5.5\",\"stream\":true,\"input\":\"hi\"}");
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        assertEquals(200, r.statusCode());
+        assertTrue(r.body().strip().endsWith("}") && r.body().contains("event: response.failed"), r.body());
+        assertTrue(tookMs >= 900 && tookMs < 6000, "cut by the 1 s idle timeout, not the 8 s stall: " + tookMs + " ms");
+        assertEquals(List.of("primary-m"), modelsCalled(), "events had reached the client: no retry");
+    }
+
+    /** Claude Code's dialect on an OpenAI upstream: the translated stream ends with Anthropic's error event. */
+    @Test
+    void aTranslatedStreamStallingMidwayEndsWithAnAnthropicErrorEvent() throws Exception {
+        fault("{\"stall_ms\":8000,\"after_chunks\":3,\"model\":\"primary-m\"}");
+        long started = System.nanoTime();
+        HttpResponse<String> r = post("/anthropic/v1/messages", "x-api-key", "tg-dev",
+                "{\"model\":\"gpt-5.5\",\"max_tokens\":100,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("event: message_start") && r.body().contains("event: error"), r.body());
+        assertTrue(tookMs < 6000, "cut by the 1 s idle timeout, not the 8 s stall: " + tookMs + " ms");
+        assertEquals(List.of("primary-m"), modelsCalled());
     }
 
     @Test

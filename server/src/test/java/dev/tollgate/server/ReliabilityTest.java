@@ -193,6 +193,20 @@ class ReliabilityTest {
     }
 
     @Test
+    void aStreamOutlastingTheWholeRequestTimeoutIsCutWithAnErrorEvent() throws Exception {
+        start(PRIMARY_AND_FALLBACK.replace("timeouts: {first_byte_seconds: 0.5, idle_seconds: 0.5}", "timeouts: {idle_seconds: 5, total_seconds: 1}"));
+        List<String> events = new ArrayList<>(java.util.Collections.nCopies(100, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n"));
+        events.add("data: [DONE]\n\n");
+        a.answer(a.sse(events, 50)); // 5 s in all, each gap well inside the idle timeout
+        long started = System.nanoTime();
+        HttpResponse<String> r = chat(STREAM);
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertEquals(200, r.statusCode());
+        assertTrue(r.body().contains("whole-request timeout") && !r.body().contains("[DONE]"), r.body());
+        assertTrue(took.compareTo(Duration.ofMillis(900)) >= 0 && took.compareTo(Duration.ofSeconds(4)) < 0, "cut at the 1 s total: " + took);
+    }
+
+    @Test
     void aResetBeforeAnyAnswerFallsBack() throws Exception {
         start(PRIMARY_AND_FALLBACK);
         a.answer((req, res) -> {
