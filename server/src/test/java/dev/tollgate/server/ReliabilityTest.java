@@ -343,6 +343,54 @@ class ReliabilityTest {
     }
 
     @Test
+    void halfOpenLetsExactlyOneProbeThroughWhileConcurrentRequestsGoToTheFallback() throws Exception {
+        start("""
+                providers:
+                  - {id: a, kind: openai-compatible, base_url: "A_URL", circuit_breaker: {failures: 1, open_seconds: 30}}
+                  - {id: b, kind: openai-compatible, base_url: "B_URL"}
+                models:
+                  - name: m
+                    targets: [{provider: a, model: ma}]
+                    fallbacks: [{provider: b, model: mb}]
+                """);
+        a.answer(status(503, null));
+        assertEquals("from-b", text(chat(CHAT)));
+        assertEquals(1, a.received.size(), "one failure opened the circuit");
+
+        clock.advance(Duration.ofSeconds(30));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        a.answer((req, res) -> {
+            try {
+                release.await(20, java.util.concurrent.TimeUnit.SECONDS); // the probe is held while the others arrive
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            answer("from-a").accept(req, res);
+        });
+        a.received.clear();
+        b.received.clear();
+        try (ExecutorService pool = Executors.newFixedThreadPool(10)) {
+            List<Future<String>> answers = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                answers.add(pool.submit(() -> text(chat(CHAT))));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while ((a.received.size() + b.received.size() < 10) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(1, a.received.size(), "one probe");
+            assertEquals(9, b.received.size(), "the rest went to the fallback while the probe was out");
+            release.countDown();
+            List<String> texts = new ArrayList<>();
+            for (Future<String> f : answers) {
+                texts.add(f.get());
+            }
+            assertEquals(1, texts.stream().filter("from-a"::equals).count(), texts.toString());
+        }
+        assertEquals("from-a", text(chat(CHAT)), "the probe's success closed the circuit");
+    }
+
+    @Test
     void underSteadyLoadWithOneOfTwoTargetsFailingHalfTheTimeNoClientRequestFails() throws Exception {
         start("""
                 providers:
