@@ -123,6 +123,27 @@ class ReliabilityIT {
     }
 
     @Test
+    void primaryAnswering429WithRetryAfter_coolsTrafficMovesThenReturnsAfterTheCooldown() throws Exception {
+        fault("{\"status\":429,\"retry_after\":3,\"model\":\"primary-m\"}");
+        sdk.chat().completions().create(chat());
+        assertEquals(List.of("primary-m", "fallback-m"), modelsCalled());
+        stack.delete(stack.sim("/_sim/requests"));
+        sdk.chat().completions().create(chat());
+        List<String> whileCooling = modelsCalled();
+        // The next request comes well inside the 3 s, even on a loaded machine.
+        assertEquals(List.of("fallback-m"), whileCooling, "the cooling primary is skipped");
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        List<String> called = List.of();
+        while (!called.contains("primary-m") && System.nanoTime() < deadline) {
+            stack.delete(stack.sim("/_sim/requests"));
+            sdk.chat().completions().create(chat());
+            called = modelsCalled();
+            Thread.sleep(50);
+        }
+        assertEquals(List.of("primary-m"), called, "after the cool-down the primary serves again, on the first try");
+    }
+
+    @Test
     void primaryResettingBeforeTheFirstByte_sdkStreamGetsTheFallbacksAnswer() throws Exception {
         // Twice: a reset on a reused keep-alive connection looks like a stale socket, and the upstream client
         // sends once more on a fresh one before calling the target failed.

@@ -186,10 +186,6 @@ public final class Dispatcher {
                     : relay(call, target, response, res, meter);
             return result.withAttempts(plan.attempts());
         }
-        Optional<GatewayError> unavailable = plan.nothingTried();
-        if (unavailable.isPresent()) {
-            failures.add(unavailable.get());
-        }
         if (failures.isEmpty()) {
             failures.add(new GatewayError.UpstreamFailed("No target of '" + call.model() + "' could be tried within the retry budget."));
         }

@@ -14,7 +14,8 @@ import java.util.Optional;
 /**
  * One request's way through its route: the primaries in weighted (or session-sticky) order, then the
  * fallbacks in the order given; targets whose circuit is open or whose credentials all cool are
- * skipped; a failed target is retried after a backoff while its attempts and the time budget last.
+ * skipped (unless no target is left: then those are tried anyway, in order); a failed target is
+ * retried after a backoff while its attempts and the time budget last.
  * Every attempt is recorded. Used by one request thread only.
  */
 public final class RoutePlan {
@@ -35,12 +36,15 @@ public final class RoutePlan {
     private final Upstreams upstreams;
     private final Routed routed;
     private final RetryBudget budget;
-    private final List<Route.Target> order;
+    private List<Route.Target> order;
+    /** Targets passed over because their circuit was open or their credentials cooled, in order. */
+    private final List<Route.Target> passedOver = new ArrayList<>(1);
+    /** No target was available: those passed over are tried anyway, so the gateway never refuses on its own guess. */
+    private boolean panic;
     private final List<Attempt> attempts = new ArrayList<>(2);
     private int index = -1;
     private int triesOnCurrent;
     private Duration pauseBeforeRetry;
-    private boolean skippedAny;
     private int credentialSwitches;
 
     public RoutePlan(Upstreams upstreams, Routed routed) {
@@ -68,17 +72,26 @@ public final class RoutePlan {
                 return again;
             }
         }
-        while (++index < order.size()) {
-            if (!attempts.isEmpty() && !budget.open()) {
+        while (true) {
+            while (++index < order.size()) {
+                if (!attempts.isEmpty() && !budget.open()) {
+                    return Optional.empty();
+                }
+                Optional<Step> step = acquire(order.get(index));
+                if (step.isPresent()) {
+                    triesOnCurrent = 1;
+                    return step;
+                }
+            }
+            if (panic || !attempts.isEmpty() || passedOver.isEmpty()) {
                 return Optional.empty();
             }
-            Optional<Step> step = acquire(order.get(index));
-            if (step.isPresent()) {
-                triesOnCurrent = 1;
-                return step;
-            }
+            // Failing fast on every target helps no one: the client would get our error instead of the provider's
+            // own answer (which, for a rate limit, carries the Retry-After the client should honour).
+            panic = true;
+            order = List.copyOf(passedOver);
+            index = -1;
         }
-        return Optional.empty();
     }
 
     /**
@@ -142,15 +155,6 @@ public final class RoutePlan {
         return List.copyOf(attempts);
     }
 
-    /** When no target could even be tried: all cooling down or with open circuits. */
-    public Optional<GatewayError> nothingTried() {
-        if (!attempts.isEmpty() || !skippedAny) {
-            return Optional.empty();
-        }
-        return Optional.of(new GatewayError.ProviderNotReady("Every target of '" + routed.route().model()
-                + "' is cooling down after rate limits or failing (circuit open). Retry in a few seconds."));
-    }
-
     private void record(Step.Try t, Attempt.Outcome outcome, int status) {
         Attempt a = new Attempt(t.target().provider().id(), t.target().model(), t.credential(), outcome, status,
                 Duration.ofNanos(System.nanoTime() - t.startNanos()));
@@ -160,23 +164,38 @@ public final class RoutePlan {
 
     /** Whether a target could be tried now: its circuit lets calls through and some credential is not cooling. */
     private boolean available(Route.Target target) {
-        return upstreams.circuit(target).available() && (target.provider().credentials().isEmpty()
-                || target.provider().credentials().stream().anyMatch(c -> !cooling(target.provider(), c)));
+        Provider provider = target.provider();
+        return panic || upstreams.circuit(target).available() && (provider.credentials().isEmpty()
+                ? !upstreams.cooldowns().cooling(Upstreams.credentialKey(provider, ""))
+                : provider.credentials().stream().anyMatch(c -> !cooling(provider, c)));
     }
 
     private boolean cooling(Provider provider, Credential c) {
         return upstreams.cooldowns().cooling(Upstreams.credentialKey(provider, c.ref().toString()));
     }
 
+    private Optional<Step> passOver(Route.Target target) {
+        if (!passedOver.contains(target)) {
+            passedOver.add(target);
+        }
+        return Optional.empty();
+    }
+
     private Optional<Step> acquire(Route.Target target) {
         Provider provider = target.provider();
         String credential = "";
         Optional<String> secret = Optional.empty();
+        // A provider without credentials (a local server) cools as a whole.
+        if (provider.credentials().isEmpty() && upstreams.cooldowns().cooling(Upstreams.credentialKey(provider, "")) && !panic) {
+            return passOver(target);
+        }
         if (!provider.credentials().isEmpty()) {
             List<Credential> usable = provider.credentials().stream().filter(c -> !cooling(provider, c)).toList();
             if (usable.isEmpty()) {
-                skippedAny = true;
-                return Optional.empty();
+                if (!panic) {
+                    return passOver(target);
+                }
+                usable = provider.credentials();
             }
             for (Credential c : Balancer.order(usable, c -> c.ref().toString(), Credential::weight, routed.session())) {
                 secret = Secrets.resolve(c.ref());
@@ -192,9 +211,8 @@ public final class RoutePlan {
             }
         }
         CircuitBreaker circuit = upstreams.circuit(target);
-        if (!circuit.tryAcquire()) {
-            skippedAny = true;
-            return Optional.empty();
+        if (!circuit.tryAcquire() && !panic) {
+            return passOver(target);
         }
         return Optional.of(new Step.Try(target, credential, secret, circuit, System.nanoTime()));
     }

@@ -79,12 +79,28 @@ class RoutePlanTest {
     }
 
     @Test
-    void everyTargetOpenMeansNothingIsTriedAndTheClientIsToldToRetry() throws Exception {
+    void whenEveryTargetsCircuitIsOpenTheyAreTriedAnywayInOrder() throws Exception {
         Provider.Breaker tight = new Provider.Breaker(1, 0.5, 10, Duration.ofSeconds(30), Duration.ofSeconds(30));
         Route.Target a = new Route.Target(provider("a", tight), "ma", 1);
+        Route.Target b = new Route.Target(provider("b", tight), "mb", 1);
         upstreams.circuit(a).onFailure();
-        RoutePlan plan = new RoutePlan(upstreams, Routed.of(route(Retry.DEFAULT, a)));
-        assertTrue(plan.next().isEmpty());
-        assertEquals(503, plan.nothingTried().orElseThrow().status());
+        upstreams.circuit(b).onFailure();
+        RoutePlan plan = new RoutePlan(upstreams, Routed.of(route(Retry.DEFAULT, a, b)));
+        RoutePlan.Step.Try first = next(plan);
+        assertEquals(a, first.target(), "a circuit never takes the whole route down");
+        assertTrue(plan.failed(first, Attempt.Outcome.UPSTREAM_ERROR, 503, Optional.empty()));
+        assertEquals(b, next(plan).target());
+    }
+
+    @Test
+    void aCoolingTargetIsPassedOverWhileAnotherIsLeftAndTriedWhenNoneIs() throws Exception {
+        Route.Target a = new Route.Target(provider("a", Provider.Breaker.DEFAULT), "ma", 1);
+        Route.Target b = new Route.Target(provider("b", Provider.Breaker.DEFAULT), "mb", 1);
+        upstreams.cooldowns().cool(Upstreams.credentialKey(a.provider(), ""), Duration.ofSeconds(5));
+        assertEquals(b, next(new RoutePlan(upstreams, Routed.of(route(Retry.DEFAULT, a, b)))).target());
+        assertEquals(a, next(new RoutePlan(upstreams, Routed.of(route(Retry.DEFAULT, a)))).target(),
+                "alone, it is asked anyway: its own 429 and Retry-After reach the client");
+        clock.advance(Duration.ofSeconds(5));
+        assertEquals(a, next(new RoutePlan(upstreams, Routed.of(new Route("m", List.of(a, b), 1, Retry.DEFAULT)))).target(), "cooled down");
     }
 }
