@@ -111,7 +111,7 @@ public final class RoutePlan {
             Duration cool = retryAfter.get().compareTo(LONGEST_COOLDOWN) > 0 ? LONGEST_COOLDOWN : retryAfter.get();
             upstreams.cooldowns().cool(Upstreams.credentialKey(t.target().provider(), t.credential()), cool);
         }
-        if (outcome == Attempt.Outcome.THROTTLED && retryAfter.isPresent() && !t.credential().isEmpty() && available(t.target())
+        if (outcome == Attempt.Outcome.THROTTLED && retryAfter.isPresent() && !t.credential().isEmpty() && !panic && available(t.target())
                 && budget.open() && credentialSwitches++ < t.target().provider().credentials().size()) {
             pauseBeforeRetry = Duration.ZERO; // that credential cools; another of the same provider takes the request now
             return true;
