@@ -258,6 +258,26 @@ class ReliabilityTest {
     }
 
     @Test
+    void aClientNamedFallbackTheKeyMayNotUseIsIgnored() throws Exception {
+        start("""
+                providers:
+                  - {id: a, kind: openai-compatible, base_url: "A_URL"}
+                  - {id: b, kind: openai-compatible, base_url: "B_URL"}
+                models:
+                  - {name: m, targets: [{provider: a, model: ma}]}
+                  - {name: secret-model, targets: [{provider: b, model: mb}]}
+                customers: [{id: acme}]
+                teams: [{id: infra, customer: acme, deny_models: ["secret-*"]}]
+                keys:
+                  - {id: dev, team: infra, sha256: %s}
+                """.formatted(dev.tollgate.policy.Secrets.sha256("k-dev")));
+        a.answer(status(500, null));
+        HttpResponse<String> r = chat(CHAT, "authorization", "Bearer k-dev", "x-tollgate-fallbacks", "secret-model");
+        assertEquals(500, r.statusCode(), "the denied model is not a way around the deny rule: " + r.body());
+        assertTrue(b.received.isEmpty());
+    }
+
+    @Test
     void a429WithRetryAfterCoolsThatCredentialTrafficMovesAndReturnsAfterTheCooldown() throws Exception {
         start("""
                 providers:
