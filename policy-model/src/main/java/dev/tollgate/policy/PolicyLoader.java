@@ -46,11 +46,12 @@ public final class PolicyLoader {
 
     static final Set<String> TOP_FIELDS = Set.of("providers", "models", "customers", "teams", "keys", "pricing", "admins");
     static final Set<String> PROVIDER_FIELDS = Set.of("id", "kind", "base_url", "credential", "credentials",
-            "headers", "settings", "timeouts");
-    static final Set<String> TIMEOUT_FIELDS = Set.of("connect_seconds", "first_byte_seconds", "idle_seconds");
+            "headers", "settings", "timeouts", "circuit_breaker");
+    static final Set<String> TIMEOUT_FIELDS = Set.of("connect_seconds", "first_byte_seconds", "idle_seconds", "total_seconds");
+    static final Set<String> BREAKER_FIELDS = Set.of("failures", "failure_ratio", "min_calls", "window_seconds", "open_seconds");
     static final Set<String> MODEL_FIELDS = Set.of("name", "aliases", "targets", "fallbacks", "retry");
     static final Set<String> TARGET_FIELDS = Set.of("provider", "model", "weight");
-    static final Set<String> RETRY_FIELDS = Set.of("attempts", "backoff_ms");
+    static final Set<String> RETRY_FIELDS = Set.of("attempts", "backoff_ms", "max_backoff_ms", "retry_after_cap_seconds", "budget_seconds");
     static final Set<String> GOVERNANCE_FIELDS = Set.of("budgets", "limits", "allow_models", "deny_models",
             "max_concurrent", "expires", "labels");
     static final Set<String> CUSTOMER_FIELDS = union(GOVERNANCE_FIELDS, "id", "name");
@@ -587,7 +588,8 @@ public final class PolicyLoader {
             if (id == null || kind == null || uri == null) {
                 return Optional.empty();
             }
-            return Optional.of(new Provider(id, kind, uri, credentials, headers, settings, timeouts));
+            Provider.Breaker breaker = breaker(object(node, path, "circuit_breaker"), join(path, "circuit_breaker"));
+            return Optional.of(new Provider(id, kind, uri, credentials, headers, settings, timeouts, breaker));
         }
 
         private void credential(String ref, int weight, String where, List<Credential> out) {
@@ -606,7 +608,28 @@ public final class PolicyLoader {
             fields(node, path, TIMEOUT_FIELDS);
             return new Provider.Timeouts(seconds(node, path, "connect_seconds", d.connect()),
                     seconds(node, path, "first_byte_seconds", d.firstByte()),
-                    seconds(node, path, "idle_seconds", d.idle()));
+                    seconds(node, path, "idle_seconds", d.idle()),
+                    seconds(node, path, "total_seconds", d.total()));
+        }
+
+        private Provider.Breaker breaker(JsonNode node, String path) {
+            Provider.Breaker d = Provider.Breaker.DEFAULT;
+            if (node == null) {
+                return d;
+            }
+            fields(node, path, BREAKER_FIELDS);
+            Long failures = whole(node, path, "failures", 1, (long) d.failures(), " (failures within the window that open the circuit)");
+            Long minCalls = whole(node, path, "min_calls", 1, (long) d.minCalls(), " (calls within the window before the ratio counts)");
+            BigDecimal ratio = number(node, path, "failure_ratio", false);
+            if (ratio != null && (ratio.signum() <= 0 || ratio.compareTo(BigDecimal.ONE) > 0)) {
+                problem(join(path, "failure_ratio"), "'failure_ratio' must be above 0 and at most 1, found " + ratio.toPlainString());
+                ratio = null;
+            }
+            return new Provider.Breaker(failures == null ? d.failures() : failures.intValue(),
+                    ratio == null ? d.failureRatio() : ratio.doubleValue(),
+                    minCalls == null ? d.minCalls() : minCalls.intValue(),
+                    seconds(node, path, "window_seconds", d.window()),
+                    seconds(node, path, "open_seconds", d.open()));
         }
 
         private Duration seconds(JsonNode node, String path, String field, Duration fallback) {
@@ -637,8 +660,17 @@ public final class PolicyLoader {
                 fields(r, where, RETRY_FIELDS);
                 Long attempts = whole(r, where, "attempts", 1, (long) Retry.DEFAULT.attempts(), " (1 means no retry)");
                 Long backoff = whole(r, where, "backoff_ms", 0, Retry.DEFAULT.backoff().toMillis(), "");
-                if (attempts != null && backoff != null) {
-                    retry = new Retry(attempts.intValue(), Duration.ofMillis(backoff));
+                Long maxBackoff = whole(r, where, "max_backoff_ms", 0, Retry.DEFAULT.maxBackoff().toMillis(), "");
+                BigDecimal cap = number(r, where, "retry_after_cap_seconds", false);
+                if (cap != null && cap.signum() < 0) {
+                    problem(join(where, "retry_after_cap_seconds"), "'retry_after_cap_seconds' must be 0 or more, found " + cap.toPlainString());
+                    cap = null;
+                }
+                Duration budget = seconds(r, where, "budget_seconds", Retry.DEFAULT.budget());
+                if (attempts != null && backoff != null && maxBackoff != null) {
+                    retry = new Retry(attempts.intValue(), Duration.ofMillis(backoff), Duration.ofMillis(Math.max(backoff, maxBackoff)),
+                            cap == null ? Retry.DEFAULT.retryAfterCap() : Duration.ofMillis(cap.multiply(BigDecimal.valueOf(1000)).longValue()),
+                            budget);
                 }
             }
             return name == null ? Optional.empty() : Optional.of(new Model(name, aliases, targets, fallbacks, retry));

@@ -10,7 +10,7 @@ import java.util.Map;
  * (for Azure, {@code api-version}).
  */
 public record Provider(String id, ProviderKind kind, URI baseUrl, List<Credential> credentials,
-                       Map<String, String> headers, Map<String, String> settings, Timeouts timeouts) {
+                       Map<String, String> headers, Map<String, String> settings, Timeouts timeouts, Breaker breaker) {
 
     public Provider {
         credentials = List.copyOf(credentials);
@@ -18,8 +18,29 @@ public record Provider(String id, ProviderKind kind, URI baseUrl, List<Credentia
         settings = Map.copyOf(settings);
     }
 
-    /** Per-provider timeouts: a slow model's first token may come long after a socket read timeout would fire. */
-    public record Timeouts(Duration connect, Duration firstByte, Duration idle) {
+    public Provider(String id, ProviderKind kind, URI baseUrl, List<Credential> credentials,
+                    Map<String, String> headers, Map<String, String> settings, Timeouts timeouts) {
+        this(id, kind, baseUrl, credentials, headers, settings, timeouts, Breaker.DEFAULT);
+    }
+
+    /**
+     * Per-provider timeouts: a slow model's first token may come long after a socket read timeout
+     * would fire. {@code total} bounds one upstream call from its start to its last byte.
+     */
+    public record Timeouts(Duration connect, Duration firstByte, Duration idle, Duration total) {
         public static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(300), Duration.ofSeconds(120));
+
+        public Timeouts(Duration connect, Duration firstByte, Duration idle) {
+            this(connect, firstByte, idle, Duration.ofHours(1));
+        }
+    }
+
+    /**
+     * When each of this provider's targets stops getting traffic: after {@code failures} failures, or
+     * a share of at least {@code failureRatio} of at least {@code minCalls} calls, within
+     * {@code window}; it stays open for {@code open}, then lets one probe through.
+     */
+    public record Breaker(int failures, double failureRatio, int minCalls, Duration window, Duration open) {
+        public static final Breaker DEFAULT = new Breaker(5, 0.5, 10, Duration.ofSeconds(30), Duration.ofSeconds(30));
     }
 }

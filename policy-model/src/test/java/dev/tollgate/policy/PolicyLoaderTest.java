@@ -43,6 +43,39 @@ class PolicyLoaderTest {
     }
 
     @Test
+    void reliabilitySettings() throws Exception {
+        PolicySnapshot snapshot = PolicyLoader.load(files("p.yaml", """
+                providers:
+                  - id: groq
+                    kind: openai-compatible
+                    base_url: https://api.groq.com/openai/v1
+                    timeouts: {connect_seconds: 2, first_byte_seconds: 30, idle_seconds: 15, total_seconds: 600}
+                    circuit_breaker: {failures: 3, failure_ratio: 0.25, min_calls: 8, window_seconds: 20, open_seconds: 10}
+                models:
+                  - name: m
+                    targets: [{provider: groq, model: a}]
+                    retry: {attempts: 3, backoff_ms: 100, max_backoff_ms: 2000, retry_after_cap_seconds: 5, budget_seconds: 45}
+                  - name: plain
+                    targets: [{provider: groq, model: b}]
+                """));
+        Route route = snapshot.resolve("m").orElseThrow();
+        Provider groq = route.targets().getFirst().provider();
+        assertEquals(new Provider.Timeouts(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(15),
+                java.time.Duration.ofSeconds(600)), groq.timeouts());
+        assertEquals(new Provider.Breaker(3, 0.25, 8, java.time.Duration.ofSeconds(20), java.time.Duration.ofSeconds(10)), groq.breaker());
+        assertEquals(new Retry(3, java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(5),
+                java.time.Duration.ofSeconds(45)), route.retry());
+        assertEquals(Retry.DEFAULT, snapshot.resolve("plain").orElseThrow().retry());
+
+        PolicyException bad = assertThrows(PolicyException.class, () -> PolicyLoader.load(files("p.yaml", """
+                providers:
+                  - {id: g, kind: openai-compatible, base_url: "https://x", circuit_breaker: {failure_ratio: 1.5, failures: 0}}
+                """)));
+        assertEquals(2, bad.problems().size(), String.join("\n", bad.problems()));
+        assertTrue(bad.problems().stream().anyMatch(p -> p.contains("failure_ratio")), String.join("\n", bad.problems()));
+    }
+
+    @Test
     void resolvesCatalogNamesAliasesAndProviderPrefixedNames() throws Exception {
         PolicySnapshot snapshot = PolicyLoader.load(files("providers.yaml", PROVIDERS, "models.yaml", MODELS));
 

@@ -16,6 +16,7 @@ import dev.tollgate.server.proxy.Dispatcher;
 import dev.tollgate.server.proxy.Pipeline;
 import dev.tollgate.server.gate.Gate;
 import dev.tollgate.server.routing.Router;
+import dev.tollgate.server.routing.Upstreams;
 import dev.tollgate.server.spend.Spend;
 import dev.tollgate.server.spend.SqliteLedger;
 import dev.tollgate.server.spend.UsageRoutes;
@@ -38,15 +39,18 @@ public final class TollgateServer implements AutoCloseable {
     private final Drain drain;
     private final Duration shutdownGrace;
     private final Spend spend;
+    private final Upstreams upstreams;
 
     private final Telemetry telemetry;
 
-    private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace, Spend spend, Telemetry telemetry) {
+    private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace, Spend spend, Upstreams upstreams,
+                           Telemetry telemetry) {
         this.telemetry = telemetry;
         this.server = server;
         this.drain = drain;
         this.shutdownGrace = shutdownGrace;
         this.spend = spend;
+        this.upstreams = upstreams;
     }
 
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy) {
@@ -58,7 +62,7 @@ public final class TollgateServer implements AutoCloseable {
         return start(settings, policy, watcher, Clock.systemUTC(), Telemetry.create(TelemetrySettings.defaults(), null));
     }
 
-    /** @param clock the time budgets' periods are counted in (tests move it) */
+    /** @param clock the time budgets' periods and upstream cool-downs and circuits are counted in (tests move it) */
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher, Clock clock) {
         return start(settings, policy, watcher, clock, Telemetry.create(TelemetrySettings.defaults(), null));
     }
@@ -78,7 +82,8 @@ public final class TollgateServer implements AutoCloseable {
             Thread.ofPlatform().name("tollgate-ledger-open").daemon(true).start(spend::ledger);
         }
         Gate gate = new Gate(spend);
-        Pipeline pipeline = new Pipeline(gate, new Router(), new Dispatcher(new UpstreamClient()));
+        Upstreams upstreams = new Upstreams(clock);
+        Pipeline pipeline = new Pipeline(gate, new Router(), new Dispatcher(new UpstreamClient(), upstreams));
         OpenAiSurface openai = new OpenAiSurface(policy, pipeline, drain, settings.bodyLimit());
         AnthropicSurface anthropic = new AnthropicSurface(policy, pipeline, drain, settings.bodyLimit());
         GeminiSurface gemini = new GeminiSurface(policy, pipeline, drain, settings.bodyLimit());
@@ -115,11 +120,16 @@ public final class TollgateServer implements AutoCloseable {
                 .routing(routing)
                 .build()
                 .start();
-        return new TollgateServer(server, drain, settings.shutdownGrace(), spend, telemetry);
+        return new TollgateServer(server, drain, settings.shutdownGrace(), spend, upstreams, telemetry);
     }
 
     public int port() {
         return server.port();
+    }
+
+    /** Cool-downs, circuits and attempt counts of the upstreams. */
+    public Upstreams upstreams() {
+        return upstreams;
     }
 
     /** Refuses new requests, lets open ones (streams included) finish up to the grace period, then stops. */

@@ -20,6 +20,14 @@ final class Connection implements AutoCloseable {
     volatile boolean timedOut;
     /** Nanos after which the watchdog closes the socket; 0 when idle in the pool. */
     volatile long deadline;
+    /** Nanos by which the current exchange must be over (the provider's whole-request timeout). */
+    volatile long endBy;
+
+    /** The next read deadline: an idle gap from now, but never past the exchange's end. */
+    long deadlineAfter(long gapNanos) {
+        long next = System.nanoTime() + gapNanos;
+        return next - endBy > 0 ? endBy : next;
+    }
 
     Connection(Origin origin, Socket socket) throws IOException {
         this.origin = origin;

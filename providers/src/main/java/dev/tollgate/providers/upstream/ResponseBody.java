@@ -64,7 +64,8 @@ final class ResponseBody extends InputStream {
             };
         } catch (IOException e) {
             if (connection.timedOut) {
-                throw new SocketTimeoutException("no data from the upstream for " + idleNanos / 1_000_000_000 + " s");
+                throw new SocketTimeoutException(System.nanoTime() - connection.endBy >= 0 ? "the upstream call outlasted its whole-request timeout"
+                        : "no data from the upstream for " + idleNanos / 1_000_000 + " ms");
             }
             throw e;
         }
@@ -143,7 +144,7 @@ final class ResponseBody extends InputStream {
     }
 
     private void touch() {
-        connection.deadline = System.nanoTime() + idleNanos;
+        connection.deadline = connection.deadlineAfter(idleNanos);
     }
 
     private void finish(boolean reusable) {

@@ -51,14 +51,15 @@ public final class UpstreamClient {
     }
 
     private UpstreamResponse exchange(Connection connection, byte[] head, byte[] body, Provider.Timeouts timeouts) throws IOException {
-        watchdog.watch(connection, timeouts.firstByte().toNanos());
+        connection.endBy = System.nanoTime() + timeouts.total().toNanos();
+        watchdog.watch(connection, Math.min(timeouts.firstByte().toNanos(), timeouts.total().toNanos()));
         OutputStream out = connection.out;
         out.write(head);
         out.write(body);
         out.flush();
         ResponseHead response = ResponseHead.read(connection.in);
         long idleNanos = timeouts.idle().toNanos();
-        connection.deadline = System.nanoTime() + idleNanos;
+        connection.deadline = connection.deadlineAfter(idleNanos);
         ResponseBody.Framing framing = response.chunked() ? ResponseBody.Framing.CHUNKED
                 : response.contentLength() >= 0 ? ResponseBody.Framing.LENGTH : ResponseBody.Framing.UNTIL_CLOSE;
         return new UpstreamResponse(response, connection, framing, idleNanos, this);

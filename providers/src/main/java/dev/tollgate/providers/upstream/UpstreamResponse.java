@@ -12,6 +12,8 @@ public final class UpstreamResponse implements AutoCloseable {
     private final ResponseBody body;
     private final UpstreamClient client;
     private boolean released;
+    /** The first event, read ahead by {@link #primeFirstEvent}; served before the rest of the body. */
+    private InputStream primed;
 
     UpstreamResponse(ResponseHead head, Connection connection, ResponseBody.Framing framing, long idleNanos, UpstreamClient client) {
         this.head = head;
@@ -34,12 +36,37 @@ public final class UpstreamResponse implements AutoCloseable {
     }
 
     public InputStream body() {
-        return body;
+        return primed != null ? primed : body;
+    }
+
+    /**
+     * Reads ahead until the first server-sent event is complete (or the body ends, or {@code limit}
+     * bytes). A stream that breaks or stalls here has sent the client nothing yet, so the caller may
+     * still try another upstream; the bytes read are served again by {@link #body()}.
+     */
+    public void primeFirstEvent(int limit) throws IOException {
+        java.io.ByteArrayOutputStream ahead = new java.io.ByteArrayOutputStream(512);
+        int last = -1;
+        int beforeLast = -1;
+        while (ahead.size() < limit) {
+            int b = body.read();
+            if (b < 0) {
+                break;
+            }
+            ahead.write(b);
+            // An event ends with a blank line: "\n\n" (or "\r\n\r\n", whose last two bytes are "\r\n" after "\n").
+            if (b == '\n' && (last == '\n' || (last == '\r' && beforeLast == '\n'))) {
+                break;
+            }
+            beforeLast = last;
+            last = b;
+        }
+        primed = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(ahead.toByteArray()), body);
     }
 
     /** Reads the whole body, refusing more than {@code limit} bytes. */
     public byte[] readBody(int limit) throws IOException {
-        byte[] bytes = body.readNBytes(limit + 1);
+        byte[] bytes = body().readNBytes(limit + 1);
         if (bytes.length > limit) {
             throw new IOException("upstream response larger than " + limit + " bytes");
         }

@@ -1,7 +1,7 @@
 package dev.tollgate.server.errors;
 
 /** Carries a {@link GatewayError} out of a pipeline stage; no stack trace, it is not a bug. */
-public final class GatewayException extends Exception {
+public class GatewayException extends Exception {
 
     private final transient GatewayError error;
 

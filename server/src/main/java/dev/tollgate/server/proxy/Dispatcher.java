@@ -24,6 +24,11 @@ import dev.tollgate.providers.usage.UsageTap;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.errors.Dialect;
+import dev.tollgate.server.routing.Attempt;
+import dev.tollgate.server.routing.RetryAfter;
+import dev.tollgate.server.routing.RoutePlan;
+import dev.tollgate.server.routing.Routed;
+import dev.tollgate.server.routing.Upstreams;
 import dev.tollgate.server.spend.Meter;
 import dev.tollgate.server.telemetry.RequestTrace;
 import io.helidon.http.HeaderNames;
@@ -32,6 +37,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,60 +46,110 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Calls a route's targets in order and relays the first usable answer. A target is abandoned for the
- * next only while nothing has been written to the client: on connect errors, timeouts, 429, 5xx and
- * a rejected gateway credential.
+ * Calls a route's targets (ordered, retried and skipped by {@link RoutePlan}) and relays the first
+ * usable answer. A target is abandoned only while nothing has been written to the client: on connect
+ * errors, timeouts, 429, 5xx and a rejected gateway credential.
  */
 public final class Dispatcher {
 
     private static final Logger LOG = Logger.getLogger(Dispatcher.class.getName());
     private static final int MAX_UPSTREAM_BODY = 64 * 1024 * 1024;
+    private static final int FIRST_EVENT_LIMIT = 64 * 1024;
 
     private final UpstreamClient upstream;
+    private final Upstreams upstreams;
 
     public Dispatcher(UpstreamClient upstream) {
-        this.upstream = upstream;
+        this(upstream, new Upstreams(Clock.systemUTC()));
     }
 
-    /** What happened, for the settle step and the request log. */
-    public record Result(int status, Usage usage, String provider, String upstreamModel) {
+    /** @param upstreams cool-downs, circuits and attempt counts shared by every request */
+    public Dispatcher(UpstreamClient upstream, Upstreams upstreams) {
+        this.upstream = upstream;
+        this.upstreams = upstreams;
+    }
+
+    /** What happened, for the settle step and the request log; {@code attempts} lists every upstream call in order. */
+    public record Result(int status, Usage usage, String provider, String upstreamModel, List<Attempt> attempts) {
+
+        public Result(int status, Usage usage, String provider, String upstreamModel) {
+            this(status, usage, provider, upstreamModel, List.of());
+        }
+
+        Result withAttempts(List<Attempt> all) {
+            return new Result(status, usage, provider, upstreamModel, all);
+        }
+    }
+
+    public Upstreams upstreams() {
+        return upstreams;
     }
 
     public Result dispatch(Call call, Route route, ServerResponse res) throws GatewayException {
-        return dispatch(call, route, res, Meter.NONE);
+        return dispatch(call, Routed.of(route), res, Meter.NONE);
     }
 
-    /** @param meter told before the answer's final bytes are written, so the spend is committed first */
     public Result dispatch(Call call, Route route, ServerResponse res, Meter meter) throws GatewayException {
+        return dispatch(call, Routed.of(route), res, meter);
+    }
+
+    /**
+     * Tries the route's targets as {@link RoutePlan} orders them, moving on (or retrying after a
+     * backoff) only while nothing has reached the client.
+     *
+     * @param meter told before the answer's final bytes are written, so the spend is committed first
+     */
+    public Result dispatch(Call call, Routed routed, ServerResponse res, Meter meter) throws GatewayException {
         RequestTrace trace = RequestTrace.current();
-        Result result = attempt(call, route, res, trace, meter);
+        trace.dispatching(call.api(), call.model(), call.stream(), call.policy(), routed.route());
+        Result result = tryTargets(call, routed, res, meter, trace);
         trace.result(result.status(), result.usage(), result.provider(), result.upstreamModel());
         return result;
     }
 
-    private Result attempt(Call call, Route route, ServerResponse res, RequestTrace trace, Meter meter) throws GatewayException {
-        trace.dispatching(call.api(), call.model(), call.stream(), call.policy(), route);
+    private Result tryTargets(Call call, Routed routed, ServerResponse res, Meter meter, RequestTrace trace) throws GatewayException {
         List<GatewayError> failures = new ArrayList<>(1);
-        List<Route.Target> targets = route.targets();
+        RoutePlan plan = new RoutePlan(upstreams, routed);
         ClientRequest client = new ClientRequest(call);
-        for (int i = 0; i < targets.size(); i++) {
-            Route.Target target = targets.get(i);
-            boolean hasNext = i < targets.size() - 1;
+        while (true) {
+            RoutePlan.Step step;
+            try {
+                step = plan.next().orElse(null);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failures.add(new GatewayError.UpstreamFailed("The gateway stopped waiting to retry '" + call.model() + "'."));
+                break;
+            }
+            if (step == null) {
+                break;
+            }
+            if (step instanceof RoutePlan.Step.Unready u) {
+                plan.unready(u);
+                failures.add(u.error());
+                continue;
+            }
+            RoutePlan.Step.Try attempt = (RoutePlan.Step.Try) step;
+            Route.Target target = attempt.target();
             Prepared prepared;
             try {
-                prepared = prepare(call, client, target);
+                prepared = prepare(call, client, target, attempt.secret());
             } catch (GatewayException e) {
+                plan.abandon(attempt);
                 if (e.error() instanceof GatewayError.BadRequest) {
                     throw e; // the client's request itself cannot be read: no other target will do better
                 }
                 failures.add(e.error());
                 continue;
             }
-            UpstreamRequest request = trace.attempt(target, prepared.request());
             UpstreamResponse response;
             try {
-                response = upstream.send(request, target.provider().timeouts());
+                response = upstream.send(trace.attempt(target, prepared.request()), target.provider().timeouts());
             } catch (UpstreamException e) {
+                plan.failed(attempt, switch (e.kind()) {
+                    case TIMEOUT -> Attempt.Outcome.TIMED_OUT;
+                    case CONNECT -> Attempt.Outcome.CONNECT_FAILED;
+                    case RESET -> Attempt.Outcome.RESET;
+                }, 0, Optional.empty());
                 trace.attemptFailed(e.kind().name().toLowerCase(java.util.Locale.ROOT));
                 failures.add(switch (e.kind()) {
                     case TIMEOUT -> new GatewayError.UpstreamTimeout("Provider '" + target.provider().id() + "' did not answer in time ("
@@ -106,22 +162,47 @@ public final class Dispatcher {
             int status = response.status();
             if (status == 401 || status == 403) {
                 response.close();
+                plan.failed(attempt, Attempt.Outcome.CREDENTIAL_REJECTED, status, Optional.empty());
                 trace.attemptFailed("http_" + status);
                 failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' refused the gateway's credential (HTTP "
                         + status + "). This is not your key's fault: ask the platform team to check the provider credential."));
                 continue;
             }
-            if ((status == 429 || status >= 500) && hasNext) {
-                response.close();
-                trace.attemptFailed("http_" + status);
-                failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' answered HTTP " + status + "."));
-                continue;
+            if (status == 429 || status >= 500) {
+                Attempt.Outcome outcome = status == 429 ? Attempt.Outcome.THROTTLED : Attempt.Outcome.UPSTREAM_ERROR;
+                if (plan.failed(attempt, outcome, status, RetryAfter.parse(response.header("retry-after"), upstreams.clock()))) {
+                    response.close();
+                    trace.attemptFailed("http_" + status);
+                    failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' answered HTTP " + status + "."));
+                    continue;
+                }
+                // Nothing else to try: the client sees the provider's own answer (and its Retry-After).
+            } else {
+                if (status < 300 && response.isEventStream()) {
+                    try {
+                        response.primeFirstEvent(FIRST_EVENT_LIMIT);
+                    } catch (IOException | UncheckedIOException e) {
+                        // Broke or stalled before its first event: the client has nothing yet, so another target may serve.
+                        response.close();
+                        boolean timedOut = e instanceof java.net.SocketTimeoutException;
+                        plan.failed(attempt, timedOut ? Attempt.Outcome.TIMED_OUT : Attempt.Outcome.RESET, status, Optional.empty());
+                        trace.attemptFailed(timedOut ? "timeout" : "reset");
+                        failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' broke off its stream before the first event ("
+                                + e.getMessage() + "). Retry."));
+                        continue;
+                    }
+                }
+                plan.answered(attempt, status);
             }
-            return prepared.translated()
+            Result result = prepared.translated()
                     ? relayTranslated(call, client.get(), prepared.upstreamApi(), target, response, res, meter)
                     : relay(call, target, response, res, meter);
+            return result.withAttempts(plan.attempts());
         }
-        throw new GatewayException(summarize(call.model(), failures));
+        if (failures.isEmpty()) {
+            failures.add(new GatewayError.UpstreamFailed("No target of '" + call.model() + "' could be tried within the retry budget."));
+        }
+        throw new AttemptsFailed(summarize(call.model(), failures), plan.attempts());
     }
 
     /** A credential for a direct call outside {@link #dispatch} (token counting). */
@@ -180,11 +261,10 @@ public final class Dispatcher {
     }
 
     /** Same format: the client's bytes go up as they came. Otherwise the request is translated through the IR. */
-    private static Prepared prepare(Call call, ClientRequest client, Route.Target target) throws GatewayException {
+    private static Prepared prepare(Call call, ClientRequest client, Route.Target target, Optional<String> secret) throws GatewayException {
         Provider provider = target.provider();
         Api upstreamApi = Wires.upstreamApi(provider, call.api()).orElseThrow(() -> new GatewayException(new GatewayError.ProviderNotReady(
                 "Provider '" + provider.id() + "' (" + provider.kind().id() + ") cannot serve " + call.api().path() + " calls on this gateway yet.")));
-        Optional<String> secret = Credentials.pick(provider);
         if (upstreamApi == call.api()) {
             if (upstreamApi == Api.MESSAGES) {
                 return new Prepared(AnthropicNative.prepare(provider, secret, "messages", target.model(), call.body(), call.passHeaders()), upstreamApi, false);

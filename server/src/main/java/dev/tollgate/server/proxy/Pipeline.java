@@ -7,7 +7,10 @@ import dev.tollgate.server.gate.Admission;
 import dev.tollgate.server.gate.Gate;
 import dev.tollgate.server.gate.Identity;
 import dev.tollgate.server.gate.PresentedKey;
+import dev.tollgate.server.routing.Routed;
 import dev.tollgate.server.routing.Router;
+import io.helidon.http.HeaderNames;
+import java.util.List;
 import dev.tollgate.server.spend.Meter;
 import dev.tollgate.server.telemetry.RequestTrace;
 import io.helidon.webserver.http.ServerRequest;
@@ -44,8 +47,10 @@ public final class Pipeline {
         int status = 500;
         Usage usage = Usage.NONE;
         try {
-            Route route = router.route(call.policy(), call.model());
-            Dispatcher.Result result = dispatcher.dispatch(call, route, res, meter);
+            Routed routed = router.route(call.policy(), call.model(), name -> req.headers().first(HeaderNames.create(name)),
+                    fallback -> !(admission instanceof Admission.Admitted a)
+                            || !gate.allowedModels(new Identity.Caller(a.chain()), List.of(fallback)).isEmpty());
+            Dispatcher.Result result = dispatcher.dispatch(call, routed, res, meter);
             status = result.status();
             usage = result.usage();
             return result;
