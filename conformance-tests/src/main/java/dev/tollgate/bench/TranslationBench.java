@@ -29,6 +29,8 @@ public final class TranslationBench {
     private record Leg(String label, LoadResult load, double gatewayCpuUs) {
     }
 
+    private static final List<String> HEADERS = new java.util.ArrayList<>();
+
     public static void main(String[] args) throws Exception {
         URI gateway = null;
         long gatewayPid = -1;
@@ -44,6 +46,7 @@ public final class TranslationBench {
                 case "--sim-pid" -> simPid = Long.parseLong(args[++i]);
                 case "--clk-tck" -> clkTck = Long.parseLong(args[++i]);
                 case "--out-dir" -> out = Path.of(args[++i]);
+                case "--header" -> HEADERS.add(args[++i]); // the bench key when governance is on
                 default -> { } // BenchRun's other options do not apply here
             }
         }
@@ -88,6 +91,6 @@ public final class TranslationBench {
     }
 
     private static HttpRequest request(URI url, String model) {
-        return HttpRequest.postJson(url, BODY.formatted(model).getBytes(StandardCharsets.UTF_8), true, List.of());
+        return HttpRequest.postJson(url, BODY.formatted(model).getBytes(StandardCharsets.UTF_8), true, HEADERS);
     }
 }
