@@ -57,7 +57,8 @@ class ObservabilityTest {
                   - name: fast
                     targets: [{provider: up, model: fast-upstream}]
                   - name: resilient
-                    targets: [{provider: up, model: a}, {provider: backup, model: b}]
+                    targets: [{provider: up, model: a}]
+                    fallbacks: [{provider: backup, model: b}]
                 pricing:
                   - {model: fast-upstream, input: 1.0, output: 2.0, cached_input: 0.5}
                   - {model: b, input: 3.0, output: 6.0}

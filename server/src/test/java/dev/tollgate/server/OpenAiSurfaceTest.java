@@ -49,7 +49,8 @@ class OpenAiSurfaceTest {
                   - name: fast
                     targets: [{provider: up, model: fast-upstream}]
                   - name: resilient
-                    targets: [{provider: up, model: a}, {provider: backup, model: b}]
+                    targets: [{provider: up, model: a}]
+                    fallbacks: [{provider: backup, model: b}]
                   - name: nokey
                     targets: [{provider: keyless, model: x}]
                 """.formatted(primary.port(), backup.port(), primary.port(), primary.port(), unusedPort());
