@@ -4,7 +4,6 @@ import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Pricing;
 import dev.tollgate.policy.Route;
 import dev.tollgate.providers.usage.Usage;
-import java.math.BigDecimal;
 import java.util.Optional;
 
 /**
@@ -27,20 +26,9 @@ public final class Prices {
                 .flatMap(t -> policy.pricing(t.getFirst().model()));
     }
 
+    /** The policy model prices the usage; budgets count it in whole nano-dollars. */
     public static long cost(Pricing p, Usage u) {
-        return perToken(p.input(), u.uncachedInputTokens())
-                + perToken(p.cachedInput(), u.cachedInputTokens())
-                + perToken(p.cacheWrite5m(), u.cacheWrite5mTokens())
-                + perToken(p.cacheWrite1h(), u.cacheWrite1hTokens())
-                + perToken(p.output(), u.outputTokens());
-    }
-
-    /** Nano-dollars for {@code tokens} at {@code usdPerMillion}: usd/1e6 per token = usd*1e3 nanos per token. */
-    private static long perToken(BigDecimal usdPerMillion, long tokens) {
-        if (tokens == 0) {
-            return 0;
-        }
-        return usdPerMillion.movePointRight(3).multiply(BigDecimal.valueOf(tokens))
-                .setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
+        return p.cost(u.uncachedInputTokens(), u.outputTokens(), u.cachedInputTokens(), u.cacheWrite5mTokens(), u.cacheWrite1hTokens())
+                .movePointRight(9).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
     }
 }

@@ -198,11 +198,7 @@ public final class Telemetry implements AutoCloseable {
         }
         return snapshot.pricing(t.upstreamModel)
                 .or(() -> t.catalogModel == null ? java.util.Optional.<Pricing>empty() : snapshot.pricing(t.catalogModel))
-                .map(p -> {
-                    var u = t.usage;
-                    long uncached = Math.max(0, u.inputTokens() - u.cachedInputTokens() - u.cacheWriteTokens());
-                    return p.cost(uncached, u.outputTokens(), u.cachedInputTokens(), u.cacheWriteTokens(), 0);
-                })
+                .map(p -> BigDecimal.valueOf(dev.tollgate.server.spend.Prices.cost(p, t.usage), 9))
                 .orElse(null);
     }
 
