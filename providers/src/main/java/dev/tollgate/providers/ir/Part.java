@@ -10,6 +10,12 @@ public sealed interface Part {
 
     /** Inline base64 {@code data} with its media type, or a {@code url}; exactly one is set. */
     record Image(String mediaType, String data, String url) implements Part {
+
+        /** From an image URL as OpenAI formats carry it: a {@code data:} URL becomes inline data. */
+        public static Image fromUrl(String url) {
+            String[] data = Json.dataUrl(url);
+            return data != null ? new Image(data[0], data[1], null) : new Image(null, null, url);
+        }
     }
 
     /**

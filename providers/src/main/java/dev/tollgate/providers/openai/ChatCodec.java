@@ -88,8 +88,7 @@ public final class ChatCodec implements WireCodec {
                 case "text" -> parts.add(new Part.Text(p.path("text").asText()));
                 case "image_url" -> {
                     String url = p.path("image_url").path("url").asText();
-                    String[] data = Json.dataUrl(url);
-                    parts.add(data != null ? new Part.Image(data[0], data[1], null) : new Part.Image(null, null, url));
+                    parts.add(Part.Image.fromUrl(url));
                 }
                 default -> { }
             }

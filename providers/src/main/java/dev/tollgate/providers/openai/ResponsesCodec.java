@@ -170,8 +170,7 @@ public final class ResponsesCodec implements WireCodec {
                 case "refusal" -> parts.add(new Part.Text(p.path("refusal").asText()));
                 case "input_image" -> {
                     String url = p.path("image_url").isTextual() ? p.path("image_url").asText() : p.path("image_url").path("url").asText();
-                    String[] data = Json.dataUrl(url);
-                    parts.add(data != null ? new Part.Image(data[0], data[1], null) : new Part.Image(null, null, url));
+                    parts.add(Part.Image.fromUrl(url));
                 }
                 default -> { }
             }
