@@ -207,7 +207,7 @@ public final class Dispatcher {
 
     /** A credential for a direct call outside {@link #dispatch} (token counting). */
     public Optional<String> secret(Provider provider) throws GatewayException {
-        return Credentials.pick(provider);
+        return dev.tollgate.server.routing.Credentials.secret(provider);
     }
 
     /** Sends one prepared request and relays the answer as it is (status and body), no fallback. */

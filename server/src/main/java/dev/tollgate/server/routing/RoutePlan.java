@@ -3,7 +3,6 @@ package dev.tollgate.server.routing;
 import dev.tollgate.policy.Credential;
 import dev.tollgate.policy.Provider;
 import dev.tollgate.policy.Route;
-import dev.tollgate.providers.upstream.Secrets;
 import dev.tollgate.server.errors.GatewayError;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -197,18 +196,12 @@ public final class RoutePlan {
                 }
                 usable = provider.credentials();
             }
-            for (Credential c : Balancer.order(usable, c -> c.ref().toString(), Credential::weight, routed.session())) {
-                secret = Secrets.resolve(c.ref());
-                if (secret.isPresent()) {
-                    credential = c.ref().toString();
-                    break;
-                }
+            Optional<Credentials.Picked> picked = Credentials.pick(usable, routed.session());
+            if (picked.isEmpty()) {
+                return Optional.of(new Step.Unready(target, Credentials.notReady(provider, usable)));
             }
-            if (secret.isEmpty()) {
-                return Optional.of(new Step.Unready(target, new GatewayError.ProviderNotReady("Provider '" + provider.id()
-                        + "' has no usable credential on this gateway (" + usable.stream().map(c -> c.ref().toString()).toList()
-                        + " not set). Ask the platform team to provide it, or use a model of another provider (GET /v1/models).")));
-            }
+            credential = picked.get().ref();
+            secret = Optional.of(picked.get().secret());
         }
         CircuitBreaker circuit = upstreams.circuit(target);
         if (!circuit.tryAcquire() && !panic) {
