@@ -1,9 +1,7 @@
 package dev.tollgate.providers.upstream;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 
@@ -12,7 +10,7 @@ final class Connection implements AutoCloseable {
 
     final Origin origin;
     final Socket socket;
-    final InputStream in;
+    final SocketInput in;
     final OutputStream out;
     /** True once it served an exchange: a failure before any answer may then be a stale socket. */
     boolean reused;
@@ -32,7 +30,7 @@ final class Connection implements AutoCloseable {
     Connection(Origin origin, Socket socket) throws IOException {
         this.origin = origin;
         this.socket = socket;
-        this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+        this.in = new SocketInput(socket.getInputStream(), 16 * 1024);
         this.out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
     }
 

@@ -18,12 +18,13 @@ final class ResponseBody extends InputStream {
     }
 
     private final Connection connection;
-    private final InputStream in;
+    private final SocketInput in;
     private final Framing framing;
     private final long idleNanos;
     private final Completion completion;
     private long remaining; // in the whole body (LENGTH) or the current chunk (CHUNKED)
     private boolean finished;
+    private final byte[] one = new byte[1];
 
     ResponseBody(Connection connection, Framing framing, long length, long idleNanos, Completion completion) {
         this.connection = connection;
@@ -43,7 +44,6 @@ final class ResponseBody extends InputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
         int n = read(one, 0, 1);
         return n < 0 ? -1 : one[0] & 0xff;
     }

@@ -2,7 +2,6 @@ package dev.tollgate.providers.upstream;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
@@ -14,7 +13,7 @@ record ResponseHead(int status, Map<String, String> headers) {
     private static final int MAX_HEAD_BYTES = 64 * 1024;
 
     /** Reads the head; an {@link EOFException} means the connection closed before any byte came. */
-    static ResponseHead read(InputStream in) throws IOException {
+    static ResponseHead read(SocketInput in) throws IOException {
         LineReader lines = new LineReader(in);
         String statusLine = lines.next();
         if (statusLine == null) {
@@ -32,6 +31,9 @@ record ResponseHead(int status, Map<String, String> headers) {
                 if (colon > 0) {
                     String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
                     String value = line.substring(colon + 1).trim();
+                    if (value.indexOf('\r') >= 0) {
+                        throw new IOException("malformed upstream header " + name + ": it holds a bare CR");
+                    }
                     headers.merge(name, value, (a, b) -> a + ", " + b);
                 }
             }
@@ -66,32 +68,19 @@ record ResponseHead(int status, Map<String, String> headers) {
 
     /** Reads CRLF- (or LF-) terminated ISO-8859-1 lines, bounded in total size. */
     static final class LineReader {
-        private final InputStream in;
-        private int total;
+        private final SocketInput in;
+        private int left = MAX_HEAD_BYTES;
 
-        LineReader(InputStream in) {
+        LineReader(SocketInput in) {
             this.in = in;
         }
 
         String next() throws IOException {
-            StringBuilder line = new StringBuilder(64);
-            while (true) {
-                int b = in.read();
-                if (b < 0) {
-                    return line.isEmpty() ? null : line.toString();
-                }
-                if (++total > MAX_HEAD_BYTES) {
-                    throw new IOException("response head larger than " + MAX_HEAD_BYTES + " bytes");
-                }
-                if (b == '\n') {
-                    int end = line.length();
-                    if (end > 0 && line.charAt(end - 1) == '\r') {
-                        line.setLength(end - 1);
-                    }
-                    return line.toString();
-                }
-                line.append((char) b);
+            String line = in.readLine(left);
+            if (line != null) {
+                left -= line.length() + 1;
             }
+            return line;
         }
     }
 

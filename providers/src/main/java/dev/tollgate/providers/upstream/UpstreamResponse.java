@@ -45,27 +45,46 @@ public final class UpstreamResponse implements AutoCloseable {
      * still try another upstream; the bytes read are served again by {@link #body()}.
      */
     public void primeFirstEvent(int limit) throws IOException {
-        java.io.ByteArrayOutputStream ahead = new java.io.ByteArrayOutputStream(512);
-        int last = -1;
-        int beforeLast = -1;
-        while (ahead.size() < limit) {
-            int b = body.read();
-            if (b < 0) {
+        byte[] ahead = new byte[Math.min(limit, 4096)];
+        int n = 0;
+        while (n < limit) {
+            if (n == ahead.length) {
+                ahead = java.util.Arrays.copyOf(ahead, Math.min(limit, ahead.length * 2));
+            }
+            int read = body.read(ahead, n, ahead.length - n);
+            if (read < 0) {
                 break;
             }
-            ahead.write(b);
-            // An event ends with a blank line: "\n\n" (or "\r\n\r\n", whose last two bytes are "\r\n" after "\n").
-            if (b == '\n' && (last == '\n' || (last == '\r' && beforeLast == '\n'))) {
+            int from = Math.max(0, n - 2);
+            n += read;
+            if (endsEvent(ahead, from, n)) {
                 break;
             }
-            beforeLast = last;
-            last = b;
         }
-        primed = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(ahead.toByteArray()), body);
+        primed = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(ahead, 0, n), body);
+    }
+
+    /** Whether bytes[from, to) hold an event's end: a blank line, "\n\n" or "\n\r\n". */
+    private static boolean endsEvent(byte[] bytes, int from, int to) {
+        for (int i = from; i < to - 1; i++) {
+            if (bytes[i] == '\n' && (bytes[i + 1] == '\n' || (bytes[i + 1] == '\r' && i + 2 < to && bytes[i + 2] == '\n'))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Reads the whole body, refusing more than {@code limit} bytes. */
     public byte[] readBody(int limit) throws IOException {
+        long length = head.contentLength();
+        if (primed == null && length >= 0 && length <= limit && !head.chunked()) {
+            // The usual case: the size is declared, so read into an array of exactly that size.
+            byte[] bytes = new byte[(int) length];
+            if (body.readNBytes(bytes, 0, bytes.length) < bytes.length) {
+                throw new IOException("upstream closed the connection before the end of the body");
+            }
+            return bytes;
+        }
         byte[] bytes = body().readNBytes(limit + 1);
         if (bytes.length > limit) {
             throw new IOException("upstream response larger than " + limit + " bytes");

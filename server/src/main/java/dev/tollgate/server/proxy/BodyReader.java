@@ -14,10 +14,19 @@ public final class BodyReader {
     }
 
     public static byte[] read(ServerRequest req, long limit) throws GatewayException {
-        if (req.headers().contentLength().orElse(0) > limit) {
+        long declared = req.headers().contentLength().orElse(-1);
+        if (declared > limit) {
             throw new GatewayException(new GatewayError.BodyTooLarge(limit));
         }
         try (InputStream in = req.content().inputStream()) {
+            if (declared >= 0) {
+                // The usual case: read into an array of exactly the declared size.
+                byte[] bytes = new byte[(int) declared];
+                if (in.readNBytes(bytes, 0, bytes.length) < bytes.length) {
+                    throw new GatewayException(new GatewayError.BadRequest("The request body ended before its declared Content-Length.", null));
+                }
+                return bytes;
+            }
             byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
             if (bytes.length > limit) {
                 throw new GatewayException(new GatewayError.BodyTooLarge(limit));

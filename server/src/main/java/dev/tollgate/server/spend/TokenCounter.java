@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *
  * <p>Tokenizing is the one costly step of admission (~50 µs per KB), and agents resend their whole
  * history every turn, so counts are remembered per string value in a fixed table (direct-mapped,
- * 64K entries, one long each: 40 bits of the value's 64-bit hash, 24 bits of its count). A collision
- * only means a value is tokenized again; a false match would need equal length and hash.
+ * 64K entries, one long each: a 40-bit tag of the value's hash and length, 24 bits of its count). A
+ * collision only means a value is tokenized again; a false match (same 32-bit hash and length
+ * modulo 256) only skews an estimate that settling corrects anyway.
  */
 public final class TokenCounter {
 
@@ -85,13 +86,12 @@ public final class TokenCounter {
         return count;
     }
 
-    /** 64-bit FNV-1a over the chars, mixed with the length. */
+    /**
+     * The value's {@link String#hashCode()} (vectorized by the JDK) in the high 32 bits and its
+     * length's low 8 bits below: the 40 bits a cache entry is tagged with.
+     */
     private static long hash(String text) {
-        long h = 0xcbf29ce484222325L ^ text.length();
-        for (int i = 0; i < text.length(); i++) {
-            h ^= text.charAt(i);
-            h *= 0x100000001b3L;
-        }
-        return h ^ (h >>> 29);
+        int h = text.hashCode();
+        return ((long) h << 32) | ((long) (text.length() & 0xff) << 24) | ((h * 0x9E3779B1) & 0xffffffL);
     }
 }
