@@ -116,7 +116,7 @@ public final class RequestLog implements AutoCloseable {
     }
 
     private static Connection open(Path file) throws SQLException {
-        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath() + "?jdbc.get_generated_keys=false");
         try (Statement s = c.createStatement()) {
             s.execute("PRAGMA busy_timeout=5000");
         }
