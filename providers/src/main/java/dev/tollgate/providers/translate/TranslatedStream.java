@@ -6,7 +6,7 @@ import dev.tollgate.providers.ir.StreamEvent;
 import dev.tollgate.providers.ir.WireCodec;
 import dev.tollgate.providers.relay.RelayOutcome;
 import dev.tollgate.providers.sse.SseEvent;
-import dev.tollgate.providers.sse.SseReader;
+import dev.tollgate.providers.sse.EventSource;
 import dev.tollgate.providers.usage.Usage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -44,7 +44,7 @@ public final class TranslatedStream {
      */
     public static Outcome relay(InputStream upstream, OutputStream client, WireCodec.StreamDecoder decoder,
                                 WireCodec.StreamEncoder encoder, java.util.function.Consumer<Usage> beforeFinal) {
-        SseReader reader = new SseReader(upstream);
+        EventSource reader = decoder.reader(upstream);
         UsageSoFar usage = new UsageSoFar();
         int relayed = 0;
         while (true) {
@@ -88,7 +88,7 @@ public final class TranslatedStream {
 
     /** Reads the whole upstream stream into one answer, for a client that did not ask to stream. */
     public static Folded fold(InputStream upstream, WireCodec.StreamDecoder decoder) throws IOException {
-        SseReader reader = new SseReader(upstream);
+        EventSource reader = decoder.reader(upstream);
         ResponseFolder folder = new ResponseFolder();
         while (!folder.finished() && folder.failure() == null) {
             SseEvent event = reader.next();

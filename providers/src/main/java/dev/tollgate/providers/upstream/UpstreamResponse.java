@@ -31,9 +31,12 @@ public final class UpstreamResponse implements AutoCloseable {
         return Optional.ofNullable(head.headers().get(name));
     }
 
+    /** Server-sent events, or AWS event-stream frames (Bedrock's ConverseStream). */
     public boolean isEventStream() {
-        return header("content-type").map(ct -> ct.startsWith("text/event-stream")).orElse(false);
+        return header("content-type").map(ct -> ct.startsWith("text/event-stream") || ct.startsWith(AWS_EVENT_STREAM)).orElse(false);
     }
+
+    private static final String AWS_EVENT_STREAM = "application/vnd.amazon.eventstream";
 
     public InputStream body() {
         return primed != null ? primed : body;
@@ -46,6 +49,17 @@ public final class UpstreamResponse implements AutoCloseable {
      */
     public void primeFirstEvent(int limit) throws IOException {
         java.io.ByteArrayOutputStream ahead = new java.io.ByteArrayOutputStream(512);
+        if (header("content-type").orElse("").startsWith(AWS_EVENT_STREAM)) {
+            // A binary frame says its own length in its first four bytes.
+            byte[] length = body.readNBytes(4);
+            ahead.writeBytes(length);
+            if (length.length == 4) {
+                int total = java.nio.ByteBuffer.wrap(length).getInt();
+                ahead.writeBytes(body.readNBytes(Math.max(0, Math.min(total, limit) - 4)));
+            }
+            primed = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(ahead.toByteArray()), body);
+            return;
+        }
         int last = -1;
         int beforeLast = -1;
         while (ahead.size() < limit) {
