@@ -126,6 +126,7 @@ public final class TranslatedStream {
         private Usage reported = Usage.NONE;
         private long chars;
         boolean finished;
+        private boolean failed;
         Usage usage = Usage.NONE;
 
         void accept(StreamEvent e) {
@@ -138,11 +139,15 @@ public final class TranslatedStream {
                     reported = f.usage();
                     finished = true;
                 }
-                case StreamEvent.Failed f -> finished = true;
+                case StreamEvent.Failed f -> {
+                    finished = true;
+                    failed = true;
+                }
                 default -> { }
             }
             long estimated = (chars + 3) / 4;
-            usage = finished || reported.outputTokens() >= estimated ? reported
+            // A stream that failed in-band (Bedrock's exception events) is charged like one cut short.
+            usage = (finished && !failed) || reported.outputTokens() >= estimated ? reported
                     : new Usage(reported.inputTokens(), estimated, reported.cachedInputTokens(), reported.cacheWriteTokens(), reported.reasoningTokens());
         }
     }
