@@ -68,10 +68,17 @@ class BedrockIT {
               - name: bedrock-then-anthropic
                 targets: [{provider: sim-bedrock, model: "anthropic.claude-haiku-4-5-20251001-v1:0"}]
                 fallbacks: [{provider: sim-anthropic, model: claude-haiku-4-5}]
+            customers: [{id: acme}]
+            teams: [{id: infra, customer: acme}]
+            keys:
+              - {id: dev, team: infra, sha256: DEV_SHA}
+              - {id: bill, team: infra, sha256: BILL_SHA}
             """.replace("MODEL_ID", MODEL_ID);
     private static final String HELLO = "Hello from the Tollgate provider simulator, all good.";
     private static final SecureRandom RANDOM = new SecureRandom();
     private static String keyId;
+    private static String devKey;
+    private static String billKey;
     private static String sessionToken;
     private static Stack stack;
     private static AnthropicClient client;
@@ -94,11 +101,13 @@ class BedrockIT {
         RANDOM.nextBytes(secretBytes);
         String secret = Base64.getEncoder().encodeToString(secretBytes);
         sessionToken = "session-" + random("abcdefghijklmnopqrstuvwxyz0123456789", 24);
-        stack = Stack.start("bedrock", POLICY, Map.of(
+        devKey = "tg-" + random("abcdefghijklmnopqrstuvwxyz0123456789", 24);
+        billKey = "tg-" + random("abcdefghijklmnopqrstuvwxyz0123456789", 24);
+        stack = Stack.start("bedrock", POLICY.replace("DEV_SHA", GovernanceIT.sha256(devKey)).replace("BILL_SHA", GovernanceIT.sha256(billKey)), Map.of(
                 "SIM_AWS_ACCESS_KEY_ID", keyId, "SIM_AWS_SECRET_ACCESS_KEY", secret,
                 "TG_BEDROCK_KEY_ID", keyId, "TG_BEDROCK_SECRET", secret, "TG_BEDROCK_SESSION", sessionToken,
                 "TG_BEDROCK_WRONG_SECRET", new StringBuilder(secret).reverse().toString()));
-        client = AnthropicOkHttpClient.builder().baseUrl(stack.gateway("/anthropic")).apiKey("tg-test-key").maxRetries(0).build();
+        client = AnthropicOkHttpClient.builder().baseUrl(stack.gateway("/anthropic")).apiKey(devKey).maxRetries(0).build();
     }
 
     @AfterAll
@@ -195,7 +204,7 @@ class BedrockIT {
                         + "/v1\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false}",
                 "-c", "analytics.enabled=false", "--disable", "plugins", "--disable", "apps",
                 "Run the shell command `echo tollgate-tool-ok` and tell me what it printed."));
-        Cli.Result result = Cli.run(command, Map.of("GW_API_KEY", "tg-test-key", "CODEX_HOME", codexHome.toString()), home);
+        Cli.Result result = Cli.run(command, Map.of("GW_API_KEY", devKey, "CODEX_HOME", codexHome.toString()), home);
         assertEquals(0, result.exit(), result.all());
         assertTrue(result.stdout().contains("tollgate-tool-ok"), "the final answer quotes the tool output: " + result.all());
 
@@ -245,5 +254,24 @@ class BedrockIT {
         } finally {
             stack.delete(stack.sim("/_sim/faults"));
         }
+    }
+
+    /** The settled cost is Converse's usage priced at the bundled list price of the Bedrock model id ($3 / $15 per million). */
+    @Test
+    void spendIsPricedFromConverseUsage() throws Exception {
+        AnthropicClient bill = AnthropicOkHttpClient.builder().baseUrl(stack.gateway("/anthropic")).apiKey(billKey).maxRetries(0).build();
+        Message m;
+        try {
+            m = bill.messages().create(params("bedrock/claude-sonnet-4-5").build());
+        } finally {
+            bill.close();
+        }
+        assertEquals(8, m.usage().outputTokens());
+        java.math.BigDecimal expected = java.math.BigDecimal.valueOf(m.usage().inputTokens() * 3 + 8 * 15L).movePointLeft(6);
+        JsonNode usage = new com.fasterxml.jackson.databind.ObjectMapper().readTree(java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(stack.gateway("/v1/usage"))).header("authorization", "Bearer " + billKey).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+        java.math.BigDecimal spent = usage.path("spend").path("monthly").path("spent_usd").decimalValue();
+        assertEquals(0, expected.compareTo(spent), "spent " + spent + ", expected " + expected + ": " + usage);
     }
 }

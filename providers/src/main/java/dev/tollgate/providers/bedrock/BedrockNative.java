@@ -44,16 +44,16 @@ public final class BedrockNative {
 
     /**
      * The provider's key: the secret access key is the credential the route plan picked; the key id
-     * and session token are resolved from their references in settings. Empty when one is not set.
+     * and session token are resolved from their references in settings. Empty when the key id or the
+     * secret is not set; a session token is sent when it is set (temporary keys need it, long-term
+     * keys have none, so one policy serves both).
      */
     public static Optional<AwsKey> key(Provider provider, Optional<String> secretAccessKey) {
         Optional<String> id = resolve(provider.settings().get(BedrockSettings.ACCESS_KEY_ID));
-        String tokenRef = provider.settings().get(BedrockSettings.SESSION_TOKEN);
-        Optional<String> token = resolve(tokenRef);
-        if (id.isEmpty() || secretAccessKey.isEmpty() || (tokenRef != null && token.isEmpty())) {
+        if (id.isEmpty() || secretAccessKey.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new AwsKey(id.get(), secretAccessKey.get(), token.orElse(null)));
+        return Optional.of(new AwsKey(id.get(), secretAccessKey.get(), resolve(provider.settings().get(BedrockSettings.SESSION_TOKEN)).orElse(null)));
     }
 
     private static Optional<String> resolve(String ref) {

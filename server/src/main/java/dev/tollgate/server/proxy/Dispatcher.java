@@ -301,7 +301,7 @@ public final class Dispatcher {
             case GEMINI -> GeminiNative.prepare(provider, secret, target.model(), "streamGenerateContent", body.bytes());
             case CONVERSE -> BedrockNative.prepare(provider, BedrockNative.key(provider, secret).orElseThrow(() -> new GatewayException(
                     new GatewayError.ProviderNotReady("Provider '" + provider.id() + "' has no usable AWS key on this gateway ("
-                            + provider.settings().get(BedrockSettings.ACCESS_KEY_ID) + " or its session token not set). Ask the platform team"
+                            + provider.settings().get(BedrockSettings.ACCESS_KEY_ID) + " not set). Ask the platform team"
                             + " to provide it, or use a model of another provider (GET /v1/models)."))), target.model(), body.bytes());
             case RESPONSES, CHAT_COMPLETIONS, EMBEDDINGS -> OpenAiFamily.prepare(provider, secret, upstreamApi, target.model(), body, false, Map.of());
         };
