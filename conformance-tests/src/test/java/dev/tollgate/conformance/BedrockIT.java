@@ -274,4 +274,27 @@ class BedrockIT {
         java.math.BigDecimal spent = usage.path("spend").path("monthly").path("spent_usd").decimalValue();
         assertEquals(0, expected.compareTo(spent), "spent " + spent + ", expected " + expected + ": " + usage);
     }
+
+    /** A frame with a bad CRC after three good ones: the client has a 200 and its deltas, then Anthropic's own error event. */
+    @Test
+    void aCorruptFrameMidStreamEndsWithTheClientsErrorEvent() throws Exception {
+        stack.post(stack.sim("/_sim/faults"), """
+                {"faults": [{"malformed_after_chunks": 3, "model": "MODEL_ID"}]}""".replace("MODEL_ID", MODEL_ID));
+        try {
+            java.net.http.HttpResponse<String> res = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(stack.gateway("/anthropic/v1/messages")))
+                    .header("x-api-key", devKey).header("anthropic-version", "2023-06-01").header("content-type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("""
+                            {"model": "bedrock/claude-sonnet-4-5", "max_tokens": 100, "stream": true,
+                             "messages": [{"role": "user", "content": "Say hello."}]}""")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, res.statusCode(), res.body());
+            assertTrue(res.body().contains("\"text\":\"Hello\"") && res.body().contains("\"text\":\" from\""), "what arrived intact was relayed: " + res.body());
+            assertTrue(res.body().contains("event: error"), res.body());
+            assertTrue(res.body().contains("CRC"), "the client is told why: " + res.body());
+            assertTrue(!res.body().contains("event: message_stop"), "the answer is not passed off as whole: " + res.body());
+        } finally {
+            stack.delete(stack.sim("/_sim/faults"));
+        }
+    }
 }
