@@ -83,6 +83,7 @@ class BedrockIT {
     private static Stack stack;
     private static AnthropicClient client;
     private static Path codex;
+    private static Path claude;
 
     /** A test key of the AWS shape, made for this run only. */
     private static String random(String alphabet, int length) {
@@ -96,6 +97,7 @@ class BedrockIT {
     @BeforeAll
     static void start() throws Exception {
         codex = Cli.npmBin("codex", "TOLLGATE_CODEX_BIN");
+        claude = Cli.npmBin("claude", "TOLLGATE_CLAUDE_BIN");
         keyId = "TGTEST" + random("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 14);
         byte[] secretBytes = new byte[30];
         RANDOM.nextBytes(secretBytes);
@@ -296,5 +298,30 @@ class BedrockIT {
         } finally {
             stack.delete(stack.sim("/_sim/faults"));
         }
+    }
+
+    /** The real Claude Code on a Bedrock model: its Bash tool round trip, its thinking request as Bedrock's thinking field. */
+    @Test
+    void claudeCodeDoesABashRoundTripOnBedrock() throws Exception {
+        Path home = Files.createTempDirectory(stack.workDir, "claude-home-");
+        Cli.Result result = Cli.run(List.of(claude.toString(), "-p", "--model", "bedrock/claude-sonnet-4-5", "--allowedTools=Bash",
+                        "Run the shell command `echo tollgate-tool-ok` and tell me what it printed."),
+                Map.of("ANTHROPIC_BASE_URL", stack.gateway("/anthropic"), "ANTHROPIC_API_KEY", devKey,
+                        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1", "CLAUDE_CODE_MAX_RETRIES", "0"),
+                home);
+        assertEquals(0, result.exit(), result.all());
+        assertTrue(result.stdout().contains("tollgate-tool-ok"), "the answer quotes the tool's output: " + result.all());
+
+        // Claude Code hides a broken stream by retrying without streaming: only the upstream can tell.
+        List<JsonNode> calls = SimRequests.to(stack, "/converse-stream");
+        assertEquals(2, calls.size(), "one turn asking for the tool, one with its result: " + SimRequests.all(stack));
+        calls.forEach(BedrockIT::assertSigned);
+        JsonNode first = calls.get(0).path("body");
+        assertTrue(first.path("toolConfig").toString().contains("\"Bash\""), "the Bash tool was offered upstream: " + first.path("toolConfig"));
+        assertEquals("enabled", first.path("additionalModelRequestFields").path("thinking").path("type").asText(),
+                "Claude Code's thinking request reaches Claude on Bedrock: " + first);
+        JsonNode messages = calls.get(1).path("body").path("messages");
+        JsonNode result2 = messages.get(messages.size() - 1).path("content").get(0).path("toolResult");
+        assertTrue(result2.toString().contains("tollgate-tool-ok"), "the second turn carries the command's output: " + messages);
     }
 }
