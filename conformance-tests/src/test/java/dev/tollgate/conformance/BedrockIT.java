@@ -324,4 +324,19 @@ class BedrockIT {
         JsonNode result2 = messages.get(messages.size() - 1).path("content").get(0).path("toolResult");
         assertTrue(result2.toString().contains("tollgate-tool-ok"), "the second turn carries the command's output: " + messages);
     }
+
+    /** A ValidationException (400) is not retried: the client gets a 400 of its own dialect naming Bedrock's error. */
+    @Test
+    void aValidationExceptionIsTheClientsBadRequest() throws Exception {
+        stack.post(stack.sim("/_sim/faults"), """
+                {"faults": [{"status": 400, "model": "MODEL_ID"}]}""".replace("MODEL_ID", MODEL_ID));
+        try {
+            com.anthropic.errors.BadRequestException e = assertThrows(com.anthropic.errors.BadRequestException.class,
+                    () -> client.messages().create(params("bedrock/claude-sonnet-4-5").build()));
+            assertTrue(e.getMessage().contains("answered HTTP 400: ValidationException: Simulated 400"), e.getMessage());
+            assertEquals(1, SimRequests.to(stack, "/converse-stream").size(), "a bad request is not retried: " + SimRequests.all(stack));
+        } finally {
+            stack.delete(stack.sim("/_sim/faults"));
+        }
+    }
 }

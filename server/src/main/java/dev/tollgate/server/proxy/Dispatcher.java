@@ -389,7 +389,7 @@ public final class Dispatcher {
             if (status >= 300 || !response.isEventStream()) {
                 String detail;
                 try {
-                    detail = UpstreamErrors.message(response.readBody(64 * 1024));
+                    detail = UpstreamErrors.message(response.readBody(64 * 1024), response.header("x-amzn-errortype"));
                 } catch (IOException | UncheckedIOException e) {
                     detail = e.getMessage();
                 }
