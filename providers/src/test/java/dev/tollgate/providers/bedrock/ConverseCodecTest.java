@@ -3,7 +3,6 @@ package dev.tollgate.providers.bedrock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -165,6 +164,6 @@ class ConverseCodecTest {
         assertEquals(StopReason.STOP_SEQUENCE, ConverseCodec.stopReason("stop_sequence"));
         assertEquals(StopReason.REFUSAL, ConverseCodec.stopReason("guardrail_intervened"));
         assertEquals(StopReason.REFUSAL, ConverseCodec.stopReason("content_filtered"));
-        assertNull(Json.text(Json.object(), "x"));
+        assertEquals(StopReason.MAX_TOKENS, ConverseCodec.stopReason("model_context_window_exceeded"));
     }
 }
