@@ -27,20 +27,25 @@ final class ModelCalls {
     static final HeaderName X_SIM_CHUNK_GAP_MS = HeaderNames.create("x-sim-chunk-gap-ms");
     static final HeaderName X_SIM_WORDS = HeaderNames.create("x-sim-words");
     static final HeaderName X_SIM_FAULT = HeaderNames.create("x-sim-fault");
+    static final HeaderName X_AMZN_ERROR_TYPE = HeaderNames.create("x-amzn-ErrorType");
 
     private static final Header JSON = HeaderValues.CONTENT_TYPE_JSON;
     private static final Header EVENT_STREAM = HeaderValues.create(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+    private static final Header AWS_EVENT_STREAM = HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/vnd.amazon.eventstream");
     private static final Header NO_CACHE = HeaderValues.create(HeaderNames.CACHE_CONTROL, "no-cache");
     private static final byte[] NOT_JSON = "{not json".getBytes(StandardCharsets.US_ASCII);
 
     private final SimOptions options;
     private final RequestLog log;
     private final FaultQueue faults;
+    /** Bedrock's test key, or null when none was given. */
+    private final SigV4Check sigV4;
 
-    ModelCalls(SimOptions options, RequestLog log, FaultQueue faults) {
+    ModelCalls(SimOptions options, RequestLog log, FaultQueue faults, SigV4Check sigV4) {
         this.options = options;
         this.log = log;
         this.faults = faults;
+        this.sigV4 = sigV4;
     }
 
     void handle(ServerRequest req, ServerResponse res, WireFormat format, Op op, String pathModel, boolean sse)
@@ -56,6 +61,9 @@ final class ModelCalls {
         }
         if (root == null || !root.isObject()) {
             sendError(res, format, 400, "The request body is not a JSON object.");
+            return;
+        }
+        if (format instanceof BedrockFormat && refusedSignature(req, res, body)) {
             return;
         }
         Conversation read = format.read(root, pathModel);
@@ -138,11 +146,13 @@ final class ModelCalls {
 
     private static void stream(ServerResponse res, WireFormat format, Reply reply, Fault fault, long ttft, long gap,
                                boolean sse) throws IOException {
-        res.header(sse ? EVENT_STREAM : JSON);
+        boolean aws = format instanceof BedrockFormat;
+        res.header(aws ? AWS_EVENT_STREAM : sse ? EVENT_STREAM : JSON);
         res.header(NO_CACHE);
         OutputStream out = res.outputStream();
         JsonGenerator g = Json.generator(out);
-        SseWriter writer = new SseWriter(g, sse ? SseWriter.Framing.SSE : SseWriter.Framing.JSON_ARRAY, fault, ttft, gap);
+        SseWriter writer = aws ? new SseWriter(out, fault, ttft, gap)
+                : new SseWriter(g, sse ? SseWriter.Framing.SSE : SseWriter.Framing.JSON_ARRAY, fault, ttft, gap);
         try {
             format.writeStream(reply, writer);
             writer.finish();
@@ -195,8 +205,25 @@ final class ModelCalls {
         }
     }
 
+    /** Bedrock checks the SigV4 signature before anything else: 403 in its own shape when it is wrong. */
+    private boolean refusedSignature(ServerRequest req, ServerResponse res, byte[] body) throws IOException {
+        String[] refusal = sigV4 == null
+                ? new String[] {"UnrecognizedClientException", "provider-sim has no AWS test key: start it with SIM_AWS_ACCESS_KEY_ID and SIM_AWS_SECRET_ACCESS_KEY."}
+                : sigV4.refusal(req, body);
+        if (refusal == null) {
+            return false;
+        }
+        res.status(Status.FORBIDDEN_403);
+        res.header(X_AMZN_ERROR_TYPE, refusal[0]);
+        sendJson(res, g -> BedrockFormat.INSTANCE.writeError(403, refusal[1], g));
+        return true;
+    }
+
     static void sendError(ServerResponse res, WireFormat format, int status, String message) throws IOException {
         res.status(Status.create(status));
+        if (format instanceof BedrockFormat) {
+            res.header(X_AMZN_ERROR_TYPE, BedrockFormat.errorType(status));
+        }
         sendJson(res, g -> format.writeError(status, message, g));
     }
 

@@ -12,7 +12,8 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * A fast, deterministic fake of the paid LLM providers (OpenAI chat and Responses, Azure OpenAI,
- * Anthropic Messages, Gemini) on one port of 127.0.0.1.
+ * Anthropic Messages, Gemini, Bedrock Converse) on one port of 127.0.0.1. Bedrock calls are checked
+ * against the AWS test key in {@code SIM_AWS_ACCESS_KEY_ID} / {@code SIM_AWS_SECRET_ACCESS_KEY}.
  *
  * <pre>{@code
  * try (ProviderSim sim = ProviderSim.start(SimOptions.defaults())) {
@@ -33,7 +34,7 @@ public final class ProviderSim implements AutoCloseable {
     public static ProviderSim start(SimOptions options) {
         RequestLog log = new RequestLog(options.recordLimit());
         FaultQueue faults = new FaultQueue();
-        ModelCalls calls = new ModelCalls(options, log, faults);
+        ModelCalls calls = new ModelCalls(options, log, faults, SigV4Check.fromEnv(System.getenv()));
         SimControl control = new SimControl(log, faults);
         WebServer server = WebServer.builder()
                 .host("127.0.0.1")
@@ -83,6 +84,12 @@ public final class ProviderSim implements AutoCloseable {
             log.record(req, null);
             Models.sendGemini(res);
         });
+
+        // Bedrock: the model id (percent-encoded, e.g. ...-v1%3A0) is one path segment; SigV4 is checked.
+        r.post("/model/{model}/converse", (req, res) -> calls.handle(req, res, BedrockFormat.INSTANCE, ModelCalls.Op.GENERATE,
+                req.path().pathParameters().get("model"), true));
+        r.post("/model/{model}/converse-stream", (req, res) -> calls.handle(req, res, BedrockFormat.INSTANCE, ModelCalls.Op.STREAM_GENERATE,
+                req.path().pathParameters().get("model"), true));
 
         // Claude Code probes its base URL with HEAD before the first call.
         r.head("/*", (req, res) -> {

@@ -1,6 +1,7 @@
 package dev.tollgate.sim;
 
 import java.io.IOException;
+import java.io.OutputStream;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.helidon.webserver.CloseConnectionException;
@@ -11,8 +12,11 @@ import io.helidon.webserver.CloseConnectionException;
  * only say what the events are.
  */
 final class SseWriter {
-    /** Gemini's streamGenerateContent without {@code alt=sse} answers one JSON array instead. */
-    enum Framing { SSE, JSON_ARRAY }
+    /**
+     * Gemini's streamGenerateContent without {@code alt=sse} answers one JSON array instead; Bedrock's
+     * ConverseStream sends each event as a binary AWS event-stream frame.
+     */
+    enum Framing { SSE, JSON_ARRAY, EVENT_STREAM }
 
     /** Ends a stream early on purpose (malformed-event fault); the response is then closed normally. */
     static final class StreamCut extends RuntimeException {
@@ -28,6 +32,11 @@ final class SseWriter {
     private final long gapMs;
     private int events;
     private boolean tokenWritten;
+    /** EVENT_STREAM only: each event's JSON is rendered here, then framed onto {@code raw}. */
+    private final OutputStream raw;
+    private final Json.Buffer frame = new Json.Buffer(256);
+    private JsonGenerator frameGen;
+    private String frameType;
 
     SseWriter(JsonGenerator gen, Framing framing, Fault fault, long firstByteDelayMs, long gapMs) {
         this.gen = gen;
@@ -35,11 +44,28 @@ final class SseWriter {
         this.fault = fault;
         this.firstByteDelayMs = firstByteDelayMs;
         this.gapMs = gapMs;
+        this.raw = null;
+    }
+
+    /** AWS event-stream framing straight onto the response stream. */
+    SseWriter(OutputStream raw, Fault fault, long firstByteDelayMs, long gapMs) throws IOException {
+        this.gen = Json.generator(raw);
+        this.framing = Framing.EVENT_STREAM;
+        this.fault = fault;
+        this.firstByteDelayMs = firstByteDelayMs;
+        this.gapMs = gapMs;
+        this.raw = raw;
+        this.frameGen = Json.generator(frame);
     }
 
     /** Starts an event with an {@code event:} line (null for none); write one JSON value, then {@link #end()}. */
     JsonGenerator event(String name) throws IOException {
         beforeEvent();
+        if (framing == Framing.EVENT_STREAM) {
+            frame.reset();
+            frameType = name;
+            return frameGen;
+        }
         if (framing == Framing.SSE) {
             if (name != null) {
                 gen.writeRaw("event: ");
@@ -63,6 +89,13 @@ final class SseWriter {
     }
 
     void end() throws IOException {
+        if (framing == Framing.EVENT_STREAM) {
+            frameGen.flush();
+            raw.write(EventStreamFrames.event(frameType, frame.toByteArray()));
+            raw.flush();
+            events++;
+            return;
+        }
         if (framing == Framing.SSE) {
             gen.writeRaw("\n\n");
         }
@@ -106,6 +139,12 @@ final class SseWriter {
                 gen.flush();
                 // Helidon closes the socket at once, without the chunked terminator: the client sees a broken stream.
                 throw new CloseConnectionException("simulated connection reset");
+            }
+            case Fault.Malformed m when framing == Framing.EVENT_STREAM && (m.afterEvents() == events || atEnd && m.afterEvents() > events) -> {
+                raw.write(EventStreamFrames.frame(java.util.Map.of(":event-type", "contentBlockDelta", ":message-type", "event"),
+                        "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"x\"}}".getBytes(java.nio.charset.StandardCharsets.UTF_8), true));
+                raw.flush();
+                throw new StreamCut();
             }
             case Fault.Malformed m when m.afterEvents() == events || atEnd && m.afterEvents() > events -> {
                 gen.writeRaw(framing == Framing.SSE ? "data: {not json\n\n" : (events == 0 ? "[{not json" : ",{not json"));

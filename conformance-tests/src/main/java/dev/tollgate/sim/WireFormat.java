@@ -6,7 +6,8 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /** One provider wire format: how to read a request, and how to write answers and errors in its dialect. */
-sealed interface WireFormat permits OpenAiChatFormat, OpenAiResponsesFormat, AnthropicFormat, GeminiFormat {
+sealed interface WireFormat permits OpenAiChatFormat, OpenAiResponsesFormat, AnthropicFormat, GeminiFormat,
+        BedrockFormat {
 
     /**
      * Summarises a request body.

@@ -16,6 +16,12 @@
  *     {@code GET /v1/models} with an {@code anthropic-version} header answers Anthropic's list shape.</li>
  * <li>Gemini: {@code POST /v1beta/models/{model}:generateContent}, {@code :streamGenerateContent} (SSE with
  *     {@code alt=sse}, else one JSON array), {@code :countTokens}; the same under {@code /v1/models/}; {@code GET /v1beta/models}.</li>
+ * <li>Bedrock: {@code POST /model/{modelId}/converse} (JSON) and {@code /model/{modelId}/converse-stream} (AWS
+ *     event-stream frames: messageStart, contentBlockStart for a tool call, contentBlockDelta, contentBlockStop,
+ *     messageStop, metadata with usage). Every call must carry a SigV4 signature (service {@code bedrock}) made
+ *     with the test key in the environment ({@code SIM_AWS_ACCESS_KEY_ID}, {@code SIM_AWS_SECRET_ACCESS_KEY});
+ *     else 403 with {@code x-amzn-ErrorType}. Errors are {@code {"message": ...}} with that header. A malformed
+ *     fault sends a frame with a wrong CRC.</li>
  * <li>{@code HEAD} on any path: 200 (Claude Code probes its base URL).</li>
  * </ul>
  * Streaming is decided by the body's {@code stream} (OpenAI, Anthropic) or the Gemini method, never by Accept.

@@ -25,20 +25,27 @@ final class Stack implements AutoCloseable {
     final int gatewayPort;
     final Path workDir;
     private final List<Process> processes = new ArrayList<>();
+    private final java.util.Map<String, String> env;
     private Process gatewayProcess;
 
-    private Stack(int simPort, int gatewayPort, Path workDir) {
+    private Stack(int simPort, int gatewayPort, Path workDir, java.util.Map<String, String> env) {
         this.simPort = simPort;
         this.gatewayPort = gatewayPort;
         this.workDir = workDir;
+        this.env = env;
     }
 
     /**
      * @param policyYaml the policy, in which {@code SIM_PORT} stands for the simulator's port
      */
     static Stack start(String name, String policyYaml) throws Exception {
+        return start(name, policyYaml, java.util.Map.of());
+    }
+
+    /** @param env added to both processes' environment (provider credentials, the simulator's test keys) */
+    static Stack start(String name, String policyYaml, java.util.Map<String, String> env) throws Exception {
         Path work = Files.createTempDirectory("tollgate-" + name + "-");
-        Stack stack = new Stack(freePort(), freePort(), work);
+        Stack stack = new Stack(freePort(), freePort(), work, java.util.Map.copyOf(env));
         try {
             Path policy = Files.createDirectories(work.resolve("policy"));
             Files.writeString(policy.resolve("policy.yaml"), policyYaml.replace("SIM_PORT", String.valueOf(stack.simPort)));
@@ -94,7 +101,9 @@ final class Stack implements AutoCloseable {
 
     private Process spawn(String name, List<String> command) throws IOException {
         Path log = workDir.resolve(name + ".log");
-        Process p = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(env);
+        Process p = builder
                 .directory(HOME.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

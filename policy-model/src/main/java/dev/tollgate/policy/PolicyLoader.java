@@ -536,8 +536,8 @@ public final class PolicyLoader {
             fields(node, path, PROVIDER_FIELDS);
             String id = id(node, path, "id");
             String kindName = text(node, path, "kind", true);
-            String baseUrl = text(node, path, "base_url", true);
             ProviderKind kind = kindName == null ? null : ProviderKind.byId(kindName).orElse(null);
+            String baseUrl = text(node, path, "base_url", kind != ProviderKind.BEDROCK);
             if (kindName != null && kind == null) {
                 problem(join(path, "kind"), "unknown provider kind '" + kindName + "' (known: "
                         + String.join(", ", Stream.of(ProviderKind.values()).map(ProviderKind::id).toList()) + ")");
@@ -584,6 +584,9 @@ public final class PolicyLoader {
             }
             Map<String, String> headers = stringMap(node, path, "headers");
             Map<String, String> settings = stringMap(node, path, "settings");
+            if (kind == ProviderKind.BEDROCK) {
+                uri = BedrockSettings.check(settings, uri, credentials, baseUrl == null, (field, message) -> problem(join(path, field), message));
+            }
             Provider.Timeouts timeouts = timeouts(object(node, path, "timeouts"), join(path, "timeouts"));
             if (id == null || kind == null || uri == null) {
                 return Optional.empty();

@@ -12,7 +12,9 @@ public enum ProviderKind {
     /** Anthropic's own Messages API ({@code x-api-key}, {@code anthropic-version}). */
     ANTHROPIC("anthropic"),
     /** Google AI Studio's Gemini API (API key). */
-    GEMINI("gemini");
+    GEMINI("gemini"),
+    /** Amazon Bedrock's Converse API, signed with AWS SigV4 ({@code settings.region}, credentials by reference). */
+    BEDROCK("bedrock");
 
     private final String id;
 

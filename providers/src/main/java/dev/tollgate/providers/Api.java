@@ -8,7 +8,9 @@ public enum Api {
     /** Anthropic Messages. */
     MESSAGES("messages"),
     /** Gemini's generateContent; the model and the method are in the path, not the body. */
-    GEMINI("models");
+    GEMINI("models"),
+    /** Amazon Bedrock's Converse; the model is in the path ({@code /model/{id}/converse-stream}). Upstream only. */
+    CONVERSE("model");
 
     private final String path;
 

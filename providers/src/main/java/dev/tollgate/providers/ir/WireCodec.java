@@ -2,7 +2,10 @@ package dev.tollgate.providers.ir;
 
 import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.providers.json.JsonBody;
+import dev.tollgate.providers.sse.EventSource;
 import dev.tollgate.providers.sse.SseEvent;
+import dev.tollgate.providers.sse.SseReader;
+import java.io.InputStream;
 import java.util.List;
 
 /**
@@ -28,6 +31,11 @@ public interface WireCodec {
     /** Reads one upstream stream's events into the IR; stateful, one per stream. */
     interface StreamDecoder {
         List<StreamEvent> decode(SseEvent event);
+
+        /** How the upstream's body is cut into events: server-sent events unless the format frames them otherwise. */
+        default EventSource reader(InputStream upstream) {
+            return new SseReader(upstream);
+        }
 
         /** The upstream's stream ended: whatever the format leaves implicit (a chat stream's last block stop). */
         default List<StreamEvent> end() {

@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.util.Arrays;
 
 /** Splits a byte stream into server-sent events at blank lines, without decoding them. */
-public final class SseReader {
+public final class SseReader implements EventSource {
 
     private final InputStream in;
     private byte[] buf = new byte[8192];
@@ -17,7 +17,7 @@ public final class SseReader {
         this.in = in;
     }
 
-    /** The next whole event, blocking until it has arrived; {@code null} at the end of the stream. */
+    @Override
     public SseEvent next() throws IOException {
         int scanned = 0; // relative to start: fill() may move the bytes
         while (true) {

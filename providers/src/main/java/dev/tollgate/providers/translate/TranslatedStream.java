@@ -6,7 +6,7 @@ import dev.tollgate.providers.ir.StreamEvent;
 import dev.tollgate.providers.ir.WireCodec;
 import dev.tollgate.providers.relay.RelayOutcome;
 import dev.tollgate.providers.sse.SseEvent;
-import dev.tollgate.providers.sse.SseReader;
+import dev.tollgate.providers.sse.EventSource;
 import dev.tollgate.providers.usage.Usage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -44,7 +44,7 @@ public final class TranslatedStream {
      */
     public static Outcome relay(InputStream upstream, OutputStream client, WireCodec.StreamDecoder decoder,
                                 WireCodec.StreamEncoder encoder, java.util.function.Consumer<Usage> beforeFinal) {
-        SseReader reader = new SseReader(upstream);
+        EventSource reader = decoder.reader(upstream);
         UsageSoFar usage = new UsageSoFar();
         int relayed = 0;
         while (true) {
@@ -88,7 +88,7 @@ public final class TranslatedStream {
 
     /** Reads the whole upstream stream into one answer, for a client that did not ask to stream. */
     public static Folded fold(InputStream upstream, WireCodec.StreamDecoder decoder) throws IOException {
-        SseReader reader = new SseReader(upstream);
+        EventSource reader = decoder.reader(upstream);
         ResponseFolder folder = new ResponseFolder();
         while (!folder.finished() && folder.failure() == null) {
             SseEvent event = reader.next();
@@ -126,6 +126,7 @@ public final class TranslatedStream {
         private Usage reported = Usage.NONE;
         private long chars;
         boolean finished;
+        private boolean failed;
         Usage usage = Usage.NONE;
 
         void accept(StreamEvent e) {
@@ -138,11 +139,15 @@ public final class TranslatedStream {
                     reported = f.usage();
                     finished = true;
                 }
-                case StreamEvent.Failed f -> finished = true;
+                case StreamEvent.Failed f -> {
+                    finished = true;
+                    failed = true;
+                }
                 default -> { }
             }
             long estimated = (chars + 3) / 4;
-            usage = finished || reported.outputTokens() >= estimated ? reported
+            // A stream that failed in-band (Bedrock's exception events) is charged like one cut short.
+            usage = (finished && !failed) || reported.outputTokens() >= estimated ? reported
                     : new Usage(reported.inputTokens(), estimated, reported.cachedInputTokens(), reported.cacheWriteTokens(), reported.reasoningTokens());
         }
     }

@@ -3,6 +3,7 @@ package dev.tollgate.providers.translate;
 import dev.tollgate.policy.Provider;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.anthropic.AnthropicCodec;
+import dev.tollgate.providers.bedrock.ConverseCodec;
 import dev.tollgate.providers.gemini.GeminiCodec;
 import dev.tollgate.providers.ir.WireCodec;
 import dev.tollgate.providers.openai.ChatCodec;
@@ -25,6 +26,7 @@ public final class Wires {
         return switch (provider.kind()) {
             case ANTHROPIC -> client == Api.EMBEDDINGS ? Optional.empty() : Optional.of(Api.MESSAGES);
             case GEMINI -> client == Api.EMBEDDINGS ? Optional.empty() : Optional.of(Api.GEMINI);
+            case BEDROCK -> client == Api.EMBEDDINGS ? Optional.empty() : Optional.of(Api.CONVERSE);
             case OPENAI, AZURE_OPENAI, OPENAI_COMPATIBLE -> {
                 if (client == Api.EMBEDDINGS) {
                     yield Optional.of(Api.EMBEDDINGS);
@@ -49,6 +51,7 @@ public final class Wires {
             case CHAT_COMPLETIONS -> ChatCodec.INSTANCE;
             case MESSAGES -> AnthropicCodec.INSTANCE;
             case GEMINI -> GeminiCodec.INSTANCE;
+            case CONVERSE -> ConverseCodec.INSTANCE;
             case EMBEDDINGS -> throw new IllegalArgumentException("embeddings are never translated");
         };
     }

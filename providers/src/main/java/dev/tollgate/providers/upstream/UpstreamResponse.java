@@ -31,9 +31,12 @@ public final class UpstreamResponse implements AutoCloseable {
         return Optional.ofNullable(head.headers().get(name));
     }
 
+    /** Server-sent events, or AWS event-stream frames (Bedrock's ConverseStream). */
     public boolean isEventStream() {
-        return header("content-type").map(ct -> ct.startsWith("text/event-stream")).orElse(false);
+        return header("content-type").map(ct -> ct.startsWith("text/event-stream") || ct.startsWith(AWS_EVENT_STREAM)).orElse(false);
     }
+
+    private static final String AWS_EVENT_STREAM = "application/vnd.amazon.eventstream";
 
     public InputStream body() {
         return primed != null ? primed : body;
@@ -45,6 +48,18 @@ public final class UpstreamResponse implements AutoCloseable {
      * still try another upstream; the bytes read are served again by {@link #body()}.
      */
     public void primeFirstEvent(int limit) throws IOException {
+        if (header("content-type").orElse("").startsWith(AWS_EVENT_STREAM)) {
+            // A binary frame says its own length in its first four bytes.
+            java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream(512);
+            byte[] length = body.readNBytes(4);
+            frame.writeBytes(length);
+            if (length.length == 4) {
+                int total = java.nio.ByteBuffer.wrap(length).getInt();
+                frame.writeBytes(body.readNBytes(Math.max(0, Math.min(total, limit) - 4)));
+            }
+            primed = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(frame.toByteArray()), body);
+            return;
+        }
         byte[] ahead = new byte[Math.min(limit, 4096)];
         int n = 0;
         while (n < limit) {

@@ -51,4 +51,14 @@ public final class ProviderUsage {
         return new Usage(u.path("promptTokenCount").asLong(), u.path("candidatesTokenCount").asLong() + thoughts,
                 u.path("cachedContentTokenCount").asLong(), 0, thoughts);
     }
+
+    /**
+     * Bedrock Converse: inputTokens exclude cacheReadInputTokens and cacheWriteInputTokens (totalTokens
+     * adds all four), so both are added in.
+     */
+    public static Usage bedrock(JsonNode u) {
+        long read = u.path("cacheReadInputTokens").asLong();
+        long write = u.path("cacheWriteInputTokens").asLong();
+        return new Usage(u.path("inputTokens").asLong() + read + write, u.path("outputTokens").asLong(), read, write, 0);
+    }
 }

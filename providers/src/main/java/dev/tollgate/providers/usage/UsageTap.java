@@ -32,6 +32,7 @@ public sealed interface UsageTap {
                 case RESPONSES -> responses(usage);
                 case MESSAGES -> anthropic(usage);
                 case GEMINI -> gemini(usage);
+                case CONVERSE -> ProviderUsage.bedrock(usage);
                 case CHAT_COMPLETIONS, EMBEDDINGS -> chat(usage);
             };
         } catch (InvalidJsonException e) {
@@ -44,6 +45,7 @@ public sealed interface UsageTap {
             case RESPONSES -> new Responses();
             case MESSAGES -> new Anthropic();
             case GEMINI -> new Gemini();
+            case CONVERSE -> new Converse();
             case CHAT_COMPLETIONS, EMBEDDINGS -> new Chat(hideUsageChunk);
         };
     }
@@ -179,6 +181,27 @@ public sealed interface UsageTap {
                 JsonNode u = json(event.data()).path("usageMetadata");
                 if (u.isObject()) {
                     usage = gemini(u);
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public Usage usage() {
+            return usage;
+        }
+    }
+
+    /** Bedrock's ConverseStream reports usage once, on its metadata event after messageStop. */
+    final class Converse implements UsageTap {
+        private Usage usage = Usage.NONE;
+
+        @Override
+        public boolean accept(SseEvent event) {
+            if ("metadata".equals(event.type())) {
+                JsonNode u = json(event.data()).path("usage");
+                if (u.isObject()) {
+                    usage = ProviderUsage.bedrock(u);
                 }
             }
             return true;

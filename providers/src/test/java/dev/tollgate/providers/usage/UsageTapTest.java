@@ -49,4 +49,16 @@ class UsageTapTest {
                 "{\"usage\":{\"prompt_tokens\":5,\"total_tokens\":5}}".getBytes(StandardCharsets.UTF_8)));
         assertEquals(Usage.NONE, UsageTap.ofBody(Api.RESPONSES, "not json".getBytes(StandardCharsets.UTF_8)));
     }
+
+    @Test
+    void converseReadsTheMetadataEventWithCacheTokensCountedIn() {
+        UsageTap tap = UsageTap.forStream(Api.CONVERSE, false);
+        assertTrue(tap.accept(SseEvent.of("contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"hi\"}}")));
+        assertEquals(Usage.NONE, tap.usage());
+        assertTrue(tap.accept(SseEvent.of("metadata", "{\"usage\":{\"inputTokens\":5,\"outputTokens\":7,\"totalTokens\":112,"
+                + "\"cacheReadInputTokens\":80,\"cacheWriteInputTokens\":20},\"metrics\":{\"latencyMs\":3}}")));
+        assertEquals(new Usage(105, 7, 80, 20, 0), tap.usage());
+        assertEquals(new Usage(105, 7, 80, 20, 0), UsageTap.ofBody(Api.CONVERSE, ("{\"output\":{},\"usage\":{\"inputTokens\":5,"
+                + "\"outputTokens\":7,\"cacheReadInputTokens\":80,\"cacheWriteInputTokens\":20}}").getBytes(StandardCharsets.UTF_8)));
+    }
 }

@@ -14,7 +14,7 @@ public final class Dialect {
         switch (api) {
             case MESSAGES -> AnthropicErrors.send(res, error);
             case GEMINI -> GoogleErrors.send(res, error);
-            case CHAT_COMPLETIONS, RESPONSES, EMBEDDINGS -> OpenAiErrors.send(res, error);
+            case CHAT_COMPLETIONS, RESPONSES, EMBEDDINGS, CONVERSE -> OpenAiErrors.send(res, error);
         }
     }
 
@@ -32,7 +32,8 @@ public final class Dialect {
                 response.set("error", body.get("error"));
                 yield "event: response.failed\ndata: " + failed + "\n\n";
             }
-            case CHAT_COMPLETIONS, EMBEDDINGS -> "data: " + OpenAiErrors.body(error) + "\n\n";
+            // No client speaks Converse (Bedrock is only an upstream).
+            case CHAT_COMPLETIONS, EMBEDDINGS, CONVERSE -> "data: " + OpenAiErrors.body(error) + "\n\n";
         };
         return event.getBytes(StandardCharsets.UTF_8);
     }

@@ -1,9 +1,11 @@
 package dev.tollgate.server.proxy;
 
 import dev.tollgate.policy.Route;
+import dev.tollgate.policy.BedrockSettings;
 import dev.tollgate.policy.Provider;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.anthropic.AnthropicNative;
+import dev.tollgate.providers.bedrock.BedrockNative;
 import dev.tollgate.providers.gemini.GeminiNative;
 import dev.tollgate.providers.ir.ChatRequest;
 import dev.tollgate.providers.ir.WireCodec;
@@ -297,6 +299,10 @@ public final class Dispatcher {
         UpstreamRequest request = switch (upstreamApi) {
             case MESSAGES -> AnthropicNative.prepare(provider, secret, "messages", target.model(), body, Map.of());
             case GEMINI -> GeminiNative.prepare(provider, secret, target.model(), "streamGenerateContent", body.bytes());
+            case CONVERSE -> BedrockNative.prepare(provider, BedrockNative.key(provider, secret).orElseThrow(() -> new GatewayException(
+                    new GatewayError.ProviderNotReady("Provider '" + provider.id() + "' has no usable AWS key on this gateway ("
+                            + provider.settings().get(BedrockSettings.ACCESS_KEY_ID) + " not set). Ask the platform team"
+                            + " to provide it, or use a model of another provider (GET /v1/models)."))), target.model(), body.bytes());
             case RESPONSES, CHAT_COMPLETIONS, EMBEDDINGS -> OpenAiFamily.prepare(provider, secret, upstreamApi, target.model(), body, false, Map.of());
         };
         return new Prepared(request, upstreamApi, true);
@@ -383,7 +389,7 @@ public final class Dispatcher {
             if (status >= 300 || !response.isEventStream()) {
                 String detail;
                 try {
-                    detail = UpstreamErrors.message(response.readBody(64 * 1024));
+                    detail = UpstreamErrors.message(response.readBody(64 * 1024), response.header("x-amzn-errortype"));
                 } catch (IOException | UncheckedIOException e) {
                     detail = e.getMessage();
                 }

@@ -10,6 +10,12 @@ final class UpstreamErrors {
     private UpstreamErrors() {
     }
 
+    /** Bedrock names the error in a header ({@code ValidationException:<namespace>}) and puts only the message in the body. */
+    static String message(byte[] body, java.util.Optional<String> awsErrorType) {
+        String message = message(body);
+        return awsErrorType.map(t -> t.split(":", 2)[0] + ": " + message).orElse(message);
+    }
+
     static String message(byte[] body) {
         JsonNode root = Json.parse(body);
         // OpenAI and Anthropic: {"error":{"message"}}; Google: {"error":{"message","status"}}; some: [{...}]

@@ -198,7 +198,7 @@ public final class RequestTrace {
             return "chat";
         }
         return switch (api) {
-            case CHAT_COMPLETIONS, RESPONSES, MESSAGES, GEMINI -> "chat";
+            case CHAT_COMPLETIONS, RESPONSES, MESSAGES, GEMINI, CONVERSE -> "chat";
             case EMBEDDINGS -> "embeddings";
         };
     }

@@ -188,6 +188,7 @@ public final class Telemetry implements AutoCloseable {
             case EMBEDDINGS -> "embeddings";
             case MESSAGES -> "messages";
             case GEMINI -> "generate_content";
+            case CONVERSE -> "converse";
         };
     }
 
