@@ -92,12 +92,14 @@ public final class BenchRun {
                 double simCpu = CpuWindow.microsPerRequest(used.simTicks(), o.clkTck, load.requests());
                 double ownCpu = CpuWindow.microsPerRequest(used.generatorTicks(), o.clkTck, load.requests());
                 double otherCores = used.otherCores(o.clkTck);
-                legs.add(new Leg(phase.key(), target, load, gatewayCpu, simCpu, ownCpu, otherCores));
+                double jitCpu = target == Leg.Target.GATEWAY
+                        ? CpuWindow.microsPerRequest(used.gatewayJitTicks(), o.clkTck, load.requests()) : Double.NaN;
+                legs.add(new Leg(phase.key(), target, load, gatewayCpu, simCpu, ownCpu, otherCores, jitCpu));
                 log(String.format("      %,.0f req/s, errors %,d, p50 %,.0f µs, p99 %,.0f µs, first byte p50 %,.0f µs; "
-                                + "CPU µs/req: gateway %s, sim %,.0f, generator %,.0f; other processes %.2f cores",
+                                + "CPU µs/req: gateway %s (JIT %s), sim %,.0f, generator %,.0f; other processes %.2f cores",
                         load.achievedRate(), load.errors(), load.latency().p50(), load.latency().p99(),
                         load.firstByte().p50(), Double.isNaN(gatewayCpu) ? "–" : String.format("%,.0f", gatewayCpu),
-                        simCpu, ownCpu, otherCores));
+                        Double.isNaN(jitCpu) ? "–" : String.format("%,.0f", jitCpu), simCpu, ownCpu, otherCores));
                 if (load.sendLag().count() > 0) {
                     log(String.format("      generator send lag p50 %,.0f µs, p99 %,.0f µs", load.sendLag().p50(), load.sendLag().p99()));
                 }
@@ -120,7 +122,9 @@ public final class BenchRun {
 
     /** Untimed load on both targets so that neither JVM is measured while its JIT is still compiling. */
     private void warmUp(Map<Leg.Target, URI> urls) throws InterruptedException {
-        Duration each = Duration.ofSeconds(o.quick ? 1 : 4);
+        // C2 keeps compiling for tens of seconds at 2,000 req/s; at full speed it is done sooner. What is
+        // left over shows in each leg's JIT column.
+        Duration each = Duration.ofSeconds(o.quick ? 1 : 10);
         log("warming up both targets (" + 2 * each.toSeconds() + " s each)");
         for (Leg.Target target : Leg.Target.values()) {
             for (boolean stream : new boolean[] {false, true}) {

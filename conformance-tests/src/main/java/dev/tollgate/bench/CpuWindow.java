@@ -15,7 +15,7 @@ final class CpuWindow implements LoadGen.Window {
      * @param otherTicks ticks of all other processes alive when the window closed; a lower bound, as
      *                   processes that started and ended inside the window are not seen
      */
-    record Usage(long gatewayTicks, long simTicks, long generatorTicks, long otherTicks, long nanos) {
+    record Usage(long gatewayTicks, long simTicks, long generatorTicks, long otherTicks, long nanos, long gatewayJitTicks) {
 
         /** Cores' worth of CPU that processes other than these three used during the window. */
         double otherCores(long ticksPerSecond) {
@@ -27,6 +27,7 @@ final class CpuWindow implements LoadGen.Window {
     private final long simPid;
     private final long selfPid = ProcessHandle.current().pid();
     private Map<Long, Long> before;
+    private long jitBefore;
     private long beforeNanos;
     private Usage usage;
 
@@ -39,6 +40,7 @@ final class CpuWindow implements LoadGen.Window {
     public void opened() {
         beforeNanos = System.nanoTime();
         before = ProcStats.allCpuTicks();
+        jitBefore = ProcStats.jitTicks(gatewayPid);
         requireSampled(before);
     }
 
@@ -47,7 +49,7 @@ final class CpuWindow implements LoadGen.Window {
         Map<Long, Long> after = ProcStats.allCpuTicks();
         long nanos = System.nanoTime() - beforeNanos;
         requireSampled(after);
-        usage = usage(before, after, gatewayPid, simPid, selfPid, nanos);
+        usage = usage(before, after, gatewayPid, simPid, selfPid, nanos, ProcStats.jitTicks(gatewayPid) - jitBefore);
     }
 
     Usage usage() {
@@ -55,7 +57,7 @@ final class CpuWindow implements LoadGen.Window {
     }
 
     static Usage usage(Map<Long, Long> before, Map<Long, Long> after, long gatewayPid, long simPid, long selfPid,
-                       long nanos) {
+                       long nanos, long gatewayJitTicks) {
         long other = 0;
         for (Map.Entry<Long, Long> e : after.entrySet()) {
             long pid = e.getKey();
@@ -65,7 +67,7 @@ final class CpuWindow implements LoadGen.Window {
             }
         }
         return new Usage(delta(before, after, gatewayPid), delta(before, after, simPid), delta(before, after, selfPid),
-                other, nanos);
+                other, nanos, gatewayJitTicks);
     }
 
     /** CPU microseconds per request from clock ticks ({@code getconf CLK_TCK} ticks per second). */

@@ -7,9 +7,15 @@ package dev.tollgate.bench;
  * @param simCpuUs     simulator CPU µs per request during the measured window
  * @param generatorCpuUs the load generator's own CPU µs per request (it shares the cores)
  * @param otherCores     cores' worth of CPU other processes on the machine used meanwhile (noise)
+ * @param gatewayJitCpuUs the part of {@code gatewayCpuUs} its JIT compiler threads took (warm-up left over)
  */
 public record Leg(String phase, Target target, LoadResult load, double gatewayCpuUs, double simCpuUs,
-                  double generatorCpuUs, double otherCores) {
+                  double generatorCpuUs, double otherCores, double gatewayJitCpuUs) {
+
+    public Leg(String phase, Target target, LoadResult load, double gatewayCpuUs, double simCpuUs, double generatorCpuUs,
+               double otherCores) {
+        this(phase, target, load, gatewayCpuUs, simCpuUs, generatorCpuUs, otherCores, Double.NaN);
+    }
 
     public enum Target {
         DIRECT("direct"), GATEWAY("gateway");

@@ -40,6 +40,28 @@ final class ProcStats {
         return ticks;
     }
 
+    /**
+     * utime + stime of a JVM's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre"), in clock
+     * ticks: how much of a measured window went into compiling rather than serving.
+     */
+    static long jitTicks(long pid) {
+        long ticks = 0;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks) {
+                try {
+                    if (Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+                        ticks += parseCpuTicks(Files.readString(task.resolve("stat")));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return ticks;
+    }
+
     /** A field of /proc/PID/status in kB, e.g. {@code VmHWM} (peak resident set size); -1 if absent. */
     static long statusKb(long pid, String key) throws IOException {
         return parseStatusKb(Files.readString(Path.of("/proc", Long.toString(pid), "status")), key);

@@ -86,8 +86,9 @@ public final class Report {
                 s.append(String.format("%s | %s | %s | %s | %s | ", us(l.latency().p50()), us(l.latency().p90()),
                         us(l.latency().p99()), us(l.latency().p999()), us(l.latency().max())));
             }
-            s.append(String.format("%s | %s | %s |%n",
-                    us(leg.get().gatewayCpuUs()), us(leg.get().simCpuUs()), us(leg.get().generatorCpuUs())));
+            String jit = Double.isNaN(leg.get().gatewayJitCpuUs()) ? "" : " (JIT " + us(leg.get().gatewayJitCpuUs()) + ")";
+            s.append(String.format("%s%s | %s | %s |%n",
+                    us(leg.get().gatewayCpuUs()), jit, us(leg.get().simCpuUs()), us(leg.get().generatorCpuUs())));
         }
         Optional<BenchResults.Pair> pair = r.pair(phase.key());
         if (pair.isPresent() && phase.mode() == LoadConfig.Mode.RATE) {

@@ -27,7 +27,7 @@ class ProcStatsIT {
         // pids 1, 2, 3: gateway, simulator, generator. 40 is busy, 41 starts inside the window, 42 exits.
         Map<Long, Long> before = Map.of(1L, 100L, 2L, 50L, 3L, 10L, 40L, 1_000L, 42L, 7L);
         Map<Long, Long> after = Map.of(1L, 220L, 2L, 100L, 3L, 40L, 40L, 1_080L, 41L, 20L);
-        CpuWindow.Usage u = CpuWindow.usage(before, after, 1, 2, 3, 2_000_000_000L);
+        CpuWindow.Usage u = CpuWindow.usage(before, after, 1, 2, 3, 2_000_000_000L, 0);
         assertEquals(120, u.gatewayTicks());
         assertEquals(50, u.simTicks());
         assertEquals(30, u.generatorTicks());
