@@ -33,7 +33,7 @@ final class TelemetryRoutes {
     void register(HttpRouting.Builder routing) {
         routing.get("/metrics", (req, res) -> {
             res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-            res.send(telemetry.metrics().scrape(policy.current().version()));
+            res.send(telemetry.metrics().scrape(policy.current()));
         });
         routing.get("/admin/requests", this::requests);
         routing.get("/admin/requests/{id}", this::request);
