@@ -97,6 +97,19 @@ class ContentCaptureTest {
                         "data: [DONE]\n\n"), 0));
                 String streamId = send(port, CAPTURED, chat("STREAM-PROMPT", true));
 
+                // A translated stream: Anthropic's events reach the client, and their text is what is kept.
+                upstream.answer(upstream.sse(List.of(
+                        "data: {\"id\":\"c3\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"TRANSLATED-\"}}]}\n\n",
+                        "data: {\"id\":\"c3\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ANSWER\"}}]}\n\n",
+                        "data: {\"id\":\"c3\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+                        "data: {\"id\":\"c3\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}\n\n",
+                        "data: [DONE]\n\n"), 0));
+                String messages = "{\"model\":\"fast\",\"max_tokens\":100,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"CLAUDE-PROMPT\"}]}";
+                HttpResponse<String> claude = ObservabilityTest.post(port, "/anthropic/v1/messages", messages, Map.of("x-api-key", CAPTURED));
+                assertEquals(200, claude.statusCode(), claude.body());
+                assertTrue(claude.body().contains("event: content_block_delta"), claude.body());
+                String translatedId = claude.headers().firstValue(Telemetry.REQUEST_ID_HEADER).orElseThrow();
+
                 // Over the bound: a 100,000-character prompt and answer.
                 String big = "x".repeat(100_000);
                 upstream.answer(FakeUpstream.json(200, "{\"choices\":[{\"message\":{\"content\":\"" + big + "\"}}]}"));
@@ -116,6 +129,10 @@ class ContentCaptureTest {
                 assertEquals(chat("STREAM-PROMPT", true), s.path("content").path("request").asText());
                 assertEquals("STREAMED-ANSWER", s.path("content").path("response").asText(), s.toString());
 
+                JsonNode t = record(port, translatedId);
+                assertEquals(messages, t.path("content").path("request").asText());
+                assertEquals("TRANSLATED-ANSWER", t.path("content").path("response").asText(), t.toString());
+
                 JsonNode b = record(port, bigId).path("content");
                 for (String field : List.of("request", "response")) {
                     String text = b.path(field).asText();
@@ -129,7 +146,7 @@ class ContentCaptureTest {
                 assertEquals("private", p.path("key").asText());
                 assertTrue(p.path("content").isNull(), p.toString());
                 // Searches never carry content.
-                JsonNode rows = ObservabilityTest.requests(port, "", 4);
+                JsonNode rows = ObservabilityTest.requests(port, "", 5);
                 rows.forEach(r -> assertFalse(r.has("content"), r.toString()));
                 assertEquals(404, ObservabilityTest.get(port, "/admin/requests/req_nope", ObservabilityTest.ADMIN).statusCode());
                 assertEquals(401, ObservabilityTest.get(port, "/admin/requests/" + wholeId, null).statusCode());
