@@ -9,12 +9,22 @@ import java.util.OptionalInt;
 /**
  * The controls every level (customer, team, key) may carry. Issue 4's gate enforces them along the
  * chain key -> team -> customer; this record only declares them.
+ *
+ * @param captureContent whether the request log keeps prompts and answers of this level's requests;
+ *                       empty leaves it to the next wider level (off when no level says)
  */
 public record Governance(List<Budget> budgets, List<RateLimit> limits, ModelAccess models,
-                         OptionalInt maxConcurrent, Optional<Instant> expires, Map<String, String> labels) {
+                         OptionalInt maxConcurrent, Optional<Instant> expires, Map<String, String> labels,
+                         Optional<Boolean> captureContent) {
 
     public static final Governance NONE = new Governance(List.of(), List.of(), ModelAccess.ANY, OptionalInt.empty(),
             Optional.empty(), Map.of());
+
+    /** Without a say on content capture: the level leaves it to a wider one. */
+    public Governance(List<Budget> budgets, List<RateLimit> limits, ModelAccess models, OptionalInt maxConcurrent,
+                      Optional<Instant> expires, Map<String, String> labels) {
+        this(budgets, limits, models, maxConcurrent, expires, labels, Optional.empty());
+    }
 
     public Governance {
         budgets = List.copyOf(budgets);

@@ -53,7 +53,7 @@ public final class PolicyLoader {
     static final Set<String> TARGET_FIELDS = Set.of("provider", "model", "weight");
     static final Set<String> RETRY_FIELDS = Set.of("attempts", "backoff_ms", "max_backoff_ms", "retry_after_cap_seconds", "budget_seconds");
     static final Set<String> GOVERNANCE_FIELDS = Set.of("budgets", "limits", "allow_models", "deny_models",
-            "max_concurrent", "expires", "labels");
+            "max_concurrent", "expires", "labels", "capture_content");
     static final Set<String> CUSTOMER_FIELDS = union(GOVERNANCE_FIELDS, "id", "name");
     static final Set<String> TEAM_FIELDS = union(GOVERNANCE_FIELDS, "id", "customer", "name");
     static final Set<String> KEY_FIELDS = union(GOVERNANCE_FIELDS, "id", "team", "sha256", "description", "revoked");
@@ -754,9 +754,18 @@ public final class PolicyLoader {
                             + "(2027-01-31T18:00:00Z), found '" + text + "'");
                 }
             }
+            Optional<Boolean> capture = Optional.empty();
+            if (node.has("capture_content")) {
+                if (node.get("capture_content").isBoolean()) {
+                    capture = Optional.of(node.get("capture_content").asBoolean());
+                } else {
+                    problem(join(path, "capture_content"), "'capture_content' must be true (keep prompts and answers in the "
+                            + "request log) or false");
+                }
+            }
             return new Governance(budgets, limits, access,
                     concurrent == null ? OptionalInt.empty() : OptionalInt.of(concurrent.intValue()), expires,
-                    stringMap(node, path, "labels"));
+                    stringMap(node, path, "labels"), capture);
         }
 
         Optional<Customer> customer(JsonNode node, String path) {

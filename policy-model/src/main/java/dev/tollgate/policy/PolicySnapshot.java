@@ -20,6 +20,16 @@ public final class PolicySnapshot {
         public List<Principal> levels() {
             return List.of(key, team, customer);
         }
+
+        /** Whether prompts and answers go into the request log: the narrowest level that says wins; off by default. */
+        public boolean capturesContent() {
+            for (Principal level : new Principal[]{key, team, customer}) {
+                if (level != null && level.governance().captureContent().isPresent()) {
+                    return level.governance().captureContent().get();
+                }
+            }
+            return false;
+        }
     }
 
     private final Policy policy;

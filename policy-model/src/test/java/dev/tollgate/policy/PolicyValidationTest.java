@@ -80,6 +80,32 @@ class PolicyValidationTest {
     }
 
     @Test
+    void contentCaptureIsOffUnlessTheNarrowestLevelThatSaysTurnsItOn() throws Exception {
+        PolicySnapshot s = PolicyLoader.load(files("base.yaml", """
+                providers:
+                  - {id: openai, kind: openai, base_url: "https://api.openai.com/v1", credential: "env:OPENAI_API_KEY"}
+                customers:
+                  - {id: acme, capture_content: true}
+                  - {id: other}
+                teams:
+                  - {id: infra, customer: acme, capture_content: false}
+                  - {id: data, customer: acme}
+                  - {id: quiet, customer: other}
+                keys:
+                  - {id: a, team: infra, sha256: %s}
+                  - {id: b, team: infra, sha256: %s, capture_content: true}
+                  - {id: c, team: data, sha256: %s}
+                  - {id: d, team: quiet, sha256: %s}
+                """.formatted(Secrets.sha256("ka"), Secrets.sha256("kb"), Secrets.sha256("kc"), Secrets.sha256("kd"))));
+        assertFalse(s.keyBySecret("ka").orElseThrow().capturesContent(), "the team's false beats the customer's true");
+        assertTrue(s.keyBySecret("kb").orElseThrow().capturesContent(), "the key's own setting wins");
+        assertTrue(s.keyBySecret("kc").orElseThrow().capturesContent(), "inherited from the customer");
+        assertFalse(s.keyBySecret("kd").orElseThrow().capturesContent(), "off when nobody says");
+        assertOne(problems("keys:\n  - {id: alice, team: infra, sha256: " + KEY_HASH + ", capture_content: yes please}\n"),
+                "teams/infra/keys.yaml:2:", "'capture_content' must be true");
+    }
+
+    @Test
     void yamlSyntax() {
         assertOne(problems("keys:\n  - id: alice\n    team: [infra\n"), "teams/infra/keys.yaml:3:17:", "not valid YAML");
     }

@@ -95,6 +95,7 @@ public final class TollgateServer implements AutoCloseable {
             chain.proceed();
         });
         telemetry.register(routing, policy);
+        telemetry.metrics().track(spend, upstreams);
         new DashboardRoutes(policy, watcher, telemetry.log()).register(routing);
         if (watcher != null) {
             telemetry.watch(watcher, policy);

@@ -81,7 +81,7 @@ class DashboardBrowserTest {
                 Instant now = Instant.now();
                 telemetry.log().offer(new RequestRecord("req_gov", now, "alice", "platform", "acme", "openai", "responses",
                         "codex_exec/0.169.0", "resilient", "backup", "b", List.of(new RequestRecord.Attempt("backup", "b", "ok", 120)),
-                        200, null, true, 50_000, 20_000, 0, 0, 0, new BigDecimal("0.27"), 900, 150.0, 880, snapshot.version(), null));
+                        200, null, true, 50_000, 20_000, 0, 0, 0, new BigDecimal("0.27"), 900, 150.0, 880, snapshot.version(), null, null));
                 JsonNode stats = ObservabilityTest.await("4 recorded requests", () -> {
                     try {
                         HttpResponse<String> r = ObservabilityTest.get(port, "/admin/stats?since=1h", ObservabilityTest.ADMIN);

@@ -1,6 +1,8 @@
 package dev.tollgate.server.anthropic;
 
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.ProviderKind;
 import dev.tollgate.policy.Route;
@@ -12,6 +14,7 @@ import dev.tollgate.server.errors.AnthropicErrors;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.health.Drain;
+import dev.tollgate.server.models.ModelListing;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.proxy.BodyReader;
 import dev.tollgate.server.proxy.Call;
@@ -24,8 +27,10 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Anthropic's Messages API under {@code /anthropic} (Claude Code's {@code ANTHROPIC_BASE_URL}), any
@@ -53,6 +58,8 @@ public final class AnthropicSurface {
         routing.route(Method.HEAD, PREFIX + "/*", (req, res) -> res.send());
         routing.post(PREFIX + "/v1/messages", this::messages);
         routing.post(PREFIX + "/v1/messages/count_tokens", this::countTokens);
+        routing.get(PREFIX + "/v1/models", this::models);
+        routing.get(PREFIX + "/v1/models/*", this::model);
         routing.any(PREFIX, this::unknown);
         routing.any(PREFIX + "/*", this::unknown);
     }
@@ -114,6 +121,84 @@ public final class AnthropicSurface {
         } catch (GatewayException e) {
             AnthropicErrors.send(res, e.error());
         }
+    }
+
+    /**
+     * Anthropic's model list: {@code data} of {type, id, display_name, created_at}, paged by
+     * {@code limit} (1-1000, default 20), {@code after_id} and {@code before_id}; only what the key may use.
+     */
+    private void models(ServerRequest req, ServerResponse res) {
+        switch (ModelListing.of(pipeline.gate(), policy.forRequest(req), req)) {
+            case ModelListing.Refused refused -> AnthropicErrors.send(res, refused.error());
+            case ModelListing.Listed listed -> {
+                List<ModelListing.Entry> all = listed.models();
+                int limit;
+                try {
+                    limit = Integer.parseInt(req.query().first("limit").orElse("20"));
+                } catch (NumberFormatException e) {
+                    limit = -1;
+                }
+                if (limit < 1 || limit > 1000) {
+                    AnthropicErrors.send(res, new GatewayError.BadRequest("'limit' must be a whole number from 1 to 1000.", "limit"));
+                    return;
+                }
+                int from = 0;
+                int to = all.size();
+                Optional<String> after = req.query().first("after_id").asOptional();
+                Optional<String> before = req.query().first("before_id").asOptional();
+                if (after.isPresent()) {
+                    from = indexOf(all, after.get()) + 1;
+                    to = Math.min(all.size(), from + limit);
+                } else if (before.isPresent()) {
+                    to = Math.max(0, indexOf(all, before.get()));
+                    from = Math.max(0, to - limit);
+                } else {
+                    to = Math.min(all.size(), limit);
+                }
+                List<ModelListing.Entry> page = all.subList(Math.min(from, to), to);
+                ObjectNode root = JsonBody.MAPPER.createObjectNode();
+                ArrayNode data = root.putArray("data");
+                page.forEach(m -> data.add(model(m)));
+                root.put("has_more", before.isPresent() ? from > 0 : to < all.size());
+                root.put("first_id", page.isEmpty() ? null : page.getFirst().name());
+                root.put("last_id", page.isEmpty() ? null : page.getLast().name());
+                res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                res.send(JsonBody.utf8(root.toString()));
+            }
+        }
+    }
+
+    /** An id the caller may not see pages as if it were past the end. */
+    private static int indexOf(List<ModelListing.Entry> models, String id) {
+        for (int i = 0; i < models.size(); i++) {
+            if (models.get(i).name().equals(id)) {
+                return i;
+            }
+        }
+        return models.size();
+    }
+
+    /** {@code GET /v1/models/{id}}; a gateway name may hold a slash (sim/echo), so everything after models/ is the id. */
+    private void model(ServerRequest req, ServerResponse res) {
+        String id = req.path().path().substring((PREFIX + "/v1/models/").length());
+        switch (ModelListing.of(pipeline.gate(), policy.forRequest(req), req)) {
+            case ModelListing.Refused refused -> AnthropicErrors.send(res, refused.error());
+            case ModelListing.Listed listed -> {
+                try {
+                    ObjectNode one = model(listed.find(id));
+                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                    res.send(JsonBody.utf8(one.toString()));
+                } catch (GatewayException e) {
+                    AnthropicErrors.send(res, e.error());
+                }
+            }
+        }
+    }
+
+    /** The gateway knows no release dates: the epoch stands for "unknown"; {@code lifecycle} is required by the SDKs. */
+    private static ObjectNode model(ModelListing.Entry m) {
+        return JsonBody.MAPPER.createObjectNode().put("type", "model").put("id", m.name()).put("display_name", m.name())
+                .put("created_at", "1970-01-01T00:00:00Z").put("lifecycle", "active");
     }
 
     private void unknown(ServerRequest req, ServerResponse res) {

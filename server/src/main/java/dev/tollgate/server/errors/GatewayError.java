@@ -48,9 +48,16 @@ public sealed interface GatewayError {
 
     /**
      * A budget would go over. 400, not 429 or 402: Codex retries 402/403 five times and hides a 429's
-     * body, but prints a 400's body once and stops; Claude Code prints it once too.
+     * body, but prints a 400's body once and stops; Claude Code prints it once too. (Google's dialect
+     * answers otherwise: see {@link GoogleErrors}.)
+     *
+     * @param resets the first day of the budget's next period (UTC); null for a total budget
      */
-    record BudgetExhausted(String message) implements GatewayError {
+    record BudgetExhausted(String message, java.time.LocalDate resets) implements GatewayError {
+        public BudgetExhausted(String message) {
+            this(message, null);
+        }
+
         public int status() {
             return 400;
         }

@@ -73,7 +73,7 @@ public final class Gate {
             case Spend.Refused r -> {
                 permit.release(0);
                 LOG.fine(() -> "budget refused key " + chain.key().id() + ": " + r.refusal().message());
-                yield new Admission.Refused(new GatewayError.BudgetExhausted(capitalize(r.refusal().message())));
+                yield new Admission.Refused(new GatewayError.BudgetExhausted(capitalize(r.refusal().message()), r.refusal().resets()));
             }
         };
     }

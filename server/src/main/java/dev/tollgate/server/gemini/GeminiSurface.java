@@ -1,6 +1,8 @@
 package dev.tollgate.server.gemini;
 
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.ProviderKind;
 import dev.tollgate.policy.Route;
@@ -12,6 +14,7 @@ import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.errors.GoogleErrors;
 import dev.tollgate.server.health.Drain;
+import dev.tollgate.server.models.ModelListing;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.proxy.BodyReader;
 import dev.tollgate.server.proxy.Call;
@@ -48,6 +51,9 @@ public final class GeminiSurface {
         for (String prefix : PREFIXES) {
             // "{model}:{method}" is one path segment; it is split here rather than by a path template.
             routing.post(prefix + "*", this::handle);
+            routing.get(prefix.substring(0, prefix.length() - 1), this::models);
+            routing.get(prefix, this::models);
+            routing.get(prefix + "*", this::model);
         }
         routing.any("/genai/*", (req, res) -> GoogleErrors.send(res, new GatewayError.NoSuchPath("There is no "
                 + req.prologue().method().text() + " " + req.path().path() + " on this gateway. Gemini clients use the base URL /genai "
@@ -89,6 +95,68 @@ public final class GeminiSurface {
         } finally {
             drain.exit();
         }
+    }
+
+    /**
+     * Google's model list: {@code models} of {name: "models/<id>", displayName, supportedGenerationMethods,
+     * ...}, paged by {@code pageSize} (default 50, at most 1000) and {@code pageToken}; only what the key may use.
+     */
+    private void models(ServerRequest req, ServerResponse res) {
+        switch (ModelListing.of(pipeline.gate(), policy.forRequest(req), req)) {
+            case ModelListing.Refused refused -> GoogleErrors.send(res, refused.error());
+            case ModelListing.Listed listed -> {
+                List<ModelListing.Entry> all = listed.models();
+                int size;
+                int from;
+                try {
+                    size = Math.min(1000, Integer.parseInt(req.query().first("pageSize").orElse("50")));
+                    from = Integer.parseInt(req.query().first("pageToken").filter(t -> !t.isEmpty()).orElse("0"));
+                } catch (NumberFormatException e) {
+                    size = -1;
+                    from = -1;
+                }
+                if (size < 1 || from < 0) {
+                    GoogleErrors.send(res, new GatewayError.BadRequest("'pageSize' must be a whole number from 1 to 1000 and "
+                            + "'pageToken' the nextPageToken of the previous page.", "pageSize"));
+                    return;
+                }
+                int to = Math.min(all.size(), from + size);
+                ObjectNode root = JsonBody.MAPPER.createObjectNode();
+                ArrayNode models = root.putArray("models");
+                all.subList(Math.min(from, to), to).forEach(m -> models.add(model(m)));
+                if (to < all.size()) {
+                    root.put("nextPageToken", Integer.toString(to));
+                }
+                res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                res.send(JsonBody.utf8(root.toString()));
+            }
+        }
+    }
+
+    /** {@code GET models/{id}} (the id may hold a slash); a POST's {@code {model}:{method}} never comes here. */
+    private void model(ServerRequest req, ServerResponse res) {
+        String path = req.path().path();
+        String id = PREFIXES.stream().filter(path::startsWith).findFirst().map(p -> path.substring(p.length())).orElse(path);
+        switch (ModelListing.of(pipeline.gate(), policy.forRequest(req), req)) {
+            case ModelListing.Refused refused -> GoogleErrors.send(res, refused.error());
+            case ModelListing.Listed listed -> {
+                try {
+                    ObjectNode one = model(listed.find(id));
+                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                    res.send(JsonBody.utf8(one.toString()));
+                } catch (GatewayException e) {
+                    GoogleErrors.send(res, e.error());
+                }
+            }
+        }
+    }
+
+    private static ObjectNode model(ModelListing.Entry m) {
+        ObjectNode o = JsonBody.MAPPER.createObjectNode().put("name", "models/" + m.name()).put("version", "tollgate")
+                .put("displayName", m.name()).put("description", "Served by provider '" + m.owner() + "' through Tollgate.");
+        ArrayNode methods = o.putArray("supportedGenerationMethods");
+        methods.add("generateContent").add("streamGenerateContent").add("countTokens");
+        return o;
     }
 
     private JsonBody parse(ServerRequest req) throws GatewayException {

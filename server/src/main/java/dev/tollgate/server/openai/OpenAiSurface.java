@@ -4,16 +4,14 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.policy.PolicySnapshot;
-import dev.tollgate.policy.Route;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.errors.OpenAiErrors;
-import dev.tollgate.server.gate.Identity;
-import dev.tollgate.server.gate.PresentedKey;
 import dev.tollgate.server.health.Drain;
+import dev.tollgate.server.models.ModelListing;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.proxy.BodyReader;
 import dev.tollgate.server.proxy.Call;
@@ -62,6 +60,7 @@ public final class OpenAiSurface {
             routing.post(prefix + "/responses", (req, res) -> handle(Api.RESPONSES, req, res));
             routing.post(prefix + "/embeddings", (req, res) -> handle(Api.EMBEDDINGS, req, res));
             routing.get(prefix + "/models", this::models);
+            routing.get(prefix + "/models/*", this::model);
             routing.get(prefix + "/responses", OpenAiSurface::responsesOverWebSocket);
         }
     }
@@ -141,25 +140,39 @@ public final class OpenAiSurface {
     }
 
     private void models(ServerRequest req, ServerResponse res) {
-        PolicySnapshot snapshot = policy.forRequest(req);
-        Identity caller = pipeline.gate().identify(snapshot, PresentedKey.from(req));
-        if (caller instanceof Identity.Refused refused) {
-            OpenAiErrors.send(res, refused.error());
-            return;
+        switch (ModelListing.of(pipeline.gate(), policy.forRequest(req), req)) {
+            case ModelListing.Refused refused -> OpenAiErrors.send(res, refused.error());
+            case ModelListing.Listed listed -> {
+                ObjectNode root = JsonBody.MAPPER.createObjectNode();
+                root.put("object", "list");
+                ArrayNode data = root.putArray("data");
+                listed.models().forEach(m -> data.add(model(m)));
+                res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                res.send(JsonBody.utf8(root.toString()));
+            }
         }
-        ObjectNode root = JsonBody.MAPPER.createObjectNode();
-        root.put("object", "list");
-        ArrayNode data = root.putArray("data");
-        for (String name : pipeline.gate().allowedModels(caller, snapshot.catalog())) {
-            Route route = snapshot.resolve(name).orElseThrow();
-            data.addObject()
-                    .put("id", name)
-                    .put("object", "model")
-                    .put("created", 0)
-                    .put("owned_by", route.targets().getFirst().provider().id());
+    }
+
+    /** {@code GET models/{id}}; a gateway name may hold a slash (sim/echo), so everything after models/ is the id. */
+    private void model(ServerRequest req, ServerResponse res) {
+        String path = req.path().path();
+        String id = path.substring(path.indexOf("/models/") + "/models/".length());
+        switch (ModelListing.of(pipeline.gate(), policy.forRequest(req), req)) {
+            case ModelListing.Refused refused -> OpenAiErrors.send(res, refused.error());
+            case ModelListing.Listed listed -> {
+                try {
+                    ObjectNode one = model(listed.find(id));
+                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                    res.send(JsonBody.utf8(one.toString()));
+                } catch (GatewayException e) {
+                    OpenAiErrors.send(res, e.error());
+                }
+            }
         }
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(JsonBody.utf8(root.toString()));
+    }
+
+    private static ObjectNode model(ModelListing.Entry m) {
+        return JsonBody.MAPPER.createObjectNode().put("id", m.name()).put("object", "model").put("created", 0).put("owned_by", m.owner());
     }
 
     /**

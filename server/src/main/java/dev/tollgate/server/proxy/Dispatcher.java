@@ -334,7 +334,7 @@ public final class Dispatcher {
             res.header(HeaderNames.CONTENT_TYPE, response.header("content-type").orElse("application/json"));
             Usage usage = status < 300 ? UsageTap.ofBody(call.api(), body) : Usage.NONE;
             meter.beforeBody(status, usage);
-            RequestTrace.current().firstByte();
+            RequestTrace.current().answered(body);
             res.send(body);
             return new Result(status, usage, provider, target.model());
         }
@@ -433,8 +433,9 @@ public final class Dispatcher {
             res.status(Status.OK_200);
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
             meter.beforeBody(200, folded.response().usage());
-            RequestTrace.current().firstByte();
-            res.send(clientCodec.encodeResponse(folded.response(), client));
+            byte[] answer = clientCodec.encodeResponse(folded.response(), client);
+            RequestTrace.current().answered(answer);
+            res.send(answer);
             return new Result(200, folded.response().usage(), provider, target.model());
         }
     }

@@ -39,6 +39,9 @@ public final class Pipeline {
             case Admission.Admitted admitted -> {
                 RequestTrace.current().caller(admitted.chain().key().id(), admitted.chain().team().id(),
                         admitted.chain().customer() == null ? null : admitted.chain().customer().id());
+                if (admitted.chain().capturesContent()) {
+                    RequestTrace.current().captureContent(call.body().bytes());
+                }
                 gate.limits().headers(admitted.chain()).forEach(res::header); // as OpenAI does, on every answer
             }
             default -> { }

@@ -39,6 +39,11 @@ public final class Upstreams {
         return circuits.compute(targetKey(target), (k, old) -> old != null && old.config().equals(config) ? old : new CircuitBreaker(clock, config));
     }
 
+    /** The target's circuit if a call has made one (a target never called is closed); never creates one. */
+    public java.util.Optional<CircuitBreaker> existingCircuit(Route.Target target) {
+        return java.util.Optional.ofNullable(circuits.get(targetKey(target)));
+    }
+
     public static String targetKey(Route.Target target) {
         return target.provider().id() + "/" + target.model();
     }

@@ -38,6 +38,7 @@ public final class GatewayMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final MultiGauge policyInfo;
     private volatile PolicyWatcher watcher;
+    private volatile GovernanceGauges governance;
 
     public GatewayMetrics() {
         policyInfo = MultiGauge.builder("tollgate.policy.info").description("The policy version (Git commit) in force.").register(registry);
@@ -71,10 +72,19 @@ public final class GatewayMetrics {
         Gauge.builder("tollgate.request.log.queued", log, RequestLog::queued).register(registry);
     }
 
-    /** The Prometheus text, with the policy commit gauge refreshed first. */
-    public String scrape(String currentVersion) {
-        String version = watcher != null ? watcher.status().active().version() : currentVersion;
+    /** Budgets left and circuit states, read from these at each scrape for what the policy in force declares. */
+    public void track(dev.tollgate.server.spend.Spend spend, dev.tollgate.server.routing.Upstreams upstreams) {
+        governance = new GovernanceGauges(registry, spend, upstreams);
+    }
+
+    /** The Prometheus text, with the policy commit, budget and circuit gauges refreshed first. */
+    public String scrape(dev.tollgate.policy.PolicySnapshot current) {
+        String version = watcher != null ? watcher.status().active().version() : current.version();
         policyInfo.register(List.of(MultiGauge.Row.of(Tags.of("version", version), 1)), true);
+        GovernanceGauges g = governance;
+        if (g != null) {
+            g.refresh(current);
+        }
         return registry.scrape();
     }
 

@@ -38,6 +38,8 @@ public final class RequestLog implements AutoCloseable {
     private static final String COLUMNS = "id, time_ms, key_id, team, customer, surface, api, client, requested_model, provider, model, "
             + "attempts, status, error_type, stream, input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, "
             + "cost_usd, latency_ms, ttft_ms, upstream_ms, policy_commit, trace_id";
+    /** Only one record's read returns these: searches stay light however much content was captured. */
+    private static final String CONTENT_COLUMNS = "request_content, response_content";
 
     private final BlockingQueue<RequestRecord> queue;
     private final java.util.concurrent.CompletableFuture<Connection> ready = new java.util.concurrent.CompletableFuture<>();
@@ -72,12 +74,28 @@ public final class RequestLog implements AutoCloseable {
                     + "attempts TEXT, status INTEGER, error_type TEXT, stream INTEGER, input_tokens INTEGER, output_tokens INTEGER, "
                     + "cached_tokens INTEGER, cache_write_tokens INTEGER, reasoning_tokens INTEGER, cost_usd TEXT, latency_ms REAL, "
                     + "ttft_ms REAL, upstream_ms REAL, policy_commit TEXT, trace_id TEXT)");
+            addContentColumns(s);
             s.execute("CREATE INDEX IF NOT EXISTS requests_time ON requests(time_ms)");
             s.execute("CREATE INDEX IF NOT EXISTS requests_key ON requests(key_id, time_ms)");
             s.execute("CREATE INDEX IF NOT EXISTS requests_team ON requests(team, time_ms)");
         }
         c.setAutoCommit(false);
         return c;
+    }
+
+    /** A log written before content capture existed gains its columns (null in old rows). */
+    private static void addContentColumns(Statement s) throws SQLException {
+        java.util.Set<String> have = new java.util.HashSet<>();
+        try (ResultSet rs = s.executeQuery("PRAGMA table_info(requests)")) {
+            while (rs.next()) {
+                have.add(rs.getString("name"));
+            }
+        }
+        for (String column : CONTENT_COLUMNS.split(",\\s*")) {
+            if (!have.contains(column)) {
+                s.execute("ALTER TABLE requests ADD COLUMN " + column + " TEXT");
+            }
+        }
     }
 
     /** The writer's connection once the store is open (readers wait for the schema too). */
@@ -184,8 +202,8 @@ public final class RequestLog implements AutoCloseable {
     }
 
     private void writeLocked(List<RequestRecord> batch) {
-        try (PreparedStatement insert = writer.prepareStatement("INSERT OR REPLACE INTO requests (" + COLUMNS + ") VALUES ("
-                + "?,".repeat(25) + "?)")) {
+        try (PreparedStatement insert = writer.prepareStatement("INSERT OR REPLACE INTO requests (" + COLUMNS + ", " + CONTENT_COLUMNS
+                + ") VALUES (" + "?,".repeat(27) + "?)")) {
             for (RequestRecord r : batch) {
                 int i = 1;
                 insert.setString(i++, r.id());
@@ -218,6 +236,8 @@ public final class RequestLog implements AutoCloseable {
                 insert.setDouble(i++, r.upstreamMillis());
                 insert.setString(i++, r.policyCommit());
                 insert.setString(i++, r.traceId());
+                insert.setString(i++, r.content() == null ? null : r.content().request());
+                insert.setString(i++, r.content() == null ? null : r.content().response());
                 insert.addBatch();
             }
             insert.executeBatch();
@@ -320,11 +340,28 @@ public final class RequestLog implements AutoCloseable {
             }
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
-                    out.add(read(rs));
+                    out.add(read(rs, null));
                 }
             }
         }
         return out;
+    }
+
+    /** One record with its captured content, if the log still holds it. */
+    public java.util.Optional<RequestRecord> byId(String id) throws SQLException {
+        writer();
+        try (Connection c = open(file);
+             PreparedStatement st = c.prepareStatement("SELECT " + COLUMNS + ", " + CONTENT_COLUMNS + " FROM requests WHERE id = ?")) {
+            st.setString(1, id);
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next()) {
+                    return java.util.Optional.empty();
+                }
+                String request = rs.getString("request_content");
+                return java.util.Optional.of(read(rs, request == null ? null
+                        : new RequestRecord.Content(request, rs.getString("response_content"))));
+            }
+        }
     }
 
     /** A read-only query on a connection of its own (the dashboard's aggregates). */
@@ -340,7 +377,7 @@ public final class RequestLog implements AutoCloseable {
         }
     }
 
-    private static RequestRecord read(ResultSet rs) throws SQLException {
+    private static RequestRecord read(ResultSet rs, RequestRecord.Content content) throws SQLException {
         List<RequestRecord.Attempt> attempts;
         try {
             attempts = JSON.readValue(rs.getString("attempts"), new TypeReference<>() { });
@@ -356,7 +393,7 @@ public final class RequestLog implements AutoCloseable {
                 rs.getString("error_type"), rs.getInt("stream") == 1, rs.getLong("input_tokens"), rs.getLong("output_tokens"),
                 rs.getLong("cached_tokens"), rs.getLong("cache_write_tokens"), rs.getLong("reasoning_tokens"),
                 cost == null ? null : new BigDecimal(cost), rs.getDouble("latency_ms"), ttftMillis, rs.getDouble("upstream_ms"),
-                rs.getString("policy_commit"), rs.getString("trace_id"));
+                rs.getString("policy_commit"), rs.getString("trace_id"), content);
     }
 
     /** Writes what is queued (up to a deadline), then closes the store. */

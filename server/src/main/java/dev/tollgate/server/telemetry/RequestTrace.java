@@ -57,6 +57,8 @@ public final class RequestTrace {
     String team;
     String customer;
     BigDecimal cost;
+    /** Set only when the caller's policy turns content capture on. */
+    ContentCapture content;
 
     RequestTrace(String id, String surface, String client, Tracing.ServerSpan span) {
         this.id = id;
@@ -101,6 +103,11 @@ public final class RequestTrace {
         this.customer = customer;
     }
 
+    /** The caller's policy keeps prompts and answers: this request's body is kept, and its answer as it goes out. */
+    public void captureContent(byte[] requestBody) {
+        content = new ContentCapture(requestBody);
+    }
+
     /** The settled cost, when the governance stage priced it; otherwise it is priced from the policy at the end. */
     public void cost(BigDecimal usd) {
         this.cost = usd;
@@ -131,19 +138,29 @@ public final class RequestTrace {
         }
     }
 
-    /** Wraps a stream to the client so its first write marks the time to first token. */
+    /** A whole answer goes to the client now: its first byte, and its content when captured. */
+    public void answered(byte[] body) {
+        firstByte();
+        if (content != null) {
+            content.answer(body, 0, body.length);
+        }
+    }
+
+    /** Wraps a stream to the client so its first write marks the time to first token (and, when captured, copies what it writes). */
     public OutputStream watchFirstByte(OutputStream out) {
         return new FilterOutputStream(out) {
             @Override
             public void write(int b) throws IOException {
-                firstByte();
-                out.write(b);
+                write(new byte[]{(byte) b}, 0, 1);
             }
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 firstByte();
                 out.write(b, off, len);
+                if (content != null) {
+                    content.answer(b, off, len);
+                }
             }
         };
     }

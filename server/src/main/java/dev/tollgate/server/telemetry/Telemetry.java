@@ -169,7 +169,8 @@ public final class Telemetry implements AutoCloseable {
                     List.copyOf(t.attempts), status, t.errorType, t.stream, t.usage.inputTokens(), t.usage.outputTokens(),
                     t.usage.cachedInputTokens(), t.usage.cacheWriteTokens(), t.usage.reasoningTokens(), cost,
                     (now - t.startNanos) / 1e6, t.firstByteNanos == 0 ? null : (t.firstByteNanos - t.startNanos) / 1e6,
-                    t.upstreamNanos / 1e6, snapshot.version(), t.span.traceId());
+                    t.upstreamNanos / 1e6, snapshot.version(), t.span.traceId(),
+                    t.content == null ? null : t.content.toContent(t.api, t.stream));
             GatewayMetrics.Labels labels = labels(t, snapshot);
             metrics.record(r, labels);
             t.span.end(r, labels.requestModel());

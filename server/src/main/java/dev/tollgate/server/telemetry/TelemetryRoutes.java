@@ -33,9 +33,10 @@ final class TelemetryRoutes {
     void register(HttpRouting.Builder routing) {
         routing.get("/metrics", (req, res) -> {
             res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-            res.send(telemetry.metrics().scrape(policy.current().version()));
+            res.send(telemetry.metrics().scrape(policy.current()));
         });
         routing.get("/admin/requests", this::requests);
+        routing.get("/admin/requests/{id}", this::request);
     }
 
     private void requests(ServerRequest req, ServerResponse res) {
@@ -65,6 +66,37 @@ final class TelemetryRoutes {
                 rows.add(json(r));
             }
             out.put("dropped", log.dropped());
+            send(res, Status.OK_200, out);
+        } catch (SQLException e) {
+            send(res, Status.INTERNAL_SERVER_ERROR_500, error("The request log could not be read: " + e.getMessage()));
+        }
+    }
+
+    /** One record, with the prompt and answer when its caller's policy captured them. */
+    private void request(ServerRequest req, ServerResponse res) {
+        if (AdminAuth.authorize(policy, req, res, false).isEmpty()) {
+            return;
+        }
+        RequestLog log = telemetry.log();
+        if (log == null) {
+            send(res, Status.NOT_FOUND_404, error("The request log is off (tollgate.requests.log: false)."));
+            return;
+        }
+        String id = req.path().pathParameters().get("id");
+        try {
+            Optional<RequestRecord> found = log.byId(id);
+            if (found.isEmpty()) {
+                send(res, Status.NOT_FOUND_404, error("No request '" + id + "' in the log: it may be older than the retention, "
+                        + "or not written yet (records are written within a second). Find ids with GET /admin/requests."));
+                return;
+            }
+            ObjectNode out = json(found.get());
+            RequestRecord.Content content = found.get().content();
+            if (content == null) {
+                out.putNull("content");
+            } else {
+                out.putObject("content").put("request", content.request()).put("response", content.response());
+            }
             send(res, Status.OK_200, out);
         } catch (SQLException e) {
             send(res, Status.INTERNAL_SERVER_ERROR_500, error("The request log could not be read: " + e.getMessage()));

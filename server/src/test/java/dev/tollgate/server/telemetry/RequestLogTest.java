@@ -17,7 +17,7 @@ class RequestLogTest {
     static RequestRecord record(String id, Instant time, String team, int status) {
         return new RequestRecord(id, time, "k-" + team, team, "c", "openai", "chat.completions", "curl/8", "fast", "up", "m",
                 List.of(new RequestRecord.Attempt("up", "m", "ok", 3.5)), status, status >= 400 ? "upstream_failed" : null, false,
-                10, 5, 2, 0, 1, new BigDecimal("0.0001"), 7.5, 4.0, 3.5, "abc123", null);
+                10, 5, 2, 0, 1, new BigDecimal("0.0001"), 7.5, 4.0, 3.5, "abc123", null, null);
     }
 
     private static void awaitWritten(RequestLog log, long n) throws InterruptedException {
