@@ -12,7 +12,12 @@ public enum ProviderKind {
     /** Anthropic's own Messages API ({@code x-api-key}, {@code anthropic-version}). */
     ANTHROPIC("anthropic"),
     /** Google AI Studio's Gemini API (API key). */
-    GEMINI("gemini");
+    GEMINI("gemini"),
+    /**
+     * Google Vertex AI: Gemini and Claude in a Google Cloud project, OAuth access tokens from a
+     * service-account key; {@code settings.project} and {@code settings.location} name the endpoint.
+     */
+    VERTEX("vertex");
 
     private final String id;
 
