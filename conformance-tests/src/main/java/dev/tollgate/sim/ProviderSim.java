@@ -12,7 +12,7 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * A fast, deterministic fake of the paid LLM providers (OpenAI chat and Responses, Azure OpenAI,
- * Anthropic Messages, Gemini) on one port of 127.0.0.1.
+ * Anthropic Messages, Gemini, Vertex AI with its OAuth token endpoint) on one port of 127.0.0.1.
  *
  * <pre>{@code
  * try (ProviderSim sim = ProviderSim.start(SimOptions.defaults())) {
@@ -79,6 +79,9 @@ public final class ProviderSim implements AutoCloseable {
         // Gemini: /v1beta/models/{model}:{method}; the ':' is inside one path segment, so split it here.
         r.post("/v1beta/models/{spec}", (req, res) -> gemini(req, res, calls));
         r.post("/v1/models/{spec}", (req, res) -> gemini(req, res, calls));
+        // Vertex AI: an OAuth token endpoint and the publishers' model endpoints behind it.
+        new VertexEndpoints(calls, new VertexAuth(log), log).register(r);
+
         r.get("/v1beta/models", (req, res) -> {
             log.record(req, null);
             Models.sendGemini(res);
