@@ -26,12 +26,14 @@ import io.helidon.webserver.http.ServerResponse;
 /**
  * Google's OAuth token endpoint as Vertex AI clients use it: {@code POST /token} with the
  * JWT-bearer grant. The assertion must carry an RS256 signature by the private key whose public
- * half a test gave to {@code PUT /_sim/vertex}, {@code aud} = this endpoint's URL, the
+ * half a test gave to {@code PUT /_sim/vertex}, {@code aud} = Google's token URL (or this endpoint's), the
  * cloud-platform scope, and an {@code exp} in the future. Tokens live {@code token_ttl_seconds}.
  */
 final class VertexAuth {
     static final String JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
     static final String CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform";
+    /** The audience Google's token endpoint expects, whatever URL it was reached at. */
+    static final String GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final RequestLog log;
@@ -160,8 +162,9 @@ final class VertexAuth {
                 return "Invalid JWT Signature.";
             }
             long now = System.currentTimeMillis() / 1000;
-            if (!audience.equals(claims.path("aud").asText())) {
-                return "aud must be " + audience + ", found " + claims.path("aud").asText();
+            String aud = claims.path("aud").asText();
+            if (!aud.equals(GOOGLE_TOKEN_URI) && !aud.equals(audience)) {
+                return "aud must be " + GOOGLE_TOKEN_URI + " (or " + audience + "), found " + aud;
             }
             if (!(" " + claims.path("scope").asText() + " ").contains(" " + CLOUD_PLATFORM + " ")) {
                 return "scope must include " + CLOUD_PLATFORM;
