@@ -31,6 +31,7 @@ class VertexIT {
             """;
     private static Stack stack;
     private static Path keys;
+    private static ServiceAccountKey good;
 
     @BeforeAll
     static void start() throws Exception {
@@ -42,6 +43,11 @@ class VertexIT {
                     kind: vertex
                     base_url: http://127.0.0.1:SIM_PORT
                     credential: file:KEYS/good.json
+                    SETTINGS
+                  - id: vertex-burst
+                    kind: vertex
+                    base_url: http://127.0.0.1:SIM_PORT
+                    credential: file:KEYS/good-reformatted.json
                     SETTINGS
                   - id: vertex-badkey
                     kind: vertex
@@ -60,13 +66,19 @@ class VertexIT {
                     SETTINGS
                 """.replace("KEYS", keys.toString()).replace("SETTINGS", settings));
         String tokenUri = stack.sim("/token");
-        ServiceAccountKey good = ServiceAccountKey.generate("gateway");
+        good = ServiceAccountKey.generate("gateway");
         Files.writeString(keys.resolve("good.json"), good.json(tokenUri));
+        // The same key laid out differently: the gateway caches its tokens apart (by the file's hash).
+        Files.writeString(keys.resolve("good-reformatted.json"), good.json(tokenUri).replace(",", ",\n  "));
         // Signed with a key the token endpoint was never told about: it refuses the grant.
         Files.writeString(keys.resolve("stranger.json"), ServiceAccountKey.generate("stranger").json(tokenUri));
         Files.writeString(keys.resolve("not-a-key.json"), "{\"type\":\"service_account\",\"client_email\":\"x@y\"}");
+        configureTokens(TOKEN_TTL_SECONDS);
+    }
+
+    private static void configureTokens(int ttlSeconds) throws Exception {
         HttpResponse<String> configured = stack.put(stack.sim("/_sim/vertex"), JSON.writeValueAsString(Map.of(
-                "public_key", good.publicKeyPem(), "token_ttl_seconds", TOKEN_TTL_SECONDS)));
+                "public_key", good.publicKeyPem(), "token_ttl_seconds", ttlSeconds)));
         assertEquals(200, configured.statusCode(), configured.body());
     }
 
@@ -215,5 +227,58 @@ class VertexIT {
                 "{\"model\":\"vertex-unset/gemini-2.5-pro\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertEquals(503, res.statusCode(), res.body());
         assertTrue(JSON.readTree(res.body()).path("error").path("message").asText().contains("[env:TOLLGATE_TEST_VERTEX_KEY_NOT_SET] not set"), res.body());
+    }
+
+    /** Codex speaks only Responses: translated to Anthropic Messages, sent to Claude on Vertex, and back. */
+    @Test
+    void codexDoesAToolRoundTripOnAVertexClaudeModel() throws Exception {
+        long rejected = vertexStats().path("rejected_calls").asLong();
+        Path home = Files.createTempDirectory(stack.workDir, "codex-home-");
+        Path codexHome = Files.createDirectories(home.resolve(".codex"));
+        Cli.Result result = Cli.run(List.of(Cli.npmBin("codex", "TOLLGATE_CODEX_BIN").toString(), "exec", "--skip-git-repo-check", "--ephemeral",
+                        "-m", "vertex/claude-sonnet-4-5@20250929",
+                        "-c", "model_provider=\"gw\"",
+                        "-c", "model_providers.gw={name=\"gw\",base_url=\"" + stack.gateway("/v1")
+                                + "\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false}",
+                        "-c", "analytics.enabled=false", "--disable", "plugins", "--disable", "apps",
+                        "Run the shell command `echo tollgate-tool-ok` and tell me what it printed."),
+                Map.of("GW_API_KEY", "tg-test-key", "CODEX_HOME", codexHome.toString()), home);
+        assertEquals(0, result.exit(), result.all());
+        assertTrue(result.stdout().contains("tollgate-tool-ok"), "the final answer quotes the tool output: " + result.all());
+
+        List<JsonNode> calls = SimRequests.to(stack, "/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict");
+        assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + SimRequests.all(stack));
+        JsonNode first = calls.get(0).path("body");
+        assertTrue(first.path("stream").asBoolean());
+        assertFalse(first.has("model"));
+        assertEquals("vertex-2023-10-16", first.path("anthropic_version").asText());
+        assertTrue(first.path("tools").toString().contains("\"exec_command\""), "Codex's tools are offered: " + first.path("tools"));
+        JsonNode messages = calls.get(1).path("body").path("messages");
+        JsonNode toolResult = messages.get(messages.size() - 1).path("content").get(0);
+        assertEquals("tool_result", toolResult.path("type").asText(), messages.toString());
+        assertTrue(toolResult.toString().contains("tollgate-tool-ok"), "Codex really ran the command: " + toolResult);
+        assertAllCallsHadLiveTokens(calls, rejected);
+    }
+
+    /** A burst of calls on a key with no token yet: one token request serves them all. */
+    @Test
+    void concurrentCallsOnAFreshKeyShareOneTokenRequest() throws Exception {
+        configureTokens(3600); // long-lived here, so no renewal falls inside the burst
+        try {
+            long fetchedBefore = vertexStats().path("token_requests").asLong();
+            List<java.util.concurrent.Future<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < 16; i++) {
+                    answers.add(pool.submit(() -> stack.post(stack.gateway("/genai/v1beta/models/vertex-burst/gemini-2.5-flash:generateContent"),
+                            "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}")));
+                }
+                for (var answer : answers) {
+                    assertEquals(200, answer.get().statusCode(), answer.get().body());
+                }
+            }
+            assertEquals(1, vertexStats().path("token_requests").asLong() - fetchedBefore, "16 calls, one token request");
+        } finally {
+            configureTokens(TOKEN_TTL_SECONDS);
+        }
     }
 }

@@ -79,4 +79,11 @@ class VertexPolicyTest {
         assertEquals(1, problems.size(), String.join("\n", problems));
         assertTrue(problems.getFirst().startsWith("p.yaml:4:") && problems.getFirst().contains("never put the secret itself"), problems.getFirst());
     }
+
+    @Test
+    void aVersionPinnedModelIsPricedAsItsFamily() throws Exception {
+        PolicySnapshot snapshot = PolicyLoader.load(PolicyValidationTest.files("p.yaml", "providers: []\n"));
+        assertEquals(snapshot.pricing("claude-sonnet-4-5"), snapshot.pricing("claude-sonnet-4-5@20250929"));
+        assertTrue(snapshot.pricing("claude-sonnet-4-5@20250929").isPresent());
+    }
 }
