@@ -97,12 +97,14 @@ public final class ServiceAccountTokens {
         return ": " + (text.length() > 200 ? text.substring(0, 200) + "…" : text);
     }
 
+    /** The first line, without a closing full stop: it goes inside the gateway's own sentence. */
     private static String firstLine(String text) {
         if (text == null) {
             return "no detail";
         }
         int nl = text.indexOf('\n');
-        return nl < 0 ? text : text.substring(0, nl);
+        String line = (nl < 0 ? text : text.substring(0, nl)).strip();
+        return line.endsWith(".") ? line.substring(0, line.length() - 1) : line;
     }
 
     private static String sha256(String text) {

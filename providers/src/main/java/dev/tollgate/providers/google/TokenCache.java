@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * One OAuth access token, fetched when first needed and again before it expires. A caller never
@@ -14,6 +16,8 @@ import java.util.concurrent.ExecutionException;
  * on the same fetch, so a burst of requests never stampedes the token endpoint.
  */
 public final class TokenCache {
+
+    private static final Logger LOG = Logger.getLogger(TokenCache.class.getName());
 
     /** An access token and when the issuer says it stops working. */
     public record Token(String value, Instant expiresAt) {
@@ -80,6 +84,10 @@ public final class TokenCache {
         } catch (IOException | RuntimeException e) {
             synchronized (lock) {
                 inflight = null; // the next caller tries again
+            }
+            Held current = held;
+            if (current != null && clock.instant().isBefore(current.usableUntil())) {
+                LOG.log(Level.WARNING, "renewing an access token failed; the current one stays in use until it expires: " + e.getMessage());
             }
             result.completeExceptionally(e);
         }
