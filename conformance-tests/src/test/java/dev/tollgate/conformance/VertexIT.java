@@ -281,4 +281,26 @@ class VertexIT {
             configureTokens(TOKEN_TTL_SECONDS);
         }
     }
+
+    /** An Anthropic client's unstreamed call: rawPredict on a Claude model, translated and folded on a Gemini one. */
+    @Test
+    void unstreamedAnthropicCallsReachBothPublishers() throws Exception {
+        String ask = "{\"model\":\"MODEL\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        HttpResponse<String> claude = stack.post(stack.gateway("/anthropic/v1/messages"), ask.replace("MODEL", "vertex/claude-haiku-4-5@20251001"));
+        assertEquals(200, claude.statusCode(), claude.body());
+        assertEquals("message", JSON.readTree(claude.body()).path("type").asText(), claude.body());
+        List<JsonNode> raw = SimRequests.to(stack, "/publishers/anthropic/models/claude-haiku-4-5@20251001:rawPredict");
+        assertEquals(1, raw.size(), SimRequests.all(stack));
+        assertEquals("{\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"anthropic_version\":\"vertex-2023-10-16\"}",
+                raw.getFirst().path("body").toString(), "only model and anthropic_version changed");
+
+        HttpResponse<String> gemini = stack.post(stack.gateway("/anthropic/v1/messages"), ask.replace("MODEL", "vertex/gemini-2.5-flash"));
+        assertEquals(200, gemini.statusCode(), gemini.body());
+        JsonNode message = JSON.readTree(gemini.body());
+        assertEquals("message", message.path("type").asText(), gemini.body());
+        assertTrue(message.path("content").get(0).path("text").asText().startsWith("Hello"), gemini.body());
+        List<JsonNode> streamed = SimRequests.to(stack, "/publishers/google/models/gemini-2.5-flash:streamGenerateContent");
+        assertEquals(1, streamed.size(), "translated calls stream upstream: " + SimRequests.all(stack));
+        assertTrue(streamed.getFirst().path("body").has("contents"), "a Gemini body: " + streamed.getFirst());
+    }
 }
