@@ -59,6 +59,11 @@ class VertexIT {
                     base_url: http://127.0.0.1:SIM_PORT
                     credential: file:KEYS/stranger.json
                     SETTINGS
+                  - id: vertex-offline
+                    kind: vertex
+                    base_url: http://127.0.0.1:SIM_PORT
+                    credential: file:KEYS/offline.json
+                    SETTINGS
                   - id: vertex-unset
                     kind: vertex
                     base_url: http://127.0.0.1:SIM_PORT
@@ -72,6 +77,8 @@ class VertexIT {
         Files.writeString(keys.resolve("good-reformatted.json"), good.json(tokenUri).replace(",", ",\n  "));
         // Signed with a key the token endpoint was never told about: it refuses the grant.
         Files.writeString(keys.resolve("stranger.json"), ServiceAccountKey.generate("stranger").json(tokenUri));
+        // Its token endpoint is a port nobody listens on.
+        Files.writeString(keys.resolve("offline.json"), good.json("http://127.0.0.1:" + Stack.freePort() + "/token"));
         Files.writeString(keys.resolve("not-a-key.json"), "{\"type\":\"service_account\",\"client_email\":\"x@y\"}");
         configureTokens(TOKEN_TTL_SECONDS);
     }
@@ -302,5 +309,14 @@ class VertexIT {
         List<JsonNode> streamed = SimRequests.to(stack, "/publishers/google/models/gemini-2.5-flash:streamGenerateContent");
         assertEquals(1, streamed.size(), "translated calls stream upstream: " + SimRequests.all(stack));
         assertTrue(streamed.getFirst().path("body").has("contents"), "a Gemini body: " + streamed.getFirst());
+    }
+
+    @Test
+    void anUnreachableTokenEndpointGets502SayingSo() throws Exception {
+        HttpResponse<String> res = stack.post(stack.gateway("/v1/chat/completions"),
+                "{\"model\":\"vertex-offline/gemini-2.5-pro\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(502, res.statusCode(), res.body());
+        String message = JSON.readTree(res.body()).path("error").path("message").asText();
+        assertTrue(message.contains("'vertex-offline'") && message.contains("could not be reached"), res.body());
     }
 }

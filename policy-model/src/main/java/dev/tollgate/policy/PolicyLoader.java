@@ -620,6 +620,11 @@ public final class PolicyLoader {
                 problem(path, "a vertex provider needs credential: file:PATH (or env:NAME) naming a service-account JSON key; "
                         + "the key itself never goes in the policy");
             }
+            if (declared != null && declared.getRawPath() != null && !declared.getRawPath().isEmpty()) {
+                problem(join(path, "base_url"), "a vertex base_url is the host only (e.g. https://us-east5-aiplatform.googleapis.com); "
+                        + "the gateway adds /v1/projects/...: drop '" + declared.getRawPath() + "'");
+                return null;
+            }
             if (declared != null) {
                 return declared;
             }

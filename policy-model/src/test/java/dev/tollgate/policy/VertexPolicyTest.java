@@ -68,6 +68,20 @@ class VertexPolicyTest {
     }
 
     @Test
+    void aBaseUrlIsTheHostOnly() {
+        List<String> problems = problems("""
+                providers:
+                  - id: vertex
+                    kind: vertex
+                    base_url: https://us-east5-aiplatform.googleapis.com/v1
+                    credential: env:VERTEX_SA_JSON
+                    settings: {project: acme-ai, location: us-east5}
+                """);
+        assertEquals(1, problems.size(), String.join("\n", problems));
+        assertReported(problems, "p.yaml:4:15", "host only");
+    }
+
+    @Test
     void theKeyIsNeverInline() {
         List<String> problems = problems("""
                 providers:

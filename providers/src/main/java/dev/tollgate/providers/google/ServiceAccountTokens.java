@@ -54,7 +54,9 @@ public final class ServiceAccountTokens {
     private static ServiceAccountCredentials parse(String keyJson) throws TokenException {
         try {
             ServiceAccountCredentials key = ServiceAccountCredentials.fromStream(new ByteArrayInputStream(keyJson.getBytes(StandardCharsets.UTF_8)));
-            return (ServiceAccountCredentials) key.createScoped(List.of(CLOUD_PLATFORM));
+            // No retries inside the library: a request would wait out its backoff (seconds) before the
+            // router, which owns retries and fallbacks, hears of the failure.
+            return ((ServiceAccountCredentials) key.createScoped(List.of(CLOUD_PLATFORM))).toBuilder().setDefaultRetriesEnabled(false).build();
         } catch (IOException | RuntimeException e) {
             throw new TokenException(TokenException.Kind.BAD_KEY, "not a usable service-account JSON key (" + firstLine(e.getMessage()) + ")");
         }

@@ -44,13 +44,13 @@ class VertexNativeTest {
     void aClaudeBodyLosesItsModelAndGainsVertexsVersionAndNothingElseChanges() throws Exception {
         String body = "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64000,\"stream\":true,\n"
                 + " \"messages\":[{\"role\":\"user\",\"content\":\"hé\"}], \"x_unknown\":{\"keep\":[1,2.50]}}";
-        UpstreamRequest request = VertexNative.claude(vertex("us-east5", Map.of()), "ya29.test", "claude-sonnet-4-5", true,
+        UpstreamRequest request = VertexNative.claude(vertex("us-east5", Map.of()), "test-access-token", "claude-sonnet-4-5", true,
                 JsonBody.parse(body.getBytes(StandardCharsets.UTF_8)),
                 Map.of("anthropic-beta", "interleaved-thinking-2025-05-14", "anthropic-version", "2023-06-01"));
         assertEquals("{\"max_tokens\":64000,\"stream\":true,\n"
                         + " \"messages\":[{\"role\":\"user\",\"content\":\"hé\"}], \"x_unknown\":{\"keep\":[1,2.50]},\"anthropic_version\":\"vertex-2023-10-16\"}",
                 new String(request.body(), StandardCharsets.UTF_8));
-        assertEquals("Bearer ya29.test", request.headers().get("authorization"));
+        assertEquals("Bearer test-access-token", request.headers().get("authorization"));
         assertEquals("interleaved-thinking-2025-05-14", request.headers().get("anthropic-beta"));
         assertFalse(request.headers().containsKey("anthropic-version"), "the version travels in the body on Vertex");
         assertFalse(request.headers().containsKey("x-api-key"));
@@ -60,9 +60,9 @@ class VertexNativeTest {
     @Test
     void aGeminiBodyGoesUpByteForByte() {
         byte[] body = "{ \"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}], \"odd\" : 1 }".getBytes(StandardCharsets.UTF_8);
-        UpstreamRequest request = VertexNative.gemini(vertex("us-central1", Map.of()), "ya29.test", "gemini-2.5-pro", true, body);
+        UpstreamRequest request = VertexNative.gemini(vertex("us-central1", Map.of()), "test-access-token", "gemini-2.5-pro", true, body);
         assertArrayEquals(body, request.body());
-        assertEquals("Bearer ya29.test", request.headers().get("authorization"));
+        assertEquals("Bearer test-access-token", request.headers().get("authorization"));
         assertFalse(request.headers().containsKey("x-goog-api-key"));
     }
 
