@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -39,13 +40,20 @@ public final class TokenCache {
 
     private final Fetch fetch;
     private final Clock clock;
+    private final Executor fetcher;
     private final Object lock = new Object();
     private volatile Held held;
     private CompletableFuture<Held> inflight; // guarded by lock
 
     public TokenCache(Fetch fetch, Clock clock) {
+        this(fetch, clock, task -> Thread.ofVirtual().name("oauth-token-fetch").start(task));
+    }
+
+    /** @param fetcher runs each fetch (tests pass one that runs it on the spot) */
+    TokenCache(Fetch fetch, Clock clock, Executor fetcher) {
         this.fetch = fetch;
         this.clock = clock;
+        this.fetcher = fetcher;
     }
 
     /** A token valid now: the cached one if usable, else the result of the one fetch under way. */
@@ -63,12 +71,13 @@ public final class TokenCache {
 
     private CompletableFuture<Held> refresh() {
         synchronized (lock) {
-            if (inflight == null) {
-                CompletableFuture<Held> started = new CompletableFuture<>();
-                inflight = started;
-                Thread.ofVirtual().name("oauth-token-fetch").start(() -> run(started));
+            if (inflight != null) {
+                return inflight;
             }
-            return inflight;
+            CompletableFuture<Held> started = new CompletableFuture<>();
+            inflight = started;
+            fetcher.execute(() -> run(started));
+            return started;
         }
     }
 
@@ -86,7 +95,11 @@ public final class TokenCache {
                 inflight = null; // the next caller tries again
             }
             Held current = held;
-            if (current != null && clock.instant().isBefore(current.usableUntil())) {
+            Instant now = clock.instant();
+            if (current != null && now.isBefore(current.usableUntil())) {
+                // Try again after a pause, not on every call, while the current token still serves.
+                Duration pause = min(Duration.ofSeconds(10), Duration.between(now, current.usableUntil()).dividedBy(2));
+                held = new Held(current.token(), now.plus(pause), current.usableUntil());
                 LOG.log(Level.WARNING, "renewing an access token failed; the current one stays in use until it expires: " + e.getMessage());
             }
             result.completeExceptionally(e);

@@ -142,4 +142,29 @@ class TokenCacheTest {
         cache.get();
         assertEquals(3, calls.get());
     }
+
+    @Test
+    void aFailedRenewalIsRetriedAfterAPauseWhileTheOldTokenServes() throws Exception {
+        HandClock clock = new HandClock();
+        AtomicInteger calls = new AtomicInteger();
+        TokenCache cache = new TokenCache(() -> {
+            int n = calls.incrementAndGet();
+            if (n == 2) {
+                throw new IOException("token endpoint down");
+            }
+            return new TokenCache.Token("token-" + n, clock.instant().plus(Duration.ofHours(1)));
+        }, clock, Runnable::run); // each fetch runs inside the call that starts it
+        assertEquals("token-1", cache.get());
+        clock.advance(Duration.ofMinutes(56)); // past the refresh point, 3 minutes before the safety margin
+        assertEquals("token-1", cache.get(), "the renewal failed; the old token still serves");
+        assertEquals(2, calls.get());
+        for (int i = 0; i < 20; i++) {
+            assertEquals("token-1", cache.get());
+        }
+        assertEquals(2, calls.get(), "no new fetch during the pause");
+        clock.advance(Duration.ofSeconds(11));
+        assertEquals("token-1", cache.get(), "this call starts the renewal and is answered with the token it had");
+        assertEquals("token-3", cache.get());
+        assertEquals(3, calls.get());
+    }
 }
