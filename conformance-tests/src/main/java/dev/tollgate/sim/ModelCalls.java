@@ -52,6 +52,12 @@ final class ModelCalls {
             throws IOException {
         byte[] body = req.content().hasEntity() ? req.content().inputStream().readAllBytes() : new byte[0];
         log.record(req, body);
+        handle(req, res, format, op, pathModel, sse, body);
+    }
+
+    /** For a body already read and recorded. */
+    void handle(ServerRequest req, ServerResponse res, WireFormat format, Op op, String pathModel, boolean sse, byte[] body)
+            throws IOException {
 
         JsonNode root;
         try {

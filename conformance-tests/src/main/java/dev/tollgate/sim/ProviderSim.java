@@ -12,7 +12,7 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * A fast, deterministic fake of the paid LLM providers (OpenAI chat and Responses, Azure OpenAI,
- * Anthropic Messages, Gemini, Bedrock Converse) on one port of 127.0.0.1. Bedrock calls are checked
+ * Anthropic Messages, Gemini, Bedrock Converse, Vertex AI with its OAuth token endpoint) on one port of 127.0.0.1. Bedrock calls are checked
  * against the AWS test key in {@code SIM_AWS_ACCESS_KEY_ID} / {@code SIM_AWS_SECRET_ACCESS_KEY}.
  *
  * <pre>{@code
@@ -80,6 +80,9 @@ public final class ProviderSim implements AutoCloseable {
         // Gemini: /v1beta/models/{model}:{method}; the ':' is inside one path segment, so split it here.
         r.post("/v1beta/models/{spec}", (req, res) -> gemini(req, res, calls));
         r.post("/v1/models/{spec}", (req, res) -> gemini(req, res, calls));
+        // Vertex AI: an OAuth token endpoint and the publishers' model endpoints behind it.
+        new VertexEndpoints(calls, new VertexAuth(log), log).register(r);
+
         r.get("/v1beta/models", (req, res) -> {
             log.record(req, null);
             Models.sendGemini(res);

@@ -69,6 +69,14 @@
  *     provider request takes the first entry whose model matches (or that has none), {@code times} (default 1)
  *     times. Answers {@code {"queued":N}}; 400 and nothing queued if any entry is invalid.
  *     {@code GET /_sim/faults} lists what is left, {@code DELETE /_sim/faults} clears.</li>
+ * <li>{@code PUT /_sim/vertex} {@code {"public_key":"-----BEGIN PUBLIC KEY-----...","token_ttl_seconds":N}}: the
+ *     service-account public key {@code POST /token} verifies JWT-bearer assertions with (RS256, {@code aud} =
+ *     https://oauth2.googleapis.com/token or that endpoint's URL, the cloud-platform scope, {@code exp} ahead), and how long its access tokens live
+ *     (default 3600). {@code GET /_sim/vertex}: {@code {token_requests, tokens_issued, rejected_calls,
+ *     token_ttl_seconds}}. The Vertex model endpoints ({@code /v1/projects/P/locations/L/publishers/google/models/M:
+ *     generateContent|streamGenerateContent}, {@code .../publishers/anthropic/models/M:rawPredict|streamRawPredict})
+ *     answer 401 without a live token, and 400 to a Claude body that names a model or lacks
+ *     {@code "anthropic_version":"vertex-2023-10-16"}.</li>
  * <li>{@code GET /_sim/health}: {@code ok}.</li>
  * </ul>
  */

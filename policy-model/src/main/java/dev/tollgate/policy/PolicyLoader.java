@@ -537,7 +537,7 @@ public final class PolicyLoader {
             String id = id(node, path, "id");
             String kindName = text(node, path, "kind", true);
             ProviderKind kind = kindName == null ? null : ProviderKind.byId(kindName).orElse(null);
-            String baseUrl = text(node, path, "base_url", kind != ProviderKind.BEDROCK);
+            String baseUrl = text(node, path, "base_url", kind != ProviderKind.BEDROCK && kind != ProviderKind.VERTEX);
             if (kindName != null && kind == null) {
                 problem(join(path, "kind"), "unknown provider kind '" + kindName + "' (known: "
                         + String.join(", ", Stream.of(ProviderKind.values()).map(ProviderKind::id).toList()) + ")");
@@ -588,11 +588,50 @@ public final class PolicyLoader {
                 uri = BedrockSettings.check(settings, uri, credentials, baseUrl == null, (field, message) -> problem(join(path, field), message));
             }
             Provider.Timeouts timeouts = timeouts(object(node, path, "timeouts"), join(path, "timeouts"));
+            if (kind == ProviderKind.VERTEX) {
+                uri = vertex(node, path, settings, uri, credentials);
+            }
             if (id == null || kind == null || uri == null) {
                 return Optional.empty();
             }
             Provider.Breaker breaker = breaker(object(node, path, "circuit_breaker"), join(path, "circuit_breaker"));
             return Optional.of(new Provider(id, kind, uri, credentials, headers, settings, timeouts, breaker));
+        }
+
+        /** Checks a vertex provider's settings and key; its base URL defaults from the location. */
+        private URI vertex(JsonNode node, String path, Map<String, String> settings, URI declared, List<Credential> credentials) {
+            String where = node.has("settings") ? join(path, "settings") : path;
+            String project = settings.get(Vertex.PROJECT);
+            String location = settings.get(Vertex.LOCATION);
+            String publisher = settings.get(Vertex.PUBLISHER);
+            if (project == null) {
+                problem(where, "a vertex provider needs settings.project, the Google Cloud project id (e.g. my-project-123)");
+            } else if (!Vertex.PROJECT_ID.matcher(project).matches()) {
+                problem(join(where, Vertex.PROJECT), "'" + project + "' is not a Google Cloud project id (lower-case letters, digits and '-', e.g. my-project-123)");
+            }
+            boolean locationOk = location != null && Vertex.LOCATION_ID.matcher(location).matches();
+            if (location == null) {
+                problem(where, "a vertex provider needs settings.location, the Vertex AI region (e.g. us-east5, europe-west1) or global");
+            } else if (!locationOk) {
+                problem(join(where, Vertex.LOCATION), "'" + location + "' is not a Vertex AI location (e.g. us-east5, europe-west1 or global)");
+            }
+            if (publisher != null && Vertex.Publisher.byId(publisher).isEmpty()) {
+                problem(join(where, Vertex.PUBLISHER), "settings.publisher must be google or anthropic (or left out: claude* models are "
+                        + "Anthropic's, the rest Google's), found '" + publisher + "'");
+            }
+            if (credentials.isEmpty() && !node.has("credential") && !node.has("credentials")) {
+                problem(path, "a vertex provider needs credential: file:PATH (or env:NAME) naming a service-account JSON key; "
+                        + "the key itself never goes in the policy");
+            }
+            if (declared != null && declared.getRawPath() != null && !declared.getRawPath().isEmpty()) {
+                problem(join(path, "base_url"), "a vertex base_url is the host only (e.g. https://us-east5-aiplatform.googleapis.com); "
+                        + "the gateway adds /v1/projects/...: drop '" + declared.getRawPath() + "'");
+                return null;
+            }
+            if (declared != null) {
+                return declared;
+            }
+            return locationOk ? Vertex.defaultBaseUrl(location) : null;
         }
 
         private void credential(String ref, int weight, String where, List<Credential> out) {

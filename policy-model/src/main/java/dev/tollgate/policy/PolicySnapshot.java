@@ -94,9 +94,14 @@ public final class PolicySnapshot {
         return Optional.ofNullable(teams.get(id));
     }
 
-    /** The policy's price for a model, else the bundled default's; matched by exact name. */
+    /**
+     * The policy's price for a model, else the bundled default's; matched by exact name, then without
+     * a version pinned after '@' (Vertex names Claude models claude-sonnet-4-5@20250929).
+     */
     public Optional<Pricing> pricing(String model) {
-        return Optional.ofNullable(pricing.get(model));
+        Pricing exact = pricing.get(model);
+        int at = model.indexOf('@');
+        return Optional.ofNullable(exact != null || at <= 0 ? exact : pricing.get(model.substring(0, at)));
     }
 
     public Policy policy() {

@@ -14,7 +14,12 @@ public enum ProviderKind {
     /** Google AI Studio's Gemini API (API key). */
     GEMINI("gemini"),
     /** Amazon Bedrock's Converse API, signed with AWS SigV4 ({@code settings.region}, credentials by reference). */
-    BEDROCK("bedrock");
+    BEDROCK("bedrock"),
+    /**
+     * Google Vertex AI: Gemini and Claude in a Google Cloud project, OAuth access tokens from a
+     * service-account key; {@code settings.project} and {@code settings.location} name the endpoint.
+     */
+    VERTEX("vertex");
 
     private final String id;
 

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A JSON object request body read once: the raw bytes plus where each top-level field's value
@@ -33,8 +34,8 @@ public final class JsonBody {
     private final Map<String, Field> fields;
     private final int closingBrace;
 
-    /** Where a top-level field's value starts and ends in the body, and what kind of value it is. */
-    private record Field(int start, int end, JsonToken token) {
+    /** Where a top-level field's name and value start, where the value ends, and what kind of value it is. */
+    private record Field(int nameStart, int start, int end, JsonToken token) {
     }
 
     private JsonBody(byte[] bytes, Map<String, Field> fields, int closingBrace) {
@@ -52,6 +53,7 @@ public final class JsonBody {
             Map<String, Field> fields = new HashMap<>();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
+                int nameStart = (int) p.currentTokenLocation().getByteOffset();
                 JsonToken token = p.nextToken();
                 int start = (int) p.currentTokenLocation().getByteOffset();
                 if (token.isStructStart()) {
@@ -60,7 +62,7 @@ public final class JsonBody {
                     p.finishToken();
                 }
                 int end = (int) p.currentLocation().getByteOffset();
-                fields.put(name, new Field(start, end, token));
+                fields.put(name, new Field(nameStart, start, end, token));
             }
             int closingBrace = (int) p.currentTokenLocation().getByteOffset();
             if (p.nextToken() != null) {
@@ -129,26 +131,50 @@ public final class JsonBody {
 
     /** A copy of the body with some top-level fields replaced or added (values as raw JSON). */
     public byte[] with(Map<String, byte[]> values) {
+        return edit(values, Set.of());
+    }
+
+    /**
+     * A copy of the body with some top-level fields replaced or added (values as raw JSON) and some
+     * removed; every other byte, whitespace and separators included, stays as it was.
+     */
+    public byte[] edit(Map<String, byte[]> values, Set<String> removed) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length + 64);
-        List<Map.Entry<String, Field>> replaced = new ArrayList<>();
+        List<Field> ordered = new ArrayList<>(fields.values());
+        ordered.sort(Comparator.comparingInt(Field::start));
+        Map<Field, String> names = new HashMap<>();
+        fields.forEach((name, f) -> names.put(f, name));
         List<Map.Entry<String, byte[]>> added = new ArrayList<>();
         for (var e : values.entrySet()) {
-            Field f = fields.get(e.getKey());
-            if (f != null) {
-                replaced.add(Map.entry(e.getKey(), f));
-            } else {
+            if (!fields.containsKey(e.getKey())) {
                 added.add(e);
             }
         }
-        replaced.sort(Comparator.comparingInt(e -> e.getValue().start));
-        int pos = 0;
-        for (var e : replaced) {
-            out.write(bytes, pos, e.getValue().start - pos);
-            out.writeBytes(values.get(e.getKey()));
-            pos = e.getValue().end;
+        int pos = ordered.isEmpty() ? closingBrace : ordered.getFirst().nameStart;
+        out.write(bytes, 0, pos); // the opening brace and the whitespace after it
+        boolean empty = true;
+        Field previous = null;
+        for (Field f : ordered) {
+            String name = names.get(f);
+            if (!removed.contains(name)) {
+                if (!empty) {
+                    // the separator that preceded this field in the original (it holds the comma)
+                    out.write(bytes, previous.end, f.nameStart - previous.end);
+                }
+                byte[] value = values.get(name);
+                if (value == null) {
+                    out.write(bytes, f.nameStart, f.end - f.nameStart);
+                } else {
+                    out.write(bytes, f.nameStart, f.start - f.nameStart);
+                    out.writeBytes(value);
+                }
+                empty = false;
+            }
+            previous = f;
         }
-        out.write(bytes, pos, closingBrace - pos);
-        boolean empty = fields.isEmpty();
+        if (previous != null) {
+            out.write(bytes, previous.end, closingBrace - previous.end); // whitespace before the closing brace
+        }
         for (var e : added) {
             if (!empty) {
                 out.write(',');

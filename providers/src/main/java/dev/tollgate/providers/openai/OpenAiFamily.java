@@ -50,7 +50,7 @@ public final class OpenAiFamily {
                         ? provider.baseUrl() + "/openai/responses?api-version=" + version
                         : provider.baseUrl() + "/openai/deployments/" + upstreamModel + "/" + api.path() + "?api-version=" + version);
             }
-            case ANTHROPIC, GEMINI, BEDROCK -> throw new IllegalArgumentException(provider.kind().id() + " is not an OpenAI-format provider");
+            case ANTHROPIC, GEMINI, BEDROCK, VERTEX -> throw new IllegalArgumentException(provider.kind().id() + " is not an OpenAI-format provider");
         };
         return new UpstreamRequest(uri, headers, body.with(edits));
     }

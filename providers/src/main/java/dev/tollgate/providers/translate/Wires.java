@@ -1,6 +1,7 @@
 package dev.tollgate.providers.translate;
 
 import dev.tollgate.policy.Provider;
+import dev.tollgate.policy.Vertex;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.anthropic.AnthropicCodec;
 import dev.tollgate.providers.bedrock.ConverseCodec;
@@ -20,13 +21,16 @@ public final class Wires {
      * The API the provider is called with. OpenAI-format providers answer OpenAI clients in their own
      * API unless the provider's {@code settings.api} (responses | chat) says it speaks only one;
      * Anthropic clients get Responses from OpenAI and Azure, chat from other compatible servers.
+     * On Vertex the model's publisher decides: Claude speaks Messages, Gemini the Gemini API.
      */
-    public static Optional<Api> upstreamApi(Provider provider, Api client) {
+    public static Optional<Api> upstreamApi(Provider provider, String upstreamModel, Api client) {
         String declared = provider.settings().get("api");
         return switch (provider.kind()) {
             case ANTHROPIC -> client == Api.EMBEDDINGS ? Optional.empty() : Optional.of(Api.MESSAGES);
             case GEMINI -> client == Api.EMBEDDINGS ? Optional.empty() : Optional.of(Api.GEMINI);
             case BEDROCK -> client == Api.EMBEDDINGS ? Optional.empty() : Optional.of(Api.CONVERSE);
+            case VERTEX -> client == Api.EMBEDDINGS ? Optional.empty()
+                    : Optional.of(Vertex.publisher(provider, upstreamModel) == Vertex.Publisher.ANTHROPIC ? Api.MESSAGES : Api.GEMINI);
             case OPENAI, AZURE_OPENAI, OPENAI_COMPATIBLE -> {
                 if (client == Api.EMBEDDINGS) {
                     yield Optional.of(Api.EMBEDDINGS);

@@ -58,4 +58,20 @@ class JsonBodyTest {
         assertEquals("model", assertThrows(InvalidJsonException.class, () -> body.string("model")).param());
         assertEquals("stream", assertThrows(InvalidJsonException.class, () -> body.bool("stream")).param());
     }
+
+    @Test
+    void removesFieldsKeepingEveryOtherByteAndSeparator() throws Exception {
+        String json = "{ \"model\" : \"m\",\n  \"max_tokens\": 10 , \"messages\":[{\"x\":1}],\"stream\":true }";
+        JsonBody body = parse(json);
+        assertEquals("{ \"max_tokens\": 10 , \"messages\":[{\"x\":1}],\"stream\":true }",
+                new String(body.edit(Map.of(), java.util.Set.of("model")), StandardCharsets.UTF_8), "first field");
+        assertEquals("{ \"model\" : \"m\",\n  \"max_tokens\": 10 , \"messages\":[{\"x\":1}] }",
+                new String(body.edit(Map.of(), java.util.Set.of("stream")), StandardCharsets.UTF_8), "last field");
+        assertEquals("{ \"model\" : \"m\",\"stream\":true }",
+                new String(body.edit(Map.of(), java.util.Set.of("max_tokens", "messages")), StandardCharsets.UTF_8), "two in the middle");
+        assertEquals("{  \"v\":\"x\"}", // added fields go just before the closing brace, as with()
+                new String(body.edit(Map.of("v", JsonBody.quote("x")), java.util.Set.of("model", "max_tokens", "messages", "stream")),
+                        StandardCharsets.UTF_8), "all removed, one added");
+        assertEquals("{\"a\":1}", new String(parse("{}").edit(Map.of("a", JsonBody.utf8("1")), java.util.Set.of("b")), StandardCharsets.UTF_8));
+    }
 }

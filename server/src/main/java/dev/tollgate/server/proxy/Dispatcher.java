@@ -3,10 +3,12 @@ package dev.tollgate.server.proxy;
 import dev.tollgate.policy.Route;
 import dev.tollgate.policy.BedrockSettings;
 import dev.tollgate.policy.Provider;
+import dev.tollgate.policy.ProviderKind;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.anthropic.AnthropicNative;
 import dev.tollgate.providers.bedrock.BedrockNative;
 import dev.tollgate.providers.gemini.GeminiNative;
+import dev.tollgate.providers.google.ServiceAccountTokens;
 import dev.tollgate.providers.ir.ChatRequest;
 import dev.tollgate.providers.ir.WireCodec;
 import dev.tollgate.providers.json.InvalidJsonException;
@@ -60,6 +62,7 @@ public final class Dispatcher {
 
     private final UpstreamClient upstream;
     private final Upstreams upstreams;
+    private final VertexCalls vertex = new VertexCalls(new ServiceAccountTokens(Clock.systemUTC()));
 
     public Dispatcher(UpstreamClient upstream) {
         this(upstream, new Upstreams(Clock.systemUTC()));
@@ -134,7 +137,7 @@ public final class Dispatcher {
             Route.Target target = attempt.target();
             Prepared prepared;
             try {
-                prepared = prepare(call, client, target, attempt.secret());
+                prepared = prepare(call, client, target, attempt.credential(), attempt.secret());
             } catch (GatewayException e) {
                 plan.abandon(attempt);
                 if (e.error() instanceof GatewayError.BadRequest) {
@@ -263,11 +266,15 @@ public final class Dispatcher {
     }
 
     /** Same format: the client's bytes go up as they came. Otherwise the request is translated through the IR. */
-    private static Prepared prepare(Call call, ClientRequest client, Route.Target target, Optional<String> secret) throws GatewayException {
+    private Prepared prepare(Call call, ClientRequest client, Route.Target target, String credential, Optional<String> secret) throws GatewayException {
         Provider provider = target.provider();
-        Api upstreamApi = Wires.upstreamApi(provider, call.api()).orElseThrow(() -> new GatewayException(new GatewayError.ProviderNotReady(
+        Api upstreamApi = Wires.upstreamApi(provider, target.model(), call.api()).orElseThrow(() -> new GatewayException(new GatewayError.ProviderNotReady(
                 "Provider '" + provider.id() + "' (" + provider.kind().id() + ") cannot serve " + call.api().path() + " calls on this gateway yet.")));
         if (upstreamApi == call.api()) {
+            if (provider.kind() == ProviderKind.VERTEX) {
+                return new Prepared(vertex.prepare(provider, credential, secret, target.model(), upstreamApi, call.stream(), call.body(),
+                        call.passHeaders()), upstreamApi, false);
+            }
             if (upstreamApi == Api.MESSAGES) {
                 return new Prepared(AnthropicNative.prepare(provider, secret, "messages", target.model(), call.body(), call.passHeaders()), upstreamApi, false);
             }
@@ -296,7 +303,9 @@ public final class Dispatcher {
             throw new IllegalStateException("an encoder wrote invalid JSON", e);
         }
         // Client headers belong to the client's format; the upstream of another format gets none of them.
-        UpstreamRequest request = switch (upstreamApi) {
+        UpstreamRequest request = provider.kind() == ProviderKind.VERTEX
+                ? vertex.prepare(provider, credential, secret, target.model(), upstreamApi, true, body, Map.of())
+                : switch (upstreamApi) {
             case MESSAGES -> AnthropicNative.prepare(provider, secret, "messages", target.model(), body, Map.of());
             case GEMINI -> GeminiNative.prepare(provider, secret, target.model(), "streamGenerateContent", body.bytes());
             case CONVERSE -> BedrockNative.prepare(provider, BedrockNative.key(provider, secret).orElseThrow(() -> new GatewayException(
