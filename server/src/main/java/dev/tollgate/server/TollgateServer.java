@@ -17,6 +17,11 @@ import dev.tollgate.server.proxy.Pipeline;
 import dev.tollgate.server.gate.Gate;
 import dev.tollgate.server.routing.Router;
 import dev.tollgate.server.routing.Upstreams;
+import dev.tollgate.server.gate.RateLimits;
+import dev.tollgate.server.shared.NodeName;
+import dev.tollgate.server.shared.SharedStore;
+import dev.tollgate.server.spend.Ledger;
+import dev.tollgate.server.spend.RedisBudgets;
 import dev.tollgate.server.spend.Spend;
 import dev.tollgate.server.spend.SqliteLedger;
 import dev.tollgate.server.spend.UsageRoutes;
@@ -27,6 +32,8 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -42,10 +49,12 @@ public final class TollgateServer implements AutoCloseable {
     private final Upstreams upstreams;
 
     private final Telemetry telemetry;
+    private final Optional<SharedStore> shared;
 
     private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace, Spend spend, Upstreams upstreams,
-                           Telemetry telemetry) {
+                           Telemetry telemetry, Optional<SharedStore> shared) {
         this.telemetry = telemetry;
+        this.shared = shared;
         this.server = server;
         this.drain = drain;
         this.shutdownGrace = shutdownGrace;
@@ -77,11 +86,22 @@ public final class TollgateServer implements AutoCloseable {
         Drain drain = new Drain();
         // The spend ledger opens with the first policy that declares keys: when this one does, at once but
         // off the start-up path (loading SQLite's native library takes a while); the first request waits for it.
-        Spend spend = new Spend(() -> SqliteLedger.open(settings.stateDir(), "full".equalsIgnoreCase(System.getenv("TOLLGATE_LEDGER_SYNC"))), clock);
+        Optional<SharedStore> shared = settings.redisUrl().map(SharedStore::of);
+        Supplier<Ledger> ledger = () -> SqliteLedger.open(settings.stateDir(), "full".equalsIgnoreCase(System.getenv("TOLLGATE_LEDGER_SYNC")));
+        Spend spend;
+        Gate gate;
+        if (shared.isPresent()) {
+            // Several nodes: budgets and limits in Redis, this node's ledger its journal.
+            String node = NodeName.of(settings.stateDir());
+            spend = new Spend(ledger, clock, new RedisBudgets(shared.get(), node));
+            gate = new Gate(spend, new RateLimits(shared.get(), node));
+        } else {
+            spend = new Spend(ledger, clock);
+            gate = new Gate(spend);
+        }
         if (!Gate.open(policy.current())) {
             Thread.ofPlatform().name("tollgate-ledger-open").daemon(true).start(spend::ledger);
         }
-        Gate gate = new Gate(spend);
         Upstreams upstreams = new Upstreams(clock);
         Pipeline pipeline = new Pipeline(gate, new Router(), new Dispatcher(new UpstreamClient(), upstreams));
         OpenAiSurface openai = new OpenAiSurface(policy, pipeline, drain, settings.bodyLimit());
@@ -99,7 +119,7 @@ public final class TollgateServer implements AutoCloseable {
             telemetry.watch(watcher, policy);
             new AdminRoutes(policy, watcher, settings.webhookSecret(), telemetry.audit()).register(routing);
         }
-        HealthRoutes.register(routing, policy, drain);
+        HealthRoutes.register(routing, policy, drain, shared);
         new UsageRoutes(policy, gate).register(routing, OpenAiSurface.PREFIXES);
         openai.register(routing);
         anthropic.register(routing);
@@ -120,7 +140,7 @@ public final class TollgateServer implements AutoCloseable {
                 .routing(routing)
                 .build()
                 .start();
-        return new TollgateServer(server, drain, settings.shutdownGrace(), spend, upstreams, telemetry);
+        return new TollgateServer(server, drain, settings.shutdownGrace(), spend, upstreams, telemetry, shared);
     }
 
     public int port() {
@@ -144,6 +164,7 @@ public final class TollgateServer implements AutoCloseable {
         }
         server.stop();
         spend.close();
+        shared.ifPresent(SharedStore::close);
         telemetry.close();
     }
 

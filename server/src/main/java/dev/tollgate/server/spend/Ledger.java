@@ -16,6 +16,10 @@ public interface Ledger extends AutoCloseable {
     record UsageLine(String name, long requests, long spentNanos, long inFlightNanos, long inputTokens, long outputTokens) {
     }
 
+    /** A settled cost not yet booked in the shared store (it was unreachable), to be replayed. */
+    record Owed(Reservation reservation, long costNanos) {
+    }
+
     /** What a usage report groups by. */
     enum By {
         KEY("key_id"), TEAM("team_id"), CUSTOMER("customer_id"), MODEL("model");
@@ -33,14 +37,26 @@ public interface Ledger extends AutoCloseable {
     /**
      * Charges every reservation a crash left unsettled at its reserved amount, then returns the
      * charged spend per account chain, model and day.
+     *
+     * @param owe also mark those charges {@link #owed owed} to the shared store, which still holds them
      */
-    List<DailySpend> recover();
+    List<DailySpend> recover(boolean owe);
 
     /** Records a reservation; returns at once (it is written with the next group commit). */
     void reserved(Reservation reservation);
 
-    /** Records the real cost and returns only once it is durable. */
-    void settled(Reservation reservation, Charge charge);
+    /**
+     * Records the real cost and returns only once it is durable.
+     *
+     * @param owed the shared store could not book it: keep it for {@link #owed}
+     */
+    void settled(Reservation reservation, Charge charge, boolean owed);
+
+    /** Up to {@code max} settled costs still owed to the shared store, oldest first. */
+    List<Owed> owed(int max);
+
+    /** The shared store has booked these reservations' costs. */
+    void paid(List<Long> reservationIds);
 
     /** Spend from {@code fromDay} (UTC epoch day, inclusive) on, grouped. */
     List<UsageLine> usage(By by, long fromDay);

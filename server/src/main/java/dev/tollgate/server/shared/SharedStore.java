@@ -1,0 +1,113 @@
+package dev.tollgate.server.shared;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.StringCodec;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * The Redis that several gateway nodes share budgets and limits through. Connects on first use and
+ * again after a failed attempt; once connected, Lettuce reconnects by itself. Commands time out
+ * after {@link #TIMEOUT} and are refused at once while disconnected, so a dead Redis answers
+ * requests with a quick 503 instead of hanging them.
+ */
+public final class SharedStore implements AutoCloseable {
+
+    public static final Duration TIMEOUT = Duration.ofMillis(1000);
+
+    private final RedisClient client;
+    private final String where;
+    private volatile StatefulRedisConnection<String, String> strings;
+    private volatile StatefulRedisConnection<byte[], byte[]> bytes;
+
+    private SharedStore(RedisClient client, String where) {
+        this.client = client;
+        this.where = where;
+    }
+
+    /** @param url {@code redis://host:port/db} (or {@code rediss://}, with a password in the URL if needed) */
+    public static SharedStore of(String url) {
+        RedisURI uri = RedisURI.create(url);
+        uri.setTimeout(TIMEOUT);
+        RedisClient client = RedisClient.create(uri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(TIMEOUT))
+                .socketOptions(SocketOptions.builder().connectTimeout(TIMEOUT).keepAlive(true).build())
+                .build());
+        return new SharedStore(client, uri.getHost() + ":" + uri.getPort());
+    }
+
+    /** Runs {@code call} on the string connection; {@link StoreUnreachable} when Redis does not answer. */
+    public <T> T call(Function<RedisCommands<String, String>, T> call) {
+        try {
+            return call.apply(strings().sync());
+        } catch (RedisException e) {
+            throw new StoreUnreachable("Redis at " + where, e);
+        }
+    }
+
+    /** The connection Bucket4j's proxy manager uses (its values are bytes). */
+    public StatefulRedisConnection<byte[], byte[]> bytes() {
+        StatefulRedisConnection<byte[], byte[]> c = bytes;
+        if (c == null) {
+            synchronized (this) {
+                if (bytes == null) {
+                    bytes = connect(ByteArrayCodec.INSTANCE);
+                }
+                c = bytes;
+            }
+        }
+        return c;
+    }
+
+    /** True when Redis answers a PING now. */
+    public boolean reachable() {
+        try {
+            return "PONG".equals(call(RedisCommands::ping));
+        } catch (StoreUnreachable e) {
+            return false;
+        }
+    }
+
+    public String where() {
+        return where;
+    }
+
+    private StatefulRedisConnection<String, String> strings() {
+        StatefulRedisConnection<String, String> c = strings;
+        if (c == null) {
+            synchronized (this) {
+                if (strings == null) {
+                    strings = connect(StringCodec.UTF8);
+                }
+                c = strings;
+            }
+        }
+        return c;
+    }
+
+    private <K, V> StatefulRedisConnection<K, V> connect(io.lettuce.core.codec.RedisCodec<K, V> codec) {
+        try {
+            StatefulRedisConnection<K, V> c = client.connect(codec);
+            c.setTimeout(TIMEOUT);
+            return c;
+        } catch (RedisException e) {
+            throw new StoreUnreachable("Redis at " + where, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+}
