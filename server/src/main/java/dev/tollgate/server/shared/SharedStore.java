@@ -10,6 +10,9 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.function.Function;
 
@@ -24,12 +27,14 @@ public final class SharedStore implements AutoCloseable {
     public static final Duration TIMEOUT = Duration.ofMillis(1000);
 
     private final RedisClient client;
+    private final ClientResources resources;
     private final String where;
     private volatile StatefulRedisConnection<String, String> strings;
     private volatile StatefulRedisConnection<byte[], byte[]> bytes;
 
-    private SharedStore(RedisClient client, String where) {
+    private SharedStore(RedisClient client, ClientResources resources, String where) {
         this.client = client;
+        this.resources = resources;
         this.where = where;
     }
 
@@ -37,14 +42,16 @@ public final class SharedStore implements AutoCloseable {
     public static SharedStore of(String url) {
         RedisURI uri = RedisURI.create(url);
         uri.setTimeout(TIMEOUT);
-        RedisClient client = RedisClient.create(uri);
+        // Reconnect every 250 ms while Redis is away (Lettuce's default backs off to 30 s): the node is back soon after Redis is.
+        ClientResources resources = DefaultClientResources.builder().reconnectDelay(Delay.constant(Duration.ofMillis(250))).build();
+        RedisClient client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(TIMEOUT))
                 .socketOptions(SocketOptions.builder().connectTimeout(TIMEOUT).keepAlive(true).build())
                 .build());
-        return new SharedStore(client, uri.getHost() + ":" + uri.getPort());
+        return new SharedStore(client, resources, uri.getHost() + ":" + uri.getPort());
     }
 
     /** Runs {@code call} on the string connection; {@link StoreUnreachable} when Redis does not answer. */
@@ -109,5 +116,6 @@ public final class SharedStore implements AutoCloseable {
     @Override
     public void close() {
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
     }
 }

@@ -55,7 +55,7 @@ class SpendTest {
         }
     }
 
-    private static KeyChain chain() throws Exception {
+    static KeyChain chain() throws Exception {
         PolicySnapshot policy = PolicyLoader.load(Map.of("p.yaml", ("""
                 providers: [{id: up, kind: openai-compatible, base_url: "http://127.0.0.1:9/v1"}]
                 customers: [{id: acme}]
