@@ -156,6 +156,13 @@ class SharedStateIT {
         assertEquals(0, answered.compareTo(redis[0]), "Redis has every answered request's cost once");
         assertEquals(0, answered.compareTo(ledgers), "the two ledgers together have every answered request's cost once");
         assertEquals(0, BigDecimal.ZERO.compareTo(redis[1]), "nothing held once every request is over");
+        for (int n = 0; n < 2; n++) {
+            JsonNode usage = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(node(n) + "/v1/usage"))
+                    .header("authorization", "Bearer tg-spender").build(), HttpResponse.BodyHandlers.ofString()).body());
+            JsonNode budget = usage.path("budgets").get(0);
+            assertEquals(0, answered.compareTo(budget.path("spent_usd").decimalValue()), "GET /v1/usage shows the shared balance: " + usage);
+            assertEquals(0, BUDGET.subtract(answered).compareTo(budget.path("remaining_usd").decimalValue()), usage.toString());
+        }
         assertTrue(answered.compareTo(BUDGET.add(largest)) <= 0, "spent $" + answered + " of $" + BUDGET);
         assertTrue(answered.compareTo(BUDGET.subtract(largest.multiply(BigDecimal.valueOf(3)))) >= 0,
                 "refused while the budget still had room: $" + answered + " of $" + BUDGET);
@@ -240,6 +247,10 @@ class SharedStateIT {
             assertTrue(error.path("message").asText().contains("shared state store (Redis"), r.body());
             assertTrue(error.path("message").asText().contains("retry"), r.body());
         }
+        // A key with rate limits fails on its buckets first, the same way.
+        HttpResponse<String> paced = chat(node(1), "tg-paced", CHAT);
+        assertEquals(503, paced.statusCode(), paced.body());
+        assertEquals("shared_state_unreachable", JSON.readTree(paced.body()).path("error").path("code").asText(), paced.body());
         // Claude Code's dialect: Anthropic's error shape.
         HttpResponse<String> anthropic = HTTP.send(HttpRequest.newBuilder(URI.create(node(1) + "/anthropic/v1/messages"))
                 .header("x-api-key", "tg-loader").header("anthropic-version", "2023-06-01").header("content-type", "application/json")

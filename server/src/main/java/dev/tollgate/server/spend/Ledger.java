@@ -3,8 +3,9 @@ package dev.tollgate.server.spend;
 import java.util.List;
 
 /**
- * The durable record of spend: every reservation and what it settled at. The embedded default is a
- * SQLite file ({@link SqliteLedger}); a shared store (Redis) can implement the same for several nodes.
+ * The durable record of this node's spend: every reservation and what it settled at, in a SQLite
+ * file ({@link SqliteLedger}). When several nodes decide budgets in Redis ({@link RedisBudgets}) it
+ * is each node's journal, keeping what Redis could not take as owed until it is replayed.
  */
 public interface Ledger extends AutoCloseable {
 
