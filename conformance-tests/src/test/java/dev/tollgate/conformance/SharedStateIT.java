@@ -19,7 +19,10 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,8 +64,9 @@ class SharedStateIT {
                   - {id: spender, team: infra, sha256: %s, budgets: [{amount_usd: %s, period: total}]}
                   - {id: paced, team: infra, sha256: %s, limits: {requests_per_minute: %d}}
                   - {id: loader, team: infra, sha256: %s}
+                  - {id: busy, team: infra, sha256: %s}
                 """.formatted(GovernanceIT.sha256("admin-token"), GovernanceIT.sha256("tg-spender"), BUDGET.toPlainString(),
-                GovernanceIT.sha256("tg-paced"), PACED_RPM, GovernanceIT.sha256("tg-loader")));
+                GovernanceIT.sha256("tg-paced"), PACED_RPM, GovernanceIT.sha256("tg-loader"), GovernanceIT.sha256("tg-busy")));
         nodeB = stack.startNode("gateway-b");
     }
 
@@ -109,6 +113,61 @@ class SharedStateIT {
             }
         }
         return BigDecimal.ZERO;
+    }
+
+    /** Key busy's requests on both nodes, back to back per client, until closed; every answer classified. */
+    private static final class Load implements AutoCloseable {
+        final AtomicInteger[] answered = {new AtomicInteger(), new AtomicInteger()};
+        final AtomicInteger unavailable = new AtomicInteger();
+        final List<String> unclean = new CopyOnWriteArrayList<>();
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final List<Thread> clients = new ArrayList<>();
+
+        Load(int clients) {
+            for (int c = 0; c < clients; c++) {
+                int first = c;
+                this.clients.add(Thread.ofVirtual().start(() -> {
+                    for (int i = first; !stop.get(); i++) {
+                        try {
+                            HttpResponse<String> r = chat(node(i), "tg-busy", CHAT);
+                            if (r.statusCode() == 200 && JSON.readTree(r.body()).path("usage").isObject()) {
+                                answered[i % 2].incrementAndGet();
+                            } else if (r.statusCode() == 503 && r.headers().firstValue("retry-after").isPresent()
+                                    && JSON.readTree(r.body()).path("error").path("code").asText().equals("shared_state_unreachable")) {
+                                unavailable.incrementAndGet();
+                                Thread.sleep(20); // a client honouring Retry-After would wait longer; this one just does not spin
+                            } else {
+                                unclean.add(r.statusCode() + " " + r.body());
+                            }
+                        } catch (Exception e) {
+                            unclean.add(e.toString());
+                        }
+                    }
+                }));
+            }
+        }
+
+        /** Waits (bounded) until each node has answered {@code more} requests beyond {@code since}. */
+        void awaitAnswered(int[] since, int more) throws InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (answered[0].get() < since[0] + more || answered[1].get() < since[1] + more) {
+                assertTrue(System.nanoTime() < deadline, "the load got no answers from a node: " + answered[0] + ", " + answered[1]
+                        + " (" + unclean + ")");
+                Thread.sleep(50);
+            }
+        }
+
+        int[] answered() {
+            return new int[] {answered[0].get(), answered[1].get()};
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            for (Thread t : clients) {
+                t.join();
+            }
+        }
     }
 
     @Test
@@ -194,103 +253,112 @@ class SharedStateIT {
 
     @Test
     void redisKilledUnderLoadCostsCleanRefusalsNotSpendAndTheNodesRecover() throws Exception {
-        // Requests in flight when Redis dies: admitted (their first event arrived), then stalled upstream.
-        int slow = 6;
-        stack.post(stack.sim("/_sim/faults"), "{\"faults\":[{\"model\":\"slow\",\"stall_ms\":3000,\"after_chunks\":1,\"times\":" + slow + "}]}");
-        String slowBody = "{\"model\":\"sim/slow\",\"max_tokens\":16,\"stream\":true,\"stream_options\":{\"include_usage\":true},"
-                + "\"messages\":[{\"role\":\"user\",\"content\":\"count the cost\"}]}";
-        ConcurrentLinkedQueue<BigDecimal> completed = new ConcurrentLinkedQueue<>();
-        java.util.concurrent.CountDownLatch admitted = new java.util.concurrent.CountDownLatch(slow);
-        List<Thread> inFlight = new ArrayList<>();
-        List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-        for (int i = 0; i < slow; i++) {
-            String base = node(i);
-            inFlight.add(Thread.ofVirtual().start(() -> {
-                try {
-                    HttpResponse<java.io.InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
-                            .timeout(Duration.ofSeconds(30)).header("authorization", "Bearer tg-loader").header("content-type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(slowBody)).build(), HttpResponse.BodyHandlers.ofInputStream());
-                    BufferedReader lines = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
-                    boolean first = true;
-                    JsonNode usage = null;
-                    boolean done = false;
-                    for (String line; (line = lines.readLine()) != null; ) {
-                        if (line.startsWith("data: ") && first) {
-                            first = false;
-                            admitted.countDown();
+        try (Load load = new Load(8)) {
+            load.awaitAnswered(new int[] {0, 0}, 20);
+            // Requests in flight when Redis dies: admitted (their first event arrived), then stalled upstream.
+            int slow = 6;
+            stack.post(stack.sim("/_sim/faults"), "{\"faults\":[{\"model\":\"slow\",\"stall_ms\":3000,\"after_chunks\":1,\"times\":" + slow + "}]}");
+            String slowBody = "{\"model\":\"sim/slow\",\"max_tokens\":16,\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"count the cost\"}]}";
+            ConcurrentLinkedQueue<BigDecimal> completed = new ConcurrentLinkedQueue<>();
+            java.util.concurrent.CountDownLatch admitted = new java.util.concurrent.CountDownLatch(slow);
+            List<Thread> inFlight = new ArrayList<>();
+            List<String> failures = new CopyOnWriteArrayList<>();
+            for (int i = 0; i < slow; i++) {
+                String base = node(i);
+                inFlight.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        HttpResponse<java.io.InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+                                .timeout(Duration.ofSeconds(30)).header("authorization", "Bearer tg-loader").header("content-type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(slowBody)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                        BufferedReader lines = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+                        boolean first = true;
+                        JsonNode usage = null;
+                        boolean done = false;
+                        for (String line; (line = lines.readLine()) != null; ) {
+                            if (line.startsWith("data: ") && first) {
+                                first = false;
+                                admitted.countDown();
+                            }
+                            if (line.startsWith("data: {") && JSON.readTree(line.substring(6)).path("usage").isObject()) {
+                                usage = JSON.readTree(line.substring(6)).path("usage");
+                            }
+                            done |= line.equals("data: [DONE]");
                         }
-                        if (line.startsWith("data: {") && JSON.readTree(line.substring(6)).path("usage").isObject()) {
-                            usage = JSON.readTree(line.substring(6)).path("usage");
+                        if (r.statusCode() == 200 && done && usage != null) {
+                            completed.add(TOKEN_USD.multiply(BigDecimal.valueOf(usage.path("prompt_tokens").asLong()
+                                    + usage.path("completion_tokens").asLong())));
+                        } else {
+                            failures.add("status " + r.statusCode() + ", done " + done + ", usage " + usage);
                         }
-                        done |= line.equals("data: [DONE]");
+                    } catch (Exception e) {
+                        failures.add(e.toString());
                     }
-                    if (r.statusCode() == 200 && done && usage != null) {
-                        completed.add(TOKEN_USD.multiply(BigDecimal.valueOf(usage.path("prompt_tokens").asLong()
-                                + usage.path("completion_tokens").asLong())));
-                    } else {
-                        failures.add("status " + r.statusCode() + ", done " + done + ", usage " + usage);
-                    }
-                } catch (Exception e) {
-                    failures.add(e.toString());
+                }));
+            }
+            assertTrue(admitted.await(20, java.util.concurrent.TimeUnit.SECONDS), "the slow requests did not start: " + stack.logs());
+
+            stack.killRedis();
+            for (int i = 0; i < 4; i++) {
+                HttpResponse<String> r = chat(node(i), "tg-loader", CHAT);
+                assertEquals(503, r.statusCode(), r.body());
+                assertTrue(r.headers().firstValue("retry-after").isPresent(), "a 503 carries Retry-After");
+                JsonNode error = JSON.readTree(r.body()).path("error");
+                assertEquals("shared_state_unreachable", error.path("code").asText(), r.body());
+                assertTrue(error.path("message").asText().contains("shared state store (Redis"), r.body());
+                assertTrue(error.path("message").asText().contains("retry"), r.body());
+            }
+            // A key with rate limits fails on its buckets first, the same way.
+            HttpResponse<String> paced = chat(node(1), "tg-paced", CHAT);
+            assertEquals(503, paced.statusCode(), paced.body());
+            assertEquals("shared_state_unreachable", JSON.readTree(paced.body()).path("error").path("code").asText(), paced.body());
+            // Claude Code's dialect: Anthropic's error shape.
+            HttpResponse<String> anthropic = HTTP.send(HttpRequest.newBuilder(URI.create(node(1) + "/anthropic/v1/messages"))
+                    .header("x-api-key", "tg-loader").header("anthropic-version", "2023-06-01").header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"sim/echo\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, anthropic.statusCode(), anthropic.body());
+            assertEquals("overloaded_error", JSON.readTree(anthropic.body()).path("error").path("type").asText(), anthropic.body());
+            assertEquals(503, stack.get(node(0) + "/health/ready").statusCode(), "ready says the shared state is down");
+            assertEquals(200, stack.get(node(0) + "/health/live").statusCode(), "live stays up");
+
+            for (Thread t : inFlight) {
+                t.join();
+            }
+            assertEquals(List.of(), failures, "requests in flight when Redis died finish");
+            assertEquals(slow, completed.size());
+
+            stack.startRedis(); // same port, empty
+            for (int n = 0; n < 2; n++) {
+                String ready = node(n) + "/health/ready";
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (stack.get(ready).statusCode() != 200) {
+                    assertTrue(System.nanoTime() < deadline, "node " + n + " did not find Redis again: " + stack.logs());
+                    Thread.sleep(100);
                 }
-            }));
-        }
-        assertTrue(admitted.await(20, java.util.concurrent.TimeUnit.SECONDS), "the slow requests did not start: " + stack.logs());
-
-        stack.killRedis();
-        for (int i = 0; i < 4; i++) {
-            HttpResponse<String> r = chat(node(i), "tg-loader", CHAT);
-            assertEquals(503, r.statusCode(), r.body());
-            assertTrue(r.headers().firstValue("retry-after").isPresent(), "a 503 carries Retry-After");
-            JsonNode error = JSON.readTree(r.body()).path("error");
-            assertEquals("shared_state_unreachable", error.path("code").asText(), r.body());
-            assertTrue(error.path("message").asText().contains("shared state store (Redis"), r.body());
-            assertTrue(error.path("message").asText().contains("retry"), r.body());
-        }
-        // A key with rate limits fails on its buckets first, the same way.
-        HttpResponse<String> paced = chat(node(1), "tg-paced", CHAT);
-        assertEquals(503, paced.statusCode(), paced.body());
-        assertEquals("shared_state_unreachable", JSON.readTree(paced.body()).path("error").path("code").asText(), paced.body());
-        // Claude Code's dialect: Anthropic's error shape.
-        HttpResponse<String> anthropic = HTTP.send(HttpRequest.newBuilder(URI.create(node(1) + "/anthropic/v1/messages"))
-                .header("x-api-key", "tg-loader").header("anthropic-version", "2023-06-01").header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"sim/echo\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(503, anthropic.statusCode(), anthropic.body());
-        assertEquals("overloaded_error", JSON.readTree(anthropic.body()).path("error").path("type").asText(), anthropic.body());
-        assertEquals(503, stack.get(node(0) + "/health/ready").statusCode(), "ready says the shared state is down");
-        assertEquals(200, stack.get(node(0) + "/health/live").statusCode(), "live stays up");
-
-        for (Thread t : inFlight) {
-            t.join();
-        }
-        assertEquals(List.of(), failures, "requests in flight when Redis died finish");
-        assertEquals(slow, completed.size());
-
-        stack.startRedis(); // same port, empty
-        for (int n = 0; n < 2; n++) {
-            String ready = node(n) + "/health/ready";
+            }
+            load.awaitAnswered(load.answered(), 20);
+            load.close();
+            assertEquals(List.of(), load.unclean, "under load every answer was a 200 or a clean 503");
+            assertTrue(load.unavailable.get() > 0, "the load met the outage");
+            System.out.println("load through the outage: " + load.answered[0] + " + " + load.answered[1] + " answered, " + load.unavailable
+                    + " clean 503s");
+            for (int i = 0; i < 6; i++) {
+                HttpResponse<String> r = chat(node(i), "tg-loader", CHAT);
+                assertEquals(200, r.statusCode(), r.body());
+                completed.add(cost(r));
+            }
+            // The in-flight requests' costs were kept in their nodes' ledgers and are replayed (every second) into the new Redis.
+            BigDecimal expected = completed.stream().reduce(BigDecimal.ZERO, BigDecimal::add);
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (stack.get(ready).statusCode() != 200) {
-                assertTrue(System.nanoTime() < deadline, "node " + n + " did not find Redis again: " + stack.logs());
+            while (redisTotal("loader")[0].compareTo(expected) < 0 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
+            BigDecimal[] redis = redisTotal("loader");
+            System.out.println("Redis killed: " + completed.size() + " completed since ($" + expected + "); Redis spent $" + redis[0]);
+            assertEquals(0, expected.compareTo(redis[0]), "every request completed since the kill is in Redis, once: $" + redis[0]
+                    + " for $" + expected);
+            assertEquals(0, BigDecimal.ZERO.compareTo(redis[1]), "nothing held");
         }
-        for (int i = 0; i < 6; i++) {
-            HttpResponse<String> r = chat(node(i), "tg-loader", CHAT);
-            assertEquals(200, r.statusCode(), r.body());
-            completed.add(cost(r));
-        }
-        // The in-flight requests' costs were kept in their nodes' ledgers and are replayed (every second) into the new Redis.
-        BigDecimal expected = completed.stream().reduce(BigDecimal.ZERO, BigDecimal::add);
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (redisTotal("loader")[0].compareTo(expected) < 0 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        BigDecimal[] redis = redisTotal("loader");
-        System.out.println("Redis killed: " + completed.size() + " completed since ($" + expected + "); Redis spent $" + redis[0]);
-        assertEquals(0, expected.compareTo(redis[0]), "every request completed since the kill is in Redis, once: $" + redis[0]
-                + " for $" + expected);
-        assertEquals(0, BigDecimal.ZERO.compareTo(redis[1]), "nothing held");
     }
 }
