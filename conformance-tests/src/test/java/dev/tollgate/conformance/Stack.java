@@ -41,34 +41,28 @@ final class Stack implements AutoCloseable {
      * @param policyYaml the policy, in which {@code SIM_PORT} stands for the simulator's port
      */
     static Stack start(String name, String policyYaml) throws Exception {
-        Path work = Files.createTempDirectory("tollgate-" + name + "-");
-        Stack stack = new Stack(freePort(), freePort(), work);
-        try {
-            Path policy = Files.createDirectories(work.resolve("policy"));
-            Files.writeString(policy.resolve("policy.yaml"), policyYaml.replace("SIM_PORT", String.valueOf(stack.simPort)));
-            stack.spawn("sim", List.of(HOME.resolve("bin/provider-sim").toString(), "--port", String.valueOf(stack.simPort)));
-            stack.awaitOk("http://127.0.0.1:" + stack.simPort + "/v1/models");
-            stack.startGateway();
-            return stack;
-        } catch (Exception e) {
-            stack.close();
-            throw e;
-        }
+        return start(name, policyYaml, false);
     }
 
     /**
-     * The simulator, a {@code redis-server} (127.0.0.1, nothing persisted) and a first gateway sharing
-     * state through it; {@link #startNode} adds more.
+     * The same with a {@code redis-server} (127.0.0.1, nothing persisted) that the gateway shares state
+     * through; {@link #startNode} adds more gateways sharing it.
      */
     static Stack startShared(String name, String policyYaml) throws Exception {
+        return start(name, policyYaml, true);
+    }
+
+    private static Stack start(String name, String policyYaml, boolean shared) throws Exception {
         Path work = Files.createTempDirectory("tollgate-" + name + "-");
         Stack stack = new Stack(freePort(), freePort(), work);
         try {
             Path policy = Files.createDirectories(work.resolve("policy"));
             Files.writeString(policy.resolve("policy.yaml"), policyYaml.replace("SIM_PORT", String.valueOf(stack.simPort)));
-            stack.redisPort = freePort();
-            stack.startRedis();
-            stack.gatewayFlags = List.of("--redis", "redis://127.0.0.1:" + stack.redisPort);
+            if (shared) {
+                stack.redisPort = freePort();
+                stack.startRedis();
+                stack.gatewayFlags = List.of("--redis", "redis://127.0.0.1:" + stack.redisPort);
+            }
             stack.spawn("sim", List.of(HOME.resolve("bin/provider-sim").toString(), "--port", String.valueOf(stack.simPort)));
             stack.awaitOk("http://127.0.0.1:" + stack.simPort + "/v1/models");
             stack.startGateway();
