@@ -31,6 +31,8 @@ public final class SharedStore implements AutoCloseable {
     private final String where;
     private volatile StatefulRedisConnection<String, String> strings;
     private volatile StatefulRedisConnection<byte[], byte[]> bytes;
+    /** System.nanoTime() from which a first connection may be attempted again. */
+    private volatile long nextAttempt = System.nanoTime();
 
     private SharedStore(RedisClient client, ClientResources resources, String where) {
         this.client = client;
@@ -103,12 +105,21 @@ public final class SharedStore implements AutoCloseable {
         return c;
     }
 
+    /**
+     * A first connection (Lettuce reconnects an established one by itself). After a failed attempt the
+     * next waits {@link #TIMEOUT}: requests fail at once meanwhile instead of queueing behind connects.
+     */
     private <K, V> StatefulRedisConnection<K, V> connect(io.lettuce.core.codec.RedisCodec<K, V> codec) {
+        if (System.nanoTime() - nextAttempt < 0) {
+            throw new StoreUnreachable("Redis at " + where, new RedisException("not connected; the last attempt failed less than "
+                    + TIMEOUT.toMillis() + " ms ago"));
+        }
         try {
             StatefulRedisConnection<K, V> c = client.connect(codec);
             c.setTimeout(TIMEOUT);
             return c;
         } catch (RedisException e) {
+            nextAttempt = System.nanoTime() + TIMEOUT.toNanos();
             throw new StoreUnreachable("Redis at " + where, e);
         }
     }
