@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two gateway processes sharing budgets and limits through one real redis-server, in front of the
- * provider simulator: a budget and a rate limit hold across both nodes under concurrency, and a Redis
- * killed under load costs clean 503s, not spend, and the nodes recover by themselves.
+ * provider simulator: a budget and a rate limit hold across both nodes under concurrency; a Redis
+ * killed under load costs clean 503s, not spend, and the nodes recover by themselves; a node killed
+ * mid-request charges its hold in Redis when it restarts.
  */
 class SharedStateIT {
 
@@ -65,8 +66,10 @@ class SharedStateIT {
                   - {id: paced, team: infra, sha256: %s, limits: {requests_per_minute: %d}}
                   - {id: loader, team: infra, sha256: %s}
                   - {id: busy, team: infra, sha256: %s}
+                  - {id: crashy, team: infra, sha256: %s}
                 """.formatted(GovernanceIT.sha256("admin-token"), GovernanceIT.sha256("tg-spender"), BUDGET.toPlainString(),
-                GovernanceIT.sha256("tg-paced"), PACED_RPM, GovernanceIT.sha256("tg-loader"), GovernanceIT.sha256("tg-busy")));
+                GovernanceIT.sha256("tg-paced"), PACED_RPM, GovernanceIT.sha256("tg-loader"), GovernanceIT.sha256("tg-busy"),
+                GovernanceIT.sha256("tg-crashy")));
         nodeB = stack.startNode("gateway-b");
     }
 
@@ -105,14 +108,19 @@ class SharedStateIT {
 
     /** A key's spend in one node's own ledger (GET /admin/usage reads the node's ledger). */
     private static BigDecimal ledger(String base, String key) throws Exception {
+        return ledgerRow(base, key).path("spent_usd").decimalValue();
+    }
+
+    /** A key's row of one node's usage report: spent_usd, in_flight_usd (reservations not settled), requests. */
+    private static JsonNode ledgerRow(String base, String key) throws Exception {
         JsonNode report = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(base + "/admin/usage?by=key&period=total"))
                 .header("authorization", "Bearer admin-token").build(), HttpResponse.BodyHandlers.ofString()).body());
         for (JsonNode row : report.path("rows")) {
             if (row.path("key").asText().equals(key)) {
-                return row.path("spent_usd").decimalValue();
+                return row;
             }
         }
-        return BigDecimal.ZERO;
+        return JSON.createObjectNode().put("spent_usd", BigDecimal.ZERO).put("in_flight_usd", BigDecimal.ZERO);
     }
 
     /** Key busy's requests on both nodes, back to back per client, until closed; every answer classified. */
@@ -225,6 +233,49 @@ class SharedStateIT {
         assertTrue(answered.compareTo(BUDGET.add(largest)) <= 0, "spent $" + answered + " of $" + BUDGET);
         assertTrue(answered.compareTo(BUDGET.subtract(largest.multiply(BigDecimal.valueOf(3)))) >= 0,
                 "refused while the budget still had room: $" + answered + " of $" + BUDGET);
+    }
+
+    @Test
+    void aNodeKilledMidRequestChargesItsHoldInRedisWhenItRestarts() throws Exception {
+        stack.post(stack.sim("/_sim/faults"), "{\"faults\":[{\"model\":\"slow\",\"stall_ms\":20000,\"after_chunks\":1}]}");
+        String body = "{\"model\":\"sim/slow\",\"max_tokens\":16,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"count the cost\"}]}";
+        java.util.concurrent.CountDownLatch admitted = new java.util.concurrent.CountDownLatch(1);
+        Thread request = Thread.ofVirtual().start(() -> {
+            try {
+                HttpResponse<java.io.InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create(node(0) + "/v1/chat/completions"))
+                        .timeout(Duration.ofSeconds(30)).header("authorization", "Bearer tg-crashy").header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                BufferedReader lines = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+                for (String line; (line = lines.readLine()) != null; ) {
+                    if (line.startsWith("data: ")) {
+                        admitted.countDown();
+                    }
+                }
+            } catch (Exception cut) {
+                // the node died under it
+            }
+        });
+        assertTrue(admitted.await(20, java.util.concurrent.TimeUnit.SECONDS), "the request did not start: " + stack.logs());
+        BigDecimal held = redisTotal("crashy")[1];
+        assertTrue(held.signum() > 0, "the estimate is held in Redis while the request runs");
+        // The reservation reaches the ledger with its next group commit (within 50 ms).
+        long written = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (ledgerRow(node(0), "crashy").path("in_flight_usd").decimalValue().signum() == 0) {
+            assertTrue(System.nanoTime() < written, "the reservation never reached the ledger");
+            Thread.sleep(20);
+        }
+
+        stack.killGateway(); // kill -9: nothing settled, the hold stays in Redis
+        request.join();
+        assertEquals(0, held.compareTo(redisTotal("crashy")[1]));
+        stack.startGateway();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (redisTotal("crashy")[1].signum() != 0) {
+            assertTrue(System.nanoTime() < deadline, "the restarted node did not release its hold: " + stack.logs());
+            Thread.sleep(100);
+        }
+        assertEquals(0, held.compareTo(redisTotal("crashy")[0]), "charged at the reserved amount, once");
+        assertEquals(0, held.compareTo(ledger(node(0), "crashy")), "as its ledger says");
     }
 
     @Test

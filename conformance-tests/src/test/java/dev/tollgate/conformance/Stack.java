@@ -125,7 +125,7 @@ final class Stack implements AutoCloseable {
         List<String> cli = new ArrayList<>(List.of("/usr/bin/redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(redisPort)));
         cli.addAll(List.of(command));
         Process p = new ProcessBuilder(cli).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).stripTrailing(); // a nil is an empty line
         return p.waitFor() == 0 && !out.startsWith("Could not connect") ? out : "";
     }
 
