@@ -8,8 +8,8 @@ import dev.tollgate.server.shared.SharedStore;
 import java.util.Optional;
 
 /**
- * Liveness (the process answers) and readiness (a policy is loaded, the gateway is not draining and,
- * when nodes share state, Redis answers).
+ * Liveness (the process answers) and readiness (a policy is loaded and the gateway is not draining),
+ * saying when the policy source or the shared state store (Redis) is down.
  */
 public final class HealthRoutes {
 
@@ -29,18 +29,18 @@ public final class HealthRoutes {
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
             if (drain.draining()) {
                 res.status(Status.SERVICE_UNAVAILABLE_503).send("{\"status\":\"DOWN\",\"reason\":\"draining\"}");
-            } else if (shared.isPresent() && !shared.get().reachable()) {
-                // Every request with a key needs it; the node comes back by itself when Redis does.
-                res.status(Status.SERVICE_UNAVAILABLE_503).send("{\"status\":\"DOWN\",\"shared_state\":\"DOWN\",\"reason\":"
-                        + "\"the shared state store (Redis at " + shared.get().where() + ") is unreachable\"}");
             } else {
-                // Degraded still serves (200): pulling the node out would not bring Git back.
+                // Degraded still serves (200): pulling the node out would not bring Git or Redis back, and a
+                // node in rotation answers a clean 503 with Retry-After in the client's dialect, which a load
+                // balancer with no node left would not.
                 String degraded = policy.degraded()
                         .map(d -> ",\"policy_source\":\"DEGRADED\",\"reason\":\"" + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance()
                                 .quoteAsString(d)) + "\"")
                         .orElse("");
-                res.send("{\"status\":\"UP\",\"policy\":\"" + policy.current().version() + "\"" + degraded
-                        + (shared.isPresent() ? ",\"shared_state\":\"UP\"" : "") + "}");
+                String sharedState = shared.map(s -> s.reachable() ? ",\"shared_state\":\"UP\""
+                        : ",\"shared_state\":\"DOWN\",\"shared_state_reason\":\"the shared state store (Redis at " + s.where()
+                                + ") is unreachable: requests with a key get 503 until it is back\"").orElse("");
+                res.send("{\"status\":\"UP\",\"policy\":\"" + policy.current().version() + "\"" + degraded + sharedState + "}");
             }
         });
     }
