@@ -81,6 +81,7 @@ public final class RedisBudgets implements Budgets {
                     continue;
                 }
                 Level level = Level.of(p);
+                // Its account's place in Budgets.accountsOf: key, team, customer, then the same for the model.
                 int account = level.ordinal() + (b.model().isPresent() ? Level.values().length : 0);
                 checks.add(new Check(level, p, b));
                 args.add(Integer.toString(account * Periods.ALL.length + b.period().ordinal() + 1));
@@ -194,8 +195,9 @@ public final class RedisBudgets implements Budgets {
             LocalDate next = Periods.next(p, day);
             one.add(next == null ? "0" : Long.toString((next.toEpochDay() + 1) * 86_400L));
         }
-        List<String> all = new ArrayList<>(one.size() * 6);
-        for (int a = 0; a < 6; a++) {
+        int accounts = 2 * Level.values().length;
+        List<String> all = new ArrayList<>(one.size() * accounts);
+        for (int a = 0; a < accounts; a++) {
             all.addAll(one);
         }
         return all;
