@@ -77,7 +77,7 @@ final class RedisLimits implements LimitStore {
 
     @Override
     public RuntimeException failure(RuntimeException e) {
-        return e instanceof StoreUnreachable ? e : new StoreUnreachable("Redis at " + store.where() + " (rate limits)", e);
+        return e instanceof StoreUnreachable ? e : new StoreUnreachable("Redis at " + store.where() + " (rate limits)", e, true);
     }
 
     private ProxyManager<byte[]> proxies() {

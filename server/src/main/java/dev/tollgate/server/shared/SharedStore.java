@@ -1,6 +1,8 @@
 package dev.tollgate.server.shared;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
@@ -13,6 +15,7 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.function.Function;
 
@@ -31,12 +34,29 @@ public final class SharedStore implements AutoCloseable {
     private final String where;
     private volatile StatefulRedisConnection<String, String> strings;
     private volatile StatefulRedisConnection<byte[], byte[]> bytes;
+    /** Whether the string connection is up now (Lettuce tells: it is open, if reconnecting, until closed). */
+    private volatile boolean connected;
     /** System.nanoTime() from which a first connection may be attempted again. */
     private volatile long nextAttempt = System.nanoTime();
 
     private SharedStore(RedisClient client, ClientResources resources, String where) {
         this.client = client;
         this.resources = resources;
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+                if (connection == strings) {
+                    connected = true;
+                }
+            }
+
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                if (connection == strings) {
+                    connected = false;
+                }
+            }
+        });
         this.where = where;
     }
 
@@ -58,10 +78,15 @@ public final class SharedStore implements AutoCloseable {
 
     /** Runs {@code call} on the string connection; {@link StoreUnreachable} when Redis does not answer. */
     public <T> T call(Function<RedisCommands<String, String>, T> call) {
+        StatefulRedisConnection<String, String> c = strings();
+        if (!connected) {
+            // Lettuce would reject it unsent: say so, so that nothing is journaled as possibly applied.
+            throw new StoreUnreachable("Redis at " + where, new RedisException("not connected; reconnecting"), false);
+        }
         try {
-            return call.apply(strings().sync());
+            return call.apply(c.sync());
         } catch (RedisException e) {
-            throw new StoreUnreachable("Redis at " + where, e);
+            throw new StoreUnreachable("Redis at " + where, e, true);
         }
     }
 
@@ -98,6 +123,7 @@ public final class SharedStore implements AutoCloseable {
             synchronized (this) {
                 if (strings == null) {
                     strings = connect(StringCodec.UTF8);
+                    connected = true;
                 }
                 c = strings;
             }
@@ -112,7 +138,7 @@ public final class SharedStore implements AutoCloseable {
     private <K, V> StatefulRedisConnection<K, V> connect(io.lettuce.core.codec.RedisCodec<K, V> codec) {
         if (System.nanoTime() - nextAttempt < 0) {
             throw new StoreUnreachable("Redis at " + where, new RedisException("not connected; the last attempt failed less than "
-                    + TIMEOUT.toMillis() + " ms ago"));
+                    + TIMEOUT.toMillis() + " ms ago"), false);
         }
         try {
             StatefulRedisConnection<K, V> c = client.connect(codec);
@@ -120,7 +146,7 @@ public final class SharedStore implements AutoCloseable {
             return c;
         } catch (RedisException e) {
             nextAttempt = System.nanoTime() + TIMEOUT.toNanos();
-            throw new StoreUnreachable("Redis at " + where, e);
+            throw new StoreUnreachable("Redis at " + where, e, false);
         }
     }
 

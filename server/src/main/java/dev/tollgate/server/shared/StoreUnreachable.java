@@ -6,7 +6,15 @@ package dev.tollgate.server.shared;
  */
 public final class StoreUnreachable extends RuntimeException {
 
-    public StoreUnreachable(String what, Throwable cause) {
+    private final boolean maybeApplied;
+
+    /** @param maybeApplied the command was sent and may have run before its answer was lost (a timeout, a cut connection) */
+    public StoreUnreachable(String what, Throwable cause, boolean maybeApplied) {
         super(what + ": " + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()), cause, false, false);
+        this.maybeApplied = maybeApplied;
+    }
+
+    public boolean maybeApplied() {
+        return maybeApplied;
     }
 }

