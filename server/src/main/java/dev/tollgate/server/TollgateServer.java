@@ -84,8 +84,6 @@ public final class TollgateServer implements AutoCloseable {
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher, Clock clock,
                                        Telemetry telemetry) {
         Drain drain = new Drain();
-        // The spend ledger opens with the first policy that declares keys: when this one does, at once but
-        // off the start-up path (loading SQLite's native library takes a while); the first request waits for it.
         Optional<SharedStore> shared = settings.redisUrl().map(SharedStore::of);
         Supplier<Ledger> ledger = () -> SqliteLedger.open(settings.stateDir(), "full".equalsIgnoreCase(System.getenv("TOLLGATE_LEDGER_SYNC")));
         Spend spend;
@@ -99,6 +97,8 @@ public final class TollgateServer implements AutoCloseable {
             spend = new Spend(ledger, clock);
             gate = new Gate(spend);
         }
+        // The spend ledger opens with the first policy that declares keys: when this one does, at once but
+        // off the start-up path (loading SQLite's native library takes a while); the first request waits for it.
         if (!Gate.open(policy.current())) {
             Thread.ofPlatform().name("tollgate-ledger-open").daemon(true).start(spend::ledger);
         }
