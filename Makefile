@@ -23,7 +23,7 @@ SIM_JAR := conformance-tests/target/conformance-tests-0.1.0-SNAPSHOT.jar
 AOT_CACHE := server/target/tollgate.aot
 SOURCES := $(shell find pom.xml */pom.xml */src/main -type f 2>/dev/null)
 
-.PHONY: build run test bench clients browser clean check-jdk
+.PHONY: build run test bench clients browser redis clean check-jdk
 
 check-jdk:
 	@test -n "$(JAVA_HOME)" || { echo "No JDK >= 21 found; see the message above." >&2; exit 1; }
@@ -75,8 +75,15 @@ browser:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
 	  { echo "Install Chromium for the dashboard test: apt-get install -y chromium chromium-driver" >&2; exit 1; }
 
-test: check-jdk clients browser
-	TOLLGATE_CODEX_BIN=$(CODEX_BIN) TOLLGATE_CLAUDE_BIN=$(CLAUDE_BIN) TOLLGATE_GEMINI_BIN=$(GEMINI_BIN) TOLLGATE_REQUIRE_BROWSER=1 mvn -B verify
+# Debian's Redis for the tests of several nodes sharing state (each test starts its own redis-server).
+redis:
+	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } || \
+	  { echo "Install Redis for the shared-state tests: apt-get install -y redis-server" >&2; exit 1; }
+
+test: check-jdk clients browser redis
+	TOLLGATE_CODEX_BIN=$(CODEX_BIN) TOLLGATE_CLAUDE_BIN=$(CLAUDE_BIN) TOLLGATE_GEMINI_BIN=$(GEMINI_BIN) TOLLGATE_REQUIRE_BROWSER=1 \
+	  TOLLGATE_REQUIRE_REDIS=1 mvn -B verify
 
 bench: build clients
 	conformance-tests/bench/run.sh

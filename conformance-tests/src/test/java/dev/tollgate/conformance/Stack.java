@@ -27,6 +27,10 @@ final class Stack implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     private final java.util.Map<String, String> env;
     private Process gatewayProcess;
+    /** Flags every gateway of this stack gets besides port, policy and state dir ({@code --redis URL}). */
+    private List<String> gatewayFlags = List.of();
+    private Process redisProcess;
+    private int redisPort;
 
     private Stack(int simPort, int gatewayPort, Path workDir, java.util.Map<String, String> env) {
         this.simPort = simPort;
@@ -39,16 +43,33 @@ final class Stack implements AutoCloseable {
      * @param policyYaml the policy, in which {@code SIM_PORT} stands for the simulator's port
      */
     static Stack start(String name, String policyYaml) throws Exception {
-        return start(name, policyYaml, java.util.Map.of());
+        return start(name, policyYaml, java.util.Map.of(), false);
     }
 
     /** @param env added to both processes' environment (provider credentials, the simulator's test keys) */
     static Stack start(String name, String policyYaml, java.util.Map<String, String> env) throws Exception {
+        return start(name, policyYaml, env, false);
+    }
+
+    /**
+     * The same with a {@code redis-server} (127.0.0.1, nothing persisted) that the gateway shares state
+     * through; {@link #startNode} adds more gateways sharing it.
+     */
+    static Stack startShared(String name, String policyYaml) throws Exception {
+        return start(name, policyYaml, java.util.Map.of(), true);
+    }
+
+    private static Stack start(String name, String policyYaml, java.util.Map<String, String> env, boolean shared) throws Exception {
         Path work = Files.createTempDirectory("tollgate-" + name + "-");
         Stack stack = new Stack(freePort(), freePort(), work, java.util.Map.copyOf(env));
         try {
             Path policy = Files.createDirectories(work.resolve("policy"));
             Files.writeString(policy.resolve("policy.yaml"), policyYaml.replace("SIM_PORT", String.valueOf(stack.simPort)));
+            if (shared) {
+                stack.redisPort = freePort();
+                stack.startRedis();
+                stack.gatewayFlags = List.of("--redis", "redis://127.0.0.1:" + stack.redisPort);
+            }
             stack.spawn("sim", List.of(HOME.resolve("bin/provider-sim").toString(), "--port", String.valueOf(stack.simPort)));
             stack.awaitOk("http://127.0.0.1:" + stack.simPort + "/v1/models");
             stack.startGateway();
@@ -61,9 +82,58 @@ final class Stack implements AutoCloseable {
 
     /** Starts (or starts again) the gateway on the same port, policy and state directory. */
     void startGateway() throws Exception {
-        gatewayProcess = spawn("gateway", List.of(HOME.resolve("bin/tollgate").toString(), "serve", "--port", String.valueOf(gatewayPort),
-                "--policy", workDir.resolve("policy").toString(), "--state-dir", workDir.resolve("state").toString()));
-        awaitOk(gateway("/health/ready"));
+        gatewayProcess = spawnGateway("gateway", gatewayPort, workDir.resolve("state"));
+    }
+
+    /** Another gateway node on its own port and state directory, same policy and shared state; returns its port. */
+    int startNode(String name) throws Exception {
+        int port = freePort();
+        spawnGateway(name, port, workDir.resolve("state-" + name));
+        return port;
+    }
+
+    private Process spawnGateway(String name, int port, Path state) throws Exception {
+        List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/tollgate").toString(), "serve", "--port", String.valueOf(port),
+                "--policy", workDir.resolve("policy").toString(), "--state-dir", state.toString()));
+        command.addAll(gatewayFlags);
+        Process p = spawn(name, command);
+        awaitOk("http://127.0.0.1:" + port + "/health/ready");
+        return p;
+    }
+
+    /** (Re)starts the stack's Redis on its port; fails, not skips, without redis-server when TOLLGATE_REQUIRE_REDIS=1. */
+    void startRedis() throws Exception {
+        Path bin = Path.of("/usr/bin/redis-server");
+        if (!Files.isExecutable(bin) && "1".equals(System.getenv("TOLLGATE_REQUIRE_REDIS"))) {
+            throw new AssertionError("redis-server is required: apt-get install -y redis-server (or make redis)");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(bin), "redis-server not installed (apt-get install -y redis-server)");
+        Path dir = Files.createDirectories(workDir.resolve("redis"));
+        redisProcess = spawn("redis", List.of(bin.toString(), "--port", String.valueOf(redisPort), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!redis("PING").equals("PONG")) {
+            if (!redisProcess.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("redis-server did not come up: " + logs());
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** kill -9 of the stack's Redis by its PID: everything in it is gone. */
+    void killRedis() throws InterruptedException {
+        redisProcess.destroyForcibly();
+        redisProcess.waitFor();
+        processes.remove(redisProcess);
+    }
+
+    /** One Redis command through redis-cli (installed with redis-server); its answer, or "" when Redis is not there. */
+    String redis(String... command) throws IOException, InterruptedException {
+        List<String> cli = new ArrayList<>(List.of("/usr/bin/redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(redisPort)));
+        cli.addAll(List.of(command));
+        Process p = new ProcessBuilder(cli).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).stripTrailing(); // a nil is an empty line
+        return p.waitFor() == 0 && !out.startsWith("Could not connect") ? out : "";
     }
 
     /** kill -9: no shutdown hook, no drain, nothing flushed. */

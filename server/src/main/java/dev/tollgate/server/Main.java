@@ -30,7 +30,7 @@ public final class Main {
 
     private static final String USAGE = """
             usage: tollgate serve [--port N] [--host H] [--policy SOURCE] [--policy-branch B] [--policy-path SUBDIR]
-                                  [--policy-poll SECONDS] [--state-dir DIR] [--config FILE]
+                                  [--policy-poll SECONDS] [--state-dir DIR] [--config FILE] [--redis URL]
                                   [--body-limit BYTES] [--shutdown-grace SECONDS]
                                   [--request-log true|false] [--request-retention DAYS]
                                   [--otel true|false] [--otel-endpoint URL] [--otel-sampling RATIO]

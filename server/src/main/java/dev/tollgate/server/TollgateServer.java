@@ -17,6 +17,11 @@ import dev.tollgate.server.proxy.Pipeline;
 import dev.tollgate.server.gate.Gate;
 import dev.tollgate.server.routing.Router;
 import dev.tollgate.server.routing.Upstreams;
+import dev.tollgate.server.gate.RateLimits;
+import dev.tollgate.server.shared.NodeName;
+import dev.tollgate.server.shared.SharedStore;
+import dev.tollgate.server.spend.Ledger;
+import dev.tollgate.server.spend.RedisBudgets;
 import dev.tollgate.server.spend.Spend;
 import dev.tollgate.server.spend.SqliteLedger;
 import dev.tollgate.server.spend.UsageRoutes;
@@ -28,6 +33,8 @@ import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http.HttpRouting;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -43,10 +50,12 @@ public final class TollgateServer implements AutoCloseable {
     private final Upstreams upstreams;
 
     private final Telemetry telemetry;
+    private final Optional<SharedStore> shared;
 
     private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace, Spend spend, Upstreams upstreams,
-                           Telemetry telemetry) {
+                           Telemetry telemetry, Optional<SharedStore> shared) {
         this.telemetry = telemetry;
+        this.shared = shared;
         this.server = server;
         this.drain = drain;
         this.shutdownGrace = shutdownGrace;
@@ -76,13 +85,24 @@ public final class TollgateServer implements AutoCloseable {
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher, Clock clock,
                                        Telemetry telemetry) {
         Drain drain = new Drain();
+        Optional<SharedStore> shared = settings.redisUrl().map(SharedStore::of);
+        Supplier<Ledger> ledger = () -> SqliteLedger.open(settings.stateDir(), "full".equalsIgnoreCase(System.getenv("TOLLGATE_LEDGER_SYNC")));
+        Spend spend;
+        Gate gate;
+        if (shared.isPresent()) {
+            // Several nodes: budgets and limits in Redis, this node's ledger its journal.
+            String node = NodeName.of(settings.stateDir());
+            spend = new Spend(ledger, clock, new RedisBudgets(shared.get(), node));
+            gate = new Gate(spend, new RateLimits(shared.get(), node));
+        } else {
+            spend = new Spend(ledger, clock);
+            gate = new Gate(spend);
+        }
         // The spend ledger opens with the first policy that declares keys: when this one does, at once but
         // off the start-up path (loading SQLite's native library takes a while); the first request waits for it.
-        Spend spend = new Spend(() -> SqliteLedger.open(settings.stateDir(), "full".equalsIgnoreCase(System.getenv("TOLLGATE_LEDGER_SYNC"))), clock);
         if (!Gate.open(policy.current())) {
             Thread.ofPlatform().name("tollgate-ledger-open").daemon(true).start(spend::ledger);
         }
-        Gate gate = new Gate(spend);
         Upstreams upstreams = new Upstreams(clock);
         Pipeline pipeline = new Pipeline(gate, new Router(), new Dispatcher(new UpstreamClient(), upstreams));
         OpenAiSurface openai = new OpenAiSurface(policy, pipeline, drain, settings.bodyLimit());
@@ -101,7 +121,7 @@ public final class TollgateServer implements AutoCloseable {
             telemetry.watch(watcher, policy);
             new AdminRoutes(policy, watcher, settings.webhookSecret(), telemetry.audit()).register(routing);
         }
-        HealthRoutes.register(routing, policy, drain);
+        HealthRoutes.register(routing, policy, drain, shared);
         new UsageRoutes(policy, gate).register(routing, OpenAiSurface.PREFIXES);
         openai.register(routing);
         anthropic.register(routing);
@@ -125,7 +145,7 @@ public final class TollgateServer implements AutoCloseable {
                 .routing(routing)
                 .build()
                 .start();
-        return new TollgateServer(server, drain, settings.shutdownGrace(), spend, upstreams, telemetry);
+        return new TollgateServer(server, drain, settings.shutdownGrace(), spend, upstreams, telemetry, shared);
     }
 
     public int port() {
@@ -149,6 +169,7 @@ public final class TollgateServer implements AutoCloseable {
         }
         server.stop();
         spend.close();
+        shared.ifPresent(SharedStore::close);
         telemetry.close();
     }
 

@@ -138,6 +138,25 @@ public sealed interface GatewayError {
         }
     }
 
+    /**
+     * The shared state store (Redis) that budgets and limits live in when several nodes share them
+     * does not answer: nothing can be admitted safely, so the client retries; the node recovers by itself.
+     */
+    record SharedStateUnreachable() implements GatewayError {
+        public int status() {
+            return 503;
+        }
+
+        public Map<String, String> headers() {
+            return Map.of("retry-after", "2");
+        }
+
+        public String message() {
+            return "The gateway's shared state store (Redis, which keeps budgets and rate limits for all gateway nodes) is "
+                    + "unreachable, so the request was not sent; retry in a few seconds. Operators: check Redis and GET /health/ready.";
+        }
+    }
+
     /** Shutting down: the client should retry, and will reach another node or the restarted one. */
     record Draining() implements GatewayError {
         public int status() {

@@ -6,6 +6,7 @@ import dev.tollgate.policy.Pricing;
 import dev.tollgate.policy.Route;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.proxy.Call;
+import dev.tollgate.server.shared.StoreUnreachable;
 import dev.tollgate.server.spend.Estimate;
 import dev.tollgate.server.spend.Prices;
 import dev.tollgate.server.spend.Spend;
@@ -27,11 +28,17 @@ public final class Gate {
 
     private final Authenticator authenticator = new Authenticator();
     private final ModelAccessCheck access = new ModelAccessCheck();
-    private final RateLimits limits = new RateLimits();
+    private final RateLimits limits;
     private final Spend spend;
 
+    /** One node: limits in this process. */
     public Gate(Spend spend) {
+        this(spend, new RateLimits());
+    }
+
+    public Gate(Spend spend, RateLimits limits) {
         this.spend = spend;
+        this.limits = limits;
     }
 
     public static boolean open(PolicySnapshot policy) {
@@ -61,6 +68,15 @@ public final class Gate {
         }
         Optional<Pricing> pricing = Prices.of(policy, model);
         Estimate estimate = spend.estimate(chain.key().id(), model, call.api(), call.body(), pricing);
+        try {
+            return limitAndReserve(chain, model, pricing, estimate);
+        } catch (StoreUnreachable e) {
+            LOG.fine(() -> "refused a request of key " + chain.key().id() + ": " + e.getMessage());
+            return new Admission.Refused(new GatewayError.SharedStateUnreachable());
+        }
+    }
+
+    private Admission limitAndReserve(KeyChain chain, String model, Optional<Pricing> pricing, Estimate estimate) {
         RateLimits.Permit permit;
         switch (limits.admit(chain, estimate.inputTokens())) {
             case RateLimits.Admitted a -> permit = a.permit();
@@ -68,7 +84,14 @@ public final class Gate {
                 return new Admission.Refused(r.error());
             }
         }
-        return switch (spend.reserve(chain, model, estimate.nanos())) {
+        Spend.Hold hold;
+        try {
+            hold = spend.reserve(chain, model, estimate.nanos());
+        } catch (StoreUnreachable e) {
+            permit.release(0);
+            throw e;
+        }
+        return switch (hold) {
             case Spend.Held h -> new Admission.Admitted(chain, new Pass(spend, permit, h.reservation(), pricing, estimate));
             case Spend.Refused r -> {
                 permit.release(0);

@@ -4,51 +4,42 @@ import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.policy.Principal;
 import dev.tollgate.policy.RateLimit;
 import dev.tollgate.server.errors.GatewayError;
+import dev.tollgate.server.shared.SharedStore;
 import dev.tollgate.server.spend.Level;
-import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
-import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
-import io.github.bucket4j.TokensInheritanceStrategy;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Optional;
+import java.util.logging.Logger;
 
 /**
  * Requests and tokens per minute, hour and day at key, team and customer level (Bucket4j token
- * buckets, refilled greedily), and the cap on a key's requests in flight. Buckets are keyed by level,
- * id and limit, not by policy objects, so they survive policy swaps; a limit whose amount changed
- * gets its bucket reconfigured, keeping what was used in proportion.
+ * buckets, refilled greedily), and the cap on a key's requests in flight; in this process, or shared
+ * by several nodes through Redis. Buckets are keyed by level, id and limit, not by policy objects, so
+ * they survive policy swaps; a limit whose amount changed gets its bucket reconfigured, keeping what
+ * was used in proportion.
  */
 public final class RateLimits {
 
+    private static final Logger LOG = Logger.getLogger(RateLimits.class.getName());
+
     record LimitId(Level level, String owner, RateLimit.Metric metric, RateLimit.Window window) {
-    }
-
-    private static final class Limiter {
-        final Bucket bucket;
-        volatile long amount;
-
-        Limiter(long amount, RateLimit.Window window) {
-            this.amount = amount;
-            this.bucket = Bucket.builder().addLimit(bandwidth(amount, window)).build();
-        }
     }
 
     /** What one admitted request holds: token buckets charged with its estimate, and its slot in flight. */
     public static final class Permit {
         private final List<Bucket> tokenBuckets;
         private final List<Long> tokensTaken;
-        private final AtomicInteger inFlight;
+        private final LimitStore.Slot slot;
         private boolean released;
 
-        Permit(List<Bucket> tokenBuckets, List<Long> tokensTaken, AtomicInteger inFlight) {
+        Permit(List<Bucket> tokenBuckets, List<Long> tokensTaken, LimitStore.Slot slot) {
             this.tokenBuckets = tokenBuckets;
             this.tokensTaken = tokensTaken;
-            this.inFlight = inFlight;
+            this.slot = slot;
         }
 
         /** Corrects the token buckets to the tokens really used and frees the slot in flight. */
@@ -57,17 +48,22 @@ public final class RateLimits {
                 return;
             }
             released = true;
-            for (int i = 0; i < tokenBuckets.size(); i++) {
-                Bucket b = tokenBuckets.get(i);
-                long correction = tokensUsed - tokensTaken.get(i);
-                if (correction > 0) {
-                    b.consumeIgnoringRateLimits(correction);
-                } else if (correction < 0) {
-                    b.addTokens(-correction);
+            try {
+                for (int i = 0; i < tokenBuckets.size(); i++) {
+                    Bucket b = tokenBuckets.get(i);
+                    long correction = tokensUsed - tokensTaken.get(i);
+                    if (correction > 0) {
+                        b.consumeIgnoringRateLimits(correction);
+                    } else if (correction < 0) {
+                        b.addTokens(-correction);
+                    }
                 }
+            } catch (RuntimeException e) {
+                // A shared store that went away: the correction is lost, the buckets refill anyway.
+                LOG.fine(() -> "token buckets not corrected: " + e.getMessage());
             }
-            if (inFlight != null) {
-                inFlight.decrementAndGet();
+            if (slot != null) {
+                slot.free();
             }
         }
     }
@@ -84,9 +80,19 @@ public final class RateLimits {
 
     static final Permit NO_LIMITS = new Permit(List.of(), List.of(), null);
 
-    private final ConcurrentHashMap<LimitId, Limiter> limiters = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    private final LimitStore store;
 
+    /** One node: buckets in this process. */
+    public RateLimits() {
+        this.store = new LocalLimits();
+    }
+
+    /** Shared by every node using {@code shared}; {@code node} names this one. */
+    public RateLimits(SharedStore shared, String node) {
+        this.store = new RedisLimits(shared, node, "tollgate:");
+    }
+
+    /** @throws dev.tollgate.server.shared.StoreUnreachable when the shared store does not answer */
     Outcome admit(KeyChain chain, long estimatedTokens) {
         boolean anyLimit = chain.key().governance().maxConcurrent().isPresent();
         for (Principal p : chain.levels()) {
@@ -95,43 +101,44 @@ public final class RateLimits {
         if (!anyLimit) {
             return new Admitted(NO_LIMITS);
         }
-        AtomicInteger slot = null;
+        LimitStore.Slot slot = null;
         var max = chain.key().governance().maxConcurrent();
         if (max.isPresent()) {
-            slot = inFlight.computeIfAbsent(chain.key().id(), k -> new AtomicInteger());
-            if (slot.incrementAndGet() > max.getAsInt()) {
-                slot.decrementAndGet();
+            Optional<LimitStore.Slot> taken = store.occupy(chain.key().id(), max.getAsInt());
+            if (taken.isEmpty()) {
                 return new Refused(new GatewayError.RateLimited("Key '" + chain.key().id() + "' already has " + max.getAsInt()
                         + " requests in flight, its max_concurrent; retry when one finishes.", Map.of("Retry-After", "1")));
             }
+            slot = taken.get();
         }
         List<Bucket> requestsTaken = new ArrayList<>(3);
         List<Bucket> tokensTaken = new ArrayList<>(3);
         List<Long> tokenAmounts = new ArrayList<>(3);
-        for (Principal p : chain.levels()) {
-            for (RateLimit limit : p.governance().limits()) {
-                Limiter limiter = limiter(Level.of(p), p.id(), limit);
-                boolean requests = limit.metric() == RateLimit.Metric.REQUESTS;
-                // A request larger than a whole bucket could never pass; it takes the whole bucket instead.
-                long take = requests ? 1 : Math.min(Math.max(estimatedTokens, 1), limit.amount());
-                ConsumptionProbe probe = limiter.bucket.tryConsumeAndReturnRemaining(take);
-                if (!probe.isConsumed()) {
-                    requestsTaken.forEach(b -> b.addTokens(1));
-                    for (int i = 0; i < tokensTaken.size(); i++) {
-                        tokensTaken.get(i).addTokens(tokenAmounts.get(i));
+        Permit undo = new Permit(tokensTaken, tokenAmounts, slot);
+        try {
+            for (Principal p : chain.levels()) {
+                for (RateLimit limit : p.governance().limits()) {
+                    Bucket bucket = bucket(Level.of(p), p.id(), limit);
+                    boolean requests = limit.metric() == RateLimit.Metric.REQUESTS;
+                    // A request larger than a whole bucket could never pass; it takes the whole bucket instead.
+                    long take = requests ? 1 : Math.min(Math.max(estimatedTokens, 1), limit.amount());
+                    ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(take);
+                    if (!probe.isConsumed()) {
+                        requestsTaken.forEach(b -> b.addTokens(1));
+                        undo.release(0);
+                        return new Refused(refusal(chain, Level.of(p), p.id(), limit, probe));
                     }
-                    if (slot != null) {
-                        slot.decrementAndGet();
+                    if (requests) {
+                        requestsTaken.add(bucket);
+                    } else {
+                        tokensTaken.add(bucket);
+                        tokenAmounts.add(take);
                     }
-                    return new Refused(refusal(chain, Level.of(p), p.id(), limit, probe));
-                }
-                if (requests) {
-                    requestsTaken.add(limiter.bucket);
-                } else {
-                    tokensTaken.add(limiter.bucket);
-                    tokenAmounts.add(take);
                 }
             }
+        } catch (RuntimeException e) {
+            undo.release(0);
+            throw store.failure(e);
         }
         return new Admitted(new Permit(tokensTaken, tokenAmounts, slot));
     }
@@ -149,42 +156,53 @@ public final class RateLimits {
     /**
      * OpenAI's rate-limit headers for the tightest requests and tokens limits of the chain:
      * {@code x-ratelimit-limit-requests}, {@code -remaining-requests}, {@code -reset-requests} (and -tokens).
+     * Empty when a shared store does not answer: they inform, they decide nothing.
      */
     public Map<String, String> headers(KeyChain chain) {
         Map<String, String> out = new LinkedHashMap<>();
-        for (RateLimit.Metric metric : RateLimit.Metric.values()) {
-            RateLimit tightest = null;
-            long remaining = Long.MAX_VALUE;
-            Limiter tightestLimiter = null;
-            for (Principal p : chain.levels()) {
-                for (RateLimit limit : p.governance().limits()) {
-                    if (limit.metric() != metric) {
-                        continue;
-                    }
-                    Limiter l = limiter(Level.of(p), p.id(), limit);
-                    long available = Math.max(0, l.bucket.getAvailableTokens());
-                    if (available < remaining) {
-                        remaining = available;
-                        tightest = limit;
-                        tightestLimiter = l;
+        try {
+            for (RateLimit.Metric metric : RateLimit.Metric.values()) {
+                RateLimit tightest = null;
+                long remaining = Long.MAX_VALUE;
+                for (Principal p : chain.levels()) {
+                    for (RateLimit limit : p.governance().limits()) {
+                        if (limit.metric() != metric) {
+                            continue;
+                        }
+                        long available = Math.max(0, bucket(Level.of(p), p.id(), limit).getAvailableTokens());
+                        if (available < remaining) {
+                            remaining = available;
+                            tightest = limit;
+                        }
                     }
                 }
+                if (tightest != null) {
+                    String name = metric == RateLimit.Metric.REQUESTS ? "requests" : "tokens";
+                    long missing = tightest.amount() - remaining;
+                    long resetMillis = missing <= 0 ? 0 : (long) Math.ceil((double) missing * tightest.window().length().toMillis() / tightest.amount());
+                    out.put("x-ratelimit-limit-" + name, String.valueOf(tightest.amount()));
+                    out.put("x-ratelimit-remaining-" + name, String.valueOf(remaining));
+                    out.put("x-ratelimit-reset-" + name, duration(resetMillis));
+                }
             }
-            if (tightest != null) {
-                String name = metric == RateLimit.Metric.REQUESTS ? "requests" : "tokens";
-                long missing = tightest.amount() - remaining;
-                long resetMillis = missing <= 0 ? 0 : (long) Math.ceil((double) missing * tightest.window().length().toMillis() / tightest.amount());
-                out.put("x-ratelimit-limit-" + name, String.valueOf(tightest.amount()));
-                out.put("x-ratelimit-remaining-" + name, String.valueOf(remaining));
-                out.put("x-ratelimit-reset-" + name, duration(resetMillis));
-            }
+        } catch (RuntimeException e) {
+            LOG.fine(() -> "rate-limit headers left out: " + e.getMessage());
+            return Map.of();
         }
         return out;
     }
 
-    /** Remaining in one limit of an owner, for usage reports. */
+    /**
+     * Remaining in one limit of an owner, for usage reports.
+     *
+     * @throws dev.tollgate.server.shared.StoreUnreachable when the shared store does not answer
+     */
     public long remaining(Level level, String owner, RateLimit limit) {
-        return Math.max(0, limiter(level, owner, limit).bucket.getAvailableTokens());
+        try {
+            return Math.max(0, bucket(level, owner, limit).getAvailableTokens());
+        } catch (RuntimeException e) {
+            throw store.failure(e);
+        }
     }
 
     /** OpenAI's reset format: "1s", "6m0s", "1h2m3s", "250ms". */
@@ -199,18 +217,7 @@ public final class RateLimits {
         return (h > 0 ? h + "h" : "") + (h > 0 || m > 0 ? m + "m" : "") + sec + "s";
     }
 
-    private Limiter limiter(Level level, String owner, RateLimit limit) {
-        LimitId id = new LimitId(level, owner, limit.metric(), limit.window());
-        Limiter l = limiters.computeIfAbsent(id, k -> new Limiter(limit.amount(), limit.window()));
-        if (l.amount != limit.amount()) {
-            l.bucket.replaceConfiguration(BucketConfiguration.builder().addLimit(bandwidth(limit.amount(), limit.window())).build(),
-                    TokensInheritanceStrategy.PROPORTIONALLY);
-            l.amount = limit.amount();
-        }
-        return l;
-    }
-
-    private static Bandwidth bandwidth(long amount, RateLimit.Window window) {
-        return Bandwidth.builder().capacity(amount).refillGreedy(amount, window.length()).build();
+    private Bucket bucket(Level level, String owner, RateLimit limit) {
+        return store.bucket(new LimitId(level, owner, limit.metric(), limit.window()), limit);
     }
 }

@@ -25,15 +25,28 @@ import java.util.function.Supplier;
  * tollgate.git.path        TOLLGATE_GIT_PATH          --policy-path   (sub-directory of the repository)
  * tollgate.git.poll        TOLLGATE_GIT_POLL          --policy-poll   (seconds)
  * tollgate.webhook.secret  TOLLGATE_WEBHOOK_SECRET    (no flag: a secret does not belong on a command line)
+ * tollgate.redis.url       TOLLGATE_REDIS_URL         --redis         (shared budgets and limits; empty = this node alone)
  * </pre>
  */
 public record ServerSettings(String host, int port, String policy, Path stateDir, long bodyLimit,
                              Duration shutdownGrace, String gitBranch, String gitPath, Duration pollInterval,
-                             Optional<String> webhookSecret) {
+                             Optional<String> webhookSecret, Optional<String> redisUrl) {
 
     /** The foundation's settings; Git ones at their defaults (tests that start the server in-process). */
     public ServerSettings(String host, int port, String policy, Path stateDir, long bodyLimit, Duration shutdownGrace) {
         this(host, port, policy, stateDir, bodyLimit, shutdownGrace, "main", "", Duration.ofSeconds(10), Optional.empty());
+    }
+
+    /** A single node: budgets and limits in this process. */
+    public ServerSettings(String host, int port, String policy, Path stateDir, long bodyLimit, Duration shutdownGrace,
+                          String gitBranch, String gitPath, Duration pollInterval, Optional<String> webhookSecret) {
+        this(host, port, policy, stateDir, bodyLimit, shutdownGrace, gitBranch, gitPath, pollInterval, webhookSecret, Optional.empty());
+    }
+
+    /** The same settings sharing budgets and limits with other nodes through the Redis at {@code url}. */
+    public ServerSettings withRedis(String url) {
+        return new ServerSettings(host, port, policy, stateDir, bodyLimit, shutdownGrace, gitBranch, gitPath, pollInterval, webhookSecret,
+                Optional.of(url));
     }
 
     public static final String CONFIG_FILE_ENV = "TOLLGATE_CONFIG";
@@ -47,6 +60,7 @@ public record ServerSettings(String host, int port, String policy, Path stateDir
             "--port", "tollgate.port",
             "--policy", "tollgate.policy",
             "--state-dir", "tollgate.state.dir",
+            "--redis", "tollgate.redis.url",
             "--body-limit", "tollgate.body.limit",
             "--shutdown-grace", "tollgate.shutdown.grace");
 
@@ -78,6 +92,7 @@ public record ServerSettings(String host, int port, String policy, Path stateDir
                 config.get("git.branch").asString().get(),
                 config.get("git.path").asString().orElse(""),
                 Duration.ofMillis((long) (config.get("git.poll").asDouble().get() * 1000)),
-                config.get("webhook.secret").asString().asOptional().filter(v -> !v.isBlank()));
+                config.get("webhook.secret").asString().asOptional().filter(v -> !v.isBlank()),
+                config.get("redis.url").asString().asOptional().filter(v -> !v.isBlank()));
     }
 }

@@ -3,8 +3,9 @@ package dev.tollgate.server.spend;
 import java.util.List;
 
 /**
- * The durable record of spend: every reservation and what it settled at. The embedded default is a
- * SQLite file ({@link SqliteLedger}); a shared store (Redis) can implement the same for several nodes.
+ * The durable record of this node's spend: every reservation and what it settled at, in a SQLite
+ * file ({@link SqliteLedger}). When several nodes decide budgets in Redis ({@link RedisBudgets}) it
+ * is each node's journal, keeping what Redis could not take as owed until it is replayed.
  */
 public interface Ledger extends AutoCloseable {
 
@@ -14,6 +15,10 @@ public interface Ledger extends AutoCloseable {
 
     /** One line of a usage report. */
     record UsageLine(String name, long requests, long spentNanos, long inFlightNanos, long inputTokens, long outputTokens) {
+    }
+
+    /** A settled cost not yet booked in the shared store (it was unreachable), to be replayed. */
+    record Owed(Reservation reservation, long costNanos) {
     }
 
     /** What a usage report groups by. */
@@ -33,14 +38,26 @@ public interface Ledger extends AutoCloseable {
     /**
      * Charges every reservation a crash left unsettled at its reserved amount, then returns the
      * charged spend per account chain, model and day.
+     *
+     * @param owe also mark those charges {@link #owed owed} to the shared store, which still holds them
      */
-    List<DailySpend> recover();
+    List<DailySpend> recover(boolean owe);
 
     /** Records a reservation; returns at once (it is written with the next group commit). */
     void reserved(Reservation reservation);
 
-    /** Records the real cost and returns only once it is durable. */
-    void settled(Reservation reservation, Charge charge);
+    /**
+     * Records the real cost and returns only once it is durable.
+     *
+     * @param owed the shared store could not book it: keep it for {@link #owed}
+     */
+    void settled(Reservation reservation, Charge charge, boolean owed);
+
+    /** Up to {@code max} settled costs still owed to the shared store, oldest first. */
+    List<Owed> owed(int max);
+
+    /** The shared store has booked these reservations' costs. */
+    void paid(List<Long> reservationIds);
 
     /** Spend from {@code fromDay} (UTC epoch day, inclusive) on, grouped. */
     List<UsageLine> usage(By by, long fromDay);

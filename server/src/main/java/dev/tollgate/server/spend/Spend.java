@@ -4,28 +4,36 @@ import dev.tollgate.policy.Pricing;
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.json.JsonBody;
+import dev.tollgate.providers.usage.Usage;
+import dev.tollgate.server.shared.StoreUnreachable;
 import java.time.Clock;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Budgets, reserve then settle: the in-memory {@link SpendBook} decides, the {@link Ledger} keeps.
- * The ledger is opened on first use (a policy without keys never needs it) and the book rebuilt from
- * it then, unsettled reservations charged at their reserved amount.
+ * Budgets, reserve then settle: the {@link Budgets} decide (in memory, or in Redis shared by several
+ * nodes), this node's {@link Ledger} keeps. The ledger is opened on first use (a policy without keys
+ * never needs it) and the budgets take over from it then, unsettled reservations charged at their
+ * reserved amount.
  */
 public final class Spend implements AutoCloseable {
 
-    private final SpendBook book = new SpendBook();
+    private final Budgets book;
     private final OutputHistory history = new OutputHistory();
     private final Estimator estimator = new Estimator(history);
     private final Supplier<Ledger> opener;
     private final Clock clock;
     private volatile Ledger ledger;
 
+    /** One node: budgets in memory. */
     public Spend(Supplier<Ledger> opener, Clock clock) {
+        this(opener, clock, new SpendBook());
+    }
+
+    public Spend(Supplier<Ledger> opener, Clock clock, Budgets budgets) {
         this.opener = opener;
         this.clock = clock;
+        this.book = budgets;
     }
 
     /** Opens the ledger now and rebuilds the book from it (at start, when the policy has keys). */
@@ -36,8 +44,7 @@ public final class Spend implements AutoCloseable {
                 l = ledger;
                 if (l == null) {
                     l = opener.get();
-                    List<Ledger.DailySpend> days = l.recover();
-                    book.load(days, Periods.day(clock.millis()));
+                    book.open(l, Periods.day(clock.millis()));
                     ledger = l;
                 }
             }
@@ -68,7 +75,17 @@ public final class Spend implements AutoCloseable {
         long now = clock.millis();
         long day = Periods.day(now);
         Reservation r = new Reservation(l.nextId(), now, day, chain.key().id(), chain.team().id(), chain.customer().id(), model, nanos);
-        Optional<BudgetRefusal> refusal = book.reserve(chain, model, nanos, day, r);
+        Optional<BudgetRefusal> refusal;
+        try {
+            refusal = book.reserve(chain, model, nanos, day, r);
+        } catch (StoreUnreachable e) {
+            if (e.maybeApplied()) {
+                // The hold may have been made before the answer was lost: owe a zero cost, whose replay releases it.
+                l.reserved(r);
+                l.settled(r, new Charge(0, Usage.NONE, false), true);
+            }
+            throw e;
+        }
         if (refusal.isPresent()) {
             return new Refused(refusal.get());
         }
@@ -78,14 +95,14 @@ public final class Spend implements AutoCloseable {
 
     /** Books the real cost and returns once the ledger has it durably. */
     public void settle(Reservation r, Charge charge) {
-        book.settle(r, charge.nanos());
+        boolean booked = book.settle(r, charge.nanos());
         if (!charge.estimated() && charge.usage().outputTokens() > 0) {
             history.observe(r.keyId(), r.model(), charge.usage().outputTokens());
         }
-        ledger().settled(r, charge);
+        ledger().settled(r, charge, !booked);
     }
 
-    public SpendBook.Balance balance(SpendBook.AccountId account, dev.tollgate.policy.Budget.Period period) {
+    public Budgets.Balance balance(Budgets.AccountId account, dev.tollgate.policy.Budget.Period period) {
         ledger();
         return book.balance(account, period, Periods.day(clock.millis()));
     }
@@ -93,6 +110,7 @@ public final class Spend implements AutoCloseable {
     @Override
     public void close() {
         Ledger l = ledger;
+        book.close();
         if (l != null) {
             l.close();
         }

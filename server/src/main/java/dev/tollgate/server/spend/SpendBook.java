@@ -16,11 +16,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * is bounded by estimate error, never by concurrency. Accounts are keyed by ids, not policy objects,
  * so spend survives policy swaps; a period that has ended starts again from zero on first use.
  */
-public final class SpendBook {
-
-    /** One account: {@code model} is empty for the account of all models. */
-    public record AccountId(Level level, String owner, String model) {
-    }
+public final class SpendBook implements Budgets {
 
     /** Spend and reservations in flight in each period, by {@link Budget.Period#ordinal()}. */
     static final class Account {
@@ -46,20 +42,21 @@ public final class SpendBook {
         }
     }
 
-    /** A snapshot of one account's period, for usage reports. */
-    public record Balance(long spentNanos, long inFlightNanos) {
-    }
-
     private final Map<AccountId, Account> accounts = new HashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private long lastDay = Long.MIN_VALUE;
 
+    @Override
+    public void open(Ledger ledger, long today) {
+        load(ledger.recover(false), today);
+    }
+
     /** Adds what the ledger holds (charged amounts per account and day) at start. */
-    public void load(List<Ledger.DailySpend> days, long today) {
+    void load(List<Ledger.DailySpend> days, long today) {
         lock.lock();
         try {
             for (Ledger.DailySpend d : days) {
-                for (AccountId id : accountsOf(d.keyId(), d.teamId(), d.customerId(), d.model())) {
+                for (AccountId id : Budgets.accountsOf(d.keyId(), d.teamId(), d.customerId(), d.model())) {
                     Account a = accounts.computeIfAbsent(id, k -> new Account(today));
                     for (Budget.Period p : Periods.ALL) {
                         if (d.day() >= a.start[p.ordinal()]) {
@@ -73,13 +70,9 @@ public final class SpendBook {
         }
     }
 
-    /**
-     * Holds {@code nanos} on every account of the chain if no budget along it would go over.
-     *
-     * @return the refusal of the narrowest budget that would go over, or empty when held
-     */
+    @Override
     public Optional<BudgetRefusal> reserve(KeyChain chain, String model, long nanos, long day, Reservation reservation) {
-        AccountId[] ids = accountsOf(chain.key().id(), chain.team().id(), chain.customer().id(), model);
+        AccountId[] ids = Budgets.accountsOf(chain.key().id(), chain.team().id(), chain.customer().id(), model);
         lock.lock();
         try {
             if (day != lastDay) {
@@ -114,9 +107,10 @@ public final class SpendBook {
         }
     }
 
-    /** Replaces a reservation by the real cost, in the periods it was made in (an ended period is left alone). */
-    public void settle(Reservation r, long costNanos) {
-        AccountId[] ids = accountsOf(r.keyId(), r.teamId(), r.customerId(), r.model());
+    /** An ended period is left alone. */
+    @Override
+    public boolean settle(Reservation r, long costNanos) {
+        AccountId[] ids = Budgets.accountsOf(r.keyId(), r.teamId(), r.customerId(), r.model());
         lock.lock();
         try {
             for (AccountId id : ids) {
@@ -132,8 +126,10 @@ public final class SpendBook {
         } finally {
             lock.unlock();
         }
+        return true;
     }
 
+    @Override
     public Balance balance(AccountId id, Budget.Period period, long day) {
         lock.lock();
         try {
@@ -157,11 +153,5 @@ public final class SpendBook {
             accounts.put(id, a);
         }
         return a;
-    }
-
-    private static AccountId[] accountsOf(String key, String team, String customer, String model) {
-        return new AccountId[] {
-                new AccountId(Level.KEY, key, ""), new AccountId(Level.TEAM, team, ""), new AccountId(Level.CUSTOMER, customer, ""),
-                new AccountId(Level.KEY, key, model), new AccountId(Level.TEAM, team, model), new AccountId(Level.CUSTOMER, customer, model)};
     }
 }

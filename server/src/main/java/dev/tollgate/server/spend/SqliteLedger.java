@@ -42,12 +42,14 @@ public final class SqliteLedger implements Ledger {
     private static final class Settle {
         final Reservation r;
         final Charge c;
+        final boolean owed;
         volatile boolean done;
         volatile SQLException failure;
 
-        Settle(Reservation r, Charge c) {
+        Settle(Reservation r, Charge c, boolean owed) {
             this.r = r;
             this.c = c;
+            this.owed = owed;
         }
     }
 
@@ -70,11 +72,11 @@ public final class SqliteLedger implements Ledger {
         try {
             this.insert = writer.prepareStatement(
                     "INSERT INTO spend(id, at_ms, day, key_id, team_id, customer_id, model, status, reserved_nanos, cost_nanos, input_tokens,"
-                            + " output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, estimated, settled_ms)"
-                            + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                            + " output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, estimated, settled_ms, owed)"
+                            + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
             this.update = writer.prepareStatement(
                     "UPDATE spend SET status='settled', cost_nanos=?, input_tokens=?, output_tokens=?, cached_tokens=?, cache_write_tokens=?,"
-                            + " reasoning_tokens=?, estimated=?, settled_ms=? WHERE id=?");
+                            + " reasoning_tokens=?, estimated=?, settled_ms=?, owed=? WHERE id=?");
         } catch (SQLException e) {
             throw new IllegalStateException("cannot prepare the spend ledger's statements: " + e.getMessage(), e);
         }
@@ -134,6 +136,15 @@ public final class SqliteLedger implements Ledger {
                           reasoning_tokens INTEGER NOT NULL DEFAULT 0, estimated INTEGER NOT NULL DEFAULT 0,
                           settled_ms INTEGER)""");
                 s.execute("CREATE INDEX IF NOT EXISTS spend_day ON spend(day)");
+                // 1 = settled here but not yet booked in the shared store (Redis was unreachable): replayed later.
+                boolean hasOwed;
+                try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM pragma_table_info('spend') WHERE name='owed'")) {
+                    hasOwed = rs.next() && rs.getInt(1) > 0;
+                }
+                if (!hasOwed) {
+                    s.execute("ALTER TABLE spend ADD COLUMN owed INTEGER NOT NULL DEFAULT 0");
+                }
+                s.execute("CREATE INDEX IF NOT EXISTS spend_owed ON spend(owed) WHERE owed=1");
             }
             c.setAutoCommit(false);
             long first;
@@ -154,12 +165,13 @@ public final class SqliteLedger implements Ledger {
     }
 
     @Override
-    public List<DailySpend> recover() {
+    public List<DailySpend> recover(boolean owe) {
         try (Connection c = DriverManager.getConnection(url)) {
             int recovered;
             try (PreparedStatement st = c.prepareStatement(
-                    "UPDATE spend SET status='recovered', cost_nanos=reserved_nanos, settled_ms=? WHERE status='reserved'")) {
+                    "UPDATE spend SET status='recovered', cost_nanos=reserved_nanos, settled_ms=?, owed=? WHERE status='reserved'")) {
                 st.setLong(1, System.currentTimeMillis());
+                st.setInt(2, owe ? 1 : 0);
                 recovered = st.executeUpdate();
             }
             if (recovered > 0) {
@@ -184,8 +196,8 @@ public final class SqliteLedger implements Ledger {
     }
 
     @Override
-    public void settled(Reservation reservation, Charge charge) {
-        Settle settle = new Settle(reservation, charge);
+    public void settled(Reservation reservation, Charge charge, boolean owed) {
+        Settle settle = new Settle(reservation, charge, owed);
         queue.add(settle);
         // Let requests that are ready run up to their own settle first, so one commit carries them all.
         Thread.yield();
@@ -201,6 +213,43 @@ public final class SqliteLedger implements Ledger {
         }
         if (settle.failure != null) {
             LOG.log(Level.SEVERE, "spend of reservation " + reservation.id() + " could not be written", settle.failure);
+        }
+    }
+
+    @Override
+    public List<Owed> owed(int max) {
+        try (Connection c = DriverManager.getConnection(url); PreparedStatement st = c.prepareStatement(
+                "SELECT id, at_ms, day, key_id, team_id, customer_id, model, reserved_nanos, cost_nanos FROM spend WHERE owed=1 ORDER BY id LIMIT ?")) {
+            st.setInt(1, max);
+            List<Owed> out = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Owed(new Reservation(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5),
+                            rs.getString(6), rs.getString(7), rs.getLong(8)), rs.getLong(9)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the spend ledger: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void paid(List<Long> reservationIds) {
+        if (reservationIds.isEmpty()) {
+            return;
+        }
+        try (Connection c = DriverManager.getConnection(url); PreparedStatement st = c.prepareStatement("UPDATE spend SET owed=0 WHERE id=?")) {
+            c.setAutoCommit(false);
+            for (long id : reservationIds) {
+                st.setLong(1, id);
+                st.addBatch();
+            }
+            st.executeBatch();
+            c.commit();
+        } catch (SQLException e) {
+            // Booked in the shared store but still marked owed here: a replay finds its marker and books nothing twice.
+            LOG.log(Level.WARNING, "could not mark " + reservationIds.size() + " replayed settlements as paid", e);
         }
     }
 
@@ -248,7 +297,7 @@ public final class SqliteLedger implements Ledger {
             long now = System.currentTimeMillis();
             for (Settle st : batch) {
                 if (unwritten.remove(st.r.id()) != null) {
-                    row(insert, st.r, "settled", st.c, now);
+                    row(insert, st.r, "settled", st.c, now, st.owed);
                     insert.executeUpdate();
                 } else {
                     var u = st.c.usage();
@@ -260,12 +309,13 @@ public final class SqliteLedger implements Ledger {
                     update.setLong(6, u.reasoningTokens());
                     update.setInt(7, st.c.estimated() ? 1 : 0);
                     update.setLong(8, now);
-                    update.setLong(9, st.r.id());
+                    update.setInt(9, st.owed ? 1 : 0);
+                    update.setLong(10, st.r.id());
                     update.executeUpdate();
                 }
             }
             for (Reservation r : unwritten.values()) {
-                row(insert, r, "reserved", null, now);
+                row(insert, r, "reserved", null, now, false);
                 insert.executeUpdate();
             }
             writer.commit();
@@ -285,7 +335,7 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
-    private static void row(PreparedStatement insert, Reservation r, String status, Charge c, long now) throws SQLException {
+    private static void row(PreparedStatement insert, Reservation r, String status, Charge c, long now, boolean owed) throws SQLException {
         insert.setLong(1, r.id());
         insert.setLong(2, r.atMillis());
         insert.setLong(3, r.day());
@@ -307,6 +357,7 @@ public final class SqliteLedger implements Ledger {
         } else {
             insert.setLong(17, now);
         }
+        insert.setInt(18, owed ? 1 : 0);
     }
 
     /** Writes what is queued, then closes the file. */

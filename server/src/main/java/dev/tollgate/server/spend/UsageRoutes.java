@@ -14,6 +14,7 @@ import dev.tollgate.server.gate.Gate;
 import dev.tollgate.server.gate.Identity;
 import dev.tollgate.server.gate.PresentedKey;
 import dev.tollgate.server.policy.PolicyHolder;
+import dev.tollgate.server.shared.StoreUnreachable;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
@@ -53,7 +54,16 @@ public final class UsageRoutes {
             case Identity.Refused r -> OpenAiErrors.send(res, r.error());
             case Identity.Anonymous a -> OpenAiErrors.send(res, new GatewayError.BadRequest(
                     "This gateway's policy declares no virtual keys, so nothing is metered per key. Platform teams: GET /admin/usage.", null));
-            case Identity.Caller c -> send(res, Status.OK_200, own(c.chain()));
+            case Identity.Caller c -> {
+                ObjectNode body;
+                try {
+                    body = own(c.chain());
+                } catch (StoreUnreachable e) {
+                    OpenAiErrors.send(res, new GatewayError.SharedStateUnreachable());
+                    return;
+                }
+                send(res, Status.OK_200, body);
+            }
         }
     }
 
@@ -66,7 +76,7 @@ public final class UsageRoutes {
         out.put("customer", chain.customer().id());
         ObjectNode spent = out.putObject("spend");
         for (Budget.Period p : Budget.Period.values()) {
-            SpendBook.Balance b = spend.balance(new SpendBook.AccountId(Level.KEY, chain.key().id(), ""), p);
+            Budgets.Balance b = spend.balance(new Budgets.AccountId(Level.KEY, chain.key().id(), ""), p);
             spent.putObject(p.id()).put("spent_usd", Money.usd(b.spentNanos())).put("in_flight_usd", Money.usd(b.inFlightNanos()))
                     .put("from", start(p, day));
         }
@@ -75,7 +85,7 @@ public final class UsageRoutes {
         for (Principal level : chain.levels()) {
             Level l = Level.of(level);
             for (Budget budget : level.governance().budgets()) {
-                SpendBook.Balance b = spend.balance(new SpendBook.AccountId(l, level.id(), budget.model().orElse("")), budget.period());
+                Budgets.Balance b = spend.balance(new Budgets.AccountId(l, level.id(), budget.model().orElse("")), budget.period());
                 long limit = Money.nanos(budget.usd());
                 ObjectNode row = budgets.addObject().put("level", l.id()).put("owner", level.id()).put("period", budget.period().id());
                 budget.model().ifPresent(m -> row.put("model", m));

@@ -48,4 +48,14 @@ class ServerSettingsTest {
         assertEquals("gateway", flagged.gitPath());
         assertEquals(Duration.ofMillis(500), flagged.pollInterval());
     }
+
+    @Test
+    void sharedStateIsOffUnlessARedisIsGivenAndTheFlagWinsOverTheFile(@TempDir Path dir) throws Exception {
+        assertEquals(java.util.Optional.empty(), ServerSettings.load(Map.of(), null).redisUrl());
+        Path file = dir.resolve("tollgate.yaml");
+        Files.writeString(file, "tollgate:\n  redis:\n    url: redis://redis.internal:6379/0\n");
+        assertEquals(java.util.Optional.of("redis://redis.internal:6379/0"), ServerSettings.load(Map.of(), file).redisUrl());
+        ServerSettings flagged = ServerSettings.load(Map.of(ServerSettings.FLAGS.get("--redis"), "redis://127.0.0.1:6380"), file);
+        assertEquals(java.util.Optional.of("redis://127.0.0.1:6380"), flagged.redisUrl());
+    }
 }

@@ -55,7 +55,7 @@ class SpendTest {
         }
     }
 
-    private static KeyChain chain() throws Exception {
+    static KeyChain chain() throws Exception {
         PolicySnapshot policy = PolicyLoader.load(Map.of("p.yaml", ("""
                 providers: [{id: up, kind: openai-compatible, base_url: "http://127.0.0.1:9/v1"}]
                 customers: [{id: acme}]
@@ -101,9 +101,9 @@ class SpendTest {
 
             clock.advance(Duration.ofDays(1)); // 2026-12-01
             held(spend.reserve(chain, "small", CENTS_60));
-            assertEquals(new SpendBook.Balance(0, CENTS_60),
-                    spend.balance(new SpendBook.AccountId(Level.TEAM, "infra", ""), Budget.Period.MONTHLY));
-            assertEquals(4 * CENTS_60, spend.balance(new SpendBook.AccountId(Level.TEAM, "infra", ""), Budget.Period.TOTAL).spentNanos());
+            assertEquals(new Budgets.Balance(0, CENTS_60),
+                    spend.balance(new Budgets.AccountId(Level.TEAM, "infra", ""), Budget.Period.MONTHLY));
+            assertEquals(4 * CENTS_60, spend.balance(new Budgets.AccountId(Level.TEAM, "infra", ""), Budget.Period.TOTAL).spentNanos());
         }
     }
 
@@ -127,8 +127,8 @@ class SpendTest {
             held(spend.reserve(chain, "small", 250_000_000L)); // in flight when the process dies
         }
         try (Spend restarted = spend(clock)) {
-            var balance = restarted.balance(new SpendBook.AccountId(Level.KEY, "alice", ""), Budget.Period.DAILY);
-            assertEquals(new SpendBook.Balance(320_000_000L, 0), balance);
+            var balance = restarted.balance(new Budgets.AccountId(Level.KEY, "alice", ""), Budget.Period.DAILY);
+            assertEquals(new Budgets.Balance(320_000_000L, 0), balance);
             var report = restarted.ledger().usage(Ledger.By.KEY, 0);
             assertEquals(2, report.getFirst().requests());
             assertEquals(320_000_000L, report.getFirst().spentNanos());

@@ -1,0 +1,416 @@
+package dev.tollgate.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two gateway processes sharing budgets and limits through one real redis-server, in front of the
+ * provider simulator: a budget and a rate limit hold across both nodes under concurrency; a Redis
+ * killed under load costs clean 503s, not spend, and the nodes recover by themselves; a node killed
+ * mid-request charges its hold in Redis when it restarts.
+ */
+class SharedStateIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** $1,000 per million tokens each way: a token costs $0.001. */
+    private static final BigDecimal TOKEN_USD = new BigDecimal("0.001");
+    private static final BigDecimal BUDGET = new BigDecimal("0.6");
+    private static final int PACED_RPM = 6;
+    private static final String CHAT = "{\"model\":\"sim/echo\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"count the cost\"}]}";
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+    private static Stack stack;
+    private static int nodeB;
+
+    @BeforeAll
+    static void start() throws Exception {
+        stack = Stack.startShared("shared", """
+                providers:
+                  - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
+                models:
+                  - {name: sim/echo, targets: [{provider: sim, model: echo}]}
+                  - {name: sim/slow, targets: [{provider: sim, model: slow}]}
+                pricing:
+                  - {model: sim/echo, input: 1000, output: 1000}
+                  - {model: sim/slow, input: 1000, output: 1000}
+                admins:
+                  - {id: ops, role: viewer, sha256: %s}
+                customers: [{id: acme}]
+                teams: [{id: infra, customer: acme}]
+                keys:
+                  - {id: spender, team: infra, sha256: %s, budgets: [{amount_usd: %s, period: total}]}
+                  - {id: paced, team: infra, sha256: %s, limits: {requests_per_minute: %d}}
+                  - {id: loader, team: infra, sha256: %s}
+                  - {id: busy, team: infra, sha256: %s}
+                  - {id: crashy, team: infra, sha256: %s}
+                """.formatted(GovernanceIT.sha256("admin-token"), GovernanceIT.sha256("tg-spender"), BUDGET.toPlainString(),
+                GovernanceIT.sha256("tg-paced"), PACED_RPM, GovernanceIT.sha256("tg-loader"), GovernanceIT.sha256("tg-busy"),
+                GovernanceIT.sha256("tg-crashy")));
+        nodeB = stack.startNode("gateway-b");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    private static String node(int i) {
+        return "http://127.0.0.1:" + (i % 2 == 0 ? stack.gatewayPort : nodeB);
+    }
+
+    private static HttpResponse<String> chat(String base, String key, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions")).timeout(Duration.ofSeconds(20))
+                .header("authorization", "Bearer " + key).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static BigDecimal cost(HttpResponse<String> r) throws Exception {
+        JsonNode u = JSON.readTree(r.body()).path("usage");
+        return TOKEN_USD.multiply(BigDecimal.valueOf(u.path("prompt_tokens").asLong() + u.path("completion_tokens").asLong()));
+    }
+
+    /** What Redis holds for a key's total budget account: {spent, held} in USD. */
+    private static BigDecimal[] redisTotal(String key) throws Exception {
+        String out = stack.redis("HMGET", "tollgate:b:key:" + key + "::total:all", "spent", "held");
+        String[] v = out.split("\n");
+        return new BigDecimal[] {usd(v.length > 0 ? v[0] : ""), usd(v.length > 1 ? v[1] : "")};
+    }
+
+    private static BigDecimal usd(String nanos) {
+        return nanos.isBlank() ? BigDecimal.ZERO : BigDecimal.valueOf(Long.parseLong(nanos.strip()), 9);
+    }
+
+    /** A key's spend in one node's own ledger (GET /admin/usage reads the node's ledger). */
+    private static BigDecimal ledger(String base, String key) throws Exception {
+        return ledgerRow(base, key).path("spent_usd").decimalValue();
+    }
+
+    /** A key's row of one node's usage report: spent_usd, in_flight_usd (reservations not settled), requests. */
+    private static JsonNode ledgerRow(String base, String key) throws Exception {
+        JsonNode report = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(base + "/admin/usage?by=key&period=total"))
+                .header("authorization", "Bearer admin-token").build(), HttpResponse.BodyHandlers.ofString()).body());
+        for (JsonNode row : report.path("rows")) {
+            if (row.path("key").asText().equals(key)) {
+                return row;
+            }
+        }
+        return JSON.createObjectNode().put("spent_usd", BigDecimal.ZERO).put("in_flight_usd", BigDecimal.ZERO);
+    }
+
+    /** Key busy's requests on both nodes, back to back per client, until closed; every answer classified. */
+    private static final class Load implements AutoCloseable {
+        final AtomicInteger[] answered = {new AtomicInteger(), new AtomicInteger()};
+        final AtomicInteger unavailable = new AtomicInteger();
+        final List<String> unclean = new CopyOnWriteArrayList<>();
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final List<Thread> clients = new ArrayList<>();
+
+        Load(int clients) {
+            for (int c = 0; c < clients; c++) {
+                int first = c;
+                this.clients.add(Thread.ofVirtual().start(() -> {
+                    for (int i = first; !stop.get(); i++) {
+                        try {
+                            HttpResponse<String> r = chat(node(i), "tg-busy", CHAT);
+                            if (r.statusCode() == 200 && JSON.readTree(r.body()).path("usage").isObject()) {
+                                answered[i % 2].incrementAndGet();
+                            } else if (r.statusCode() == 503 && r.headers().firstValue("retry-after").isPresent()
+                                    && JSON.readTree(r.body()).path("error").path("code").asText().equals("shared_state_unreachable")) {
+                                unavailable.incrementAndGet();
+                                Thread.sleep(20); // a client honouring Retry-After would wait longer; this one just does not spin
+                            } else {
+                                unclean.add(r.statusCode() + " " + r.body());
+                            }
+                        } catch (Exception e) {
+                            unclean.add(e.toString());
+                        }
+                    }
+                }));
+            }
+        }
+
+        /** Waits (bounded) until each node has answered {@code more} requests beyond {@code since}. */
+        void awaitAnswered(int[] since, int more) throws InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (answered[0].get() < since[0] + more || answered[1].get() < since[1] + more) {
+                assertTrue(System.nanoTime() < deadline, "the load got no answers from a node: " + answered[0] + ", " + answered[1]
+                        + " (" + unclean + ")");
+                Thread.sleep(50);
+            }
+        }
+
+        int[] answered() {
+            return new int[] {answered[0].get(), answered[1].get()};
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            for (Thread t : clients) {
+                t.join();
+            }
+        }
+    }
+
+    @Test
+    void oneBudgetHoldsAcrossBothNodesUnderConcurrency() throws Exception {
+        List<Future<HttpResponse<String>>> sent = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 200; i++) {
+                String base = node(i);
+                sent.add(pool.submit(() -> chat(base, "tg-spender", CHAT)));
+            }
+        }
+        BigDecimal answered = BigDecimal.ZERO;
+        BigDecimal largest = BigDecimal.ZERO;
+        int ok = 0;
+        for (Future<HttpResponse<String>> f : sent) {
+            HttpResponse<String> r = f.get();
+            if (r.statusCode() == 200) {
+                ok++;
+                answered = answered.add(cost(r));
+                largest = largest.max(cost(r));
+            } else {
+                assertEquals(400, r.statusCode(), r.body());
+                JsonNode error = JSON.readTree(r.body()).path("error");
+                assertEquals("budget_exceeded", error.path("code").asText(), r.body());
+                assertTrue(error.path("message").asText().startsWith("Total budget of key spender"), r.body());
+            }
+        }
+        assertTrue(ok > 0 && ok < 200, ok + " of 200 answered");
+        // Then one at a time until refused: the budget shared by both nodes is usable to its end, not past it.
+        for (int i = 0; ; i++) {
+            HttpResponse<String> r = chat(node(i), "tg-spender", CHAT);
+            if (r.statusCode() != 200) {
+                assertEquals(400, r.statusCode(), r.body());
+                break;
+            }
+            ok++;
+            answered = answered.add(cost(r));
+            largest = largest.max(cost(r));
+            assertTrue(i < 100, "the budget never ran out");
+        }
+        BigDecimal[] redis = redisTotal("spender");
+        BigDecimal ledgers = ledger(node(0), "spender").add(ledger(node(1), "spender"));
+        System.out.println("shared budget $" + BUDGET + ": " + ok + " answered for $" + answered + "; Redis spent $" + redis[0]
+                + ", held $" + redis[1] + "; ledgers $" + ledgers);
+        assertEquals(0, answered.compareTo(redis[0]), "Redis has every answered request's cost once");
+        assertEquals(0, answered.compareTo(ledgers), "the two ledgers together have every answered request's cost once");
+        assertEquals(0, BigDecimal.ZERO.compareTo(redis[1]), "nothing held once every request is over");
+        for (int n = 0; n < 2; n++) {
+            JsonNode usage = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(node(n) + "/v1/usage"))
+                    .header("authorization", "Bearer tg-spender").build(), HttpResponse.BodyHandlers.ofString()).body());
+            JsonNode budget = usage.path("budgets").get(0);
+            assertEquals(0, answered.compareTo(budget.path("spent_usd").decimalValue()), "GET /v1/usage shows the shared balance: " + usage);
+            assertEquals(0, BUDGET.subtract(answered).compareTo(budget.path("remaining_usd").decimalValue()), usage.toString());
+        }
+        assertTrue(answered.compareTo(BUDGET.add(largest)) <= 0, "spent $" + answered + " of $" + BUDGET);
+        assertTrue(answered.compareTo(BUDGET.subtract(largest.multiply(BigDecimal.valueOf(3)))) >= 0,
+                "refused while the budget still had room: $" + answered + " of $" + BUDGET);
+    }
+
+    @Test
+    void aNodeKilledMidRequestChargesItsHoldInRedisWhenItRestarts() throws Exception {
+        stack.post(stack.sim("/_sim/faults"), "{\"faults\":[{\"model\":\"slow\",\"stall_ms\":20000,\"after_chunks\":1}]}");
+        String body = "{\"model\":\"sim/slow\",\"max_tokens\":16,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"count the cost\"}]}";
+        java.util.concurrent.CountDownLatch admitted = new java.util.concurrent.CountDownLatch(1);
+        Thread request = Thread.ofVirtual().start(() -> {
+            try {
+                HttpResponse<java.io.InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create(node(0) + "/v1/chat/completions"))
+                        .timeout(Duration.ofSeconds(30)).header("authorization", "Bearer tg-crashy").header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                BufferedReader lines = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+                for (String line; (line = lines.readLine()) != null; ) {
+                    if (line.startsWith("data: ")) {
+                        admitted.countDown();
+                    }
+                }
+            } catch (Exception cut) {
+                // the node died under it
+            }
+        });
+        assertTrue(admitted.await(20, java.util.concurrent.TimeUnit.SECONDS), "the request did not start: " + stack.logs());
+        BigDecimal held = redisTotal("crashy")[1];
+        assertTrue(held.signum() > 0, "the estimate is held in Redis while the request runs");
+        // The reservation reaches the ledger with its next group commit (within 50 ms).
+        long written = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (ledgerRow(node(0), "crashy").path("in_flight_usd").decimalValue().signum() == 0) {
+            assertTrue(System.nanoTime() < written, "the reservation never reached the ledger");
+            Thread.sleep(20);
+        }
+
+        stack.killGateway(); // kill -9: nothing settled, the hold stays in Redis
+        request.join();
+        assertEquals(0, held.compareTo(redisTotal("crashy")[1]));
+        stack.startGateway();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (redisTotal("crashy")[1].signum() != 0) {
+            assertTrue(System.nanoTime() < deadline, "the restarted node did not release its hold: " + stack.logs());
+            Thread.sleep(100);
+        }
+        assertEquals(0, held.compareTo(redisTotal("crashy")[0]), "charged at the reserved amount, once");
+        assertEquals(0, held.compareTo(ledger(node(0), "crashy")), "as its ledger says");
+    }
+
+    @Test
+    void aRequestsPerMinuteLimitAdmitsExactlyThatManyAcrossBothNodes() throws Exception {
+        List<Future<HttpResponse<String>>> sent = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 40; i++) {
+                String base = node(i);
+                sent.add(pool.submit(() -> chat(base, "tg-paced", CHAT)));
+            }
+        }
+        int ok = 0;
+        for (Future<HttpResponse<String>> f : sent) {
+            HttpResponse<String> r = f.get();
+            if (r.statusCode() == 200) {
+                ok++;
+            } else {
+                assertEquals(429, r.statusCode(), r.body());
+                assertTrue(r.headers().firstValue("retry-after").isPresent(), "a 429 carries Retry-After");
+                assertTrue(JSON.readTree(r.body()).path("error").path("message").asText().contains("Rate limit of key 'paced' reached"), r.body());
+            }
+        }
+        // The bucket refills one request every 10 s; 40 concurrent requests take far less.
+        assertEquals(PACED_RPM, ok, "requests_per_minute " + PACED_RPM + " over both nodes");
+    }
+
+    @Test
+    void redisKilledUnderLoadCostsCleanRefusalsNotSpendAndTheNodesRecover() throws Exception {
+        try (Load load = new Load(8)) {
+            load.awaitAnswered(new int[] {0, 0}, 20);
+            // Requests in flight when Redis dies: admitted (their first event arrived), then stalled upstream.
+            int slow = 6;
+            stack.post(stack.sim("/_sim/faults"), "{\"faults\":[{\"model\":\"slow\",\"stall_ms\":3000,\"after_chunks\":1,\"times\":" + slow + "}]}");
+            String slowBody = "{\"model\":\"sim/slow\",\"max_tokens\":16,\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"count the cost\"}]}";
+            ConcurrentLinkedQueue<BigDecimal> completed = new ConcurrentLinkedQueue<>();
+            java.util.concurrent.CountDownLatch admitted = new java.util.concurrent.CountDownLatch(slow);
+            List<Thread> inFlight = new ArrayList<>();
+            List<String> failures = new CopyOnWriteArrayList<>();
+            for (int i = 0; i < slow; i++) {
+                String base = node(i);
+                inFlight.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        HttpResponse<java.io.InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+                                .timeout(Duration.ofSeconds(30)).header("authorization", "Bearer tg-loader").header("content-type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(slowBody)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                        BufferedReader lines = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+                        boolean first = true;
+                        JsonNode usage = null;
+                        boolean done = false;
+                        for (String line; (line = lines.readLine()) != null; ) {
+                            if (line.startsWith("data: ") && first) {
+                                first = false;
+                                admitted.countDown();
+                            }
+                            if (line.startsWith("data: {") && JSON.readTree(line.substring(6)).path("usage").isObject()) {
+                                usage = JSON.readTree(line.substring(6)).path("usage");
+                            }
+                            done |= line.equals("data: [DONE]");
+                        }
+                        if (r.statusCode() == 200 && done && usage != null) {
+                            completed.add(TOKEN_USD.multiply(BigDecimal.valueOf(usage.path("prompt_tokens").asLong()
+                                    + usage.path("completion_tokens").asLong())));
+                        } else {
+                            failures.add("status " + r.statusCode() + ", done " + done + ", usage " + usage);
+                        }
+                    } catch (Exception e) {
+                        failures.add(e.toString());
+                    }
+                }));
+            }
+            assertTrue(admitted.await(20, java.util.concurrent.TimeUnit.SECONDS), "the slow requests did not start: " + stack.logs());
+
+            stack.killRedis();
+            for (int i = 0; i < 4; i++) {
+                HttpResponse<String> r = chat(node(i), "tg-loader", CHAT);
+                assertEquals(503, r.statusCode(), r.body());
+                assertTrue(r.headers().firstValue("retry-after").isPresent(), "a 503 carries Retry-After");
+                JsonNode error = JSON.readTree(r.body()).path("error");
+                assertEquals("shared_state_unreachable", error.path("code").asText(), r.body());
+                assertTrue(error.path("message").asText().contains("shared state store (Redis"), r.body());
+                assertTrue(error.path("message").asText().contains("retry"), r.body());
+            }
+            // A key with rate limits fails on its buckets first, the same way.
+            HttpResponse<String> paced = chat(node(1), "tg-paced", CHAT);
+            assertEquals(503, paced.statusCode(), paced.body());
+            assertEquals("shared_state_unreachable", JSON.readTree(paced.body()).path("error").path("code").asText(), paced.body());
+            // Claude Code's dialect: Anthropic's error shape.
+            HttpResponse<String> anthropic = HTTP.send(HttpRequest.newBuilder(URI.create(node(1) + "/anthropic/v1/messages"))
+                    .header("x-api-key", "tg-loader").header("anthropic-version", "2023-06-01").header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"sim/echo\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, anthropic.statusCode(), anthropic.body());
+            assertEquals("overloaded_error", JSON.readTree(anthropic.body()).path("error").path("type").asText(), anthropic.body());
+            HttpResponse<String> health = stack.get(node(0) + "/health/ready");
+            assertEquals("DOWN", JSON.readTree(health.body()).path("shared_state").asText(), "ready says the shared state is down: " + health.body());
+            assertEquals(200, stack.get(node(0) + "/health/live").statusCode(), "live stays up");
+
+            for (Thread t : inFlight) {
+                t.join();
+            }
+            assertEquals(List.of(), failures, "requests in flight when Redis died finish");
+            assertEquals(slow, completed.size());
+
+            stack.startRedis(); // same port, empty
+            for (int n = 0; n < 2; n++) {
+                String ready = node(n) + "/health/ready";
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (!JSON.readTree(stack.get(ready).body()).path("shared_state").asText().equals("UP")) {
+                    assertTrue(System.nanoTime() < deadline, "node " + n + " did not find Redis again: " + stack.logs());
+                    Thread.sleep(100);
+                }
+            }
+            load.awaitAnswered(load.answered(), 20);
+            load.close();
+            assertEquals(List.of(), load.unclean, "under load every answer was a 200 or a clean 503");
+            assertTrue(load.unavailable.get() > 0, "the load met the outage");
+            System.out.println("load through the outage: " + load.answered[0] + " + " + load.answered[1] + " answered, " + load.unavailable
+                    + " clean 503s");
+            for (int i = 0; i < 6; i++) {
+                HttpResponse<String> r = chat(node(i), "tg-loader", CHAT);
+                assertEquals(200, r.statusCode(), r.body());
+                completed.add(cost(r));
+            }
+            // The in-flight requests' costs were kept in their nodes' ledgers and are replayed (every second) into the new Redis.
+            BigDecimal expected = completed.stream().reduce(BigDecimal.ZERO, BigDecimal::add);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (redisTotal("loader")[0].compareTo(expected) < 0 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            BigDecimal[] redis = redisTotal("loader");
+            System.out.println("Redis killed: " + completed.size() + " completed since ($" + expected + "); Redis spent $" + redis[0]);
+            assertEquals(0, expected.compareTo(redis[0]), "every request completed since the kill is in Redis, once: $" + redis[0]
+                    + " for $" + expected);
+            assertEquals(0, BigDecimal.ZERO.compareTo(redis[1]), "nothing held");
+        }
+    }
+}
