@@ -74,6 +74,11 @@ public final class TokenCache {
             if (inflight != null) {
                 return inflight;
             }
+            // A fetch may have finished since the caller looked: then its token is the answer.
+            Held h = held;
+            if (h != null && clock.instant().isBefore(h.refreshAt())) {
+                return CompletableFuture.completedFuture(h);
+            }
             CompletableFuture<Held> started = new CompletableFuture<>();
             inflight = started;
             fetcher.execute(() -> run(started));

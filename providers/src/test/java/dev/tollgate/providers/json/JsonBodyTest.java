@@ -31,6 +31,20 @@ class JsonBodyTest {
     }
 
     @Test
+    void readsStringsAndIntegersStraightFromTheirBytes() throws Exception {
+        JsonBody body = JsonBody.parse(("{\"model\" : \"gpt-é/x\" ,\"esc\":\"a\\\"b\\n\",\"max_tokens\":  4096 ,"
+                + "\"neg\":-3,\"big\":99999999999999999999,\"f\":1.5,\"last\":7}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("gpt-é/x", body.string("model").orElseThrow());
+        assertEquals("a\"b\n", body.string("esc").orElseThrow());
+        assertEquals(4096, body.longValue("max_tokens").getAsLong());
+        assertEquals(-3, body.longValue("neg").getAsLong());
+        assertEquals(7, body.longValue("last").getAsLong());
+        assertTrue(body.longValue("big").isEmpty(), "too large for a long");
+        assertTrue(body.longValue("f").isEmpty(), "not an integer");
+        assertTrue(body.longValue("absent").isEmpty());
+    }
+
+    @Test
     void splicesReplacementsAndAdditionsInOnePass() throws Exception {
         JsonBody body = parse("{\"stream\":true,\"model\":\"a\",\"n\":1}\n");
         Map<String, byte[]> edits = new LinkedHashMap<>();

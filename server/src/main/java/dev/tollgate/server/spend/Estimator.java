@@ -26,11 +26,9 @@ public final class Estimator {
 
     private static long maxOutput(JsonBody body) {
         for (String field : MAX_FIELDS) {
-            if (body.has(field)) {
-                var node = body.node(field);
-                if (node != null && node.canConvertToLong() && node.asLong() > 0) {
-                    return node.asLong();
-                }
+            var max = body.longValue(field);
+            if (max.isPresent() && max.getAsLong() > 0) {
+                return max.getAsLong();
             }
         }
         return Long.MAX_VALUE;

@@ -1,5 +1,6 @@
 package dev.tollgate.server.spend;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -9,94 +10,165 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The ledger in a SQLite file (WAL) in the state directory, with group commit: a settle queues its
- * row and then whoever holds the write lock commits everything queued in one transaction, so under
- * load many requests share a commit while a lone request commits on its own thread, with no
- * hand-off to a writer thread and back. A settle returns once its row is committed. A reservation
- * is not committed on its own: it rides the next commit (a flusher commits leftovers every 50 ms),
- * and one settled before it was written becomes a single settled row. So a request costs one row and
- * at most one commit; a process killed mid-request may lose a reservation younger than 50 ms, never
- * the spend of an answer whose last bytes were sent.
+ * The ledger: a SQLite file (WAL) in the state directory, fed through a {@link Journal}. A settle
+ * appends its row to the journal with one write and returns: it is durable then (in the OS, which
+ * a killed process cannot lose; on the disk too with {@code TOLLGATE_LEDGER_SYNC=full}). A
+ * reservation rides the next settle's write (a flusher writes leftovers every 50 ms), so a process
+ * killed mid-request may lose a reservation younger than 50 ms, never the spend of an answer whose
+ * last bytes were sent. Every 100 ms the journal is rotated and its rows go into SQLite in one
+ * transaction; journal files a crash left are folded in at the next start.
+ *
+ * <p>At 2,000 requests a second a SQLite commit per request (WAL frames, file locks: a dozen
+ * system calls) was most of what budgets cost; a journal line is one. Reads (usage reports,
+ * recovery, the shared store's replay) fold the journal first, so they see every settled row.
  *
  * <p>Checkpoints (copying the WAL into the database file, with an fsync) run on their own
- * connection and thread once a second, so commits never wait for one.
- *
- * <p>{@code synchronous=NORMAL} by default: a commit is in the OS before the answer's last bytes
- * leave, so a killed process loses nothing; a power cut may lose the last commits. {@code FULL}
- * fsyncs every group commit (one fsync per batch, not per request).
+ * connection and thread once a second.
  */
 public final class SqliteLedger implements Ledger {
 
     private static final Logger LOG = Logger.getLogger(SqliteLedger.class.getName());
-    private static final int MAX_BATCH = 2_000;
-
-    /** A settled request's row, and whether (and how) its commit went. */
-    private static final class Settle {
-        final Reservation r;
-        final Charge c;
-        final boolean owed;
-        volatile boolean done;
-        volatile SQLException failure;
-
-        Settle(Reservation r, Charge c, boolean owed) {
-            this.r = r;
-            this.c = c;
-            this.owed = owed;
-        }
-    }
 
     private final String url;
     private final Connection writer;
-    private final java.util.concurrent.ConcurrentLinkedQueue<Settle> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.locks.ReentrantLock writeLock = new java.util.concurrent.locks.ReentrantLock();
-    private final Map<Long, Reservation> unwritten = new HashMap<>();
-    private PreparedStatement insert;
-    private PreparedStatement update;
-    private boolean closed;
+    private final Journal journal;
+    /** Serializes folds (and the SQLite writer connection they use). */
+    private final java.util.concurrent.locks.ReentrantLock foldLock = new java.util.concurrent.locks.ReentrantLock();
+    /** Rows a failed fold could not put into SQLite; tried again first. */
+    private final List<Journal.Batch> unfolded = new ArrayList<>();
+    private final PreparedStatement insertReserved;
+    private final PreparedStatement upsertSettled;
+    private volatile boolean closed;
     private final java.util.concurrent.ConcurrentLinkedQueue<Reservation> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.ScheduledExecutorService checkpointer;
+    private final java.util.concurrent.ScheduledExecutorService background;
     private final AtomicLong ids;
 
-    private SqliteLedger(String url, Connection writer, long firstId) {
+    private SqliteLedger(String url, Connection writer, Journal journal, long firstId) {
         this.url = url;
         this.writer = writer;
+        this.journal = journal;
         this.ids = new AtomicLong(firstId);
         try {
-            this.insert = writer.prepareStatement(
-                    "INSERT INTO spend(id, at_ms, day, key_id, team_id, customer_id, model, status, reserved_nanos, cost_nanos, input_tokens,"
-                            + " output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, estimated, settled_ms, owed)"
-                            + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-            this.update = writer.prepareStatement(
-                    "UPDATE spend SET status='settled', cost_nanos=?, input_tokens=?, output_tokens=?, cached_tokens=?, cache_write_tokens=?,"
-                            + " reasoning_tokens=?, estimated=?, settled_ms=?, owed=? WHERE id=?");
+            this.insertReserved = writer.prepareStatement("INSERT OR IGNORE INTO spend(" + COLUMNS + ") VALUES (" + "?,".repeat(17) + "?)");
+            this.upsertSettled = writer.prepareStatement("INSERT OR REPLACE INTO spend(" + COLUMNS + ") VALUES (" + "?,".repeat(17) + "?)");
         } catch (SQLException e) {
             throw new IllegalStateException("cannot prepare the spend ledger's statements: " + e.getMessage(), e);
         }
-        this.checkpointer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("tollgate-ledger-checkpoint").daemon(true).factory());
-        checkpointer.scheduleWithFixedDelay(this::checkpoint, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
-        checkpointer.scheduleWithFixedDelay(this::flushReservations, 50, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
+        this.background = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("tollgate-ledger").daemon(true).factory());
+        background.scheduleWithFixedDelay(this::checkpoint, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        background.scheduleWithFixedDelay(this::flushReservations, 50, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
+        background.scheduleWithFixedDelay(this::foldQuietly, 100, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
-    /** Commits reservations no settle has carried along yet, so a crash can charge them. */
+    private static final String COLUMNS = "id, at_ms, day, key_id, team_id, customer_id, model, status, reserved_nanos, cost_nanos,"
+            + " input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, estimated, settled_ms, owed";
+
+    /** Writes reservations no settle has carried along yet, so a crash can charge them. */
     private void flushReservations() {
-        if (pending.isEmpty()) {
-            return;
+        List<Journal.Row> rows = new ArrayList<>();
+        for (Reservation r; (r = pending.poll()) != null; ) {
+            rows.add(Journal.Row.reserved(r));
         }
-        writeLock.lock();
+        if (!rows.isEmpty()) {
+            try {
+                journal.append(rows);
+            } catch (IOException e) {
+                LOG.log(Level.SEVERE, "spend journal: " + rows.size() + " reservations not written", e);
+            }
+        }
+    }
+
+    private void foldQuietly() {
         try {
-            commitQueued();
-        } finally {
-            writeLock.unlock();
+            fold();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "spend ledger: folding the journal into SQLite failed; retrying", e);
         }
+    }
+
+    /** Moves every row journaled so far into SQLite, then deletes the journal files they came from. */
+    private void fold() {
+        foldLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            try {
+                Journal.Batch batch = journal.rotate();
+                if (!batch.rows().isEmpty()) {
+                    unfolded.add(batch);
+                }
+            } catch (IOException e) {
+                LOG.log(Level.SEVERE, "spend journal: cannot start a new file", e);
+            }
+            if (unfolded.isEmpty()) {
+                return;
+            }
+            try {
+                for (Journal.Batch b : unfolded) {
+                    apply(b.rows());
+                }
+                writer.commit();
+            } catch (SQLException e) {
+                try {
+                    writer.rollback();
+                } catch (SQLException ignored) {
+                    // the next fold starts a fresh transaction
+                }
+                throw new IllegalStateException("cannot write the spend ledger: " + e.getMessage(), e);
+            }
+            for (Journal.Batch b : unfolded) {
+                try {
+                    b.delete();
+                } catch (IOException e) {
+                    // Folded again at the next start: settled rows replace, reservations are ignored.
+                    LOG.log(Level.WARNING, "spend journal: cannot delete " + b.file(), e);
+                }
+            }
+            unfolded.clear();
+        } finally {
+            foldLock.unlock();
+        }
+    }
+
+    /** Writes rows in journal order: a settled row replaces its reservation, a late reservation never replaces a settle. */
+    private void apply(List<Journal.Row> rows) throws SQLException {
+        for (Journal.Row r : rows) {
+            bind(r.isSettled() ? upsertSettled : insertReserved, r);
+        }
+    }
+
+    private static void bind(PreparedStatement st, Journal.Row r) throws SQLException {
+        st.setLong(1, r.id());
+        st.setLong(2, r.atMillis());
+        st.setLong(3, r.day());
+        st.setString(4, r.keyId());
+        st.setString(5, r.teamId());
+        st.setString(6, r.customerId());
+        st.setString(7, r.model());
+        st.setString(8, r.status());
+        st.setLong(9, r.reservedNanos());
+        st.setLong(10, r.costNanos());
+        st.setLong(11, r.inputTokens());
+        st.setLong(12, r.outputTokens());
+        st.setLong(13, r.cachedTokens());
+        st.setLong(14, r.cacheWriteTokens());
+        st.setLong(15, r.reasoningTokens());
+        st.setInt(16, r.estimated() ? 1 : 0);
+        if (r.isSettled()) {
+            st.setLong(17, r.settledMillis());
+        } else {
+            st.setNull(17, java.sql.Types.INTEGER);
+        }
+        st.setInt(18, r.owed() ? 1 : 0);
+        st.executeUpdate();
     }
 
     private void checkpoint() {
@@ -114,10 +186,6 @@ public final class SqliteLedger implements Ledger {
             String url = "jdbc:sqlite:" + stateDir.resolve("spend.db").toAbsolutePath() + "?jdbc.get_generated_keys=false";
             Connection c = DriverManager.getConnection(url);
             try (Statement s = c.createStatement()) {
-                // Rows are ~150 bytes and every settle commits one: 1 KB pages make each commit's WAL
-                // frames a quarter of the default 4 KB to write, checksum and checkpoint. (Only takes
-                // effect on a new file.)
-                s.execute("PRAGMA page_size=1024");
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=" + (fsyncEveryCommit ? "FULL" : "NORMAL"));
                 s.execute("PRAGMA busy_timeout=5000");
@@ -147,16 +215,41 @@ public final class SqliteLedger implements Ledger {
                 s.execute("CREATE INDEX IF NOT EXISTS spend_owed ON spend(owed) WHERE owed=1");
             }
             c.setAutoCommit(false);
+            foldLeftovers(stateDir, c);
             long first;
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(id), 0) + 1 FROM spend")) {
                 rs.next();
                 first = rs.getLong(1);
             }
             c.commit();
-            return new SqliteLedger(url, c, first);
+            return new SqliteLedger(url, c, Journal.open(stateDir, fsyncEveryCommit), first);
         } catch (Exception e) {
             throw new IllegalStateException("cannot open the spend ledger in " + stateDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Rows journaled before a crash (or a stop that could not fold them) go into SQLite first. */
+    private static void foldLeftovers(Path stateDir, Connection c) throws SQLException, IOException {
+        List<Path> files = Journal.leftover(stateDir);
+        if (files.isEmpty()) {
+            return;
+        }
+        String columns = "INSERT OR %s INTO spend(" + COLUMNS + ") VALUES (" + "?,".repeat(17) + "?)";
+        int rows = 0;
+        try (PreparedStatement reserved = c.prepareStatement(columns.formatted("IGNORE"));
+             PreparedStatement settled = c.prepareStatement(columns.formatted("REPLACE"))) {
+            for (Path f : files) {
+                for (Journal.Row r : Journal.read(f)) {
+                    bind(r.isSettled() ? settled : reserved, r);
+                    rows++;
+                }
+            }
+        }
+        c.commit();
+        for (Path f : files) {
+            Files.delete(f);
+        }
+        LOG.info("spend ledger: " + rows + " journaled rows from " + files.size() + " file(s) folded in at start");
     }
 
     @Override
@@ -197,27 +290,22 @@ public final class SqliteLedger implements Ledger {
 
     @Override
     public void settled(Reservation reservation, Charge charge, boolean owed) {
-        Settle settle = new Settle(reservation, charge, owed);
-        queue.add(settle);
-        // Let requests that are ready run up to their own settle first, so one commit carries them all.
-        Thread.yield();
-        // Whoever holds the lock commits what is queued; once it lets go, either this row went with
-        // it or this thread commits it (and whatever queued meanwhile) itself.
-        writeLock.lock();
-        try {
-            if (!settle.done) {
-                commitQueued();
-            }
-        } finally {
-            writeLock.unlock();
+        List<Journal.Row> rows = new ArrayList<>(2);
+        // Reservations still unwritten ride along (this request's own too: its settled row replaces it).
+        for (Reservation r; (r = pending.poll()) != null; ) {
+            rows.add(Journal.Row.reserved(r));
         }
-        if (settle.failure != null) {
-            LOG.log(Level.SEVERE, "spend of reservation " + reservation.id() + " could not be written", settle.failure);
+        rows.add(Journal.Row.settled(reservation, charge, System.currentTimeMillis(), owed));
+        try {
+            journal.append(rows);
+        } catch (IOException e) {
+            LOG.log(Level.SEVERE, "spend of reservation " + reservation.id() + " could not be written", e);
         }
     }
 
     @Override
     public List<Owed> owed(int max) {
+        fold();
         try (Connection c = DriverManager.getConnection(url); PreparedStatement st = c.prepareStatement(
                 "SELECT id, at_ms, day, key_id, team_id, customer_id, model, reserved_nanos, cost_nanos FROM spend WHERE owed=1 ORDER BY id LIMIT ?")) {
             st.setInt(1, max);
@@ -255,6 +343,7 @@ public final class SqliteLedger implements Ledger {
 
     @Override
     public List<UsageLine> usage(By by, long fromDay) {
+        fold();
         String sql = "SELECT " + by.column + ", COUNT(*), SUM(CASE WHEN status='reserved' THEN 0 ELSE cost_nanos END),"
                 + " SUM(CASE WHEN status='reserved' THEN reserved_nanos ELSE 0 END), SUM(input_tokens), SUM(output_tokens)"
                 + " FROM spend WHERE day >= ? GROUP BY 1 ORDER BY 3 DESC, 1";
@@ -272,112 +361,26 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
-    /** One group commit: every queued settle and every reservation not yet written. Holds the write lock. */
-    private void commitQueued() {
-        if (closed) {
-            for (Settle st; (st = queue.poll()) != null; ) {
-                st.failure = new SQLException("the ledger is closed");
-                st.done = true;
-            }
-            return;
-        }
-        List<Settle> batch = new ArrayList<>();
-        for (Settle st; batch.size() < MAX_BATCH && (st = queue.poll()) != null; ) {
-            batch.add(st);
-        }
-        // After the settles: every reservation settled in this batch was added before its settle.
-        for (Reservation r; (r = pending.poll()) != null; ) {
-            unwritten.put(r.id(), r);
-        }
-        if (batch.isEmpty() && unwritten.isEmpty()) {
-            return;
-        }
-        SQLException failure = null;
-        try {
-            long now = System.currentTimeMillis();
-            for (Settle st : batch) {
-                if (unwritten.remove(st.r.id()) != null) {
-                    row(insert, st.r, "settled", st.c, now, st.owed);
-                    insert.executeUpdate();
-                } else {
-                    var u = st.c.usage();
-                    update.setLong(1, st.c.nanos());
-                    update.setLong(2, u.inputTokens());
-                    update.setLong(3, u.outputTokens());
-                    update.setLong(4, u.cachedInputTokens());
-                    update.setLong(5, u.cacheWriteTokens());
-                    update.setLong(6, u.reasoningTokens());
-                    update.setInt(7, st.c.estimated() ? 1 : 0);
-                    update.setLong(8, now);
-                    update.setInt(9, st.owed ? 1 : 0);
-                    update.setLong(10, st.r.id());
-                    update.executeUpdate();
-                }
-            }
-            for (Reservation r : unwritten.values()) {
-                row(insert, r, "reserved", null, now, false);
-                insert.executeUpdate();
-            }
-            writer.commit();
-        } catch (SQLException e) {
-            failure = e;
-            LOG.log(Level.SEVERE, "spend ledger commit failed; " + batch.size() + " settled requests not recorded", e);
-            try {
-                writer.rollback();
-            } catch (SQLException ignored) {
-                // the next commit starts a fresh transaction
-            }
-        }
-        unwritten.clear();
-        for (Settle st : batch) {
-            st.failure = failure;
-            st.done = true;
-        }
-    }
-
-    private static void row(PreparedStatement insert, Reservation r, String status, Charge c, long now, boolean owed) throws SQLException {
-        insert.setLong(1, r.id());
-        insert.setLong(2, r.atMillis());
-        insert.setLong(3, r.day());
-        insert.setString(4, r.keyId());
-        insert.setString(5, r.teamId());
-        insert.setString(6, r.customerId());
-        insert.setString(7, r.model());
-        insert.setString(8, status);
-        insert.setLong(9, r.nanos());
-        insert.setLong(10, c == null ? 0 : c.nanos());
-        insert.setLong(11, c == null ? 0 : c.usage().inputTokens());
-        insert.setLong(12, c == null ? 0 : c.usage().outputTokens());
-        insert.setLong(13, c == null ? 0 : c.usage().cachedInputTokens());
-        insert.setLong(14, c == null ? 0 : c.usage().cacheWriteTokens());
-        insert.setLong(15, c == null ? 0 : c.usage().reasoningTokens());
-        insert.setInt(16, c != null && c.estimated() ? 1 : 0);
-        if (c == null) {
-            insert.setNull(17, java.sql.Types.INTEGER);
-        } else {
-            insert.setLong(17, now);
-        }
-        insert.setInt(18, owed ? 1 : 0);
-    }
-
-    /** Writes what is queued, then closes the file. */
+    /** Writes what is journaled into SQLite, then closes both. */
     @Override
     public void close() {
-        writeLock.lock();
+        flushReservations();
+        background.shutdownNow();
+        foldQuietly();
+        foldLock.lock();
         try {
             if (closed) {
                 return;
             }
-            commitQueued();
             closed = true;
-            checkpointer.shutdownNow();
-            insert.close();
-            update.close();
+            journal.close();
+            insertReserved.close();
+            upsertSettled.close();
             writer.close();
-        } catch (SQLException e) {
+        } catch (SQLException | IOException e) {
             LOG.log(Level.WARNING, "closing the spend ledger", e);
         } finally {
-            writeLock.unlock();
+            foldLock.unlock();
         }
     }
 }

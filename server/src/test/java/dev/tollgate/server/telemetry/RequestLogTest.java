@@ -31,6 +31,16 @@ class RequestLogTest {
     }
 
     @Test
+    void attemptsAreWrittenAsJsonThatReadsBack() throws Exception {
+        List<RequestRecord.Attempt> attempts = List.of(new RequestRecord.Attempt("up", "m \"quoted\" \u00e9\n", "timed_out", 12.25),
+                new RequestRecord.Attempt("other", null, "answered", 0.5));
+        List<RequestRecord.Attempt> back = new com.fasterxml.jackson.databind.ObjectMapper().readValue(RequestLog.attemptsJson(attempts),
+                new com.fasterxml.jackson.core.type.TypeReference<List<RequestRecord.Attempt>>() { });
+        assertEquals(attempts, back);
+        assertEquals("[]", RequestLog.attemptsJson(List.of()));
+    }
+
+    @Test
     void aFullQueueDropsAndCountsInsteadOfWaiting(@TempDir Path dir) throws Exception {
         RequestLog log = RequestLog.openStopped(dir.resolve("requests.db"), 2, Duration.ZERO);
         try {
