@@ -14,6 +14,8 @@
 #   BENCH_CLASSPATH      override the class path (default: conformance-tests/target/classes and target/lib)
 #   BENCH_JAVA_OPTS      extra JVM flags for the load generator (e.g. -Xlog:gc)
 #   BENCH_QUICK=1        same as --quick
+#   BENCH_TRACING=on     the gateway exports OpenTelemetry spans (every request sampled) to the simulator's
+#                        OTLP sink (/_sim/otlp/v1/traces), to measure what tracing costs
 #   BENCH_GOVERNANCE=off serve policy-open.yaml (no keys: no auth, limits, budgets or ledger) instead of
 #                        policy-template.yaml (a key with limits and budgets at every level; its secret is sent)
 set -euo pipefail
@@ -106,6 +108,11 @@ mkdir -p "$TMP/policy" "$TMP/state"
 POLICY_TEMPLATE="$BENCH_DIR/policy-template.yaml"
 [ "${BENCH_GOVERNANCE:-on}" = "off" ] && POLICY_TEMPLATE="$BENCH_DIR/policy-open.yaml"
 sed "s/@SIM_PORT@/$SIM_PORT/g" "$POLICY_TEMPLATE" > "$TMP/policy/providers.yaml"
+
+if [ "${BENCH_TRACING:-off}" = "on" ]; then
+  export TOLLGATE_OTEL_ENABLED=true TOLLGATE_OTEL_SAMPLING=1.0
+  export TOLLGATE_OTEL_ENDPOINT="http://127.0.0.1:$SIM_PORT/_sim/otlp/v1/traces"
+fi
 
 # setsid: each server leads its own process group, so stopping it also stops a JVM its launcher forked.
 echo "bench: starting the simulator on 127.0.0.1:$SIM_PORT and the gateway on 127.0.0.1:$GW_PORT" >&2

@@ -29,6 +29,12 @@ final class SimControl {
                 g.writeEndObject();
             });
         });
+        // An OTLP/HTTP traces sink for the benchmark's tracing case: takes the export and discards it.
+        r.post("/_sim/otlp/v1/traces", (req, res) -> {
+            req.content().inputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/x-protobuf");
+            res.send(new byte[0]);
+        });
         r.get("/_sim/faults", (req, res) -> ModelCalls.sendJson(res, faults::writeJson));
         r.post("/_sim/faults", this::queueFaults);
         r.delete("/_sim/faults", (req, res) -> {
