@@ -54,10 +54,11 @@ fi
 [ -x "$PROVIDER_SIM_BIN" ] || die "$PROVIDER_SIM_BIN not found or not executable (build the project first)"
 [ -x "$TOLLGATE_BIN" ] || die "$TOLLGATE_BIN not found or not executable (build the project first)"
 
-free_port() { # a random port nobody listens on; the race with other programs is acceptable here
+free_port() { # a random port nobody listens on, below Linux's ephemeral range (32768-60999) so that no
+  # client socket of an earlier run can hold it; the race with other programs is acceptable here
   local port
   for _ in $(seq 100); do
-    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 12000 ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
   done
   return 1
