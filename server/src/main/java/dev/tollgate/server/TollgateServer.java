@@ -110,10 +110,10 @@ public final class TollgateServer implements AutoCloseable {
         GeminiSurface gemini = new GeminiSurface(policy, pipeline, drain, settings.bodyLimit());
         HttpRouting.Builder routing = HttpRouting.builder();
         // One snapshot per request, pinned before any handler runs; the header ties the answer to a commit.
-        routing.addFilter((chain, req, res) -> {
-            res.header(PolicyHolder.HEADER, policy.pin(req).version());
+        routing.addFilter((chain, req, res) -> policy.pinned(snapshot -> {
+            res.header(PolicyHolder.HEADER, snapshot.version());
             chain.proceed();
-        });
+        }));
         telemetry.register(routing, policy);
         telemetry.metrics().track(spend, upstreams);
         new DashboardRoutes(policy, watcher, telemetry.log()).register(routing);

@@ -20,7 +20,7 @@ public final class AdminAuth {
      * (operator role); otherwise answers 401/403 itself and returns empty.
      */
     public static Optional<Admin> authorize(PolicyHolder policy, ServerRequest req, ServerResponse res, boolean act) {
-        PolicySnapshot snapshot = policy.forRequest(req);
+        PolicySnapshot snapshot = policy.forRequest();
         Optional<String> bearer = req.headers().first(HeaderNames.AUTHORIZATION)
                 .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
                 .map(h -> h.substring(7).trim());

@@ -70,7 +70,7 @@ public final class AnthropicSurface {
             return;
         }
         try {
-            Call call = read(req, policy.forRequest(req));
+            Call call = read(req, policy.forRequest());
             RequestTrace.current().dispatching(Api.MESSAGES, call.model(), call.stream(), call.policy(), null);
             pipeline.run(call, req, res);
         } catch (GatewayException e) {
@@ -107,7 +107,7 @@ public final class AnthropicSurface {
      */
     private void countTokens(ServerRequest req, ServerResponse res) {
         try {
-            Call call = read(req, policy.forRequest(req));
+            Call call = read(req, policy.forRequest());
             Route route = pipeline.authorizedRoute(call, req);
             Route.Target target = route.targets().getFirst();
             if (target.provider().kind() == ProviderKind.ANTHROPIC) {
@@ -128,7 +128,7 @@ public final class AnthropicSurface {
      * {@code limit} (1-1000, default 20), {@code after_id} and {@code before_id}; only what the key may use.
      */
     private void models(ServerRequest req, ServerResponse res) {
-        switch (ModelListing.of(pipeline.gate(), policy.forRequest(req), req)) {
+        switch (ModelListing.of(pipeline.gate(), policy.forRequest(), req)) {
             case ModelListing.Refused refused -> AnthropicErrors.send(res, refused.error());
             case ModelListing.Listed listed -> {
                 List<ModelListing.Entry> all = listed.models();
@@ -181,7 +181,7 @@ public final class AnthropicSurface {
     /** {@code GET /v1/models/{id}}; a gateway name may hold a slash (sim/echo), so everything after models/ is the id. */
     private void model(ServerRequest req, ServerResponse res) {
         String id = req.path().path().substring((PREFIX + "/v1/models/").length());
-        switch (ModelListing.of(pipeline.gate(), policy.forRequest(req), req)) {
+        switch (ModelListing.of(pipeline.gate(), policy.forRequest(), req)) {
             case ModelListing.Refused refused -> AnthropicErrors.send(res, refused.error());
             case ModelListing.Listed listed -> {
                 try {

@@ -72,7 +72,7 @@ public final class GeminiSurface {
             return;
         }
         try {
-            PolicySnapshot snapshot = policy.forRequest(req);
+            PolicySnapshot snapshot = policy.forRequest();
             boolean stream = switch (method) {
                 case "generateContent", "countTokens" -> false;
                 case "streamGenerateContent" -> true;
@@ -102,7 +102,7 @@ public final class GeminiSurface {
      * ...}, paged by {@code pageSize} (default 50, at most 1000) and {@code pageToken}; only what the key may use.
      */
     private void models(ServerRequest req, ServerResponse res) {
-        switch (ModelListing.of(pipeline.gate(), policy.forRequest(req), req)) {
+        switch (ModelListing.of(pipeline.gate(), policy.forRequest(), req)) {
             case ModelListing.Refused refused -> GoogleErrors.send(res, refused.error());
             case ModelListing.Listed listed -> {
                 List<ModelListing.Entry> all = listed.models();
@@ -137,7 +137,7 @@ public final class GeminiSurface {
     private void model(ServerRequest req, ServerResponse res) {
         String path = req.path().path();
         String id = PREFIXES.stream().filter(path::startsWith).findFirst().map(p -> path.substring(p.length())).orElse(path);
-        switch (ModelListing.of(pipeline.gate(), policy.forRequest(req), req)) {
+        switch (ModelListing.of(pipeline.gate(), policy.forRequest(), req)) {
             case ModelListing.Refused refused -> GoogleErrors.send(res, refused.error());
             case ModelListing.Listed listed -> {
                 try {

@@ -71,7 +71,7 @@ public final class OpenAiSurface {
             return;
         }
         try {
-            PolicySnapshot snapshot = policy.forRequest(req);
+            PolicySnapshot snapshot = policy.forRequest();
             Call call = read(api, req, snapshot);
             RequestTrace.current().dispatching(api, call.model(), call.stream(), snapshot, null);
             pipeline.run(call, req, res);
@@ -140,7 +140,7 @@ public final class OpenAiSurface {
     }
 
     private void models(ServerRequest req, ServerResponse res) {
-        switch (ModelListing.of(pipeline.gate(), policy.forRequest(req), req)) {
+        switch (ModelListing.of(pipeline.gate(), policy.forRequest(), req)) {
             case ModelListing.Refused refused -> OpenAiErrors.send(res, refused.error());
             case ModelListing.Listed listed -> {
                 ObjectNode root = JsonBody.MAPPER.createObjectNode();
@@ -157,7 +157,7 @@ public final class OpenAiSurface {
     private void model(ServerRequest req, ServerResponse res) {
         String path = req.path().path();
         String id = path.substring(path.indexOf("/models/") + "/models/".length());
-        switch (ModelListing.of(pipeline.gate(), policy.forRequest(req), req)) {
+        switch (ModelListing.of(pipeline.gate(), policy.forRequest(), req)) {
             case ModelListing.Refused refused -> OpenAiErrors.send(res, refused.error());
             case ModelListing.Listed listed -> {
                 try {

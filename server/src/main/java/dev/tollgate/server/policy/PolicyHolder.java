@@ -1,7 +1,6 @@
 package dev.tollgate.server.policy;
 
 import dev.tollgate.policy.PolicySnapshot;
-import io.helidon.webserver.http.ServerRequest;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -10,7 +9,7 @@ public final class PolicyHolder {
 
     /** Response header naming the policy version (the Git commit) a request was decided under. */
     public static final String HEADER = "x-tollgate-policy";
-    private static final String CONTEXT_KEY = "tollgate.policy.snapshot";
+    private static final ThreadLocal<PolicySnapshot> PINNED = new ThreadLocal<>();
 
     private final AtomicReference<PolicySnapshot> current;
     private volatile String degraded;
@@ -26,18 +25,30 @@ public final class PolicyHolder {
     }
 
     /**
-     * Pins the snapshot in force to this request; every later read through {@link #forRequest} sees
-     * the same one, whatever swaps happen meanwhile.
+     * Runs a request with the snapshot in force now pinned to it: every read through
+     * {@link #forRequest} on its thread sees that one, whatever swaps happen meanwhile. (A thread
+     * local on the request's virtual thread: Helidon's per-request context costs a map per request.)
      */
-    public PolicySnapshot pin(ServerRequest req) {
+    public <E extends Exception> void pinned(Pinned<E> request) throws E {
         PolicySnapshot snapshot = current.get();
-        req.context().register(CONTEXT_KEY, snapshot);
-        return snapshot;
+        PINNED.set(snapshot);
+        try {
+            request.run(snapshot);
+        } finally {
+            PINNED.remove();
+        }
     }
 
-    /** The snapshot pinned at the request's start (or the current one if none was pinned). */
-    public PolicySnapshot forRequest(ServerRequest req) {
-        return req.context().get(CONTEXT_KEY, PolicySnapshot.class).orElseGet(current::get);
+    /** What runs with a pinned snapshot. */
+    @FunctionalInterface
+    public interface Pinned<E extends Exception> {
+        void run(PolicySnapshot snapshot) throws E;
+    }
+
+    /** The snapshot pinned to the running request (or the current one outside of one). */
+    public PolicySnapshot forRequest() {
+        PolicySnapshot pinned = PINNED.get();
+        return pinned != null ? pinned : current.get();
     }
 
     /** Why the policy source is degraded (e.g. Git unreachable), if it is; the gateway still serves. */

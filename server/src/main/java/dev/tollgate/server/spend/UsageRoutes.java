@@ -49,7 +49,7 @@ public final class UsageRoutes {
     }
 
     private void own(ServerRequest req, ServerResponse res) {
-        PolicySnapshot snapshot = policy.forRequest(req);
+        PolicySnapshot snapshot = policy.forRequest();
         switch (gate.identify(snapshot, PresentedKey.from(req))) {
             case Identity.Refused r -> OpenAiErrors.send(res, r.error());
             case Identity.Anonymous a -> OpenAiErrors.send(res, new GatewayError.BadRequest(
@@ -109,7 +109,7 @@ public final class UsageRoutes {
     }
 
     private void admin(ServerRequest req, ServerResponse res) {
-        PolicySnapshot snapshot = policy.forRequest(req);
+        PolicySnapshot snapshot = policy.forRequest();
         Optional<String> bearer = req.headers().first(HeaderNames.AUTHORIZATION)
                 .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7)).map(h -> h.substring(7).trim());
         if (bearer.flatMap(snapshot::adminBySecret).isEmpty()) {

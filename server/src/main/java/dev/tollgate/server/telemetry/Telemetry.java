@@ -110,7 +110,7 @@ public final class Telemetry implements AutoCloseable {
                 chain.proceed();
             } finally {
                 trace.unbind();
-                finish(trace, policy.forRequest(req), res.status().code());
+                finish(trace, policy.forRequest(), res.status().code());
             }
         });
         new TelemetryRoutes(policy, this).register(routing);
