@@ -11,7 +11,6 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,9 +26,9 @@ import java.util.logging.Logger;
  *
  * <p>This node's ledger stays its journal. A cost Redis could not take is kept owed there and
  * replayed every second until Redis takes it; a per-reservation marker (held, then settled) makes a
- * replay book nothing twice. Settling also counts the request in usage counters ({@link SharedUsage}),
- * so a usage report read here covers every node. At start, this node's reservations never settled are charged at their
- * reserved amount the same way, which releases their holds.
+ * replay book nothing twice. At start, this node's reservations never settled are charged at their
+ * reserved amount the same way, which releases their holds. Settling also counts the request in
+ * usage counters ({@link SharedUsage}), so a usage report read on any node covers every node.
  */
 public final class RedisBudgets implements Budgets {
 
@@ -155,9 +154,11 @@ public final class RedisBudgets implements Budgets {
                 return lines;
             }
             Level level = Level.valueOf(by.name());
-            return lines.stream().map(l -> new Ledger.UsageLine(l.name(), l.requests(), l.spentNanos(),
-                    Long.parseLong(Objects.requireNonNullElse(redis.hget(key(new AccountId(level, l.name(), ""), period, today), "held"), "0")),
-                    l.inputTokens(), l.outputTokens())).toList();
+            return lines.stream().map(l -> {
+                String held = redis.hget(key(new AccountId(level, l.name(), ""), period, today), "held");
+                return new Ledger.UsageLine(l.name(), l.requests(), l.spentNanos(), held == null ? 0 : Long.parseLong(held),
+                        l.inputTokens(), l.outputTokens());
+            }).toList();
         });
     }
 
