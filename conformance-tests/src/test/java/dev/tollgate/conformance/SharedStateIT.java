@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * Two gateway processes sharing budgets and limits through one real redis-server, in front of the
  * provider simulator: a budget and a rate limit hold across both nodes under concurrency; a Redis
  * killed under load costs clean 503s, not spend, and the nodes recover by themselves; a node killed
- * mid-request charges its hold in Redis when it restarts.
+ * mid-request charges its hold in Redis when it restarts; a usage report on either node covers both.
  */
 class SharedStateIT {
 
@@ -67,9 +67,10 @@ class SharedStateIT {
                   - {id: loader, team: infra, sha256: %s}
                   - {id: busy, team: infra, sha256: %s}
                   - {id: crashy, team: infra, sha256: %s}
+                  - {id: reported, team: infra, sha256: %s}
                 """.formatted(GovernanceIT.sha256("admin-token"), GovernanceIT.sha256("tg-spender"), BUDGET.toPlainString(),
                 GovernanceIT.sha256("tg-paced"), PACED_RPM, GovernanceIT.sha256("tg-loader"), GovernanceIT.sha256("tg-busy"),
-                GovernanceIT.sha256("tg-crashy")));
+                GovernanceIT.sha256("tg-crashy"), GovernanceIT.sha256("tg-reported")));
         nodeB = stack.startNode("gateway-b");
     }
 
@@ -106,21 +107,54 @@ class SharedStateIT {
         return nanos.isBlank() ? BigDecimal.ZERO : BigDecimal.valueOf(Long.parseLong(nanos.strip()), 9);
     }
 
-    /** A key's spend in one node's own ledger (GET /admin/usage reads the node's ledger). */
-    private static BigDecimal ledger(String base, String key) throws Exception {
-        return ledgerRow(base, key).path("spent_usd").decimalValue();
+    /** A key's spend in the usage report of one node (which covers every node: it reads Redis). */
+    private static BigDecimal reported(String base, String key) throws Exception {
+        return usageRow(base, "key", "total", key).path("spent_usd").decimalValue();
     }
 
-    /** A key's row of one node's usage report: spent_usd, in_flight_usd (reservations not settled), requests. */
-    private static JsonNode ledgerRow(String base, String key) throws Exception {
-        JsonNode report = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(base + "/admin/usage?by=key&period=total"))
-                .header("authorization", "Bearer admin-token").build(), HttpResponse.BodyHandlers.ofString()).body());
-        for (JsonNode row : report.path("rows")) {
-            if (row.path("key").asText().equals(key)) {
+    /** A row of one node's usage report: requests, spent_usd, in_flight_usd, input_tokens, output_tokens. */
+    private static JsonNode usageRow(String base, String by, String period, String name) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/admin/usage?by=" + by + "&period=" + period))
+                .header("authorization", "Bearer admin-token").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        for (JsonNode row : JSON.readTree(r.body()).path("rows")) {
+            if (row.path(by).asText().equals(name)) {
                 return row;
             }
         }
-        return JSON.createObjectNode().put("spent_usd", BigDecimal.ZERO).put("in_flight_usd", BigDecimal.ZERO);
+        return JSON.createObjectNode().put("requests", 0).put("spent_usd", BigDecimal.ZERO).put("in_flight_usd", BigDecimal.ZERO);
+    }
+
+    /** Whether a node's ledger (its journal or SQLite file) holds a row of {@code key}: no other state file names keys. */
+    private static boolean inLedger(java.nio.file.Path state, String key) throws Exception {
+        byte[] needle = ("\t" + key + "\t").getBytes(StandardCharsets.UTF_8);
+        byte[] bare = key.getBytes(StandardCharsets.UTF_8);
+        try (var files = java.nio.file.Files.list(state)) {
+            for (java.nio.file.Path f : files.filter(f -> f.getFileName().toString().startsWith("spend.")).toList()) {
+                try {
+                    byte[] bytes = java.nio.file.Files.readAllBytes(f);
+                    if (indexOf(bytes, f.getFileName().toString().startsWith("spend.journal.") ? needle : bare) >= 0) {
+                        return true;
+                    }
+                } catch (java.nio.file.NoSuchFileException folded) {
+                    // a journal file SQLite took meanwhile: the next look finds the row there
+                }
+            }
+        }
+        return false;
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     /** Key busy's requests on both nodes, back to back per client, until closed; every answer classified. */
@@ -217,11 +251,14 @@ class SharedStateIT {
             assertTrue(i < 100, "the budget never ran out");
         }
         BigDecimal[] redis = redisTotal("spender");
-        BigDecimal ledgers = ledger(node(0), "spender").add(ledger(node(1), "spender"));
         System.out.println("shared budget $" + BUDGET + ": " + ok + " answered for $" + answered + "; Redis spent $" + redis[0]
-                + ", held $" + redis[1] + "; ledgers $" + ledgers);
+                + ", held $" + redis[1]);
         assertEquals(0, answered.compareTo(redis[0]), "Redis has every answered request's cost once");
-        assertEquals(0, answered.compareTo(ledgers), "the two ledgers together have every answered request's cost once");
+        for (int n = 0; n < 2; n++) {
+            JsonNode row = usageRow(node(n), "key", "total", "spender");
+            assertEquals(0, answered.compareTo(row.path("spent_usd").decimalValue()), "node " + n + "'s report has both nodes' spend once: " + row);
+            assertEquals(ok, row.path("requests").asInt(), row.toString());
+        }
         assertEquals(0, BigDecimal.ZERO.compareTo(redis[1]), "nothing held once every request is over");
         for (int n = 0; n < 2; n++) {
             JsonNode usage = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(node(n) + "/v1/usage"))
@@ -260,7 +297,7 @@ class SharedStateIT {
         assertTrue(held.signum() > 0, "the estimate is held in Redis while the request runs");
         // The reservation reaches the ledger with its next group commit (within 50 ms).
         long written = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (ledgerRow(node(0), "crashy").path("in_flight_usd").decimalValue().signum() == 0) {
+        while (!inLedger(stack.workDir.resolve("state"), "crashy")) {
             assertTrue(System.nanoTime() < written, "the reservation never reached the ledger");
             Thread.sleep(20);
         }
@@ -275,7 +312,29 @@ class SharedStateIT {
             Thread.sleep(100);
         }
         assertEquals(0, held.compareTo(redisTotal("crashy")[0]), "charged at the reserved amount, once");
-        assertEquals(0, held.compareTo(ledger(node(0), "crashy")), "as its ledger says");
+        assertEquals(0, held.compareTo(reported(node(1), "crashy")), "as the usage report says");
+    }
+
+    @Test
+    void aUsageReportOnOneNodeShowsTheRequestsTheOtherAnswered() throws Exception {
+        BigDecimal spent = BigDecimal.ZERO;
+        long input = 0;
+        long output = 0;
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> r = chat(node(1), "tg-reported", CHAT);
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode usage = JSON.readTree(r.body()).path("usage");
+            spent = spent.add(cost(r));
+            input += usage.path("prompt_tokens").asLong();
+            output += usage.path("completion_tokens").asLong();
+        }
+        JsonNode row = usageRow(node(0), "key", "daily", "reported");
+        assertEquals(3, row.path("requests").asInt(), "node A reports the requests node B answered: " + row);
+        assertEquals(0, spent.compareTo(row.path("spent_usd").decimalValue()), row.toString());
+        assertEquals(input, row.path("input_tokens").asLong(), row.toString());
+        assertEquals(output, row.path("output_tokens").asLong(), row.toString());
+        assertEquals(0, BigDecimal.ZERO.compareTo(row.path("in_flight_usd").decimalValue()), row.toString());
+        assertTrue(usageRow(node(0), "model", "monthly", "sim/echo").path("requests").asInt() >= 3, "by model too");
     }
 
     @Test
@@ -370,6 +429,10 @@ class SharedStateIT {
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(503, anthropic.statusCode(), anthropic.body());
             assertEquals("overloaded_error", JSON.readTree(anthropic.body()).path("error").path("type").asText(), anthropic.body());
+            HttpResponse<String> report = HTTP.send(HttpRequest.newBuilder(URI.create(node(0) + "/admin/usage?by=team"))
+                    .header("authorization", "Bearer admin-token").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, report.statusCode(), "no report of part of the spend: " + report.body());
+            assertEquals("shared_state_unreachable", JSON.readTree(report.body()).path("error").path("code").asText(), report.body());
             HttpResponse<String> health = stack.get(node(0) + "/health/ready");
             assertEquals("DOWN", JSON.readTree(health.body()).path("shared_state").asText(), "ready says the shared state is down: " + health.body());
             assertEquals(200, stack.get(node(0) + "/health/live").statusCode(), "live stays up");

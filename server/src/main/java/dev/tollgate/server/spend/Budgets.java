@@ -2,6 +2,7 @@ package dev.tollgate.server.spend;
 
 import dev.tollgate.policy.Budget;
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -35,7 +36,15 @@ public interface Budgets extends AutoCloseable {
      *
      * @return false when the cost could not be booked now: the ledger keeps it owed, to be replayed
      */
-    boolean settle(Reservation reservation, long costNanos);
+    boolean settle(Reservation reservation, Charge charge);
+
+    /**
+     * A usage report of {@code period} up to {@code today}: of this node's ledger, or of every node
+     * when they share a store.
+     *
+     * @throws dev.tollgate.server.shared.StoreUnreachable when a shared store does not answer
+     */
+    List<Ledger.UsageLine> usage(Ledger ledger, Ledger.By by, Budget.Period period, long today);
 
     /** @throws dev.tollgate.server.shared.StoreUnreachable when a shared store does not answer */
     Balance balance(AccountId id, Budget.Period period, long day);

@@ -18,7 +18,7 @@ public interface Ledger extends AutoCloseable {
     }
 
     /** A settled cost not yet booked in the shared store (it was unreachable), to be replayed. */
-    record Owed(Reservation reservation, long costNanos) {
+    record Owed(Reservation reservation, Charge charge) {
     }
 
     /** What a usage report groups by. */

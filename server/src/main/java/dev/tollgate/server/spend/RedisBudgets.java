@@ -9,6 +9,7 @@ import dev.tollgate.server.shared.StoreUnreachable;
 import io.lettuce.core.ScriptOutputType;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -26,7 +27,8 @@ import java.util.logging.Logger;
  * <p>This node's ledger stays its journal. A cost Redis could not take is kept owed there and
  * replayed every second until Redis takes it; a per-reservation marker (held, then settled) makes a
  * replay book nothing twice. At start, this node's reservations never settled are charged at their
- * reserved amount the same way, which releases their holds.
+ * reserved amount the same way, which releases their holds. Settling also counts the request in
+ * usage counters ({@link SharedUsage}), so a usage report read on any node covers every node.
  */
 public final class RedisBudgets implements Budgets {
 
@@ -40,6 +42,7 @@ public final class RedisBudgets implements Budgets {
     private final SharedStore store;
     private final String node;
     private final String prefix;
+    private final SharedUsage usage;
     private volatile Ledger ledger;
     private ScheduledExecutorService replayer;
 
@@ -51,6 +54,7 @@ public final class RedisBudgets implements Budgets {
         this.store = store;
         this.node = node;
         this.prefix = prefix;
+        this.usage = new SharedUsage(prefix);
     }
 
     public RedisBudgets(SharedStore store, String node) {
@@ -101,9 +105,9 @@ public final class RedisBudgets implements Budgets {
     }
 
     @Override
-    public boolean settle(Reservation reservation, long costNanos) {
+    public boolean settle(Reservation reservation, Charge charge) {
         try {
-            book(reservation, costNanos);
+            book(reservation, charge);
             return true;
         } catch (StoreUnreachable e) {
             LOG.warning("spend of reservation " + reservation.id() + " kept owed in the ledger, to be replayed: " + e.getMessage());
@@ -112,13 +116,22 @@ public final class RedisBudgets implements Budgets {
     }
 
     /** @return false when the marker says it was booked already */
-    boolean book(Reservation r, long costNanos) {
+    boolean book(Reservation r, Charge charge) {
+        String[] accounts = keys(r);
+        String[] usageKeys = usage.keys(r.day());
+        String[] keys = Arrays.copyOf(accounts, accounts.length + usageKeys.length);
+        System.arraycopy(usageKeys, 0, keys, accounts.length, usageKeys.length);
         List<String> args = new ArrayList<>();
         args.add(Long.toString(-r.nanos()));
-        args.add(Long.toString(costNanos));
+        args.add(Long.toString(charge.nanos()));
         args.add(Long.toString(MARKER_TTL_SECONDS));
+        args.add(Integer.toString(accounts.length - 1));
+        args.add(Long.toString(charge.usage().inputTokens()));
+        args.add(Long.toString(charge.usage().outputTokens()));
+        args.add(Long.toString(SharedUsage.dayExpiry(r.day())));
+        args.addAll(SharedUsage.names(r, charge));
         args.addAll(expiries(r.day()));
-        Long booked = SETTLE.run(store, ScriptOutputType.INTEGER, keys(r), args.toArray(String[]::new));
+        Long booked = SETTLE.run(store, ScriptOutputType.INTEGER, keys, args.toArray(String[]::new));
         return booked == 1;
     }
 
@@ -127,6 +140,26 @@ public final class RedisBudgets implements Budgets {
         List<String> v = store.call(redis -> redis.hmget(key(id, period, day), "spent", "held")).stream()
                 .map(kv -> kv.getValueOrElse("0")).toList();
         return new Balance(Long.parseLong(v.get(0)), Long.parseLong(v.get(1)));
+    }
+
+    /**
+     * Every node's usage, from the counters settlements add to. In flight: what the period's budget
+     * hash of each key, team or customer holds; 0 by model (no account holds per model alone).
+     */
+    @Override
+    public List<Ledger.UsageLine> usage(Ledger ledger, Ledger.By by, Budget.Period period, long today) {
+        return store.call(redis -> {
+            List<Ledger.UsageLine> lines = usage.read(redis, by, Periods.start(period, today), today);
+            if (by == Ledger.By.MODEL) {
+                return lines;
+            }
+            Level level = Level.valueOf(by.name());
+            return lines.stream().map(l -> {
+                String held = redis.hget(key(new AccountId(level, l.name(), ""), period, today), "held");
+                return new Ledger.UsageLine(l.name(), l.requests(), l.spentNanos(), held == null ? 0 : Long.parseLong(held),
+                        l.inputTokens(), l.outputTokens());
+            }).toList();
+        });
     }
 
     /**
@@ -148,7 +181,7 @@ public final class RedisBudgets implements Budgets {
             List<Long> paid = new ArrayList<>(owed.size());
             try {
                 for (Ledger.Owed o : owed) {
-                    book(o.reservation(), o.costNanos());
+                    book(o.reservation(), o.charge());
                     paid.add(o.reservation().id());
                 }
             } finally {

@@ -7,6 +7,7 @@ import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.usage.Usage;
 import dev.tollgate.server.shared.StoreUnreachable;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -95,7 +96,7 @@ public final class Spend implements AutoCloseable {
 
     /** Books the real cost and returns once the ledger has it durably. */
     public void settle(Reservation r, Charge charge) {
-        boolean booked = book.settle(r, charge.nanos());
+        boolean booked = book.settle(r, charge);
         if (!charge.estimated() && charge.usage().outputTokens() > 0) {
             history.observe(r.keyId(), r.model(), charge.usage().outputTokens());
         }
@@ -105,6 +106,11 @@ public final class Spend implements AutoCloseable {
     public Budgets.Balance balance(Budgets.AccountId account, dev.tollgate.policy.Budget.Period period) {
         ledger();
         return book.balance(account, period, Periods.day(clock.millis()));
+    }
+
+    /** @throws StoreUnreachable when budgets are shared and the store does not answer */
+    public List<Ledger.UsageLine> usage(Ledger.By by, dev.tollgate.policy.Budget.Period period) {
+        return book.usage(ledger(), by, period, Periods.day(clock.millis()));
     }
 
     @Override

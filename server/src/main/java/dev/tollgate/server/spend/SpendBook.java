@@ -109,7 +109,8 @@ public final class SpendBook implements Budgets {
 
     /** An ended period is left alone. */
     @Override
-    public boolean settle(Reservation r, long costNanos) {
+    public boolean settle(Reservation r, Charge charge) {
+        long costNanos = charge.nanos();
         AccountId[] ids = Budgets.accountsOf(r.keyId(), r.teamId(), r.customerId(), r.model());
         lock.lock();
         try {
@@ -127,6 +128,12 @@ public final class SpendBook implements Budgets {
             lock.unlock();
         }
         return true;
+    }
+
+    /** This node's alone: the ledger has it. */
+    @Override
+    public List<Ledger.UsageLine> usage(Ledger ledger, Ledger.By by, Budget.Period period, long today) {
+        return ledger.usage(by, Periods.start(period, today));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.tollgate.server.spend;
 
+import dev.tollgate.providers.usage.Usage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -307,13 +308,15 @@ public final class SqliteLedger implements Ledger {
     public List<Owed> owed(int max) {
         fold();
         try (Connection c = DriverManager.getConnection(url); PreparedStatement st = c.prepareStatement(
-                "SELECT id, at_ms, day, key_id, team_id, customer_id, model, reserved_nanos, cost_nanos FROM spend WHERE owed=1 ORDER BY id LIMIT ?")) {
+                "SELECT id, at_ms, day, key_id, team_id, customer_id, model, reserved_nanos, cost_nanos, input_tokens, output_tokens,"
+                        + " cached_tokens, cache_write_tokens, reasoning_tokens, estimated FROM spend WHERE owed=1 ORDER BY id LIMIT ?")) {
             st.setInt(1, max);
             List<Owed> out = new ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Owed(new Reservation(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5),
-                            rs.getString(6), rs.getString(7), rs.getLong(8)), rs.getLong(9)));
+                            rs.getString(6), rs.getString(7), rs.getLong(8)), new Charge(rs.getLong(9), new Usage(rs.getLong(10),
+                            rs.getLong(11), rs.getLong(12), rs.getLong(13), rs.getLong(14)), rs.getInt(15) == 1)));
                 }
             }
             return out;

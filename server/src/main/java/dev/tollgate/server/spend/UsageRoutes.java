@@ -29,7 +29,8 @@ import java.util.Optional;
 /**
  * Spend for the people who cause it and the people who pay: {@code GET /v1/usage} with a virtual key
  * (that key's spend, its chain's budgets with what remains, its limits) and {@code GET /admin/usage}
- * with an admin token ({@code ?by=key|team|customer|model&period=daily|weekly|monthly|total}).
+ * with an admin token ({@code ?by=key|team|customer|model&period=daily|weekly|monthly|total}). When
+ * nodes share budgets through Redis both cover every node, and answer 503 while Redis does not.
  */
 public final class UsageRoutes {
 
@@ -126,7 +127,14 @@ public final class UsageRoutes {
             send(res, Status.BAD_REQUEST_400, error("Use ?by=key|team|customer|model&period=daily|weekly|monthly|total."));
             return;
         }
-        send(res, Status.OK_200, report(by.get(), period.get()));
+        ObjectNode report;
+        try {
+            report = report(by.get(), period.get());
+        } catch (StoreUnreachable e) {
+            OpenAiErrors.send(res, new GatewayError.SharedStateUnreachable());
+            return;
+        }
+        send(res, Status.OK_200, report);
     }
 
     ObjectNode report(Ledger.By by, Budget.Period period) {
@@ -138,7 +146,7 @@ public final class UsageRoutes {
         out.put("period", period.id());
         out.put("from", from == Long.MIN_VALUE ? null : LocalDate.ofEpochDay(from).toString());
         ArrayNode rows = out.putArray("rows");
-        for (Ledger.UsageLine line : spend.ledger().usage(by, from)) {
+        for (Ledger.UsageLine line : spend.usage(by, period)) {
             rows.addObject().put(by.name().toLowerCase(Locale.ROOT), line.name()).put("requests", line.requests())
                     .put("spent_usd", Money.usd(line.spentNanos())).put("in_flight_usd", Money.usd(line.inFlightNanos()))
                     .put("input_tokens", line.inputTokens()).put("output_tokens", line.outputTokens());

@@ -63,6 +63,10 @@ class RedisBudgetsTest {
         return new Reservation(id, day * 86_400_000L, day, "alice", "infra", "acme", model, nanos);
     }
 
+    private static Charge cost(long nanos) {
+        return new Charge(nanos, Usage.NONE, false);
+    }
+
     private static String outcome(Optional<BudgetRefusal> refusal) {
         return refusal.map(BudgetRefusal::message).orElse("held");
     }
@@ -101,10 +105,10 @@ class RedisBudgetsTest {
             fromRedis.add(outcome(a));
             fromBook.add(outcome(b));
             if (a.isEmpty()) {
-                assertTrue(shared.settle(r, s.cost()));
+                assertTrue(shared.settle(r, cost(s.cost())));
             }
             if (b.isEmpty()) {
-                book.settle(r, s.cost());
+                book.settle(r, cost(s.cost()));
             }
         }
         assertEquals(fromBook, fromRedis);
@@ -133,7 +137,7 @@ class RedisBudgetsTest {
         assertFalse(shared.reserve(chain, "small", 20 * CENTS, DAY, reservation(2, DAY, "small", 20 * CENTS)).isEmpty());
 
         // Settled after midnight: the cost counts in the day it was reserved in, the new day starts at zero.
-        assertTrue(shared.settle(r, 15 * CENTS));
+        assertTrue(shared.settle(r, cost(15 * CENTS)));
         assertEquals(new Budgets.Balance(15 * CENTS, 0), shared.balance(key, Budget.Period.DAILY, DAY));
         assertEquals(new Budgets.Balance(0, 0), shared.balance(key, Budget.Period.DAILY, DAY + 1));
         assertEquals(new Budgets.Balance(15 * CENTS, 0), shared.balance(key, Budget.Period.MONTHLY, DAY + 1));
@@ -154,8 +158,8 @@ class RedisBudgetsTest {
         Budgets.AccountId team = new Budgets.AccountId(Level.TEAM, "infra", "");
         Reservation r = reservation(7, DAY, "small", 30 * CENTS);
         assertTrue(shared.reserve(chain, "small", 30 * CENTS, DAY, r).isEmpty());
-        assertTrue(shared.book(r, 25 * CENTS));
-        assertFalse(shared.book(r, 25 * CENTS), "the marker says it is booked");
+        assertTrue(shared.book(r, cost(25 * CENTS)));
+        assertFalse(shared.book(r, cost(25 * CENTS)), "the marker says it is booked");
         assertEquals(new Budgets.Balance(25 * CENTS, 0), shared.balance(team, Budget.Period.MONTHLY, DAY));
 
         // Through the ledger: a settlement kept owed is replayed once, however often replay runs.
@@ -205,7 +209,7 @@ class RedisBudgetsTest {
                 spend.settle(r, new Charge(12 * CENTS, Usage.NONE, false)); // durable in the ledger, owed to Redis
                 assertThrows(StoreUnreachable.class, () -> spend.reserve(chain, "small", CENTS));
                 // Owed: the settlement (and, had the refused reservation's script been sent, a zero cost releasing its hold).
-                assertTrue(spend.ledger().owed(10).contains(new Ledger.Owed(r, 12 * CENTS)), spend.ledger().owed(10).toString());
+                assertTrue(spend.ledger().owed(10).contains(new Ledger.Owed(r, new Charge(12 * CENTS, Usage.NONE, false))), spend.ledger().owed(10).toString());
 
                 own = RedisProcess.start(redisState, port); // empty: nothing was saved
                 awaitReconnected(ownStore);
