@@ -181,18 +181,7 @@ public final class AnthropicSurface {
     /** {@code GET /v1/models/{id}}; a gateway name may hold a slash (sim/echo), so everything after models/ is the id. */
     private void model(ServerRequest req, ServerResponse res) {
         String id = req.path().path().substring((PREFIX + "/v1/models/").length());
-        switch (ModelListing.of(pipeline.gate(), policy.forRequest(), req)) {
-            case ModelListing.Refused refused -> AnthropicErrors.send(res, refused.error());
-            case ModelListing.Listed listed -> {
-                try {
-                    ObjectNode one = model(listed.find(id));
-                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
-                    res.send(JsonBody.utf8(one.toString()));
-                } catch (GatewayException e) {
-                    AnthropicErrors.send(res, e.error());
-                }
-            }
-        }
+        ModelListing.answerOne(pipeline.gate(), policy.forRequest(), req, res, id, Api.MESSAGES, AnthropicSurface::model);
     }
 
     /** The gateway knows no release dates: the epoch stands for "unknown"; {@code lifecycle} is required by the SDKs. */

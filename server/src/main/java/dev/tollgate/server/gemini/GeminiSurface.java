@@ -137,18 +137,7 @@ public final class GeminiSurface {
     private void model(ServerRequest req, ServerResponse res) {
         String path = req.path().path();
         String id = PREFIXES.stream().filter(path::startsWith).findFirst().map(p -> path.substring(p.length())).orElse(path);
-        switch (ModelListing.of(pipeline.gate(), policy.forRequest(), req)) {
-            case ModelListing.Refused refused -> GoogleErrors.send(res, refused.error());
-            case ModelListing.Listed listed -> {
-                try {
-                    ObjectNode one = model(listed.find(id));
-                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
-                    res.send(JsonBody.utf8(one.toString()));
-                } catch (GatewayException e) {
-                    GoogleErrors.send(res, e.error());
-                }
-            }
-        }
+        ModelListing.answerOne(pipeline.gate(), policy.forRequest(), req, res, id, Api.GEMINI, GeminiSurface::model);
     }
 
     private static ObjectNode model(ModelListing.Entry m) {

@@ -7,6 +7,12 @@ import dev.tollgate.server.gate.Gate;
 import dev.tollgate.server.gate.Identity;
 import dev.tollgate.server.gate.PresentedKey;
 import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.helidon.http.HeaderNames;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.providers.Api;
+import dev.tollgate.providers.json.JsonBody;
+import dev.tollgate.server.errors.Dialect;
 import java.util.List;
 import java.util.Optional;
 
@@ -39,6 +45,26 @@ public sealed interface ModelListing {
     }
 
     record Refused(GatewayError error) implements ModelListing {
+    }
+
+    /**
+     * Answers {@code GET models/{id}}: the model in the surface's {@code shape}, or the refusal or
+     * not-found in the surface's error dialect.
+     */
+    static void answerOne(Gate gate, PolicySnapshot policy, ServerRequest req, ServerResponse res, String id, Api dialect,
+                          java.util.function.Function<Entry, ObjectNode> shape) {
+        switch (of(gate, policy, req)) {
+            case Refused refused -> Dialect.send(dialect, res, refused.error());
+            case Listed listed -> {
+                try {
+                    ObjectNode one = shape.apply(listed.find(id));
+                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                    res.send(JsonBody.utf8(one.toString()));
+                } catch (dev.tollgate.server.errors.GatewayException e) {
+                    Dialect.send(dialect, res, e.error());
+                }
+            }
+        }
     }
 
     static ModelListing of(Gate gate, PolicySnapshot policy, ServerRequest req) {

@@ -157,18 +157,7 @@ public final class OpenAiSurface {
     private void model(ServerRequest req, ServerResponse res) {
         String path = req.path().path();
         String id = path.substring(path.indexOf("/models/") + "/models/".length());
-        switch (ModelListing.of(pipeline.gate(), policy.forRequest(), req)) {
-            case ModelListing.Refused refused -> OpenAiErrors.send(res, refused.error());
-            case ModelListing.Listed listed -> {
-                try {
-                    ObjectNode one = model(listed.find(id));
-                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
-                    res.send(JsonBody.utf8(one.toString()));
-                } catch (GatewayException e) {
-                    OpenAiErrors.send(res, e.error());
-                }
-            }
-        }
+        ModelListing.answerOne(pipeline.gate(), policy.forRequest(), req, res, id, Api.CHAT_COMPLETIONS, OpenAiSurface::model);
     }
 
     private static ObjectNode model(ModelListing.Entry m) {
