@@ -144,30 +144,11 @@ public final class PolicySnapshot {
     public List<String> closeMatches(String requested, int limit) {
         String wanted = requested.toLowerCase();
         return routes.keySet().stream()
-                .map(name -> Map.entry(name, distance(wanted, name.toLowerCase())))
+                .map(name -> Map.entry(name, PolicyLoader.distance(wanted, name.toLowerCase())))
                 .filter(e -> e.getValue() <= Math.max(3, wanted.length() / 2) || e.getKey().toLowerCase().contains(wanted))
                 .sorted(Map.Entry.<String, Integer>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
                 .limit(limit)
                 .map(Map.Entry::getKey)
                 .toList();
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }
