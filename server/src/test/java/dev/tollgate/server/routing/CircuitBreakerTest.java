@@ -39,6 +39,32 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void aFailureIsForgottenWhenItsTenthOfTheWindowLeavesIt() {
+        clock.advance(Duration.ofMillis(900));
+        circuit.onFailure();
+        circuit.onFailure();
+        clock.advance(Duration.ofMillis(9_100));
+        circuit.onFailure();
+        assertInstanceOf(CircuitBreaker.State.Closed.class, circuit.state(),
+                "the first two failures' slice (the window's first second) has left the 10 s window");
+    }
+
+    @Test
+    void aBusyTargetIsJudgedOnEveryCallInTheWindow() {
+        CircuitBreaker byRatio = new CircuitBreaker(clock, new Provider.Breaker(1_000_000, 0.5, 6, Duration.ofSeconds(10), Duration.ofSeconds(5)));
+        for (int i = 0; i < 100_000; i++) {
+            byRatio.onSuccess();
+            clock.advance(Duration.ofNanos(50_000)); // 20,000 calls a second, 5 s in all
+        }
+        for (int i = 0; i < 99_999; i++) {
+            byRatio.onFailure();
+        }
+        assertInstanceOf(CircuitBreaker.State.Closed.class, byRatio.state(), "99,999 of 199,999 is under half");
+        byRatio.onFailure();
+        assertInstanceOf(CircuitBreaker.State.Open.class, byRatio.state(), "100,000 of 200,000 is half");
+    }
+
+    @Test
     void opensOnTheRatioOnceEnoughCallsWereSeen() {
         CircuitBreaker byRatio = new CircuitBreaker(clock, new Provider.Breaker(100, 0.5, 6, Duration.ofSeconds(10), Duration.ofSeconds(5)));
         for (int i = 0; i < 5; i++) {
