@@ -19,16 +19,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Refusals as real clients show them: the openai-java SDK and the real Codex CLI against the gateway
@@ -37,17 +33,13 @@ import org.junit.jupiter.api.Test;
 class GovernanceIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static Stack stack;
-    private static Path codex;
 
     static String sha256(String secret) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
     }
 
-    @BeforeAll
-    static void start() throws Exception {
-        codex = Cli.npmBin("codex", "TOLLGATE_CODEX_BIN");
-        stack = Stack.start("governance", """
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.starting(() -> Stack.start("governance", """
                 providers:
                   - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
                 models:
@@ -65,23 +57,10 @@ class GovernanceIT {
                   - {id: limited, team: infra, sha256: %s, limits: {requests_per_minute: 1}}
                   - {id: broke, team: infra, sha256: %s, budgets: [{amount_usd: 0.0001, period: monthly}]}
                   - {id: throttled, team: infra, sha256: %s, limits: {requests_per_minute: 1}}
-                """.formatted(sha256("admin-token"), sha256("tg-dev"), sha256("tg-limited"), sha256("tg-broke"), sha256("tg-throttled")));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
-    @BeforeEach
-    void clearSim() throws Exception {
-        stack.delete(stack.sim("/_sim/requests"));
-    }
+                """.formatted(sha256("admin-token"), sha256("tg-dev"), sha256("tg-limited"), sha256("tg-broke"), sha256("tg-throttled")))).clearingSim(StackExtension.REQUESTS);
 
     private static OpenAIClient sdk(String key) {
-        return OpenAIOkHttpClient.builder().baseUrl(stack.gateway("/v1")).apiKey(key).maxRetries(0).build();
+        return OpenAIOkHttpClient.builder().baseUrl(stack.get().gateway("/v1")).apiKey(key).maxRetries(0).build();
     }
 
     private static ChatCompletionCreateParams chat(String model) {
@@ -90,18 +69,12 @@ class GovernanceIT {
 
     /** Codex with the gateway as a custom provider, and no retries of its own so one run is one request. */
     private static Cli.Result codex(String key, String model) throws Exception {
-        Path home = Files.createTempDirectory(stack.workDir, "codex-home-");
-        Path codexHome = Files.createDirectories(home.resolve(".codex"));
-        List<String> command = new ArrayList<>(List.of(codex.toString(), "exec", "--skip-git-repo-check", "--ephemeral", "-m", model,
-                "-c", "model_provider=\"gw\"",
-                "-c", "model_providers.gw={name=\"gw\",base_url=\"http://127.0.0.1:" + stack.gatewayPort
-                        + "/v1\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false,request_max_retries=0,stream_max_retries=0}",
-                "-c", "analytics.enabled=false", "--disable", "plugins", "--disable", "apps", "say hi"));
-        return Cli.run(command, Map.of("GW_API_KEY", key, "CODEX_HOME", codexHome.toString()), home);
+        return Cli.codexExec(stack.get(), model, Cli.codexViaGateway(stack.get(), ",request_max_retries=0,stream_max_retries=0"),
+                Map.of("GW_API_KEY", key), "say hi");
     }
 
     private static int simCalls() throws Exception {
-        return JSON.readTree(stack.get(stack.sim("/_sim/requests")).body()).size();
+        return JSON.readTree(stack.get().get(stack.get().sim("/_sim/requests")).body()).size();
     }
 
     @Test
@@ -161,7 +134,7 @@ class GovernanceIT {
     @Test
     void codexGetsA429WithRetryAfter() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(stack.gateway("/v1/responses")))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(stack.get().gateway("/v1/responses")))
                 .header("authorization", "Bearer tg-throttled").header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-5.5\",\"input\":\"hi\"}")).build();
         assertEquals(200, http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode());
@@ -182,14 +155,14 @@ class GovernanceIT {
         dev.chat().completions().create(chat("gpt-5.5"));
         dev.close();
         HttpClient http = HttpClient.newHttpClient();
-        JsonNode own = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(stack.gateway("/v1/usage")))
+        JsonNode own = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/v1/usage")))
                 .header("authorization", "Bearer tg-dev").build(), HttpResponse.BodyHandlers.ofString()).body());
         assertEquals("dev", own.path("key").asText());
         assertTrue(own.path("spend").path("monthly").path("spent_usd").decimalValue().signum() > 0, own.toString());
 
         Cli.Result table = Cli.run(List.of(Stack.HOME.resolve("bin/tollgate").toString(), "usage", "--by", "team",
-                        "--url", stack.gateway("")), Map.of("TOLLGATE_ADMIN_TOKEN", "admin-token"),
-                Files.createTempDirectory(stack.workDir, "cli-"));
+                        "--url", stack.get().gateway("")), Map.of("TOLLGATE_ADMIN_TOKEN", "admin-token"),
+                Files.createTempDirectory(stack.get().workDir, "cli-"));
         assertEquals(0, table.exit(), table.all());
         assertTrue(table.stdout().lines().anyMatch(l -> l.startsWith("infra ")), table.all());
         assertTrue(table.stdout().contains("SPENT_USD"), table.all());
