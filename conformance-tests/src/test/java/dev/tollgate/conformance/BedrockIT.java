@@ -97,7 +97,7 @@ class BedrockIT {
         sessionToken = "session-" + random("abcdefghijklmnopqrstuvwxyz0123456789", 24);
         devKey = "tg-" + random("abcdefghijklmnopqrstuvwxyz0123456789", 24);
         billKey = "tg-" + random("abcdefghijklmnopqrstuvwxyz0123456789", 24);
-        return Stack.start("bedrock", POLICY.replace("DEV_SHA", GovernanceIT.sha256(devKey)).replace("BILL_SHA", GovernanceIT.sha256(billKey)), Map.of(
+        return Stack.start("bedrock", POLICY.replace("DEV_SHA", KeyHash.sha256(devKey)).replace("BILL_SHA", KeyHash.sha256(billKey)), Map.of(
                 "SIM_AWS_ACCESS_KEY_ID", keyId, "SIM_AWS_SECRET_ACCESS_KEY", secret,
                 "TG_BEDROCK_KEY_ID", keyId, "TG_BEDROCK_SECRET", secret, "TG_BEDROCK_SESSION", sessionToken,
                 "TG_BEDROCK_WRONG_SECRET", new StringBuilder(secret).reverse().toString()));

@@ -33,7 +33,7 @@ class GeminiCliRefusalsIT {
     private static final String DEFAULT_MODEL = "gemini-3.1-pro-preview";
 
     @RegisterExtension
-    static final StackExtension stack = StackExtension.starting(() -> Stack.start("gemini-refusals", """
+    static final StackExtension stack = StackExtension.of("gemini-refusals", """
                 providers:
                   - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
                 models:
@@ -46,8 +46,8 @@ class GeminiCliRefusalsIT {
                   - {id: broke, team: infra, sha256: %s, budgets: [{amount_usd: 0.0001, period: monthly}]}
                   - {id: spent, team: infra, sha256: %s, budgets: [{amount_usd: 0.0001, period: total}]}
                   - {id: limited, team: infra, sha256: %s, limits: {requests_per_hour: 1}}
-                """.formatted(ROUTER_MODEL, DEFAULT_MODEL, ReliabilityIT.sha256("tg-broke"), ReliabilityIT.sha256("tg-spent"),
-                ReliabilityIT.sha256("tg-limited")))).clearingSim(StackExtension.REQUESTS);
+                """.formatted(ROUTER_MODEL, DEFAULT_MODEL, KeyHash.sha256("tg-broke"), KeyHash.sha256("tg-spent"),
+                KeyHash.sha256("tg-limited"))).clearingSim(StackExtension.REQUESTS);
 
     /** Gemini CLI headless with its default retries (no maxAttempts): a refusal must stop it by itself. */
     private static Cli.Result gemini(String key, String... model) throws Exception {

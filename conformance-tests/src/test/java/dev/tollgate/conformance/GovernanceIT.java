@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.RateLimitException;
@@ -17,10 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -34,12 +30,8 @@ class GovernanceIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static String sha256(String secret) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
-    }
-
     @RegisterExtension
-    static final StackExtension stack = StackExtension.starting(() -> Stack.start("governance", """
+    static final StackExtension stack = StackExtension.of("governance", """
                 providers:
                   - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
                 models:
@@ -57,11 +49,7 @@ class GovernanceIT {
                   - {id: limited, team: infra, sha256: %s, limits: {requests_per_minute: 1}}
                   - {id: broke, team: infra, sha256: %s, budgets: [{amount_usd: 0.0001, period: monthly}]}
                   - {id: throttled, team: infra, sha256: %s, limits: {requests_per_minute: 1}}
-                """.formatted(sha256("admin-token"), sha256("tg-dev"), sha256("tg-limited"), sha256("tg-broke"), sha256("tg-throttled")))).clearingSim(StackExtension.REQUESTS);
-
-    private static OpenAIClient sdk(String key) {
-        return OpenAIOkHttpClient.builder().baseUrl(stack.get().gateway("/v1")).apiKey(key).maxRetries(0).build();
-    }
+                """.formatted(KeyHash.sha256("admin-token"), KeyHash.sha256("tg-dev"), KeyHash.sha256("tg-limited"), KeyHash.sha256("tg-broke"), KeyHash.sha256("tg-throttled"))).clearingSim(StackExtension.REQUESTS);
 
     private static ChatCompletionCreateParams chat(String model) {
         return ChatCompletionCreateParams.builder().model(model).addUserMessage("Say hello.").build();
@@ -79,31 +67,27 @@ class GovernanceIT {
 
     @Test
     void sdkShowsEachRefusalsReason() throws Exception {
-        OpenAIClient unknown = sdk("tg-not-a-key");
-        OpenAIClient dev = sdk("tg-dev");
-        OpenAIClient broke = sdk("tg-broke");
-        OpenAIClient limited = sdk("tg-limited");
-        try {
-            UnauthorizedException e401 = assertThrows(UnauthorizedException.class, () -> unknown.chat().completions().create(chat("gpt-5.5")));
-            assertTrue(e401.getMessage().contains("is not a key of this gateway's policy"), e401.getMessage());
-            assertEquals("invalid_api_key", e401.code().orElseThrow());
+        OpenAIClient unknown = stack.openAi("tg-not-a-key");
+        OpenAIClient dev = stack.openAi("tg-dev");
+        OpenAIClient broke = stack.openAi("tg-broke");
+        OpenAIClient limited = stack.openAi("tg-limited");
+        UnauthorizedException e401 = assertThrows(UnauthorizedException.class, () -> unknown.chat().completions().create(chat("gpt-5.5")));
+        assertTrue(e401.getMessage().contains("is not a key of this gateway's policy"), e401.getMessage());
+        assertEquals("invalid_api_key", e401.code().orElseThrow());
 
-            PermissionDeniedException e403 = assertThrows(PermissionDeniedException.class, () -> dev.chat().completions().create(chat("gpt-4o")));
-            assertTrue(e403.getMessage().contains("deny_models 'gpt-4*' of team 'infra'"), e403.getMessage());
+        PermissionDeniedException e403 = assertThrows(PermissionDeniedException.class, () -> dev.chat().completions().create(chat("gpt-4o")));
+        assertTrue(e403.getMessage().contains("deny_models 'gpt-4*' of team 'infra'"), e403.getMessage());
 
-            BadRequestException budget = assertThrows(BadRequestException.class, () -> broke.chat().completions().create(chat("gpt-5.5")));
-            assertTrue(budget.getMessage().contains("Monthly budget of key broke would be exceeded"), budget.getMessage());
-            assertEquals("budget_exceeded", budget.code().orElseThrow());
+        BadRequestException budget = assertThrows(BadRequestException.class, () -> broke.chat().completions().create(chat("gpt-5.5")));
+        assertTrue(budget.getMessage().contains("Monthly budget of key broke would be exceeded"), budget.getMessage());
+        assertEquals("budget_exceeded", budget.code().orElseThrow());
 
-            limited.chat().completions().create(chat("gpt-5.5"));
-            RateLimitException e429 = assertThrows(RateLimitException.class, () -> limited.chat().completions().create(chat("gpt-5.5")));
-            assertTrue(e429.getMessage().contains("1 requests per minute"), e429.getMessage());
-            assertTrue(Long.parseLong(e429.headers().values("retry-after").getFirst()) >= 1);
-            assertEquals("1", e429.headers().values("x-ratelimit-limit-requests").getFirst());
-            assertEquals(1, simCalls(), "only the one admitted request reached the provider");
-        } finally {
-            List.of(unknown, dev, broke, limited).forEach(OpenAIClient::close);
-        }
+        limited.chat().completions().create(chat("gpt-5.5"));
+        RateLimitException e429 = assertThrows(RateLimitException.class, () -> limited.chat().completions().create(chat("gpt-5.5")));
+        assertTrue(e429.getMessage().contains("1 requests per minute"), e429.getMessage());
+        assertTrue(Long.parseLong(e429.headers().values("retry-after").getFirst()) >= 1);
+        assertEquals("1", e429.headers().values("x-ratelimit-limit-requests").getFirst());
+        assertEquals(1, simCalls(), "only the one admitted request reached the provider");
     }
 
     @Test
@@ -151,9 +135,8 @@ class GovernanceIT {
 
     @Test
     void usageForTheKeyAndForThePlatformTeam() throws Exception {
-        OpenAIClient dev = sdk("tg-dev");
+        OpenAIClient dev = stack.openAi("tg-dev");
         dev.chat().completions().create(chat("gpt-5.5"));
-        dev.close();
         HttpClient http = HttpClient.newHttpClient();
         JsonNode own = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/v1/usage")))
                 .header("authorization", "Bearer tg-dev").build(), HttpResponse.BodyHandlers.ofString()).body());

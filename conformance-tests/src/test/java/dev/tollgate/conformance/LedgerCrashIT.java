@@ -31,7 +31,7 @@ class LedgerCrashIT {
     private static final int CLIENTS = 16;
 
     @RegisterExtension
-    static final StackExtension stack = StackExtension.starting(() -> Stack.start("crash", """
+    static final StackExtension stack = StackExtension.of("crash", """
                 providers:
                   - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
                 models:
@@ -44,7 +44,7 @@ class LedgerCrashIT {
                 teams: [{id: infra, customer: acme}]
                 keys:
                   - {id: loader, team: infra, sha256: %s}
-                """.formatted(GovernanceIT.sha256("admin-token"), GovernanceIT.sha256("tg-loader"))));
+                """.formatted(KeyHash.sha256("admin-token"), KeyHash.sha256("tg-loader")));
 
     @Test
     void everyCompletedResponseIsInTheLedgerAfterKillDashNine() throws Exception {

@@ -22,7 +22,7 @@ class MetricsIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @RegisterExtension
-    static final StackExtension stack = StackExtension.starting(() -> Stack.start("metrics", """
+    static final StackExtension stack = StackExtension.of("metrics", """
                 providers:
                   - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
                   - id: flaky
@@ -41,7 +41,7 @@ class MetricsIT {
                     team: infra
                     sha256: %s
                     budgets: [{amount_usd: 10, period: daily}, {amount_usd: 5, period: total, model: steady}]
-                """.formatted(ReliabilityIT.sha256("tg-dev"))));
+                """.formatted(KeyHash.sha256("tg-dev")));
 
     private static HttpResponse<String> chat(String model) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/v1/chat/completions")))

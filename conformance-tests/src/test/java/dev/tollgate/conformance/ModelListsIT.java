@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.errors.NotFoundException;
 import com.anthropic.errors.UnauthorizedException;
 import com.anthropic.models.models.ModelInfo;
@@ -37,7 +36,7 @@ class ModelListsIT {
     private static final List<String> NARROW = List.of("claude-sonnet-4-5", "claude-haiku-4-5", "gemini-2.5-flash");
 
     @RegisterExtension
-    static final StackExtension stack = StackExtension.starting(() -> Stack.start("model-lists", """
+    static final StackExtension stack = StackExtension.of("model-lists", """
                 providers:
                   - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
                   - {id: sim-anthropic, kind: anthropic, base_url: "http://127.0.0.1:SIM_PORT/v1"}
@@ -54,11 +53,7 @@ class ModelListsIT {
                 keys:
                   - {id: wide, team: infra, sha256: %s}
                   - {id: narrow, team: strict, sha256: %s, allow_models: ["claude-*", "gemini-*"]}
-                """.formatted(ReliabilityIT.sha256("tg-wide"), ReliabilityIT.sha256("tg-narrow"))));
-
-    private static AnthropicClient anthropic(String key) {
-        return AnthropicOkHttpClient.builder().baseUrl(stack.get().gateway("/anthropic")).apiKey(key).maxRetries(0).build();
-    }
+                """.formatted(KeyHash.sha256("tg-wide"), KeyHash.sha256("tg-narrow")));
 
     private static List<String> ids(Iterable<ModelInfo> models) {
         List<String> ids = new ArrayList<>();
@@ -68,34 +63,29 @@ class ModelListsIT {
 
     @Test
     void anthropicSdkListsOnlyWhatTheKeyMayUse() {
-        AnthropicClient narrow = anthropic("tg-narrow");
-        AnthropicClient wide = anthropic("tg-wide");
-        try {
-            ModelListPage page = narrow.models().list();
-            assertEquals(NARROW, ids(page.data()));
-            ModelInfo first = page.data().getFirst();
-            assertEquals("claude-sonnet-4-5", first.displayName());
-            assertEquals(1970, first.createdAt().getYear());
-            assertEquals("claude-sonnet-4-5", page.firstId().orElseThrow());
-            assertEquals("gemini-2.5-flash", page.lastId().orElseThrow());
-            assertFalse(page.hasMore().orElseThrow());
+        AnthropicClient narrow = stack.anthropic("tg-narrow");
+        AnthropicClient wide = stack.anthropic("tg-wide");
+        ModelListPage page = narrow.models().list();
+        assertEquals(NARROW, ids(page.data()));
+        ModelInfo first = page.data().getFirst();
+        assertEquals("claude-sonnet-4-5", first.displayName());
+        assertEquals(1970, first.createdAt().getYear());
+        assertEquals("claude-sonnet-4-5", page.firstId().orElseThrow());
+        assertEquals("gemini-2.5-flash", page.lastId().orElseThrow());
+        assertFalse(page.hasMore().orElseThrow());
 
-            assertEquals(ALL, ids(wide.models().list().data()));
-            // Pages of two, followed by the SDK's own auto-pager (after_id = last_id while has_more).
-            ModelListPage two = wide.models().list(ModelListParams.builder().limit(2).build());
-            assertEquals(ALL.subList(0, 2), ids(two.data()));
-            assertTrue(two.hasMore().orElseThrow());
-            List<String> paged = new ArrayList<>();
-            two.autoPager().forEach(m -> paged.add(m.id()));
-            assertEquals(ALL, paged);
+        assertEquals(ALL, ids(wide.models().list().data()));
+        // Pages of two, followed by the SDK's own auto-pager (after_id = last_id while has_more).
+        ModelListPage two = wide.models().list(ModelListParams.builder().limit(2).build());
+        assertEquals(ALL.subList(0, 2), ids(two.data()));
+        assertTrue(two.hasMore().orElseThrow());
+        List<String> paged = new ArrayList<>();
+        two.autoPager().forEach(m -> paged.add(m.id()));
+        assertEquals(ALL, paged);
 
-            assertEquals("claude-haiku-4-5", narrow.models().retrieve("claude-haiku-4-5").id());
-            assertThrows(NotFoundException.class, () -> narrow.models().retrieve("gpt-5.5"), "a model the key may not use is not there");
-            assertThrows(UnauthorizedException.class, () -> anthropic("tg-nobody").models().list());
-        } finally {
-            narrow.close();
-            wide.close();
-        }
+        assertEquals("claude-haiku-4-5", narrow.models().retrieve("claude-haiku-4-5").id());
+        assertThrows(NotFoundException.class, () -> narrow.models().retrieve("gpt-5.5"), "a model the key may not use is not there");
+        assertThrows(UnauthorizedException.class, () -> stack.anthropic("tg-nobody").models().list());
     }
 
     private static HttpResponse<String> get(String path, String key) throws Exception {

@@ -14,10 +14,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -31,12 +28,8 @@ class ReliabilityIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static String sha256(String secret) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
-    }
-
     @RegisterExtension
-    static final StackExtension stack = StackExtension.starting(() -> Stack.start("reliability", """
+    static final StackExtension stack = StackExtension.of("reliability", """
                 providers:
                   - id: primary
                     kind: openai-compatible
@@ -56,7 +49,7 @@ class ReliabilityIT {
                 teams: [{id: infra, customer: acme}]
                 keys:
                   - {id: dev, team: infra, sha256: %s}
-                """.formatted(sha256("admin-token"), sha256("tg-dev")))).clearingSim(StackExtension.REQUESTS, StackExtension.FAULTS);
+                """.formatted(KeyHash.sha256("admin-token"), KeyHash.sha256("tg-dev"))).clearingSim(StackExtension.REQUESTS, StackExtension.FAULTS);
 
     /** The openai-java SDK with the dev key and no retries of its own: every recovery seen is the gateway's. */
     private static OpenAIClient sdk() {
@@ -165,14 +158,24 @@ class ReliabilityIT {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** What the client got from a stream the primary stalls in for 8 s after three chunks, and how long it took. */
+    private record StalledStream(HttpResponse<String> response, long millis) {
+    }
+
+    private static StalledStream stallMidway(String path, String header, String value, String body) throws Exception {
+        fault("{\"stall_ms\":8000,\"after_chunks\":3,\"model\":\"primary-m\"}");
+        long started = System.nanoTime();
+        HttpResponse<String> r = post(path, header, value, body);
+        return new StalledStream(r, (System.nanoTime() - started) / 1_000_000);
+    }
+
     /** Responses is the primary's own format: the bytes pass through, and the gateway ends the stalled stream itself. */
     @Test
     void aStreamStallingMidwayIsCutAfterTheIdleTimeoutWithAResponsesFailedEvent() throws Exception {
-        fault("{\"stall_ms\":8000,\"after_chunks\":3,\"model\":\"primary-m\"}");
-        long started = System.nanoTime();
-        HttpResponse<String> r = post("/v1/responses", "authorization", "Bearer tg-dev",
+        StalledStream stalled = stallMidway("/v1/responses", "authorization", "Bearer tg-dev",
                 "{\"model\":\"gpt-5.5\",\"stream\":true,\"input\":\"hi\"}");
-        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        HttpResponse<String> r = stalled.response();
+        long tookMs = stalled.millis();
         assertEquals(200, r.statusCode());
         assertTrue(r.body().strip().endsWith("}") && r.body().contains("event: response.failed"), r.body());
         assertTrue(tookMs >= 900 && tookMs < 6000, "cut by the 1 s idle timeout, not the 8 s stall: " + tookMs + " ms");
@@ -182,11 +185,10 @@ class ReliabilityIT {
     /** Claude Code's dialect on an OpenAI upstream: the translated stream ends with Anthropic's error event. */
     @Test
     void aTranslatedStreamStallingMidwayEndsWithAnAnthropicErrorEvent() throws Exception {
-        fault("{\"stall_ms\":8000,\"after_chunks\":3,\"model\":\"primary-m\"}");
-        long started = System.nanoTime();
-        HttpResponse<String> r = post("/anthropic/v1/messages", "x-api-key", "tg-dev",
+        StalledStream stalled = stallMidway("/anthropic/v1/messages", "x-api-key", "tg-dev",
                 "{\"model\":\"gpt-5.5\",\"max_tokens\":100,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
-        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        HttpResponse<String> r = stalled.response();
+        long tookMs = stalled.millis();
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(r.body().contains("event: message_start") && r.body().contains("event: error"), r.body());
         assertTrue(tookMs < 6000, "cut by the 1 s idle timeout, not the 8 s stall: " + tookMs + " ms");

@@ -46,7 +46,7 @@ class SharedStateIT {
     private static int nodeB;
 
     @RegisterExtension
-    static final StackExtension stack = StackExtension.starting(() -> Stack.startShared("shared", """
+    static final StackExtension stack = StackExtension.shared("shared", """
                 providers:
                   - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
                 models:
@@ -66,9 +66,9 @@ class SharedStateIT {
                   - {id: busy, team: infra, sha256: %s}
                   - {id: crashy, team: infra, sha256: %s}
                   - {id: reported, team: infra, sha256: %s}
-                """.formatted(GovernanceIT.sha256("admin-token"), GovernanceIT.sha256("tg-spender"), BUDGET.toPlainString(),
-                GovernanceIT.sha256("tg-paced"), PACED_RPM, GovernanceIT.sha256("tg-loader"), GovernanceIT.sha256("tg-busy"),
-                GovernanceIT.sha256("tg-crashy"), GovernanceIT.sha256("tg-reported"))));
+                """.formatted(KeyHash.sha256("admin-token"), KeyHash.sha256("tg-spender"), BUDGET.toPlainString(),
+                KeyHash.sha256("tg-paced"), PACED_RPM, KeyHash.sha256("tg-loader"), KeyHash.sha256("tg-busy"),
+                KeyHash.sha256("tg-crashy"), KeyHash.sha256("tg-reported")));
 
     @BeforeAll
     static void start() throws Exception {

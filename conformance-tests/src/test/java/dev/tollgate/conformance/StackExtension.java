@@ -45,6 +45,11 @@ final class StackExtension implements BeforeAllCallback, AfterAllCallback, Befor
         return starting(() -> Stack.start(name, policyYaml));
     }
 
+    /** The same with a Redis the gateway shares its state through ({@link Stack#startShared}). */
+    static StackExtension shared(String name, String policyYaml) {
+        return starting(() -> Stack.startShared(name, policyYaml));
+    }
+
     static StackExtension starting(Starter starter) {
         return new StackExtension(starter, List.of());
     }

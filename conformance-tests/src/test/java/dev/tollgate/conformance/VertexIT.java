@@ -38,40 +38,24 @@ class VertexIT {
     /** The policy names key files in a directory made here; {@link #writeKeys} fills it once the simulator's port is known. */
     private static Stack startStack() throws Exception {
         keys = Files.createTempDirectory("tollgate-vertex-keys-");
-        String settings = "settings: {project: tollgate-test, location: us-east5}";
-        return Stack.start("vertex", """
-                providers:
-                  - id: vertex
+        return Stack.start("vertex", "providers:\n"
+                + vertexProvider("vertex", "file:" + keys.resolve("good.json"))
+                + vertexProvider("vertex-burst", "file:" + keys.resolve("good-reformatted.json"))
+                + vertexProvider("vertex-badkey", "file:" + keys.resolve("not-a-key.json"))
+                + vertexProvider("vertex-stranger", "file:" + keys.resolve("stranger.json"))
+                + vertexProvider("vertex-offline", "file:" + keys.resolve("offline.json"))
+                + vertexProvider("vertex-unset", "env:TOLLGATE_TEST_VERTEX_KEY_NOT_SET"));
+    }
+
+    /** A Vertex provider on the simulator, in the test project and region, with this credential reference. */
+    private static String vertexProvider(String id, String credential) {
+        return """
+                  - id: %s
                     kind: vertex
                     base_url: http://127.0.0.1:SIM_PORT
-                    credential: file:KEYS/good.json
-                    SETTINGS
-                  - id: vertex-burst
-                    kind: vertex
-                    base_url: http://127.0.0.1:SIM_PORT
-                    credential: file:KEYS/good-reformatted.json
-                    SETTINGS
-                  - id: vertex-badkey
-                    kind: vertex
-                    base_url: http://127.0.0.1:SIM_PORT
-                    credential: file:KEYS/not-a-key.json
-                    SETTINGS
-                  - id: vertex-stranger
-                    kind: vertex
-                    base_url: http://127.0.0.1:SIM_PORT
-                    credential: file:KEYS/stranger.json
-                    SETTINGS
-                  - id: vertex-offline
-                    kind: vertex
-                    base_url: http://127.0.0.1:SIM_PORT
-                    credential: file:KEYS/offline.json
-                    SETTINGS
-                  - id: vertex-unset
-                    kind: vertex
-                    base_url: http://127.0.0.1:SIM_PORT
-                    credential: env:TOLLGATE_TEST_VERTEX_KEY_NOT_SET
-                    SETTINGS
-                """.replace("KEYS", keys.toString()).replace("SETTINGS", settings));
+                    credential: %s
+                    settings: {project: tollgate-test, location: us-east5}
+                """.formatted(id, credential);
     }
 
     @BeforeAll
