@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.JsonValue;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.NotFoundException;
@@ -21,8 +20,7 @@ import com.anthropic.models.messages.ToolUseBlock;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -53,23 +51,12 @@ class AnthropicSdkIT {
                 targets: [{provider: sim-chat, model: gpt-4.1}]
             """;
     private static final String HELLO = "Hello from the Tollgate provider simulator, all good.";
-    private static Stack stack;
-    private static AnthropicClient client;
 
-    @BeforeAll
-    static void start() throws Exception {
-        stack = Stack.start("anthropic-sdk", POLICY);
-        client = AnthropicOkHttpClient.builder().baseUrl(stack.gateway("/anthropic")).apiKey("tg-test-key").maxRetries(0).build();
-    }
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.of("anthropic-sdk", POLICY);
 
-    @AfterAll
-    static void stop() {
-        if (client != null) {
-            client.close();
-        }
-        if (stack != null) {
-            stack.close();
-        }
+    private static AnthropicClient client() {
+        return stack.anthropic("tg-test-key");
     }
 
     private static MessageCreateParams.Builder params(String model) {
@@ -92,7 +79,7 @@ class AnthropicSdkIT {
     @ParameterizedTest
     @ValueSource(strings = {"claude-sonnet-4-5", "gpt-5.5", "gpt-4.1"})
     void message(String model) {
-        Message m = client.messages().create(params(model).build());
+        Message m = client().messages().create(params(model).build());
         assertEquals(HELLO, text(m));
         assertEquals(StopReason.END_TURN, m.stopReason().orElseThrow());
         assertEquals(8, m.usage().outputTokens(), "the simulator counts one token per word");
@@ -104,7 +91,7 @@ class AnthropicSdkIT {
     void streamedMessage(String model) {
         MessageAccumulator acc = MessageAccumulator.create();
         int deltas = 0;
-        try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(params(model).build())) {
+        try (StreamResponse<RawMessageStreamEvent> stream = client().messages().createStreaming(params(model).build())) {
             for (RawMessageStreamEvent e : stream.stream().toList()) {
                 acc.accumulate(e);
                 deltas += e.contentBlockDelta().isPresent() ? 1 : 0;
@@ -121,7 +108,7 @@ class AnthropicSdkIT {
     @ValueSource(strings = {"claude-sonnet-4-5", "gpt-5.5", "gpt-4.1"})
     void streamedToolUse(String model) {
         MessageAccumulator acc = MessageAccumulator.create();
-        try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(params(model).addTool(bash()).build())) {
+        try (StreamResponse<RawMessageStreamEvent> stream = client().messages().createStreaming(params(model).addTool(bash()).build())) {
             stream.stream().forEach(acc::accumulate);
         }
         Message m = acc.message();
@@ -135,7 +122,7 @@ class AnthropicSdkIT {
     @ParameterizedTest
     @ValueSource(strings = {"claude-sonnet-4-5", "gpt-5.5"})
     void toolUseWhole(String model) {
-        Message m = client.messages().create(params(model).addTool(bash()).build());
+        Message m = client().messages().create(params(model).addTool(bash()).build());
         assertEquals(StopReason.TOOL_USE, m.stopReason().orElseThrow());
         ContentBlock block = m.content().getFirst();
         assertEquals("Bash", block.toolUse().orElseThrow().name());
@@ -144,14 +131,14 @@ class AnthropicSdkIT {
     @ParameterizedTest
     @ValueSource(strings = {"claude-sonnet-4-5", "gpt-5.5"})
     void countTokens(String model) {
-        long tokens = client.messages().countTokens(MessageCountTokensParams.builder().model(model).addUserMessage("Say hello.").build()).inputTokens();
+        long tokens = client().messages().countTokens(MessageCountTokensParams.builder().model(model).addUserMessage("Say hello.").build()).inputTokens();
         assertTrue(tokens > 0);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"no-such-model"})
     void unknownModelIsAnAnthropicError(String model) {
-        NotFoundException e = assertThrows(NotFoundException.class, () -> client.messages().create(params(model).build()));
+        NotFoundException e = assertThrows(NotFoundException.class, () -> client().messages().create(params(model).build()));
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
     }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.JsonValue;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.AnthropicServiceException;
@@ -17,18 +16,14 @@ import com.anthropic.models.messages.StopReason;
 import com.anthropic.models.messages.Tool;
 import com.anthropic.models.messages.ToolUseBlock;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Bedrock Converse upstream: real clients (the Codex CLI, the Anthropic Java SDK) through the gateway
@@ -80,10 +75,9 @@ class BedrockIT {
     private static String devKey;
     private static String billKey;
     private static String sessionToken;
-    private static Stack stack;
-    private static AnthropicClient client;
-    private static Path codex;
-    private static Path claude;
+
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.starting(BedrockIT::startStack).clearingSim(StackExtension.REQUESTS);
 
     /** A test key of the AWS shape, made for this run only. */
     private static String random(String alphabet, int length) {
@@ -94,10 +88,8 @@ class BedrockIT {
         return sb.toString();
     }
 
-    @BeforeAll
-    static void start() throws Exception {
-        codex = Cli.npmBin("codex", "TOLLGATE_CODEX_BIN");
-        claude = Cli.npmBin("claude", "TOLLGATE_CLAUDE_BIN");
+    /** The simulator and the gateway share an AWS-shaped test key made for this run. */
+    private static Stack startStack() throws Exception {
         keyId = "TGTEST" + random("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 14);
         byte[] secretBytes = new byte[30];
         RANDOM.nextBytes(secretBytes);
@@ -105,26 +97,14 @@ class BedrockIT {
         sessionToken = "session-" + random("abcdefghijklmnopqrstuvwxyz0123456789", 24);
         devKey = "tg-" + random("abcdefghijklmnopqrstuvwxyz0123456789", 24);
         billKey = "tg-" + random("abcdefghijklmnopqrstuvwxyz0123456789", 24);
-        stack = Stack.start("bedrock", POLICY.replace("DEV_SHA", GovernanceIT.sha256(devKey)).replace("BILL_SHA", GovernanceIT.sha256(billKey)), Map.of(
+        return Stack.start("bedrock", POLICY.replace("DEV_SHA", KeyHash.sha256(devKey)).replace("BILL_SHA", KeyHash.sha256(billKey)), Map.of(
                 "SIM_AWS_ACCESS_KEY_ID", keyId, "SIM_AWS_SECRET_ACCESS_KEY", secret,
                 "TG_BEDROCK_KEY_ID", keyId, "TG_BEDROCK_SECRET", secret, "TG_BEDROCK_SESSION", sessionToken,
                 "TG_BEDROCK_WRONG_SECRET", new StringBuilder(secret).reverse().toString()));
-        client = AnthropicOkHttpClient.builder().baseUrl(stack.gateway("/anthropic")).apiKey(devKey).maxRetries(0).build();
     }
 
-    @AfterAll
-    static void stop() {
-        if (client != null) {
-            client.close();
-        }
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
-    @BeforeEach
-    void clearSim() throws Exception {
-        stack.delete(stack.sim("/_sim/requests"));
+    private static AnthropicClient client() {
+        return stack.anthropic(devKey);
     }
 
     private static void assertSigned(JsonNode call) {
@@ -147,7 +127,7 @@ class BedrockIT {
     void anthropicSdkStreamsFromBedrock() throws Exception {
         MessageAccumulator acc = MessageAccumulator.create();
         int deltas = 0;
-        try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(params("bedrock/claude-sonnet-4-5").build())) {
+        try (StreamResponse<RawMessageStreamEvent> stream = client().messages().createStreaming(params("bedrock/claude-sonnet-4-5").build())) {
             for (RawMessageStreamEvent e : stream.stream().toList()) {
                 acc.accumulate(e);
                 deltas += e.contentBlockDelta().isPresent() ? 1 : 0;
@@ -160,8 +140,8 @@ class BedrockIT {
         assertEquals(8, m.usage().outputTokens(), "usage from ConverseStream's metadata event");
         assertTrue(m.usage().inputTokens() > 0);
 
-        List<JsonNode> calls = SimRequests.to(stack, "/converse-stream");
-        assertEquals(1, calls.size(), SimRequests.all(stack));
+        List<JsonNode> calls = SimRequests.to(stack.get(), "/converse-stream");
+        assertEquals(1, calls.size(), SimRequests.all(stack.get()));
         assertSigned(calls.getFirst());
         JsonNode body = calls.getFirst().path("body");
         assertEquals("Be brief.", body.path("system").get(0).path("text").asText());
@@ -178,7 +158,7 @@ class BedrockIT {
                         .required(List.of("command")).build())
                 .build();
         MessageAccumulator acc = MessageAccumulator.create();
-        try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(params("bedrock/claude-sonnet-4-5").addTool(bash).build())) {
+        try (StreamResponse<RawMessageStreamEvent> stream = client().messages().createStreaming(params("bedrock/claude-sonnet-4-5").addTool(bash).build())) {
             stream.stream().forEach(acc::accumulate);
         }
         Message m = acc.message();
@@ -189,7 +169,7 @@ class BedrockIT {
         Map<?, ?> input = (Map<?, ?>) use._input().asObject().orElseThrow();
         assertEquals("echo tollgate-tool-ok", ((JsonValue) input.get("command")).asString().orElseThrow());
 
-        JsonNode spec = SimRequests.to(stack, "/converse-stream").getFirst().path("body").path("toolConfig").path("tools").get(0).path("toolSpec");
+        JsonNode spec = SimRequests.to(stack.get(), "/converse-stream").getFirst().path("body").path("toolConfig").path("tools").get(0).path("toolSpec");
         assertEquals("Bash", spec.path("name").asText());
         assertEquals("string", spec.path("inputSchema").path("json").path("properties").path("command").path("type").asText());
     }
@@ -197,21 +177,13 @@ class BedrockIT {
     /** Codex speaks only Responses; the gateway translates to Converse and the event stream back. */
     @Test
     void codexDoesAToolRoundTripOnBedrock() throws Exception {
-        Path home = Files.createTempDirectory(stack.workDir, "codex-home-");
-        Path codexHome = Files.createDirectories(home.resolve(".codex"));
-        List<String> command = new ArrayList<>(List.of(codex.toString(), "exec", "--skip-git-repo-check", "--ephemeral",
-                "-m", "bedrock/claude-sonnet-4-5",
-                "-c", "model_provider=\"gw\"",
-                "-c", "model_providers.gw={name=\"gw\",base_url=\"http://127.0.0.1:" + stack.gatewayPort
-                        + "/v1\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false}",
-                "-c", "analytics.enabled=false", "--disable", "plugins", "--disable", "apps",
-                "Run the shell command `echo tollgate-tool-ok` and tell me what it printed."));
-        Cli.Result result = Cli.run(command, Map.of("GW_API_KEY", devKey, "CODEX_HOME", codexHome.toString()), home);
+        Cli.Result result = Cli.codexExec(stack.get(), "bedrock/claude-sonnet-4-5", Cli.codexViaGateway(stack.get(), ""),
+                Map.of("GW_API_KEY", devKey), Cli.TOOL_PROMPT);
         assertEquals(0, result.exit(), result.all());
         assertTrue(result.stdout().contains("tollgate-tool-ok"), "the final answer quotes the tool output: " + result.all());
 
-        List<JsonNode> calls = SimRequests.to(stack, "/converse-stream");
-        assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + SimRequests.all(stack));
+        List<JsonNode> calls = SimRequests.to(stack.get(), "/converse-stream");
+        assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + SimRequests.all(stack.get()));
         calls.forEach(BedrockIT::assertSigned);
         JsonNode first = calls.get(0).path("body");
         assertTrue(first.path("system").get(0).path("text").asText().contains("Codex"), "Codex's instructions are the system prompt");
@@ -230,15 +202,15 @@ class BedrockIT {
     @Test
     void aWrongSecretIsRefusedByTheSimulatorAndReportedAsTheGatewaysCredential() throws Exception {
         AnthropicServiceException e = assertThrows(AnthropicServiceException.class,
-                () -> client.messages().create(params("bedrock-wrong/claude").build()));
+                () -> client().messages().create(params("bedrock-wrong/claude").build()));
         assertTrue(e.getMessage().contains("refused the gateway's credential (HTTP 403)"), e.getMessage());
-        assertTrue(SimRequests.to(stack, "/converse-stream").size() >= 1, "the request did reach the simulator: " + SimRequests.all(stack));
+        assertTrue(SimRequests.to(stack.get(), "/converse-stream").size() >= 1, "the request did reach the simulator: " + SimRequests.all(stack.get()));
     }
 
     @Test
     void anUnsetSecretIsTheProviderKeyNotSet503() {
         AnthropicServiceException e = assertThrows(AnthropicServiceException.class,
-                () -> client.messages().create(params("bedrock-unset/claude").build()));
+                () -> client().messages().create(params("bedrock-unset/claude").build()));
         assertEquals(503, e.statusCode(), e.getMessage());
         assertTrue(e.getMessage().contains("env:TG_BEDROCK_NEVER_SET"), e.getMessage());
     }
@@ -246,32 +218,26 @@ class BedrockIT {
     /** A ThrottlingException (429) from Bedrock moves the call to the fallback before any byte reached the client. */
     @Test
     void throttlingFallsBack() throws Exception {
-        stack.post(stack.sim("/_sim/faults"), """
+        stack.get().post(stack.get().sim("/_sim/faults"), """
                 {"faults": [{"status": 429, "model": "anthropic.claude-haiku-4-5-20251001-v1:0", "times": 5}]}""");
         try {
-            Message m = client.messages().create(params("bedrock-then-anthropic").build());
+            Message m = client().messages().create(params("bedrock-then-anthropic").build());
             assertEquals(HELLO, m.content().stream().flatMap(b -> b.text().stream()).map(t -> t.text()).collect(Collectors.joining()));
-            assertTrue(!SimRequests.to(stack, "/converse-stream").isEmpty(), SimRequests.all(stack));
-            assertEquals(1, SimRequests.to(stack, "/v1/messages").size(), SimRequests.all(stack));
+            assertTrue(!SimRequests.to(stack.get(), "/converse-stream").isEmpty(), SimRequests.all(stack.get()));
+            assertEquals(1, SimRequests.to(stack.get(), "/v1/messages").size(), SimRequests.all(stack.get()));
         } finally {
-            stack.delete(stack.sim("/_sim/faults"));
+            stack.get().delete(stack.get().sim("/_sim/faults"));
         }
     }
 
     /** The settled cost is Converse's usage priced at the bundled list price of the Bedrock model id ($3 / $15 per million). */
     @Test
     void spendIsPricedFromConverseUsage() throws Exception {
-        AnthropicClient bill = AnthropicOkHttpClient.builder().baseUrl(stack.gateway("/anthropic")).apiKey(billKey).maxRetries(0).build();
-        Message m;
-        try {
-            m = bill.messages().create(params("bedrock/claude-sonnet-4-5").build());
-        } finally {
-            bill.close();
-        }
+        Message m = stack.anthropic(billKey).messages().create(params("bedrock/claude-sonnet-4-5").build());
         assertEquals(8, m.usage().outputTokens());
         java.math.BigDecimal expected = java.math.BigDecimal.valueOf(m.usage().inputTokens() * 3 + 8 * 15L).movePointLeft(6);
         JsonNode usage = new com.fasterxml.jackson.databind.ObjectMapper().readTree(java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(stack.gateway("/v1/usage"))).header("authorization", "Bearer " + billKey).build(),
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(stack.get().gateway("/v1/usage"))).header("authorization", "Bearer " + billKey).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString()).body());
         java.math.BigDecimal spent = usage.path("spend").path("monthly").path("spent_usd").decimalValue();
         assertEquals(0, expected.compareTo(spent), "spent " + spent + ", expected " + expected + ": " + usage);
@@ -280,11 +246,11 @@ class BedrockIT {
     /** A frame with a bad CRC after three good ones: the client has a 200 and its deltas, then Anthropic's own error event. */
     @Test
     void aCorruptFrameMidStreamEndsWithTheClientsErrorEvent() throws Exception {
-        stack.post(stack.sim("/_sim/faults"), """
+        stack.get().post(stack.get().sim("/_sim/faults"), """
                 {"faults": [{"malformed_after_chunks": 3, "model": "MODEL_ID"}]}""".replace("MODEL_ID", MODEL_ID));
         try {
             java.net.http.HttpResponse<String> res = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                            java.net.URI.create(stack.gateway("/anthropic/v1/messages")))
+                            java.net.URI.create(stack.get().gateway("/anthropic/v1/messages")))
                     .header("x-api-key", devKey).header("anthropic-version", "2023-06-01").header("content-type", "application/json")
                     .POST(java.net.http.HttpRequest.BodyPublishers.ofString("""
                             {"model": "bedrock/claude-sonnet-4-5", "max_tokens": 100, "stream": true,
@@ -296,25 +262,24 @@ class BedrockIT {
             assertTrue(res.body().contains("CRC"), "the client is told why: " + res.body());
             assertTrue(!res.body().contains("event: message_stop"), "the answer is not passed off as whole: " + res.body());
         } finally {
-            stack.delete(stack.sim("/_sim/faults"));
+            stack.get().delete(stack.get().sim("/_sim/faults"));
         }
     }
 
     /** The real Claude Code on a Bedrock model: its Bash tool round trip, its thinking request as Bedrock's thinking field. */
     @Test
     void claudeCodeDoesABashRoundTripOnBedrock() throws Exception {
-        Path home = Files.createTempDirectory(stack.workDir, "claude-home-");
-        Cli.Result result = Cli.run(List.of(claude.toString(), "-p", "--model", "bedrock/claude-sonnet-4-5", "--allowedTools=Bash",
-                        "Run the shell command `echo tollgate-tool-ok` and tell me what it printed."),
-                Map.of("ANTHROPIC_BASE_URL", stack.gateway("/anthropic"), "ANTHROPIC_API_KEY", devKey,
+        Path home = Cli.home(stack.get(), "claude");
+        Cli.Result result = Cli.run(List.of(Cli.claude().toString(), "-p", "--model", "bedrock/claude-sonnet-4-5", "--allowedTools=Bash", Cli.TOOL_PROMPT),
+                Map.of("ANTHROPIC_BASE_URL", stack.get().gateway("/anthropic"), "ANTHROPIC_API_KEY", devKey,
                         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1", "CLAUDE_CODE_MAX_RETRIES", "0"),
                 home);
         assertEquals(0, result.exit(), result.all());
         assertTrue(result.stdout().contains("tollgate-tool-ok"), "the answer quotes the tool's output: " + result.all());
 
         // Claude Code hides a broken stream by retrying without streaming: only the upstream can tell.
-        List<JsonNode> calls = SimRequests.to(stack, "/converse-stream");
-        assertEquals(2, calls.size(), "one turn asking for the tool, one with its result: " + SimRequests.all(stack));
+        List<JsonNode> calls = SimRequests.to(stack.get(), "/converse-stream");
+        assertEquals(2, calls.size(), "one turn asking for the tool, one with its result: " + SimRequests.all(stack.get()));
         calls.forEach(BedrockIT::assertSigned);
         JsonNode first = calls.get(0).path("body");
         assertTrue(first.path("toolConfig").toString().contains("\"Bash\""), "the Bash tool was offered upstream: " + first.path("toolConfig"));
@@ -328,15 +293,15 @@ class BedrockIT {
     /** A ValidationException (400) is not retried: the client gets a 400 of its own dialect naming Bedrock's error. */
     @Test
     void aValidationExceptionIsTheClientsBadRequest() throws Exception {
-        stack.post(stack.sim("/_sim/faults"), """
+        stack.get().post(stack.get().sim("/_sim/faults"), """
                 {"faults": [{"status": 400, "model": "MODEL_ID"}]}""".replace("MODEL_ID", MODEL_ID));
         try {
             com.anthropic.errors.BadRequestException e = assertThrows(com.anthropic.errors.BadRequestException.class,
-                    () -> client.messages().create(params("bedrock/claude-sonnet-4-5").build()));
+                    () -> client().messages().create(params("bedrock/claude-sonnet-4-5").build()));
             assertTrue(e.getMessage().contains("answered HTTP 400: ValidationException: Simulated 400"), e.getMessage());
-            assertEquals(1, SimRequests.to(stack, "/converse-stream").size(), "a bad request is not retried: " + SimRequests.all(stack));
+            assertEquals(1, SimRequests.to(stack.get(), "/converse-stream").size(), "a bad request is not retried: " + SimRequests.all(stack.get()));
         } finally {
-            stack.delete(stack.sim("/_sim/faults"));
+            stack.get().delete(stack.get().sim("/_sim/faults"));
         }
     }
 }

@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -36,34 +33,16 @@ class ClaudeCodeIT {
               - name: gpt-4.1
                 targets: [{provider: sim-chat, model: gpt-4.1}]
             """;
-    private static Stack stack;
-    private static Path claude;
 
-    @BeforeAll
-    static void start() throws Exception {
-        claude = Cli.npmBin("claude", "TOLLGATE_CLAUDE_BIN");
-        stack = Stack.start("claude", POLICY);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
-    @BeforeEach
-    void clearSim() throws Exception {
-        stack.delete(stack.sim("/_sim/requests"));
-    }
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.of("claude", POLICY).clearingSim(StackExtension.REQUESTS);
 
     @ParameterizedTest(name = "{0} over {1}")
     @CsvSource({"gpt-5.5, /v1/responses", "gpt-4.1, /v1/chat/completions"})
     void bashToolRoundTripOnAnOpenAiModel(String model, String upstreamPath) throws Exception {
-        Path home = Files.createTempDirectory(stack.workDir, "claude-home-");
-        Cli.Result result = Cli.run(List.of(claude.toString(), "-p", "--model", model, "--allowedTools=Bash",
-                        "Run the shell command `echo tollgate-tool-ok` and tell me what it printed."),
-                Map.of("ANTHROPIC_BASE_URL", stack.gateway("/anthropic"),
+        Path home = Cli.home(stack.get(), "claude");
+        Cli.Result result = Cli.run(List.of(Cli.claude().toString(), "-p", "--model", model, "--allowedTools=Bash", Cli.TOOL_PROMPT),
+                Map.of("ANTHROPIC_BASE_URL", stack.get().gateway("/anthropic"),
                         "ANTHROPIC_API_KEY", "tg-test-key",
                         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1",
                         "CLAUDE_CODE_MAX_RETRIES", "0"),
@@ -72,8 +51,8 @@ class ClaudeCodeIT {
         assertTrue(result.stdout().contains("tollgate-tool-ok"), "the answer quotes the tool's output: " + result.all());
 
         // Claude Code hides a broken stream by retrying without streaming: only the upstream can tell.
-        List<JsonNode> calls = SimRequests.to(stack, upstreamPath);
-        assertEquals(2, calls.size(), "one turn asking for the tool, one with its result: " + SimRequests.all(stack));
+        List<JsonNode> calls = SimRequests.to(stack.get(), upstreamPath);
+        assertEquals(2, calls.size(), "one turn asking for the tool, one with its result: " + SimRequests.all(stack.get()));
         for (JsonNode call : calls) {
             assertTrue(call.path("body").path("stream").asBoolean(), "every upstream call streamed: " + call);
             assertEquals(model, call.path("body").path("model").asText());

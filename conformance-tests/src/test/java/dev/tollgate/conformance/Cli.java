@@ -4,6 +4,8 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +19,49 @@ final class Cli {
         }
     }
 
+    /** The task every tool round trip gives the agent: the simulator asks for this command, then quotes its output. */
+    static final String TOOL_PROMPT = "Run the shell command `echo tollgate-tool-ok` and tell me what it printed.";
+
     private Cli() {
+    }
+
+    static Path codex() {
+        return npmBin("codex", "TOLLGATE_CODEX_BIN");
+    }
+
+    static Path claude() {
+        return npmBin("claude", "TOLLGATE_CLAUDE_BIN");
+    }
+
+    static Path gemini() {
+        return npmBin("gemini", "TOLLGATE_GEMINI_BIN");
+    }
+
+    /** A fresh HOME for one run, under the stack's work directory so it stays next to the logs. */
+    static Path home(Stack stack, String cli) throws Exception {
+        return Files.createTempDirectory(stack.workDir, cli + "-home-");
+    }
+
+    /** {@code codex exec} in a fresh home with its own CODEX_HOME, no plugins, apps or analytics; config is its -c options. */
+    static Result codexExec(Stack stack, String model, List<String> config, Map<String, String> env, String prompt) throws Exception {
+        Path home = home(stack, "codex");
+        Path codexHome = Files.createDirectories(home.resolve(".codex"));
+        List<String> command = new ArrayList<>(List.of(codex().toString(), "exec", "--skip-git-repo-check", "--ephemeral", "-m", model));
+        command.addAll(config);
+        command.addAll(List.of("-c", "analytics.enabled=false", "--disable", "plugins", "--disable", "apps", prompt));
+        Map<String, String> allEnv = new HashMap<>(env);
+        allEnv.put("CODEX_HOME", codexHome.toString());
+        return run(command, allEnv, home);
+    }
+
+    /**
+     * Codex's -c options that make the gateway's /v1 its provider "gw" (Responses, no websocket), keyed
+     * from GW_API_KEY; {@code moreFields} is appended inside the provider table (",request_max_retries=0").
+     */
+    static List<String> codexViaGateway(Stack stack, String moreFields) {
+        return List.of("-c", "model_provider=\"gw\"",
+                "-c", "model_providers.gw={name=\"gw\",base_url=\"" + stack.gateway("/v1")
+                        + "\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false" + moreFields + "}");
     }
 
     /** The pinned npm install under .tools/npm; `make test` installs it first. */

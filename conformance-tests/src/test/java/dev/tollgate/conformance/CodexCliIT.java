@@ -6,15 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The real Codex CLI (pinned, from npm) through the gateway process to the simulator. */
 class CodexCliIT {
@@ -41,47 +37,23 @@ class CodexCliIT {
               - name: gemini/gemini-2.5-flash
                 targets: [{provider: sim-gemini, model: gemini-2.5-flash}]
             """;
-    private static Stack stack;
-    private static Path codex;
 
-    @BeforeAll
-    static void start() throws Exception {
-        codex = Cli.npmBin("codex", "TOLLGATE_CODEX_BIN");
-        stack = Stack.start("codex", POLICY);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
-    @BeforeEach
-    void clearSim() throws Exception {
-        stack.delete(stack.sim("/_sim/requests"));
-    }
-
-    private static Cli.Result codex(List<String> config, Map<String, String> env) throws Exception {
-        return codex("gpt-5.5", config, env);
-    }
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.of("codex", POLICY).clearingSim(StackExtension.REQUESTS);
 
     private static Cli.Result codex(String model, List<String> config, Map<String, String> env) throws Exception {
-        Path home = Files.createTempDirectory(stack.workDir, "codex-home-");
-        Path codexHome = Files.createDirectories(home.resolve(".codex"));
-        List<String> command = new ArrayList<>(List.of(codex.toString(), "exec", "--skip-git-repo-check", "--ephemeral", "-m", model));
-        command.addAll(config);
-        command.addAll(List.of("-c", "analytics.enabled=false", "--disable", "plugins", "--disable", "apps",
-                "Run the shell command `echo tollgate-tool-ok` and tell me what it printed."));
-        Map<String, String> allEnv = new java.util.HashMap<>(env);
-        allEnv.put("CODEX_HOME", codexHome.toString());
-        return Cli.run(command, allEnv, home);
+        return Cli.codexExec(stack.get(), model, config, env, Cli.TOOL_PROMPT);
+    }
+
+    /** Codex with the gateway as its custom provider "gw". */
+    private static Cli.Result codexViaGateway(String model) throws Exception {
+        return codex(model, Cli.codexViaGateway(stack.get(), ""), Map.of("GW_API_KEY", "tg-test-key"));
     }
 
     /** What the simulator received on its Responses endpoint, oldest first. */
     private static List<JsonNode> responsesCalls() throws Exception {
         List<JsonNode> calls = new ArrayList<>();
-        for (JsonNode r : JSON.readTree(stack.get(stack.sim("/_sim/requests")).body())) {
+        for (JsonNode r : JSON.readTree(stack.get().get(stack.get().sim("/_sim/requests")).body())) {
             if (r.path("path").asText().endsWith("/responses")) {
                 calls.add(r);
             }
@@ -114,28 +86,20 @@ class CodexCliIT {
 
     @Test
     void customProviderDoesAToolRoundTripThroughTheGateway() throws Exception {
-        Cli.Result result = codex(List.of(
-                "-c", "model_provider=\"gw\"",
-                "-c", "model_providers.gw={name=\"gw\",base_url=\"http://127.0.0.1:" + stack.gatewayPort
-                        + "/v1\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false}"),
-                Map.of("GW_API_KEY", "tg-test-key"));
+        Cli.Result result = codexViaGateway("gpt-5.5");
         assertToolRoundTrip(result);
     }
 
     /** Codex speaks only the Responses API; the gateway translates to Anthropic Messages and back. */
     @Test
     void anthropicModelDoesAToolRoundTrip() throws Exception {
-        Cli.Result result = codex("anthropic/claude-sonnet-4-5", List.of(
-                "-c", "model_provider=\"gw\"",
-                "-c", "model_providers.gw={name=\"gw\",base_url=\"http://127.0.0.1:" + stack.gatewayPort
-                        + "/v1\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false}"),
-                Map.of("GW_API_KEY", "tg-test-key"));
+        Cli.Result result = codexViaGateway("anthropic/claude-sonnet-4-5");
         assertEquals(0, result.exit(), result.all());
         assertTrue(result.stdout().contains("tollgate-tool-ok"), "the final answer quotes the tool output: " + result.all());
         assertTrue(responsesCalls().isEmpty(), "nothing reached an OpenAI endpoint");
 
-        List<JsonNode> calls = SimRequests.to(stack, "/v1/messages");
-        assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + SimRequests.all(stack));
+        List<JsonNode> calls = SimRequests.to(stack.get(), "/v1/messages");
+        assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + SimRequests.all(stack.get()));
         JsonNode first = calls.get(0).path("body");
         assertTrue(first.path("stream").asBoolean());
         assertEquals("claude-sonnet-4-5", first.path("model").asText());
@@ -159,15 +123,11 @@ class CodexCliIT {
      */
     @Test
     void responsesLiteOnAnAnthropicModel() throws Exception {
-        Cli.Result result = codex("gpt-6.1-sol", List.of(
-                "-c", "model_provider=\"gw\"",
-                "-c", "model_providers.gw={name=\"gw\",base_url=\"http://127.0.0.1:" + stack.gatewayPort
-                        + "/v1\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false}"),
-                Map.of("GW_API_KEY", "tg-test-key"));
+        Cli.Result result = codexViaGateway("gpt-6.1-sol");
         assertEquals(0, result.exit(), result.all());
         assertTrue(result.stdout().contains("Hello from the Tollgate provider simulator"), result.all());
-        List<JsonNode> calls = SimRequests.to(stack, "/v1/messages");
-        assertEquals(1, calls.size(), SimRequests.all(stack));
+        List<JsonNode> calls = SimRequests.to(stack.get(), "/v1/messages");
+        assertEquals(1, calls.size(), SimRequests.all(stack.get()));
         JsonNode body = calls.get(0).path("body");
         List<String> tools = new ArrayList<>();
         body.path("tools").forEach(t -> tools.add(t.path("name").asText()));
@@ -180,15 +140,11 @@ class CodexCliIT {
     /** The same round trip with Gemini upstream: functionCall out, functionResponse back. */
     @Test
     void geminiModelDoesAToolRoundTrip() throws Exception {
-        Cli.Result result = codex("gemini/gemini-2.5-flash", List.of(
-                "-c", "model_provider=\"gw\"",
-                "-c", "model_providers.gw={name=\"gw\",base_url=\"http://127.0.0.1:" + stack.gatewayPort
-                        + "/v1\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false}"),
-                Map.of("GW_API_KEY", "tg-test-key"));
+        Cli.Result result = codexViaGateway("gemini/gemini-2.5-flash");
         assertEquals(0, result.exit(), result.all());
         assertTrue(result.stdout().contains("tollgate-tool-ok"), "the final answer quotes the tool output: " + result.all());
-        List<JsonNode> calls = SimRequests.to(stack, ":streamGenerateContent");
-        assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + SimRequests.all(stack));
+        List<JsonNode> calls = SimRequests.to(stack.get(), ":streamGenerateContent");
+        assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + SimRequests.all(stack.get()));
         assertTrue(calls.get(0).path("path").asText().contains("/models/gemini-2.5-flash:"));
         JsonNode contents = calls.get(1).path("body").path("contents");
         JsonNode call = contents.get(contents.size() - 2).path("parts").get(0).path("functionCall");
@@ -201,7 +157,7 @@ class CodexCliIT {
 
     @Test
     void builtInProviderFallsBackFromWebSocketAtOnce() throws Exception {
-        Cli.Result result = codex(List.of("-c", "openai_base_url=\"http://127.0.0.1:" + stack.gatewayPort + "/openai\""),
+        Cli.Result result = codex("gpt-5.5", List.of("-c", "openai_base_url=\"http://127.0.0.1:" + stack.get().gatewayPort + "/openai\""),
                 Map.of("CODEX_API_KEY", "tg-test-key"));
         assertToolRoundTrip(result);
         System.out.println("codex exec (built-in provider, tool round trip) took " + result.millis() + " ms");

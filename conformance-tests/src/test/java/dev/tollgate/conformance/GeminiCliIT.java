@@ -8,10 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The real Gemini CLI (pinned, from npm) through the gateway's Gemini surface on an Anthropic model. */
 class GeminiCliIT {
@@ -29,35 +27,17 @@ class GeminiCliIT {
             {"security":{"auth":{"selectedType":"gemini-api-key"}},"privacy":{"usageStatisticsEnabled":false},
              "general":{"enableAutoUpdate":false,"enableAutoUpdateNotification":false,"maxAttempts":1}}
             """;
-    private static Stack stack;
-    private static Path gemini;
 
-    @BeforeAll
-    static void start() throws Exception {
-        gemini = Cli.npmBin("gemini", "TOLLGATE_GEMINI_BIN");
-        stack = Stack.start("gemini", POLICY);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
-    @BeforeEach
-    void clearSim() throws Exception {
-        stack.delete(stack.sim("/_sim/requests"));
-    }
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.of("gemini", POLICY).clearingSim(StackExtension.REQUESTS);
 
     @Test
     void shellToolRoundTripOnAnAnthropicModel() throws Exception {
-        Path home = Files.createTempDirectory(stack.workDir, "gemini-home-");
+        Path home = Cli.home(stack.get(), "gemini");
         Files.writeString(Files.createDirectories(home.resolve(".gemini")).resolve("settings.json"), SETTINGS);
         // --yolo offers run_shell_command, the shell tool the simulator calls.
-        Cli.Result result = Cli.run(List.of(gemini.toString(), "--skip-trust", "--yolo", "-m", "anthropic/claude-sonnet-4-5",
-                        "-p", "Run the shell command `echo tollgate-tool-ok` and tell me what it printed."),
-                Map.of("GOOGLE_GEMINI_BASE_URL", stack.gateway("/genai"),
+        Cli.Result result = Cli.run(List.of(Cli.gemini().toString(), "--skip-trust", "--yolo", "-m", "anthropic/claude-sonnet-4-5", "-p", Cli.TOOL_PROMPT),
+                Map.of("GOOGLE_GEMINI_BASE_URL", stack.get().gateway("/genai"),
                         "GEMINI_API_KEY", "tg-test-key",
                         "GEMINI_CLI_NO_RELAUNCH", "true"),
                 home);
@@ -65,8 +45,8 @@ class GeminiCliIT {
         assertTrue(result.stdout().contains("Tool said:") && result.stdout().contains("tollgate-tool-ok"),
                 "the model's last answer quotes the tool's output: " + result.all());
 
-        List<JsonNode> calls = SimRequests.to(stack, "/v1/messages");
-        assertEquals(2, calls.size(), "one turn asking for the tool, one with its result (finishReason ended each): " + SimRequests.all(stack));
+        List<JsonNode> calls = SimRequests.to(stack.get(), "/v1/messages");
+        assertEquals(2, calls.size(), "one turn asking for the tool, one with its result (finishReason ended each): " + SimRequests.all(stack.get()));
         JsonNode first = calls.get(0).path("body");
         assertTrue(first.path("stream").asBoolean());
         assertTrue(first.path("system").get(0).path("text").asText().contains("Gemini CLI"), "systemInstruction became the system prompt");

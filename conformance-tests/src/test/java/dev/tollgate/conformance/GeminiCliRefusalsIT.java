@@ -15,10 +15,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Refusals as the real Gemini CLI prints them. In headless text mode it always ends an API error with
@@ -33,13 +31,9 @@ class GeminiCliRefusalsIT {
     /** Without -m the CLI first asks its router model (non-streamed generateContent), then streams from its default model. */
     private static final String ROUTER_MODEL = "gemini-3.5-flash-lite";
     private static final String DEFAULT_MODEL = "gemini-3.1-pro-preview";
-    private static Stack stack;
-    private static Path gemini;
 
-    @BeforeAll
-    static void start() throws Exception {
-        gemini = Cli.npmBin("gemini", "TOLLGATE_GEMINI_BIN");
-        stack = Stack.start("gemini-refusals", """
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.of("gemini-refusals", """
                 providers:
                   - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
                 models:
@@ -52,38 +46,25 @@ class GeminiCliRefusalsIT {
                   - {id: broke, team: infra, sha256: %s, budgets: [{amount_usd: 0.0001, period: monthly}]}
                   - {id: spent, team: infra, sha256: %s, budgets: [{amount_usd: 0.0001, period: total}]}
                   - {id: limited, team: infra, sha256: %s, limits: {requests_per_hour: 1}}
-                """.formatted(ROUTER_MODEL, DEFAULT_MODEL, ReliabilityIT.sha256("tg-broke"), ReliabilityIT.sha256("tg-spent"),
-                ReliabilityIT.sha256("tg-limited")));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
-    @BeforeEach
-    void clearSim() throws Exception {
-        stack.delete(stack.sim("/_sim/requests"));
-    }
+                """.formatted(ROUTER_MODEL, DEFAULT_MODEL, KeyHash.sha256("tg-broke"), KeyHash.sha256("tg-spent"),
+                KeyHash.sha256("tg-limited"))).clearingSim(StackExtension.REQUESTS);
 
     /** Gemini CLI headless with its default retries (no maxAttempts): a refusal must stop it by itself. */
     private static Cli.Result gemini(String key, String... model) throws Exception {
-        Path home = Files.createTempDirectory(stack.workDir, "gemini-home-");
+        Path home = Cli.home(stack.get(), "gemini");
         Files.writeString(Files.createDirectories(home.resolve(".gemini")).resolve("settings.json"), """
                 {"security":{"auth":{"selectedType":"gemini-api-key"}},"privacy":{"usageStatisticsEnabled":false},
                  "general":{"enableAutoUpdate":false,"enableAutoUpdateNotification":false}}
                 """);
-        List<String> command = new ArrayList<>(List.of(gemini.toString(), "--skip-trust"));
+        List<String> command = new ArrayList<>(List.of(Cli.gemini().toString(), "--skip-trust"));
         command.addAll(List.of(model));
         command.addAll(List.of("-p", "say hi"));
-        return Cli.run(command, Map.of("GOOGLE_GEMINI_BASE_URL", stack.gateway("/genai"), "GEMINI_API_KEY", key,
+        return Cli.run(command, Map.of("GOOGLE_GEMINI_BASE_URL", stack.get().gateway("/genai"), "GEMINI_API_KEY", key,
                 "GEMINI_CLI_NO_RELAUNCH", "true"), home);
     }
 
     private static HttpResponse<String> generate(String key, String method) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(stack.gateway("/v1beta/models/gemini-2.5-flash:" + method)))
+        return HTTP.send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/v1beta/models/gemini-2.5-flash:" + method)))
                 .header("x-goog-api-key", key).header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
@@ -112,7 +93,7 @@ class GeminiCliRefusalsIT {
         assertNotEquals(0, routed.exit(), routed.all());
         assertTrue(routed.stderr().contains("Failed to generate content: Monthly budget of key broke"), routed.all());
         assertTrue(routed.stderr().contains("TerminalQuotaError: Monthly budget of key broke"), routed.all());
-        assertEquals(0, SimRequests.to(stack, "").size(), "nothing reached the provider: " + SimRequests.all(stack));
+        assertEquals(0, SimRequests.to(stack.get(), "").size(), "nothing reached the provider: " + SimRequests.all(stack.get()));
     }
 
     @Test
@@ -143,6 +124,6 @@ class GeminiCliRefusalsIT {
         assertNotEquals(0, second.exit(), second.all());
         // An hourly limit: minutes to wait, over the CLI's five-minute retry ceiling, so it stops at once.
         assertTrue(second.stderr().contains("TerminalQuotaError: Rate limit of key 'limited' reached"), second.all());
-        assertEquals(1, SimRequests.to(stack, "").size(), "only the first run reached the provider: " + SimRequests.all(stack));
+        assertEquals(1, SimRequests.to(stack.get(), "").size(), "only the first run reached the provider: " + SimRequests.all(stack.get()));
     }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.RateLimitException;
@@ -17,18 +16,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Refusals as real clients show them: the openai-java SDK and the real Codex CLI against the gateway
@@ -37,17 +29,9 @@ import org.junit.jupiter.api.Test;
 class GovernanceIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static Stack stack;
-    private static Path codex;
 
-    static String sha256(String secret) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    @BeforeAll
-    static void start() throws Exception {
-        codex = Cli.npmBin("codex", "TOLLGATE_CODEX_BIN");
-        stack = Stack.start("governance", """
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.of("governance", """
                 providers:
                   - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
                 models:
@@ -65,24 +49,7 @@ class GovernanceIT {
                   - {id: limited, team: infra, sha256: %s, limits: {requests_per_minute: 1}}
                   - {id: broke, team: infra, sha256: %s, budgets: [{amount_usd: 0.0001, period: monthly}]}
                   - {id: throttled, team: infra, sha256: %s, limits: {requests_per_minute: 1}}
-                """.formatted(sha256("admin-token"), sha256("tg-dev"), sha256("tg-limited"), sha256("tg-broke"), sha256("tg-throttled")));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
-    @BeforeEach
-    void clearSim() throws Exception {
-        stack.delete(stack.sim("/_sim/requests"));
-    }
-
-    private static OpenAIClient sdk(String key) {
-        return OpenAIOkHttpClient.builder().baseUrl(stack.gateway("/v1")).apiKey(key).maxRetries(0).build();
-    }
+                """.formatted(KeyHash.sha256("admin-token"), KeyHash.sha256("tg-dev"), KeyHash.sha256("tg-limited"), KeyHash.sha256("tg-broke"), KeyHash.sha256("tg-throttled"))).clearingSim(StackExtension.REQUESTS);
 
     private static ChatCompletionCreateParams chat(String model) {
         return ChatCompletionCreateParams.builder().model(model).addUserMessage("Say hello.").build();
@@ -90,47 +57,37 @@ class GovernanceIT {
 
     /** Codex with the gateway as a custom provider, and no retries of its own so one run is one request. */
     private static Cli.Result codex(String key, String model) throws Exception {
-        Path home = Files.createTempDirectory(stack.workDir, "codex-home-");
-        Path codexHome = Files.createDirectories(home.resolve(".codex"));
-        List<String> command = new ArrayList<>(List.of(codex.toString(), "exec", "--skip-git-repo-check", "--ephemeral", "-m", model,
-                "-c", "model_provider=\"gw\"",
-                "-c", "model_providers.gw={name=\"gw\",base_url=\"http://127.0.0.1:" + stack.gatewayPort
-                        + "/v1\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false,request_max_retries=0,stream_max_retries=0}",
-                "-c", "analytics.enabled=false", "--disable", "plugins", "--disable", "apps", "say hi"));
-        return Cli.run(command, Map.of("GW_API_KEY", key, "CODEX_HOME", codexHome.toString()), home);
+        return Cli.codexExec(stack.get(), model, Cli.codexViaGateway(stack.get(), ",request_max_retries=0,stream_max_retries=0"),
+                Map.of("GW_API_KEY", key), "say hi");
     }
 
     private static int simCalls() throws Exception {
-        return JSON.readTree(stack.get(stack.sim("/_sim/requests")).body()).size();
+        return JSON.readTree(stack.get().get(stack.get().sim("/_sim/requests")).body()).size();
     }
 
     @Test
     void sdkShowsEachRefusalsReason() throws Exception {
-        OpenAIClient unknown = sdk("tg-not-a-key");
-        OpenAIClient dev = sdk("tg-dev");
-        OpenAIClient broke = sdk("tg-broke");
-        OpenAIClient limited = sdk("tg-limited");
-        try {
-            UnauthorizedException e401 = assertThrows(UnauthorizedException.class, () -> unknown.chat().completions().create(chat("gpt-5.5")));
-            assertTrue(e401.getMessage().contains("is not a key of this gateway's policy"), e401.getMessage());
-            assertEquals("invalid_api_key", e401.code().orElseThrow());
+        OpenAIClient unknown = stack.openAi("tg-not-a-key");
+        OpenAIClient dev = stack.openAi("tg-dev");
+        OpenAIClient broke = stack.openAi("tg-broke");
+        OpenAIClient limited = stack.openAi("tg-limited");
+        UnauthorizedException e401 = assertThrows(UnauthorizedException.class, () -> unknown.chat().completions().create(chat("gpt-5.5")));
+        assertTrue(e401.getMessage().contains("is not a key of this gateway's policy"), e401.getMessage());
+        assertEquals("invalid_api_key", e401.code().orElseThrow());
 
-            PermissionDeniedException e403 = assertThrows(PermissionDeniedException.class, () -> dev.chat().completions().create(chat("gpt-4o")));
-            assertTrue(e403.getMessage().contains("deny_models 'gpt-4*' of team 'infra'"), e403.getMessage());
+        PermissionDeniedException e403 = assertThrows(PermissionDeniedException.class, () -> dev.chat().completions().create(chat("gpt-4o")));
+        assertTrue(e403.getMessage().contains("deny_models 'gpt-4*' of team 'infra'"), e403.getMessage());
 
-            BadRequestException budget = assertThrows(BadRequestException.class, () -> broke.chat().completions().create(chat("gpt-5.5")));
-            assertTrue(budget.getMessage().contains("Monthly budget of key broke would be exceeded"), budget.getMessage());
-            assertEquals("budget_exceeded", budget.code().orElseThrow());
+        BadRequestException budget = assertThrows(BadRequestException.class, () -> broke.chat().completions().create(chat("gpt-5.5")));
+        assertTrue(budget.getMessage().contains("Monthly budget of key broke would be exceeded"), budget.getMessage());
+        assertEquals("budget_exceeded", budget.code().orElseThrow());
 
-            limited.chat().completions().create(chat("gpt-5.5"));
-            RateLimitException e429 = assertThrows(RateLimitException.class, () -> limited.chat().completions().create(chat("gpt-5.5")));
-            assertTrue(e429.getMessage().contains("1 requests per minute"), e429.getMessage());
-            assertTrue(Long.parseLong(e429.headers().values("retry-after").getFirst()) >= 1);
-            assertEquals("1", e429.headers().values("x-ratelimit-limit-requests").getFirst());
-            assertEquals(1, simCalls(), "only the one admitted request reached the provider");
-        } finally {
-            List.of(unknown, dev, broke, limited).forEach(OpenAIClient::close);
-        }
+        limited.chat().completions().create(chat("gpt-5.5"));
+        RateLimitException e429 = assertThrows(RateLimitException.class, () -> limited.chat().completions().create(chat("gpt-5.5")));
+        assertTrue(e429.getMessage().contains("1 requests per minute"), e429.getMessage());
+        assertTrue(Long.parseLong(e429.headers().values("retry-after").getFirst()) >= 1);
+        assertEquals("1", e429.headers().values("x-ratelimit-limit-requests").getFirst());
+        assertEquals(1, simCalls(), "only the one admitted request reached the provider");
     }
 
     @Test
@@ -161,7 +118,7 @@ class GovernanceIT {
     @Test
     void codexGetsA429WithRetryAfter() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(stack.gateway("/v1/responses")))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(stack.get().gateway("/v1/responses")))
                 .header("authorization", "Bearer tg-throttled").header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-5.5\",\"input\":\"hi\"}")).build();
         assertEquals(200, http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode());
@@ -178,18 +135,17 @@ class GovernanceIT {
 
     @Test
     void usageForTheKeyAndForThePlatformTeam() throws Exception {
-        OpenAIClient dev = sdk("tg-dev");
+        OpenAIClient dev = stack.openAi("tg-dev");
         dev.chat().completions().create(chat("gpt-5.5"));
-        dev.close();
         HttpClient http = HttpClient.newHttpClient();
-        JsonNode own = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(stack.gateway("/v1/usage")))
+        JsonNode own = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/v1/usage")))
                 .header("authorization", "Bearer tg-dev").build(), HttpResponse.BodyHandlers.ofString()).body());
         assertEquals("dev", own.path("key").asText());
         assertTrue(own.path("spend").path("monthly").path("spent_usd").decimalValue().signum() > 0, own.toString());
 
         Cli.Result table = Cli.run(List.of(Stack.HOME.resolve("bin/tollgate").toString(), "usage", "--by", "team",
-                        "--url", stack.gateway("")), Map.of("TOLLGATE_ADMIN_TOKEN", "admin-token"),
-                Files.createTempDirectory(stack.workDir, "cli-"));
+                        "--url", stack.get().gateway("")), Map.of("TOLLGATE_ADMIN_TOKEN", "admin-token"),
+                Files.createTempDirectory(stack.get().workDir, "cli-"));
         assertEquals(0, table.exit(), table.all());
         assertTrue(table.stdout().lines().anyMatch(l -> l.startsWith("infra ")), table.all());
         assertTrue(table.stdout().contains("SPENT_USD"), table.all());

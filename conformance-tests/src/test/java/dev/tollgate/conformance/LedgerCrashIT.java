@@ -16,9 +16,8 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * kill -9 under load, then restart: the ledger holds the cost of every response that completed,
@@ -30,11 +29,9 @@ class LedgerCrashIT {
     /** $1,000 per million tokens each way: a token costs $0.001. */
     private static final BigDecimal TOKEN_USD = new BigDecimal("0.001");
     private static final int CLIENTS = 16;
-    private static Stack stack;
 
-    @BeforeAll
-    static void start() throws Exception {
-        stack = Stack.start("crash", """
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.of("crash", """
                 providers:
                   - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
                 models:
@@ -47,15 +44,7 @@ class LedgerCrashIT {
                 teams: [{id: infra, customer: acme}]
                 keys:
                   - {id: loader, team: infra, sha256: %s}
-                """.formatted(GovernanceIT.sha256("admin-token"), GovernanceIT.sha256("tg-loader")));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
+                """.formatted(KeyHash.sha256("admin-token"), KeyHash.sha256("tg-loader")));
 
     @Test
     void everyCompletedResponseIsInTheLedgerAfterKillDashNine() throws Exception {
@@ -70,7 +59,7 @@ class LedgerCrashIT {
                 String body = "{\"model\":\"sim/echo\",\"stream\":" + stream + (stream ? ",\"stream_options\":{\"include_usage\":true}" : "") + ",\"messages\":[{\"role\":\"user\",\"content\":\"count the cost\"}]}";
                 while (!stop.get()) {
                     try {
-                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(stack.gateway("/v1/chat/completions")))
+                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/v1/chat/completions")))
                                 .header("authorization", "Bearer tg-loader").header("content-type", "application/json")
                                 .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                                 HttpResponse.BodyHandlers.ofString());
@@ -86,15 +75,15 @@ class LedgerCrashIT {
                 }
             }));
         }
-        assertTrue(enough.await(60, java.util.concurrent.TimeUnit.SECONDS), "the load did not get going: " + stack.logs());
-        stack.killGateway();
+        assertTrue(enough.await(60, java.util.concurrent.TimeUnit.SECONDS), "the load did not get going: " + stack.get().logs());
+        stack.get().killGateway();
         stop.set(true);
         for (Thread t : clients) {
             t.join();
         }
-        stack.startGateway();
+        stack.get().startGateway();
 
-        JsonNode report = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(stack.gateway("/admin/usage?by=key&period=total")))
+        JsonNode report = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/admin/usage?by=key&period=total")))
                 .header("authorization", "Bearer admin-token").build(), HttpResponse.BodyHandlers.ofString()).body());
         JsonNode loader = report.path("rows").get(0);
         BigDecimal owed = completed.stream().reduce(BigDecimal.ZERO, BigDecimal::add);

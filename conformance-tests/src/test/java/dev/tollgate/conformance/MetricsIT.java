@@ -9,9 +9,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The gateway process's {@code /metrics} after real traffic through the simulator: a budget's
@@ -21,11 +20,9 @@ import org.junit.jupiter.api.Test;
 class MetricsIT {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static Stack stack;
 
-    @BeforeAll
-    static void start() throws Exception {
-        stack = Stack.start("metrics", """
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.of("metrics", """
                 providers:
                   - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
                   - id: flaky
@@ -44,25 +41,17 @@ class MetricsIT {
                     team: infra
                     sha256: %s
                     budgets: [{amount_usd: 10, period: daily}, {amount_usd: 5, period: total, model: steady}]
-                """.formatted(ReliabilityIT.sha256("tg-dev")));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
+                """.formatted(KeyHash.sha256("tg-dev")));
 
     private static HttpResponse<String> chat(String model) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(stack.gateway("/v1/chat/completions")))
+        return HTTP.send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/v1/chat/completions")))
                 .header("authorization", "Bearer tg-dev").header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static String metrics() throws Exception {
-        HttpResponse<String> r = stack.get(stack.gateway("/metrics"));
+        HttpResponse<String> r = stack.get().get(stack.get().gateway("/metrics"));
         assertEquals(200, r.statusCode());
         return r.body();
     }
@@ -101,7 +90,7 @@ class MetricsIT {
         String steady = "tollgate_circuit_state{model=\"steady-m\",provider=\"sim\"}";
         assertEquals(0.0, value(metrics(), shaky), "closed before any failure");
 
-        HttpResponse<String> fault = stack.post(stack.sim("/_sim/faults"), "{\"faults\":[{\"status\":503,\"model\":\"shaky-m\",\"times\":2}]}");
+        HttpResponse<String> fault = stack.get().post(stack.get().sim("/_sim/faults"), "{\"faults\":[{\"status\":503,\"model\":\"shaky-m\",\"times\":2}]}");
         assertEquals(200, fault.statusCode(), fault.body());
         assertEquals(503, chat("shaky").statusCode());
         assertEquals(0.0, value(metrics(), shaky), "one failure of the two it takes");

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.errors.NotFoundException;
 import com.anthropic.errors.UnauthorizedException;
 import com.anthropic.models.models.ModelInfo;
@@ -20,9 +19,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Model lists on the Anthropic surface (the official anthropic-java SDK) and the Gemini surface (plain
@@ -36,11 +34,9 @@ class ModelListsIT {
     private static final List<String> ALL = List.of("claude-sonnet-4-5", "claude-haiku-4-5", "gpt-5.5", "gemini-2.5-flash", "sim/echo");
     /** What the "narrow" key may use: its team denies gpt-*, the key allows claude-* and gemini-* only. */
     private static final List<String> NARROW = List.of("claude-sonnet-4-5", "claude-haiku-4-5", "gemini-2.5-flash");
-    private static Stack stack;
 
-    @BeforeAll
-    static void start() throws Exception {
-        stack = Stack.start("model-lists", """
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.of("model-lists", """
                 providers:
                   - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
                   - {id: sim-anthropic, kind: anthropic, base_url: "http://127.0.0.1:SIM_PORT/v1"}
@@ -57,19 +53,7 @@ class ModelListsIT {
                 keys:
                   - {id: wide, team: infra, sha256: %s}
                   - {id: narrow, team: strict, sha256: %s, allow_models: ["claude-*", "gemini-*"]}
-                """.formatted(ReliabilityIT.sha256("tg-wide"), ReliabilityIT.sha256("tg-narrow")));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
-    private static AnthropicClient anthropic(String key) {
-        return AnthropicOkHttpClient.builder().baseUrl(stack.gateway("/anthropic")).apiKey(key).maxRetries(0).build();
-    }
+                """.formatted(KeyHash.sha256("tg-wide"), KeyHash.sha256("tg-narrow")));
 
     private static List<String> ids(Iterable<ModelInfo> models) {
         List<String> ids = new ArrayList<>();
@@ -79,38 +63,33 @@ class ModelListsIT {
 
     @Test
     void anthropicSdkListsOnlyWhatTheKeyMayUse() {
-        AnthropicClient narrow = anthropic("tg-narrow");
-        AnthropicClient wide = anthropic("tg-wide");
-        try {
-            ModelListPage page = narrow.models().list();
-            assertEquals(NARROW, ids(page.data()));
-            ModelInfo first = page.data().getFirst();
-            assertEquals("claude-sonnet-4-5", first.displayName());
-            assertEquals(1970, first.createdAt().getYear());
-            assertEquals("claude-sonnet-4-5", page.firstId().orElseThrow());
-            assertEquals("gemini-2.5-flash", page.lastId().orElseThrow());
-            assertFalse(page.hasMore().orElseThrow());
+        AnthropicClient narrow = stack.anthropic("tg-narrow");
+        AnthropicClient wide = stack.anthropic("tg-wide");
+        ModelListPage page = narrow.models().list();
+        assertEquals(NARROW, ids(page.data()));
+        ModelInfo first = page.data().getFirst();
+        assertEquals("claude-sonnet-4-5", first.displayName());
+        assertEquals(1970, first.createdAt().getYear());
+        assertEquals("claude-sonnet-4-5", page.firstId().orElseThrow());
+        assertEquals("gemini-2.5-flash", page.lastId().orElseThrow());
+        assertFalse(page.hasMore().orElseThrow());
 
-            assertEquals(ALL, ids(wide.models().list().data()));
-            // Pages of two, followed by the SDK's own auto-pager (after_id = last_id while has_more).
-            ModelListPage two = wide.models().list(ModelListParams.builder().limit(2).build());
-            assertEquals(ALL.subList(0, 2), ids(two.data()));
-            assertTrue(two.hasMore().orElseThrow());
-            List<String> paged = new ArrayList<>();
-            two.autoPager().forEach(m -> paged.add(m.id()));
-            assertEquals(ALL, paged);
+        assertEquals(ALL, ids(wide.models().list().data()));
+        // Pages of two, followed by the SDK's own auto-pager (after_id = last_id while has_more).
+        ModelListPage two = wide.models().list(ModelListParams.builder().limit(2).build());
+        assertEquals(ALL.subList(0, 2), ids(two.data()));
+        assertTrue(two.hasMore().orElseThrow());
+        List<String> paged = new ArrayList<>();
+        two.autoPager().forEach(m -> paged.add(m.id()));
+        assertEquals(ALL, paged);
 
-            assertEquals("claude-haiku-4-5", narrow.models().retrieve("claude-haiku-4-5").id());
-            assertThrows(NotFoundException.class, () -> narrow.models().retrieve("gpt-5.5"), "a model the key may not use is not there");
-            assertThrows(UnauthorizedException.class, () -> anthropic("tg-nobody").models().list());
-        } finally {
-            narrow.close();
-            wide.close();
-        }
+        assertEquals("claude-haiku-4-5", narrow.models().retrieve("claude-haiku-4-5").id());
+        assertThrows(NotFoundException.class, () -> narrow.models().retrieve("gpt-5.5"), "a model the key may not use is not there");
+        assertThrows(UnauthorizedException.class, () -> stack.anthropic("tg-nobody").models().list());
     }
 
     private static HttpResponse<String> get(String path, String key) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(stack.gateway(path))).header("x-goog-api-key", key).build(),
+        return HTTP.send(HttpRequest.newBuilder(URI.create(stack.get().gateway(path))).header("x-goog-api-key", key).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -135,7 +114,7 @@ class ModelListsIT {
         List<String> paged = new ArrayList<>();
         String token = "";
         do {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(stack.gateway("/v1beta/models?pageSize=2&key=tg-wide"
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/v1beta/models?pageSize=2&key=tg-wide"
                     + (token.isEmpty() ? "" : "&pageToken=" + token)))).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), r.body());
             JsonNode page = JSON.readTree(r.body());
@@ -162,11 +141,11 @@ class ModelListsIT {
 
     @Test
     void openAiSingleModelFollowsTheSameFilter() throws Exception {
-        HttpResponse<String> ok = HTTP.send(HttpRequest.newBuilder(URI.create(stack.gateway("/v1/models/sim/echo")))
+        HttpResponse<String> ok = HTTP.send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/v1/models/sim/echo")))
                 .header("authorization", "Bearer tg-wide").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, ok.statusCode(), ok.body());
         assertEquals("sim/echo", JSON.readTree(ok.body()).path("id").asText());
-        HttpResponse<String> denied = HTTP.send(HttpRequest.newBuilder(URI.create(stack.gateway("/v1/models/gpt-5.5")))
+        HttpResponse<String> denied = HTTP.send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/v1/models/gpt-5.5")))
                 .header("authorization", "Bearer tg-narrow").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(404, denied.statusCode(), denied.body());
     }

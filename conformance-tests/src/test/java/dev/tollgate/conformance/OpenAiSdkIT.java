@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.NotFoundException;
 import com.openai.models.chat.completions.ChatCompletion;
@@ -19,9 +18,8 @@ import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStreamEvent;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The official openai-java SDK against the gateway process, which relays to the simulator. */
 class OpenAiSdkIT {
@@ -36,23 +34,12 @@ class OpenAiSdkIT {
                 aliases: [demo]
                 targets: [{provider: sim, model: echo}]
             """;
-    private static Stack stack;
-    private static OpenAIClient client;
 
-    @BeforeAll
-    static void start() throws Exception {
-        stack = Stack.start("sdk", POLICY);
-        client = OpenAIOkHttpClient.builder().baseUrl(stack.gateway("/v1")).apiKey("tg-test-key").maxRetries(0).build();
-    }
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.of("sdk", POLICY);
 
-    @AfterAll
-    static void stop() {
-        if (client != null) {
-            client.close();
-        }
-        if (stack != null) {
-            stack.close();
-        }
+    private static OpenAIClient client() {
+        return stack.openAi("tg-test-key");
     }
 
     private static ChatCompletionCreateParams chat(String model) {
@@ -61,7 +48,7 @@ class OpenAiSdkIT {
 
     @Test
     void chatCompletion() {
-        ChatCompletion completion = client.chat().completions().create(chat("sim/echo"));
+        ChatCompletion completion = client().chat().completions().create(chat("sim/echo"));
         String text = completion.choices().getFirst().message().content().orElseThrow();
         assertTrue(text.startsWith("Hello from the Tollgate"), text);
         var usage = completion.usage().orElseThrow();
@@ -73,7 +60,7 @@ class OpenAiSdkIT {
     void chatCompletionStreamWithoutAndWithUsage() {
         StringBuilder text = new StringBuilder();
         boolean sawUsage = false;
-        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(chat("demo"))) {
+        try (StreamResponse<ChatCompletionChunk> stream = client().chat().completions().createStreaming(chat("demo"))) {
             for (ChatCompletionChunk chunk : stream.stream().toList()) {
                 chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append));
                 sawUsage |= chunk.usage().isPresent();
@@ -85,7 +72,7 @@ class OpenAiSdkIT {
         var withUsage = chat("demo").toBuilder()
                 .streamOptions(com.openai.models.chat.completions.ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();
         long completionTokens = -1;
-        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(withUsage)) {
+        try (StreamResponse<ChatCompletionChunk> stream = client().chat().completions().createStreaming(withUsage)) {
             for (ChatCompletionChunk chunk : stream.stream().toList()) {
                 if (chunk.usage().isPresent()) {
                     completionTokens = chunk.usage().get().completionTokens();
@@ -97,7 +84,7 @@ class OpenAiSdkIT {
 
     @Test
     void responses() {
-        Response response = client.responses().create(ResponseCreateParams.builder().model("sim/echo").input("Say hello.").build());
+        Response response = client().responses().create(ResponseCreateParams.builder().model("sim/echo").input("Say hello.").build());
         String text = response.output().stream()
                 .flatMap(item -> item.message().stream())
                 .flatMap(m -> m.content().stream())
@@ -112,7 +99,7 @@ class OpenAiSdkIT {
     void responsesStream() {
         StringBuilder deltas = new StringBuilder();
         Response completed = null;
-        try (StreamResponse<ResponseStreamEvent> stream = client.responses().createStreaming(
+        try (StreamResponse<ResponseStreamEvent> stream = client().responses().createStreaming(
                 ResponseCreateParams.builder().model("sim/echo").input("Say hello.").build())) {
             for (ResponseStreamEvent event : stream.stream().toList()) {
                 event.outputTextDelta().ifPresent(d -> deltas.append(d.delta()));
@@ -128,15 +115,15 @@ class OpenAiSdkIT {
 
     @Test
     void embeddingsAndModels() {
-        CreateEmbeddingResponse embeddings = client.embeddings().create(EmbeddingCreateParams.builder().model("sim/echo").input("hello").build());
+        CreateEmbeddingResponse embeddings = client().embeddings().create(EmbeddingCreateParams.builder().model("sim/echo").input("hello").build());
         assertFalse(embeddings.data().getFirst().embedding().isEmpty());
-        List<String> ids = client.models().list().items().stream().map(Model::id).toList();
+        List<String> ids = client().models().list().items().stream().map(Model::id).toList();
         assertEquals(List.of("sim/echo"), ids);
     }
 
     @Test
     void errorsArriveAsTheSdksOwnExceptions() {
-        NotFoundException unknown = assertThrows(NotFoundException.class, () -> client.chat().completions().create(chat("sim-echo")));
+        NotFoundException unknown = assertThrows(NotFoundException.class, () -> client().chat().completions().create(chat("sim-echo")));
         assertTrue(unknown.getMessage().contains("Did you mean: sim/echo"), unknown.getMessage());
         assertEquals("model_not_found", unknown.code().orElseThrow());
         assertEquals("model", unknown.param().orElseThrow());

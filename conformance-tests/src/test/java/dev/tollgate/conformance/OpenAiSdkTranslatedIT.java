@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.FunctionDefinition;
@@ -21,8 +20,7 @@ import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseFunctionToolCall;
 import com.openai.models.responses.ResponseStreamEvent;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -53,23 +51,12 @@ class OpenAiSdkTranslatedIT {
                 targets: [{provider: sim-chat-only, model: gpt-4.1}]
             """;
     private static final String HELLO = "Hello from the Tollgate provider simulator, all good.";
-    private static Stack stack;
-    private static OpenAIClient client;
 
-    @BeforeAll
-    static void start() throws Exception {
-        stack = Stack.start("sdk-translated", POLICY);
-        client = OpenAIOkHttpClient.builder().baseUrl(stack.gateway("/v1")).apiKey("tg-test-key").maxRetries(0).build();
-    }
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.of("sdk-translated", POLICY);
 
-    @AfterAll
-    static void stop() {
-        if (client != null) {
-            client.close();
-        }
-        if (stack != null) {
-            stack.close();
-        }
+    private static OpenAIClient client() {
+        return stack.openAi("tg-test-key");
     }
 
     private static ChatCompletionCreateParams chat(String model) {
@@ -86,7 +73,7 @@ class OpenAiSdkTranslatedIT {
     @ParameterizedTest
     @ValueSource(strings = {"claude", "gemini"})
     void chatCompletion(String model) {
-        ChatCompletion completion = client.chat().completions().create(chat(model));
+        ChatCompletion completion = client().chat().completions().create(chat(model));
         assertEquals(HELLO, completion.choices().getFirst().message().content().orElseThrow());
         assertEquals(ChatCompletion.Choice.FinishReason.STOP, completion.choices().getFirst().finishReason());
         assertEquals(8, completion.usage().orElseThrow().completionTokens());
@@ -97,7 +84,7 @@ class OpenAiSdkTranslatedIT {
     void chatStreamShowsUsageOnlyWhenAsked(String model) {
         StringBuilder text = new StringBuilder();
         boolean sawUsage = false;
-        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(chat(model))) {
+        try (StreamResponse<ChatCompletionChunk> stream = client().chat().completions().createStreaming(chat(model))) {
             for (ChatCompletionChunk chunk : stream.stream().toList()) {
                 chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append));
                 sawUsage |= chunk.usage().isPresent();
@@ -107,7 +94,7 @@ class OpenAiSdkTranslatedIT {
         assertFalse(sawUsage);
         long tokens = -1;
         var withUsage = chat(model).toBuilder().streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();
-        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(withUsage)) {
+        try (StreamResponse<ChatCompletionChunk> stream = client().chat().completions().createStreaming(withUsage)) {
             for (ChatCompletionChunk chunk : stream.stream().toList()) {
                 if (chunk.usage().isPresent()) {
                     tokens = chunk.usage().get().completionTokens();
@@ -120,7 +107,7 @@ class OpenAiSdkTranslatedIT {
     @ParameterizedTest
     @ValueSource(strings = {"claude", "gemini"})
     void chatToolCall(String model) {
-        ChatCompletion completion = client.chat().completions().create(chat(model).toBuilder()
+        ChatCompletion completion = client().chat().completions().create(chat(model).toBuilder()
                 .addTool(ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder().name("exec_command")
                         .parameters(shellParameters()).build()).build())
                 .build());
@@ -133,7 +120,7 @@ class OpenAiSdkTranslatedIT {
     @ParameterizedTest
     @ValueSource(strings = {"claude", "gemini", "chat-only"})
     void responses(String model) {
-        Response response = client.responses().create(ResponseCreateParams.builder().model(model).instructions("Be brief.").input("Say hello.").build());
+        Response response = client().responses().create(ResponseCreateParams.builder().model(model).instructions("Be brief.").input("Say hello.").build());
         String text = response.output().stream().flatMap(i -> i.message().stream()).flatMap(m -> m.content().stream())
                 .flatMap(c -> c.outputText().stream()).map(t -> t.text()).findFirst().orElseThrow();
         assertEquals(HELLO, text);
@@ -146,7 +133,7 @@ class OpenAiSdkTranslatedIT {
     void responsesStreamWithAToolCall(String model) {
         ResponseFunctionToolCall call = null;
         Response completed = null;
-        try (StreamResponse<ResponseStreamEvent> stream = client.responses().createStreaming(ResponseCreateParams.builder()
+        try (StreamResponse<ResponseStreamEvent> stream = client().responses().createStreaming(ResponseCreateParams.builder()
                 .model(model).input("Run echo.")
                 .addTool(FunctionTool.builder().name("exec_command").parameters(FunctionTool.Parameters.builder()
                         .putAdditionalProperty("type", JsonValue.from("object"))

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
@@ -15,18 +14,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Fault injection on the simulator's primary model ({@code primary-m}) behind the gateway process: the
@@ -35,18 +27,9 @@ import org.junit.jupiter.api.Test;
 class ReliabilityIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static Stack stack;
-    private static Path codex;
-    private static OpenAIClient sdk;
 
-    static String sha256(String secret) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    @BeforeAll
-    static void start() throws Exception {
-        codex = Cli.npmBin("codex", "TOLLGATE_CODEX_BIN");
-        stack = Stack.start("reliability", """
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.of("reliability", """
                 providers:
                   - id: primary
                     kind: openai-compatible
@@ -66,35 +49,22 @@ class ReliabilityIT {
                 teams: [{id: infra, customer: acme}]
                 keys:
                   - {id: dev, team: infra, sha256: %s}
-                """.formatted(sha256("admin-token"), sha256("tg-dev")));
-        sdk = OpenAIOkHttpClient.builder().baseUrl(stack.gateway("/v1")).apiKey("tg-dev").maxRetries(0).build();
-    }
+                """.formatted(KeyHash.sha256("admin-token"), KeyHash.sha256("tg-dev"))).clearingSim(StackExtension.REQUESTS, StackExtension.FAULTS);
 
-    @AfterAll
-    static void stop() {
-        if (sdk != null) {
-            sdk.close();
-        }
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
-    @BeforeEach
-    void clearSim() throws Exception {
-        stack.delete(stack.sim("/_sim/requests"));
-        stack.delete(stack.sim("/_sim/faults"));
+    /** The openai-java SDK with the dev key and no retries of its own: every recovery seen is the gateway's. */
+    private static OpenAIClient sdk() {
+        return stack.openAi("tg-dev");
     }
 
     private static void fault(String json) throws Exception {
-        HttpResponse<String> r = stack.post(stack.sim("/_sim/faults"), "{\"faults\":[" + json + "]}");
+        HttpResponse<String> r = stack.get().post(stack.get().sim("/_sim/faults"), "{\"faults\":[" + json + "]}");
         assertEquals(200, r.statusCode(), r.body());
     }
 
     /** The models the simulator was asked for, in order. */
     private static List<String> modelsCalled() throws Exception {
         List<String> models = new ArrayList<>();
-        for (JsonNode r : JSON.readTree(stack.get(stack.sim("/_sim/requests")).body())) {
+        for (JsonNode r : JSON.readTree(stack.get().get(stack.get().sim("/_sim/requests")).body())) {
             if (r.path("method").asText().equals("POST")) {
                 models.add(r.path("body").path("model").asText());
             }
@@ -108,7 +78,7 @@ class ReliabilityIT {
 
     private static String streamedText() {
         StringBuilder text = new StringBuilder();
-        try (StreamResponse<ChatCompletionChunk> stream = sdk.chat().completions().createStreaming(chat())) {
+        try (StreamResponse<ChatCompletionChunk> stream = sdk().chat().completions().createStreaming(chat())) {
             stream.stream().forEach(c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(text::append)));
         }
         return text.toString();
@@ -117,7 +87,7 @@ class ReliabilityIT {
     @Test
     void primaryAnswering503_sdkGetsTheFallbacksAnswer() throws Exception {
         fault("{\"status\":503,\"model\":\"primary-m\"}");
-        ChatCompletion c = sdk.chat().completions().create(chat());
+        ChatCompletion c = sdk().chat().completions().create(chat());
         assertTrue(c.choices().getFirst().message().content().orElseThrow().startsWith("Hello from the Tollgate"));
         assertEquals(List.of("primary-m", "fallback-m"), modelsCalled());
     }
@@ -125,18 +95,18 @@ class ReliabilityIT {
     @Test
     void primaryAnswering429WithRetryAfter_coolsTrafficMovesThenReturnsAfterTheCooldown() throws Exception {
         fault("{\"status\":429,\"retry_after\":3,\"model\":\"primary-m\"}");
-        sdk.chat().completions().create(chat());
+        sdk().chat().completions().create(chat());
         assertEquals(List.of("primary-m", "fallback-m"), modelsCalled());
-        stack.delete(stack.sim("/_sim/requests"));
-        sdk.chat().completions().create(chat());
+        stack.get().delete(stack.get().sim("/_sim/requests"));
+        sdk().chat().completions().create(chat());
         List<String> whileCooling = modelsCalled();
         // The next request comes well inside the 3 s, even on a loaded machine.
         assertEquals(List.of("fallback-m"), whileCooling, "the cooling primary is skipped");
         long deadline = System.nanoTime() + 20_000_000_000L;
         List<String> called = List.of();
         while (!called.contains("primary-m") && System.nanoTime() < deadline) {
-            stack.delete(stack.sim("/_sim/requests"));
-            sdk.chat().completions().create(chat());
+            stack.get().delete(stack.get().sim("/_sim/requests"));
+            sdk().chat().completions().create(chat());
             called = modelsCalled();
             Thread.sleep(50);
         }
@@ -169,7 +139,7 @@ class ReliabilityIT {
     void midStreamResetAfterBytesReachedTheClient_noRetryAnErrorEventAndPartialUsageCharged() throws Exception {
         long before = outputTokens();
         fault("{\"reset_after_chunks\":4,\"model\":\"primary-m\"}");
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(stack.gateway("/v1/chat/completions")))
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/v1/chat/completions")))
                 .header("authorization", "Bearer tg-dev").header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-5.5\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
@@ -183,19 +153,29 @@ class ReliabilityIT {
     }
 
     private static HttpResponse<String> post(String path, String header, String value, String body) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(stack.gateway(path)))
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(stack.get().gateway(path)))
                 .header(header, value).header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** What the client got from a stream the primary stalls in for 8 s after three chunks, and how long it took. */
+    private record StalledStream(HttpResponse<String> response, long millis) {
+    }
+
+    private static StalledStream stallMidway(String path, String header, String value, String body) throws Exception {
+        fault("{\"stall_ms\":8000,\"after_chunks\":3,\"model\":\"primary-m\"}");
+        long started = System.nanoTime();
+        HttpResponse<String> r = post(path, header, value, body);
+        return new StalledStream(r, (System.nanoTime() - started) / 1_000_000);
     }
 
     /** Responses is the primary's own format: the bytes pass through, and the gateway ends the stalled stream itself. */
     @Test
     void aStreamStallingMidwayIsCutAfterTheIdleTimeoutWithAResponsesFailedEvent() throws Exception {
-        fault("{\"stall_ms\":8000,\"after_chunks\":3,\"model\":\"primary-m\"}");
-        long started = System.nanoTime();
-        HttpResponse<String> r = post("/v1/responses", "authorization", "Bearer tg-dev",
+        StalledStream stalled = stallMidway("/v1/responses", "authorization", "Bearer tg-dev",
                 "{\"model\":\"gpt-5.5\",\"stream\":true,\"input\":\"hi\"}");
-        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        HttpResponse<String> r = stalled.response();
+        long tookMs = stalled.millis();
         assertEquals(200, r.statusCode());
         assertTrue(r.body().strip().endsWith("}") && r.body().contains("event: response.failed"), r.body());
         assertTrue(tookMs >= 900 && tookMs < 6000, "cut by the 1 s idle timeout, not the 8 s stall: " + tookMs + " ms");
@@ -205,11 +185,10 @@ class ReliabilityIT {
     /** Claude Code's dialect on an OpenAI upstream: the translated stream ends with Anthropic's error event. */
     @Test
     void aTranslatedStreamStallingMidwayEndsWithAnAnthropicErrorEvent() throws Exception {
-        fault("{\"stall_ms\":8000,\"after_chunks\":3,\"model\":\"primary-m\"}");
-        long started = System.nanoTime();
-        HttpResponse<String> r = post("/anthropic/v1/messages", "x-api-key", "tg-dev",
+        StalledStream stalled = stallMidway("/anthropic/v1/messages", "x-api-key", "tg-dev",
                 "{\"model\":\"gpt-5.5\",\"max_tokens\":100,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
-        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        HttpResponse<String> r = stalled.response();
+        long tookMs = stalled.millis();
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(r.body().contains("event: message_start") && r.body().contains("event: error"), r.body());
         assertTrue(tookMs < 6000, "cut by the 1 s idle timeout, not the 8 s stall: " + tookMs + " ms");
@@ -219,16 +198,9 @@ class ReliabilityIT {
     @Test
     void codexCliDoesAToolRoundTripWhileThePrimaryAnswers503() throws Exception {
         fault("{\"status\":503,\"model\":\"primary-m\",\"times\":10}");
-        Path home = Files.createTempDirectory(stack.workDir, "codex-home-");
-        Path codexHome = Files.createDirectories(home.resolve(".codex"));
         // No retries of Codex's own: every recovery seen here is the gateway's.
-        List<String> command = List.of(codex.toString(), "exec", "--skip-git-repo-check", "--ephemeral", "-m", "gpt-5.5",
-                "-c", "model_provider=\"gw\"",
-                "-c", "model_providers.gw={name=\"gw\",base_url=\"http://127.0.0.1:" + stack.gatewayPort
-                        + "/v1\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false,request_max_retries=0,stream_max_retries=0}",
-                "-c", "analytics.enabled=false", "--disable", "plugins", "--disable", "apps",
-                "Run the shell command `echo tollgate-tool-ok` and tell me what it printed.");
-        Cli.Result result = Cli.run(command, Map.of("GW_API_KEY", "tg-dev", "CODEX_HOME", codexHome.toString()), home);
+        Cli.Result result = Cli.codexExec(stack.get(), "gpt-5.5", Cli.codexViaGateway(stack.get(), ",request_max_retries=0,stream_max_retries=0"),
+                Map.of("GW_API_KEY", "tg-dev"), Cli.TOOL_PROMPT);
         assertEquals(0, result.exit(), result.all());
         assertTrue(result.stdout().contains("tollgate-tool-ok"), "the final answer quotes the tool output: " + result.all());
         assertEquals(List.of("primary-m", "fallback-m", "primary-m", "fallback-m"), modelsCalled(),
@@ -236,7 +208,7 @@ class ReliabilityIT {
     }
 
     private static long outputTokens() throws Exception {
-        HttpResponse<String> admin = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(stack.gateway("/admin/usage?by=key&period=total")))
+        HttpResponse<String> admin = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/admin/usage?by=key&period=total")))
                 .header("authorization", "Bearer admin-token").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, admin.statusCode(), admin.body());
         for (JsonNode row : JSON.readTree(admin.body()).path("rows")) {

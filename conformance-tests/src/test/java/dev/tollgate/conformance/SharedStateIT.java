@@ -23,9 +23,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two gateway processes sharing budgets and limits through one real redis-server, in front of the
@@ -43,12 +43,10 @@ class SharedStateIT {
     private static final String CHAT = "{\"model\":\"sim/echo\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"count the cost\"}]}";
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
-    private static Stack stack;
     private static int nodeB;
 
-    @BeforeAll
-    static void start() throws Exception {
-        stack = Stack.startShared("shared", """
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.shared("shared", """
                 providers:
                   - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
                 models:
@@ -68,21 +66,17 @@ class SharedStateIT {
                   - {id: busy, team: infra, sha256: %s}
                   - {id: crashy, team: infra, sha256: %s}
                   - {id: reported, team: infra, sha256: %s}
-                """.formatted(GovernanceIT.sha256("admin-token"), GovernanceIT.sha256("tg-spender"), BUDGET.toPlainString(),
-                GovernanceIT.sha256("tg-paced"), PACED_RPM, GovernanceIT.sha256("tg-loader"), GovernanceIT.sha256("tg-busy"),
-                GovernanceIT.sha256("tg-crashy"), GovernanceIT.sha256("tg-reported")));
-        nodeB = stack.startNode("gateway-b");
-    }
+                """.formatted(KeyHash.sha256("admin-token"), KeyHash.sha256("tg-spender"), BUDGET.toPlainString(),
+                KeyHash.sha256("tg-paced"), PACED_RPM, KeyHash.sha256("tg-loader"), KeyHash.sha256("tg-busy"),
+                KeyHash.sha256("tg-crashy"), KeyHash.sha256("tg-reported")));
 
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
+    @BeforeAll
+    static void start() throws Exception {
+        nodeB = stack.get().startNode("gateway-b");
     }
 
     private static String node(int i) {
-        return "http://127.0.0.1:" + (i % 2 == 0 ? stack.gatewayPort : nodeB);
+        return "http://127.0.0.1:" + (i % 2 == 0 ? stack.get().gatewayPort : nodeB);
     }
 
     private static HttpResponse<String> chat(String base, String key, String body) throws Exception {
@@ -98,7 +92,7 @@ class SharedStateIT {
 
     /** What Redis holds for a key's total budget account: {spent, held} in USD. */
     private static BigDecimal[] redisTotal(String key) throws Exception {
-        String out = stack.redis("HMGET", "tollgate:b:key:" + key + "::total:all", "spent", "held");
+        String out = stack.get().redis("HMGET", "tollgate:b:key:" + key + "::total:all", "spent", "held");
         String[] v = out.split("\n");
         return new BigDecimal[] {usd(v.length > 0 ? v[0] : ""), usd(v.length > 1 ? v[1] : "")};
     }
@@ -274,7 +268,7 @@ class SharedStateIT {
 
     @Test
     void aNodeKilledMidRequestChargesItsHoldInRedisWhenItRestarts() throws Exception {
-        stack.post(stack.sim("/_sim/faults"), "{\"faults\":[{\"model\":\"slow\",\"stall_ms\":20000,\"after_chunks\":1}]}");
+        stack.get().post(stack.get().sim("/_sim/faults"), "{\"faults\":[{\"model\":\"slow\",\"stall_ms\":20000,\"after_chunks\":1}]}");
         String body = "{\"model\":\"sim/slow\",\"max_tokens\":16,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"count the cost\"}]}";
         java.util.concurrent.CountDownLatch admitted = new java.util.concurrent.CountDownLatch(1);
         Thread request = Thread.ofVirtual().start(() -> {
@@ -292,23 +286,23 @@ class SharedStateIT {
                 // the node died under it
             }
         });
-        assertTrue(admitted.await(20, java.util.concurrent.TimeUnit.SECONDS), "the request did not start: " + stack.logs());
+        assertTrue(admitted.await(20, java.util.concurrent.TimeUnit.SECONDS), "the request did not start: " + stack.get().logs());
         BigDecimal held = redisTotal("crashy")[1];
         assertTrue(held.signum() > 0, "the estimate is held in Redis while the request runs");
         // The reservation reaches the ledger with its next group commit (within 50 ms).
         long written = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!inLedger(stack.workDir.resolve("state"), "crashy")) {
+        while (!inLedger(stack.get().workDir.resolve("state"), "crashy")) {
             assertTrue(System.nanoTime() < written, "the reservation never reached the ledger");
             Thread.sleep(20);
         }
 
-        stack.killGateway(); // kill -9: nothing settled, the hold stays in Redis
+        stack.get().killGateway(); // kill -9: nothing settled, the hold stays in Redis
         request.join();
         assertEquals(0, held.compareTo(redisTotal("crashy")[1]));
-        stack.startGateway();
+        stack.get().startGateway();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (redisTotal("crashy")[1].signum() != 0) {
-            assertTrue(System.nanoTime() < deadline, "the restarted node did not release its hold: " + stack.logs());
+            assertTrue(System.nanoTime() < deadline, "the restarted node did not release its hold: " + stack.get().logs());
             Thread.sleep(100);
         }
         assertEquals(0, held.compareTo(redisTotal("crashy")[0]), "charged at the reserved amount, once");
@@ -367,7 +361,7 @@ class SharedStateIT {
             load.awaitAnswered(new int[] {0, 0}, 20);
             // Requests in flight when Redis dies: admitted (their first event arrived), then stalled upstream.
             int slow = 6;
-            stack.post(stack.sim("/_sim/faults"), "{\"faults\":[{\"model\":\"slow\",\"stall_ms\":3000,\"after_chunks\":1,\"times\":" + slow + "}]}");
+            stack.get().post(stack.get().sim("/_sim/faults"), "{\"faults\":[{\"model\":\"slow\",\"stall_ms\":3000,\"after_chunks\":1,\"times\":" + slow + "}]}");
             String slowBody = "{\"model\":\"sim/slow\",\"max_tokens\":16,\"stream\":true,\"stream_options\":{\"include_usage\":true},"
                     + "\"messages\":[{\"role\":\"user\",\"content\":\"count the cost\"}]}";
             ConcurrentLinkedQueue<BigDecimal> completed = new ConcurrentLinkedQueue<>();
@@ -406,9 +400,9 @@ class SharedStateIT {
                     }
                 }));
             }
-            assertTrue(admitted.await(20, java.util.concurrent.TimeUnit.SECONDS), "the slow requests did not start: " + stack.logs());
+            assertTrue(admitted.await(20, java.util.concurrent.TimeUnit.SECONDS), "the slow requests did not start: " + stack.get().logs());
 
-            stack.killRedis();
+            stack.get().killRedis();
             for (int i = 0; i < 4; i++) {
                 HttpResponse<String> r = chat(node(i), "tg-loader", CHAT);
                 assertEquals(503, r.statusCode(), r.body());
@@ -433,9 +427,9 @@ class SharedStateIT {
                     .header("authorization", "Bearer admin-token").build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(503, report.statusCode(), "no report of part of the spend: " + report.body());
             assertEquals("shared_state_unreachable", JSON.readTree(report.body()).path("error").path("code").asText(), report.body());
-            HttpResponse<String> health = stack.get(node(0) + "/health/ready");
+            HttpResponse<String> health = stack.get().get(node(0) + "/health/ready");
             assertEquals("DOWN", JSON.readTree(health.body()).path("shared_state").asText(), "ready says the shared state is down: " + health.body());
-            assertEquals(200, stack.get(node(0) + "/health/live").statusCode(), "live stays up");
+            assertEquals(200, stack.get().get(node(0) + "/health/live").statusCode(), "live stays up");
 
             for (Thread t : inFlight) {
                 t.join();
@@ -443,12 +437,12 @@ class SharedStateIT {
             assertEquals(List.of(), failures, "requests in flight when Redis died finish");
             assertEquals(slow, completed.size());
 
-            stack.startRedis(); // same port, empty
+            stack.get().startRedis(); // same port, empty
             for (int n = 0; n < 2; n++) {
                 String ready = node(n) + "/health/ready";
                 long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-                while (!JSON.readTree(stack.get(ready).body()).path("shared_state").asText().equals("UP")) {
-                    assertTrue(System.nanoTime() < deadline, "node " + n + " did not find Redis again: " + stack.logs());
+                while (!JSON.readTree(stack.get().get(ready).body()).path("shared_state").asText().equals("UP")) {
+                    assertTrue(System.nanoTime() < deadline, "node " + n + " did not find Redis again: " + stack.get().logs());
                     Thread.sleep(100);
                 }
             }

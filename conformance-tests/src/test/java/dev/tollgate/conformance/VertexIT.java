@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Vertex AI through the gateway: the real Gemini CLI and Claude Code on Vertex models, with the
@@ -29,48 +29,38 @@ class VertexIT {
             {"security":{"auth":{"selectedType":"gemini-api-key"}},"privacy":{"usageStatisticsEnabled":false},
              "general":{"enableAutoUpdate":false,"enableAutoUpdateNotification":false,"maxAttempts":1}}
             """;
-    private static Stack stack;
     private static Path keys;
     private static ServiceAccountKey good;
 
-    @BeforeAll
-    static void start() throws Exception {
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.starting(VertexIT::startStack).clearingSim(StackExtension.REQUESTS);
+
+    /** The policy names key files in a directory made here; {@link #writeKeys} fills it once the simulator's port is known. */
+    private static Stack startStack() throws Exception {
         keys = Files.createTempDirectory("tollgate-vertex-keys-");
-        String settings = "settings: {project: tollgate-test, location: us-east5}";
-        stack = Stack.start("vertex", """
-                providers:
-                  - id: vertex
+        return Stack.start("vertex", "providers:\n"
+                + vertexProvider("vertex", "file:" + keys.resolve("good.json"))
+                + vertexProvider("vertex-burst", "file:" + keys.resolve("good-reformatted.json"))
+                + vertexProvider("vertex-badkey", "file:" + keys.resolve("not-a-key.json"))
+                + vertexProvider("vertex-stranger", "file:" + keys.resolve("stranger.json"))
+                + vertexProvider("vertex-offline", "file:" + keys.resolve("offline.json"))
+                + vertexProvider("vertex-unset", "env:TOLLGATE_TEST_VERTEX_KEY_NOT_SET"));
+    }
+
+    /** A Vertex provider on the simulator, in the test project and region, with this credential reference. */
+    private static String vertexProvider(String id, String credential) {
+        return """
+                  - id: %s
                     kind: vertex
                     base_url: http://127.0.0.1:SIM_PORT
-                    credential: file:KEYS/good.json
-                    SETTINGS
-                  - id: vertex-burst
-                    kind: vertex
-                    base_url: http://127.0.0.1:SIM_PORT
-                    credential: file:KEYS/good-reformatted.json
-                    SETTINGS
-                  - id: vertex-badkey
-                    kind: vertex
-                    base_url: http://127.0.0.1:SIM_PORT
-                    credential: file:KEYS/not-a-key.json
-                    SETTINGS
-                  - id: vertex-stranger
-                    kind: vertex
-                    base_url: http://127.0.0.1:SIM_PORT
-                    credential: file:KEYS/stranger.json
-                    SETTINGS
-                  - id: vertex-offline
-                    kind: vertex
-                    base_url: http://127.0.0.1:SIM_PORT
-                    credential: file:KEYS/offline.json
-                    SETTINGS
-                  - id: vertex-unset
-                    kind: vertex
-                    base_url: http://127.0.0.1:SIM_PORT
-                    credential: env:TOLLGATE_TEST_VERTEX_KEY_NOT_SET
-                    SETTINGS
-                """.replace("KEYS", keys.toString()).replace("SETTINGS", settings));
-        String tokenUri = stack.sim("/token");
+                    credential: %s
+                    settings: {project: tollgate-test, location: us-east5}
+                """.formatted(id, credential);
+    }
+
+    @BeforeAll
+    static void writeKeys() throws Exception {
+        String tokenUri = stack.get().sim("/token");
         good = ServiceAccountKey.generate("gateway");
         Files.writeString(keys.resolve("good.json"), good.json(tokenUri));
         // The same key laid out differently: the gateway caches its tokens apart (by the file's hash).
@@ -84,16 +74,13 @@ class VertexIT {
     }
 
     private static void configureTokens(int ttlSeconds) throws Exception {
-        HttpResponse<String> configured = stack.put(stack.sim("/_sim/vertex"), JSON.writeValueAsString(Map.of(
+        HttpResponse<String> configured = stack.get().put(stack.get().sim("/_sim/vertex"), JSON.writeValueAsString(Map.of(
                 "public_key", good.publicKeyPem(), "token_ttl_seconds", ttlSeconds)));
         assertEquals(200, configured.statusCode(), configured.body());
     }
 
     @AfterAll
-    static void stop() throws Exception {
-        if (stack != null) {
-            stack.close();
-        }
+    static void deleteKeys() throws Exception {
         if (keys != null) {
             try (var files = Files.list(keys)) {
                 for (Path f : files.toList()) {
@@ -104,13 +91,8 @@ class VertexIT {
         }
     }
 
-    @BeforeEach
-    void clearSim() throws Exception {
-        stack.delete(stack.sim("/_sim/requests"));
-    }
-
     private static JsonNode vertexStats() throws Exception {
-        return JSON.readTree(stack.get(stack.sim("/_sim/vertex")).body());
+        return JSON.readTree(stack.get().get(stack.get().sim("/_sim/vertex")).body());
     }
 
     /** Every call reached Vertex with a bearer token the token endpoint issued and had not yet expired. */
@@ -120,23 +102,22 @@ class VertexIT {
             assertTrue(call.path("headers").path("x-api-key").isMissingNode() && call.path("headers").path("x-goog-api-key").isMissingNode(),
                     "the client's key never reaches the provider: " + call.path("headers"));
         }
-        assertEquals(rejectedBefore, vertexStats().path("rejected_calls").asLong(), "no call was refused for its token: " + SimRequests.all(stack));
+        assertEquals(rejectedBefore, vertexStats().path("rejected_calls").asLong(), "no call was refused for its token: " + SimRequests.all(stack.get()));
     }
 
     @Test
     void geminiCliDoesAToolRoundTripOnAVertexGeminiModel() throws Exception {
         long rejected = vertexStats().path("rejected_calls").asLong();
-        Path home = Files.createTempDirectory(stack.workDir, "gemini-home-");
+        Path home = Cli.home(stack.get(), "gemini");
         Files.writeString(Files.createDirectories(home.resolve(".gemini")).resolve("settings.json"), GEMINI_SETTINGS);
-        Cli.Result result = Cli.run(List.of(Cli.npmBin("gemini", "TOLLGATE_GEMINI_BIN").toString(), "--skip-trust", "--yolo",
-                        "-m", "vertex/gemini-2.5-pro", "-p", "Run the shell command `echo tollgate-tool-ok` and tell me what it printed."),
-                Map.of("GOOGLE_GEMINI_BASE_URL", stack.gateway("/genai"), "GEMINI_API_KEY", "tg-test-key", "GEMINI_CLI_NO_RELAUNCH", "true"),
+        Cli.Result result = Cli.run(List.of(Cli.gemini().toString(), "--skip-trust", "--yolo", "-m", "vertex/gemini-2.5-pro", "-p", Cli.TOOL_PROMPT),
+                Map.of("GOOGLE_GEMINI_BASE_URL", stack.get().gateway("/genai"), "GEMINI_API_KEY", "tg-test-key", "GEMINI_CLI_NO_RELAUNCH", "true"),
                 home);
         assertEquals(0, result.exit(), result.all());
         assertTrue(result.stdout().contains("tollgate-tool-ok"), "the model's last answer quotes the tool's output: " + result.all());
 
-        List<JsonNode> calls = SimRequests.to(stack, "/publishers/google/models/gemini-2.5-pro:streamGenerateContent");
-        assertEquals(2, calls.size(), "one turn asking for the tool, one with its result: " + SimRequests.all(stack));
+        List<JsonNode> calls = SimRequests.to(stack.get(), "/publishers/google/models/gemini-2.5-pro:streamGenerateContent");
+        assertEquals(2, calls.size(), "one turn asking for the tool, one with its result: " + SimRequests.all(stack.get()));
         for (JsonNode call : calls) {
             assertEquals("/v1/projects/tollgate-test/locations/us-east5/publishers/google/models/gemini-2.5-pro:streamGenerateContent",
                     call.path("path").asText());
@@ -152,19 +133,18 @@ class VertexIT {
     @Test
     void claudeCodeDoesABashRoundTripOnAVertexClaudeModel() throws Exception {
         long rejected = vertexStats().path("rejected_calls").asLong();
-        Path home = Files.createTempDirectory(stack.workDir, "claude-home-");
-        Cli.Result result = Cli.run(List.of(Cli.npmBin("claude", "TOLLGATE_CLAUDE_BIN").toString(), "-p", "--model", "vertex/claude-sonnet-4-5@20250929",
-                        "--allowedTools=Bash", "Run the shell command `echo tollgate-tool-ok` and tell me what it printed."),
-                Map.of("ANTHROPIC_BASE_URL", stack.gateway("/anthropic"), "ANTHROPIC_API_KEY", "tg-test-key",
+        Path home = Cli.home(stack.get(), "claude");
+        Cli.Result result = Cli.run(List.of(Cli.claude().toString(), "-p", "--model", "vertex/claude-sonnet-4-5@20250929", "--allowedTools=Bash", Cli.TOOL_PROMPT),
+                Map.of("ANTHROPIC_BASE_URL", stack.get().gateway("/anthropic"), "ANTHROPIC_API_KEY", "tg-test-key",
                         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1", "CLAUDE_CODE_MAX_RETRIES", "0"),
                 home);
         assertEquals(0, result.exit(), result.all());
         assertTrue(result.stdout().contains("tollgate-tool-ok"), "the answer quotes the tool's output: " + result.all());
 
         // Claude Code hides a broken stream by retrying without streaming: only the upstream can tell.
-        List<JsonNode> calls = SimRequests.to(stack, "/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict");
-        assertEquals(2, calls.size(), "one turn asking for the tool, one with its result: " + SimRequests.all(stack));
-        assertTrue(SimRequests.to(stack, ":rawPredict").isEmpty(), "nothing went up unstreamed");
+        List<JsonNode> calls = SimRequests.to(stack.get(), "/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict");
+        assertEquals(2, calls.size(), "one turn asking for the tool, one with its result: " + SimRequests.all(stack.get()));
+        assertTrue(SimRequests.to(stack.get(), ":rawPredict").isEmpty(), "nothing went up unstreamed");
         for (JsonNode call : calls) {
             JsonNode body = call.path("body");
             assertTrue(body.path("stream").asBoolean(), "every upstream call streamed: " + call);
@@ -192,7 +172,7 @@ class VertexIT {
         long deadline = System.nanoTime() + java.time.Duration.ofSeconds(3L * TOKEN_TTL_SECONDS + 1).toNanos();
         int calls = 0;
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> res = stack.post(stack.gateway("/genai/v1beta/models/vertex/gemini-2.5-pro:generateContent"),
+            HttpResponse<String> res = stack.get().post(stack.get().gateway("/genai/v1beta/models/vertex/gemini-2.5-pro:generateContent"),
                     "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}");
             assertEquals(200, res.statusCode(), "call " + calls + ": " + res.body());
             calls++;
@@ -207,7 +187,7 @@ class VertexIT {
 
     @Test
     void aKeyThatIsNotAServiceAccountKeyGets503InTheClientsDialect() throws Exception {
-        HttpResponse<String> res = stack.post(stack.gateway("/anthropic/v1/messages"),
+        HttpResponse<String> res = stack.get().post(stack.get().gateway("/anthropic/v1/messages"),
                 "{\"model\":\"vertex-badkey/claude-sonnet-4-5\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertEquals(503, res.statusCode(), res.body());
         JsonNode error = JSON.readTree(res.body());
@@ -220,17 +200,17 @@ class VertexIT {
 
     @Test
     void aRefusedGrantGets502NamingTheTokenEndpointsReason() throws Exception {
-        HttpResponse<String> res = stack.post(stack.gateway("/genai/v1beta/models/vertex-stranger/gemini-2.5-pro:generateContent"),
+        HttpResponse<String> res = stack.get().post(stack.get().gateway("/genai/v1beta/models/vertex-stranger/gemini-2.5-pro:generateContent"),
                 "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}");
         assertEquals(502, res.statusCode(), res.body());
         String message = JSON.readTree(res.body()).path("error").path("message").asText();
         assertTrue(message.contains("'vertex-stranger'") && message.contains("HTTP 400: invalid_grant (Invalid JWT Signature.)"), res.body());
-        assertTrue(SimRequests.to(stack, ":generateContent").isEmpty(), "no model call without a token");
+        assertTrue(SimRequests.to(stack.get(), ":generateContent").isEmpty(), "no model call without a token");
     }
 
     @Test
     void anUnsetKeyVariableGetsTheUsualProviderNotReady() throws Exception {
-        HttpResponse<String> res = stack.post(stack.gateway("/v1/chat/completions"),
+        HttpResponse<String> res = stack.get().post(stack.get().gateway("/v1/chat/completions"),
                 "{\"model\":\"vertex-unset/gemini-2.5-pro\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertEquals(503, res.statusCode(), res.body());
         assertTrue(JSON.readTree(res.body()).path("error").path("message").asText().contains("[env:TOLLGATE_TEST_VERTEX_KEY_NOT_SET] not set"), res.body());
@@ -240,21 +220,13 @@ class VertexIT {
     @Test
     void codexDoesAToolRoundTripOnAVertexClaudeModel() throws Exception {
         long rejected = vertexStats().path("rejected_calls").asLong();
-        Path home = Files.createTempDirectory(stack.workDir, "codex-home-");
-        Path codexHome = Files.createDirectories(home.resolve(".codex"));
-        Cli.Result result = Cli.run(List.of(Cli.npmBin("codex", "TOLLGATE_CODEX_BIN").toString(), "exec", "--skip-git-repo-check", "--ephemeral",
-                        "-m", "vertex/claude-sonnet-4-5@20250929",
-                        "-c", "model_provider=\"gw\"",
-                        "-c", "model_providers.gw={name=\"gw\",base_url=\"" + stack.gateway("/v1")
-                                + "\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false}",
-                        "-c", "analytics.enabled=false", "--disable", "plugins", "--disable", "apps",
-                        "Run the shell command `echo tollgate-tool-ok` and tell me what it printed."),
-                Map.of("GW_API_KEY", "tg-test-key", "CODEX_HOME", codexHome.toString()), home);
+        Cli.Result result = Cli.codexExec(stack.get(), "vertex/claude-sonnet-4-5@20250929", Cli.codexViaGateway(stack.get(), ""),
+                Map.of("GW_API_KEY", "tg-test-key"), Cli.TOOL_PROMPT);
         assertEquals(0, result.exit(), result.all());
         assertTrue(result.stdout().contains("tollgate-tool-ok"), "the final answer quotes the tool output: " + result.all());
 
-        List<JsonNode> calls = SimRequests.to(stack, "/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict");
-        assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + SimRequests.all(stack));
+        List<JsonNode> calls = SimRequests.to(stack.get(), "/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict");
+        assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + SimRequests.all(stack.get()));
         JsonNode first = calls.get(0).path("body");
         assertTrue(first.path("stream").asBoolean());
         assertFalse(first.has("model"));
@@ -276,7 +248,7 @@ class VertexIT {
             List<java.util.concurrent.Future<HttpResponse<String>>> answers = new java.util.ArrayList<>();
             try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
                 for (int i = 0; i < 16; i++) {
-                    answers.add(pool.submit(() -> stack.post(stack.gateway("/genai/v1beta/models/vertex-burst/gemini-2.5-flash:generateContent"),
+                    answers.add(pool.submit(() -> stack.get().post(stack.get().gateway("/genai/v1beta/models/vertex-burst/gemini-2.5-flash:generateContent"),
                             "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}")));
                 }
                 for (var answer : answers) {
@@ -293,27 +265,27 @@ class VertexIT {
     @Test
     void unstreamedAnthropicCallsReachBothPublishers() throws Exception {
         String ask = "{\"model\":\"MODEL\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-        HttpResponse<String> claude = stack.post(stack.gateway("/anthropic/v1/messages"), ask.replace("MODEL", "vertex/claude-haiku-4-5@20251001"));
+        HttpResponse<String> claude = stack.get().post(stack.get().gateway("/anthropic/v1/messages"), ask.replace("MODEL", "vertex/claude-haiku-4-5@20251001"));
         assertEquals(200, claude.statusCode(), claude.body());
         assertEquals("message", JSON.readTree(claude.body()).path("type").asText(), claude.body());
-        List<JsonNode> raw = SimRequests.to(stack, "/publishers/anthropic/models/claude-haiku-4-5@20251001:rawPredict");
-        assertEquals(1, raw.size(), SimRequests.all(stack));
+        List<JsonNode> raw = SimRequests.to(stack.get(), "/publishers/anthropic/models/claude-haiku-4-5@20251001:rawPredict");
+        assertEquals(1, raw.size(), SimRequests.all(stack.get()));
         assertEquals("{\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"anthropic_version\":\"vertex-2023-10-16\"}",
                 raw.getFirst().path("body").toString(), "only model and anthropic_version changed");
 
-        HttpResponse<String> gemini = stack.post(stack.gateway("/anthropic/v1/messages"), ask.replace("MODEL", "vertex/gemini-2.5-flash"));
+        HttpResponse<String> gemini = stack.get().post(stack.get().gateway("/anthropic/v1/messages"), ask.replace("MODEL", "vertex/gemini-2.5-flash"));
         assertEquals(200, gemini.statusCode(), gemini.body());
         JsonNode message = JSON.readTree(gemini.body());
         assertEquals("message", message.path("type").asText(), gemini.body());
         assertTrue(message.path("content").get(0).path("text").asText().startsWith("Hello"), gemini.body());
-        List<JsonNode> streamed = SimRequests.to(stack, "/publishers/google/models/gemini-2.5-flash:streamGenerateContent");
-        assertEquals(1, streamed.size(), "translated calls stream upstream: " + SimRequests.all(stack));
+        List<JsonNode> streamed = SimRequests.to(stack.get(), "/publishers/google/models/gemini-2.5-flash:streamGenerateContent");
+        assertEquals(1, streamed.size(), "translated calls stream upstream: " + SimRequests.all(stack.get()));
         assertTrue(streamed.getFirst().path("body").has("contents"), "a Gemini body: " + streamed.getFirst());
     }
 
     @Test
     void anUnreachableTokenEndpointGets502SayingSo() throws Exception {
-        HttpResponse<String> res = stack.post(stack.gateway("/v1/chat/completions"),
+        HttpResponse<String> res = stack.get().post(stack.get().gateway("/v1/chat/completions"),
                 "{\"model\":\"vertex-offline/gemini-2.5-pro\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertEquals(502, res.statusCode(), res.body());
         String message = JSON.readTree(res.body()).path("error").path("message").asText();

@@ -115,6 +115,30 @@ class ReliabilityTest {
                 targets: [{provider: a, model: ma}]
                 fallbacks: [{provider: b, model: mb}]
             """;
+    /** Model m on upstream a, falling back to upstream b. */
+    private static final String M_FALLING_BACK = "{name: m, targets: [{provider: a, model: ma}], fallbacks: [{provider: b, model: mb}]}";
+
+    /** Providers a (plus {@code aFields}, e.g. a circuit breaker) and b on the two upstreams, and these models, one per line. */
+    private static String twoUpstreams(String aFields, String... models) {
+        StringBuilder yaml = new StringBuilder("providers:\n")
+                .append("  - {id: a, kind: openai-compatible, base_url: \"A_URL\"").append(aFields).append("}\n")
+                .append("  - {id: b, kind: openai-compatible, base_url: \"B_URL\"}\n")
+                .append("models:\n");
+        for (String model : models) {
+            yaml.append("  - ").append(model).append('\n');
+        }
+        return yaml.toString();
+    }
+
+    /** A chat answer and how long the gateway took to give it. */
+    private record Timed(HttpResponse<String> response, Duration took) {
+    }
+
+    private Timed timedChat(String body) throws Exception {
+        long started = System.nanoTime();
+        HttpResponse<String> r = chat(body);
+        return new Timed(r, Duration.ofNanos(System.nanoTime() - started));
+    }
 
     @Test
     void aPrimaryAnswering503IsReplacedByTheFallbackAndBothAttemptsAreCounted() throws Exception {
@@ -149,9 +173,9 @@ class ReliabilityTest {
             sleepQuietly(10_000);
             answer("late").accept(req, res);
         });
-        long started = System.nanoTime();
-        HttpResponse<String> r = chat(CHAT);
-        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        Timed timed = timedChat(CHAT);
+        HttpResponse<String> r = timed.response();
+        Duration took = timed.took();
         assertEquals("from-b", text(r));
         // The feature under test is the bound: 0.5 s first-byte timeout, far below the upstream's 10 s stall.
         assertTrue(took.compareTo(Duration.ofSeconds(5)) < 0, "answered after " + took);
@@ -161,9 +185,9 @@ class ReliabilityTest {
     void aStalledUpstreamWithNoFallbackIsAnswered504WithinTheTimeout() throws Exception {
         start(PRIMARY_AND_FALLBACK.replace("    fallbacks: [{provider: b, model: mb}]\n", ""));
         a.answer((req, res) -> sleepQuietly(10_000));
-        long started = System.nanoTime();
-        HttpResponse<String> r = chat(CHAT);
-        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        Timed timed = timedChat(CHAT);
+        HttpResponse<String> r = timed.response();
+        Duration took = timed.took();
         assertEquals(504, r.statusCode(), r.body());
         assertTrue(r.body().contains("did not answer in time"), r.body());
         assertTrue(took.compareTo(Duration.ofMillis(450)) >= 0 && took.compareTo(Duration.ofSeconds(5)) < 0, "answered after " + took);
@@ -182,9 +206,9 @@ class ReliabilityTest {
                 a.signals.add("stream-aborted");
             }
         });
-        long started = System.nanoTime();
-        HttpResponse<String> r = chat(STREAM);
-        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        Timed timed = timedChat(STREAM);
+        HttpResponse<String> r = timed.response();
+        Duration took = timed.took();
         assertEquals(200, r.statusCode());
         assertTrue(r.body().startsWith("data: {\"choices\""), r.body());
         assertTrue(r.body().contains("\"error\"") && r.body().contains("broke off the stream"), "an OpenAI error event ends it: " + r.body());
@@ -198,9 +222,9 @@ class ReliabilityTest {
         List<String> events = new ArrayList<>(java.util.Collections.nCopies(100, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n"));
         events.add("data: [DONE]\n\n");
         a.answer(a.sse(events, 50)); // 5 s in all, each gap well inside the idle timeout
-        long started = System.nanoTime();
-        HttpResponse<String> r = chat(STREAM);
-        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        Timed timed = timedChat(STREAM);
+        HttpResponse<String> r = timed.response();
+        Duration took = timed.took();
         assertEquals(200, r.statusCode());
         assertTrue(r.body().contains("whole-request timeout") && !r.body().contains("[DONE]"), r.body());
         assertTrue(took.compareTo(Duration.ofMillis(900)) >= 0 && took.compareTo(Duration.ofSeconds(4)) < 0, "cut at the 1 s total: " + took);
@@ -242,14 +266,7 @@ class ReliabilityTest {
 
     @Test
     void aClientNamedFallbackServesWhenTheRouteHasNone() throws Exception {
-        start("""
-                providers:
-                  - {id: a, kind: openai-compatible, base_url: "A_URL"}
-                  - {id: b, kind: openai-compatible, base_url: "B_URL"}
-                models:
-                  - {name: m, targets: [{provider: a, model: ma}]}
-                  - {name: other, targets: [{provider: b, model: mb}]}
-                """);
+        start(twoUpstreams("", "{name: m, targets: [{provider: a, model: ma}]}", "{name: other, targets: [{provider: b, model: mb}]}"));
         a.answer(status(500, null));
         assertEquals(500, chat(CHAT).statusCode(), "without the header the primary's answer is all there is");
         HttpResponse<String> r = chat(CHAT, "x-tollgate-fallbacks", "unknown-model, other");
@@ -259,13 +276,7 @@ class ReliabilityTest {
 
     @Test
     void aClientNamedFallbackTheKeyMayNotUseIsIgnored() throws Exception {
-        start("""
-                providers:
-                  - {id: a, kind: openai-compatible, base_url: "A_URL"}
-                  - {id: b, kind: openai-compatible, base_url: "B_URL"}
-                models:
-                  - {name: m, targets: [{provider: a, model: ma}]}
-                  - {name: secret-model, targets: [{provider: b, model: mb}]}
+        start(twoUpstreams("", "{name: m, targets: [{provider: a, model: ma}]}", "{name: secret-model, targets: [{provider: b, model: mb}]}") + """
                 customers: [{id: acme}]
                 teams: [{id: infra, customer: acme, deny_models: ["secret-*"]}]
                 keys:
@@ -315,13 +326,7 @@ class ReliabilityTest {
 
     @Test
     void aSessionStaysOnOneTarget() throws Exception {
-        start("""
-                providers:
-                  - {id: a, kind: openai-compatible, base_url: "A_URL"}
-                  - {id: b, kind: openai-compatible, base_url: "B_URL"}
-                models:
-                  - {name: m, targets: [{provider: a, model: ma}, {provider: b, model: mb}]}
-                """);
+        start(twoUpstreams("", "{name: m, targets: [{provider: a, model: ma}, {provider: b, model: mb}]}"));
         for (int s = 0; s < 10; s++) {
             a.received.clear();
             b.received.clear();
@@ -334,15 +339,7 @@ class ReliabilityTest {
 
     @Test
     void theCircuitOpensAfterFailuresSkipsTheTargetThenOneProbeClosesIt() throws Exception {
-        start("""
-                providers:
-                  - {id: a, kind: openai-compatible, base_url: "A_URL", circuit_breaker: {failures: 2, window_seconds: 60, open_seconds: 30}}
-                  - {id: b, kind: openai-compatible, base_url: "B_URL"}
-                models:
-                  - name: m
-                    targets: [{provider: a, model: ma}]
-                    fallbacks: [{provider: b, model: mb}]
-                """);
+        start(twoUpstreams(", circuit_breaker: {failures: 2, window_seconds: 60, open_seconds: 30}", M_FALLING_BACK));
         a.answer(status(503, null));
         for (int i = 0; i < 2; i++) {
             assertEquals("from-b", text(chat(CHAT)));
@@ -364,15 +361,7 @@ class ReliabilityTest {
 
     @Test
     void halfOpenLetsExactlyOneProbeThroughWhileConcurrentRequestsGoToTheFallback() throws Exception {
-        start("""
-                providers:
-                  - {id: a, kind: openai-compatible, base_url: "A_URL", circuit_breaker: {failures: 1, open_seconds: 30}}
-                  - {id: b, kind: openai-compatible, base_url: "B_URL"}
-                models:
-                  - name: m
-                    targets: [{provider: a, model: ma}]
-                    fallbacks: [{provider: b, model: mb}]
-                """);
+        start(twoUpstreams(", circuit_breaker: {failures: 1, open_seconds: 30}", M_FALLING_BACK));
         a.answer(status(503, null));
         assertEquals("from-b", text(chat(CHAT)));
         assertEquals(1, a.received.size(), "one failure opened the circuit");
@@ -412,13 +401,7 @@ class ReliabilityTest {
 
     @Test
     void underSteadyLoadWithOneOfTwoTargetsFailingHalfTheTimeNoClientRequestFails() throws Exception {
-        start("""
-                providers:
-                  - {id: a, kind: openai-compatible, base_url: "A_URL"}
-                  - {id: b, kind: openai-compatible, base_url: "B_URL"}
-                models:
-                  - {name: m, targets: [{provider: a, model: ma}, {provider: b, model: mb}]}
-                """);
+        start(twoUpstreams("", "{name: m, targets: [{provider: a, model: ma}, {provider: b, model: mb}]}"));
         AtomicInteger n = new AtomicInteger();
         a.answer((req, res) -> (n.incrementAndGet() % 2 == 0 ? status(503, null) : answer("from-a")).accept(req, res));
         List<Callable<Integer>> clients = new ArrayList<>();
