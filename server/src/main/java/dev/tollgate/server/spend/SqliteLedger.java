@@ -49,6 +49,9 @@ public final class SqliteLedger implements Ledger {
     private final java.util.concurrent.ConcurrentLinkedQueue<Reservation> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.ScheduledExecutorService background;
     private final AtomicLong ids;
+    private static final long CHECKPOINT_EVERY_NANOS = 1_000_000_000L;
+    /** When the WAL was last copied into the database; only the fold (under foldLock) reads and writes it. */
+    private long lastCheckpoint = System.nanoTime();
 
     private SqliteLedger(String url, Connection writer, Journal journal, long firstId) {
         this.url = url;
@@ -63,7 +66,6 @@ public final class SqliteLedger implements Ledger {
         }
         this.background = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("tollgate-ledger").daemon(true).factory());
-        background.scheduleWithFixedDelay(this::checkpoint, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(this::flushReservations, 50, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
         background.scheduleWithFixedDelay(this::foldQuietly, 100, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
@@ -134,6 +136,10 @@ public final class SqliteLedger implements Ledger {
                 }
             }
             unfolded.clear();
+            if (System.nanoTime() - lastCheckpoint >= CHECKPOINT_EVERY_NANOS) {
+                checkpoint();
+                lastCheckpoint = System.nanoTime();
+            }
         } finally {
             foldLock.unlock();
         }
@@ -172,9 +178,19 @@ public final class SqliteLedger implements Ledger {
         st.executeUpdate();
     }
 
+    /**
+     * Copies the WAL back into the database file (auto-checkpoints are off, so a commit never pays for
+     * one). On the writer's own connection, between transactions, and only after a fold that wrote
+     * something: an idle gateway does no SQLite work at all.
+     */
     private void checkpoint() {
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-            s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+        try {
+            writer.setAutoCommit(true);
+            try (Statement s = writer.createStatement()) {
+                s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+            } finally {
+                writer.setAutoCommit(false);
+            }
         } catch (SQLException e) {
             LOG.log(Level.FINE, "ledger checkpoint skipped", e);
         }
