@@ -46,6 +46,7 @@ public final class PolicyDiff {
             price(o, w, "cached input", a.cachedInput(), b.cachedInput());
             price(o, w, "5-minute cache write", a.cacheWrite5m(), b.cacheWrite5m());
             price(o, w, "1-hour cache write", a.cacheWrite1h(), b.cacheWrite1h());
+            price(o, w, "web search", a.webSearch(), b.webSearch(), "per thousand searches");
         });
         compare(out, "admin", before.admins(), after.admins(), Admin::id, (w, a, b, o) -> {
             change(o, w, "role", a.role().name().toLowerCase(), b.role().name().toLowerCase());
@@ -232,8 +233,12 @@ public final class PolicyDiff {
     }
 
     private static void price(List<String> out, String who, String what, BigDecimal a, BigDecimal b) {
+        price(out, who, what, a, b, "per million tokens");
+    }
+
+    private static void price(List<String> out, String who, String what, BigDecimal a, BigDecimal b, String per) {
         if (a.compareTo(b) != 0) {
-            out.add(who + ": " + what + " " + usd(a) + " -> " + usd(b) + " per million tokens");
+            out.add(who + ": " + what + " " + usd(a) + " -> " + usd(b) + " " + per);
         }
     }
 

@@ -60,7 +60,9 @@ public final class PolicyLoader {
     static final Set<String> BUDGET_FIELDS = Set.of("amount_usd", "period", "model");
     static final Set<String> LIMIT_FIELDS = limitFields();
     static final Set<String> PRICING_FIELDS = Set.of("model", "input", "output", "cached_input", "cache_write_5m",
-            "cache_write_1h");
+            "cache_write_1h", "web_search");
+    /** USD per thousand hosted web searches when a price row does not say: OpenAI's and Anthropic's list price. */
+    static final BigDecimal DEFAULT_WEB_SEARCH = BigDecimal.TEN;
     static final Set<String> ADMIN_FIELDS = Set.of("id", "sha256", "role");
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -859,10 +861,11 @@ public final class PolicyLoader {
             // Anthropic's multipliers are the usual defaults: 5-minute writes 1.25x input, 1-hour 2x.
             BigDecimal w5 = price(node, path, "cache_write_5m", input == null ? null : input.multiply(new BigDecimal("1.25")));
             BigDecimal w1 = price(node, path, "cache_write_1h", input == null ? null : input.multiply(BigDecimal.TWO));
-            if (model == null || input == null || output == null || cached == null || w5 == null || w1 == null) {
+            BigDecimal search = price(node, path, "web_search", DEFAULT_WEB_SEARCH);
+            if (model == null || input == null || output == null || cached == null || w5 == null || w1 == null || search == null) {
                 return Optional.empty();
             }
-            return Optional.of(new Pricing(model, input, output, cached, w5, w1));
+            return Optional.of(new Pricing(model, input, output, cached, w5, w1, search));
         }
 
         private BigDecimal price(JsonNode node, String path, String field, BigDecimal fallback) {

@@ -49,4 +49,13 @@ class PolicyDiffTest {
                 "key bob: removed (its secret stops working)"), PolicyDiff.between(before, after));
         assertEquals(List.of(), PolicyDiff.between(after, after));
     }
+
+    @Test
+    void priceChangesNameTheirUnit() throws Exception {
+        Policy before = policy("pricing: [{model: in-house, input: 1, output: 2}]");
+        Policy after = policy("pricing: [{model: in-house, input: 1, output: 3, web_search: 5}]");
+        assertEquals(List.of(
+                "pricing for in-house: output $2 -> $3 per million tokens",
+                "pricing for in-house: web search $10 -> $5 per thousand searches"), PolicyDiff.between(before, after));
+    }
 }

@@ -196,7 +196,9 @@ class PolicyValidationTest {
         assertEquals(0, s.pricing("claude-sonnet-4-5").orElseThrow().cacheWrite1h().compareTo(new java.math.BigDecimal("6")));
         Pricing own = s.pricing("in-house-llm").orElseThrow();
         // 1M input + 1M output + 1M cache reads = 0.1 + 0.2 + 0.01
-        assertEquals(0, own.cost(1_000_000, 1_000_000, 1_000_000, 0, 0).compareTo(new java.math.BigDecimal("0.31")));
+        assertEquals(0, own.cost(1_000_000, 1_000_000, 1_000_000, 0, 0, 0).compareTo(new java.math.BigDecimal("0.31")));
+        // 500 hosted web searches at the default $10 per thousand
+        assertEquals(0, own.cost(0, 0, 0, 0, 0, 500).compareTo(new java.math.BigDecimal("5")));
         assertTrue(s.pricing("unknown-model").isEmpty());
     }
 

@@ -335,11 +335,5 @@ public final class AnthropicCodec implements WireCodec {
         return usage;
     }
 
-    static Usage usage(JsonNode u, Usage before) {
-        long input = u.has("input_tokens") ? u.path("input_tokens").asLong() : -1;
-        long read = u.path("cache_read_input_tokens").asLong(before.cachedInputTokens());
-        long write = u.path("cache_creation_input_tokens").asLong(before.cacheWriteTokens());
-        long total = input >= 0 ? input + read + write : before.inputTokens();
-        return new Usage(total, u.path("output_tokens").asLong(before.outputTokens()), read, write, before.reasoningTokens());
-    }
+
 }

@@ -7,6 +7,7 @@ import dev.tollgate.providers.ir.StopReason;
 import dev.tollgate.providers.ir.StreamEvent;
 import dev.tollgate.providers.ir.WireCodec;
 import dev.tollgate.providers.sse.SseEvent;
+import dev.tollgate.providers.usage.ProviderUsage;
 import dev.tollgate.providers.usage.Usage;
 import java.util.List;
 
@@ -23,7 +24,7 @@ final class AnthropicStreamDecoder implements WireCodec.StreamDecoder {
         return switch (e.path("type").asText()) {
             case "message_start" -> {
                 JsonNode m = e.path("message");
-                usage = AnthropicCodec.usage(m.path("usage"), Usage.NONE);
+                usage = ProviderUsage.anthropic(m.path("usage"));
                 yield List.of(new StreamEvent.Started(m.path("id").asText(), m.path("model").asText(), usage));
             }
             case "content_block_start" -> {
@@ -57,7 +58,7 @@ final class AnthropicStreamDecoder implements WireCodec.StreamDecoder {
                 if (e.path("delta").hasNonNull("stop_reason")) {
                     stop = AnthropicCodec.stopReason(e.path("delta").path("stop_reason").asText());
                 }
-                usage = AnthropicCodec.usage(e.path("usage"), usage);
+                usage = ProviderUsage.anthropic(e.path("usage"), usage);
                 yield List.of();
             }
             case "message_stop" -> List.of(new StreamEvent.Finished(stop, usage));

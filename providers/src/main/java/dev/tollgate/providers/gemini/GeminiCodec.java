@@ -18,7 +18,7 @@ import dev.tollgate.providers.ir.WireCodec;
 import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.usage.Usage;
-import dev.tollgate.providers.usage.UsageTap;
+import dev.tollgate.providers.usage.ProviderUsage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -333,6 +333,6 @@ public final class GeminiCodec implements WireCodec {
     }
 
     static Usage usage(JsonNode u) {
-        return UsageTap.gemini(u);
+        return ProviderUsage.gemini(u);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tollgate.providers.sse;
 
+import dev.tollgate.providers.json.Bytes;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -37,16 +38,7 @@ public record SseEvent(byte[] raw) {
 
     /** A cheap test before parsing anything: does the raw event contain these bytes? */
     public boolean contains(byte[] needle) {
-        outer:
-        for (int i = 0; i <= raw.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (raw[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
+        return Bytes.indexOf(raw, needle, 0) >= 0;
     }
 
     private static final byte[] EVENT = "event:".getBytes(StandardCharsets.US_ASCII);

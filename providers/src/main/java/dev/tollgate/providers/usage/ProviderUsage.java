@@ -39,7 +39,25 @@ public final class ProviderUsage {
             write = split.path("ephemeral_5m_input_tokens").asLong() + write1h;
         }
         return new Usage(u.path("input_tokens").asLong() + read + write, u.path("output_tokens").asLong(), read, write, 0,
-                Math.min(write1h, write));
+                Math.min(write1h, write), webSearches(u, 0));
+    }
+
+    /**
+     * A later usage object of an Anthropic stream (message_delta, cumulative): what it states replaces
+     * the earlier count, what it leaves out (often everything but output_tokens) stays.
+     */
+    public static Usage anthropic(JsonNode u, Usage before) {
+        long read = u.has("cache_read_input_tokens") ? u.path("cache_read_input_tokens").asLong() : before.cachedInputTokens();
+        long write = u.has("cache_creation_input_tokens") ? u.path("cache_creation_input_tokens").asLong() : before.cacheWriteTokens();
+        long write1h = u.path("cache_creation").path("ephemeral_1h_input_tokens").asLong(before.cacheWrite1hTokens());
+        long plain = u.has("input_tokens") ? u.path("input_tokens").asLong() : before.uncachedInputTokens();
+        return new Usage(plain + read + write, u.path("output_tokens").asLong(before.outputTokens()), read, write,
+                before.reasoningTokens(), Math.min(write1h, write), webSearches(u, before.webSearches()));
+    }
+
+    /** Searches Anthropic's web_search server tool ran, billed per search. */
+    private static long webSearches(JsonNode u, long otherwise) {
+        return u.path("server_tool_use").path("web_search_requests").asLong(otherwise);
     }
 
     /**

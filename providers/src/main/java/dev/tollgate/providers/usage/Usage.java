@@ -5,16 +5,28 @@ package dev.tollgate.providers.usage;
  * prompt token, cache reads and writes included; {@code cachedInputTokens} says how many were reads,
  * {@code cacheWriteTokens} how many were written to the cache (of which {@code cacheWrite1hTokens}
  * with a one-hour lifetime, the rest five minutes). Output counts every generated token, reasoning
- * included; {@code reasoningTokens} says how many of them were reasoning.
+ * included; {@code reasoningTokens} says how many of them were reasoning. {@code webSearches} counts
+ * the provider's hosted web searches (OpenAI's web_search tool, Anthropic's web_search server tool),
+ * which are billed per search on top of tokens.
  */
 public record Usage(long inputTokens, long outputTokens, long cachedInputTokens, long cacheWriteTokens,
-                    long reasoningTokens, long cacheWrite1hTokens) {
+                    long reasoningTokens, long cacheWrite1hTokens, long webSearches) {
 
-    public static final Usage NONE = new Usage(0, 0, 0, 0, 0, 0);
+    public static final Usage NONE = new Usage(0, 0, 0, 0, 0, 0, 0);
+
+    /** Usage without hosted web searches. */
+    public Usage(long inputTokens, long outputTokens, long cachedInputTokens, long cacheWriteTokens, long reasoningTokens,
+                 long cacheWrite1hTokens) {
+        this(inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens, cacheWrite1hTokens, 0);
+    }
 
     /** Usage without one-hour cache writes (every shape but Anthropic's extended cache). */
     public Usage(long inputTokens, long outputTokens, long cachedInputTokens, long cacheWriteTokens, long reasoningTokens) {
-        this(inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens, 0);
+        this(inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens, 0, 0);
+    }
+
+    public Usage withWebSearches(long searches) {
+        return new Usage(inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens, cacheWrite1hTokens, searches);
     }
 
     public long totalTokens() {

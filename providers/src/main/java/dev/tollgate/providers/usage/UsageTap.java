@@ -29,9 +29,9 @@ public sealed interface UsageTap {
                 return Usage.NONE;
             }
             return switch (api) {
-                case RESPONSES -> responses(usage);
-                case MESSAGES -> anthropic(usage);
-                case GEMINI -> gemini(usage);
+                case RESPONSES -> responses(usage).withWebSearches(WebSearchCalls.in(body));
+                case MESSAGES -> ProviderUsage.anthropic(usage);
+                case GEMINI -> ProviderUsage.gemini(usage);
                 case CONVERSE -> ProviderUsage.bedrock(usage);
                 case CHAT_COMPLETIONS, EMBEDDINGS -> chat(usage);
             };
@@ -56,20 +56,6 @@ public sealed interface UsageTap {
 
     static Usage responses(JsonNode u) {
         return ProviderUsage.openAiResponses(u);
-    }
-
-    /** Anthropic counts cache reads and writes apart from input_tokens; {@link Usage} counts them in. */
-    static Usage anthropic(JsonNode u) {
-        long read = u.path("cache_read_input_tokens").asLong();
-        long write = u.path("cache_creation_input_tokens").asLong();
-        return new Usage(u.path("input_tokens").asLong() + read + write, u.path("output_tokens").asLong(), read, write, 0);
-    }
-
-    /** Gemini counts thoughts apart from candidates; {@link Usage} output includes them. */
-    static Usage gemini(JsonNode u) {
-        long thoughts = u.path("thoughtsTokenCount").asLong();
-        return new Usage(u.path("promptTokenCount").asLong(), u.path("candidatesTokenCount").asLong() + thoughts,
-                u.path("cachedContentTokenCount").asLong(), 0, thoughts);
     }
 
     private static JsonNode json(byte[] data) {
@@ -126,9 +112,10 @@ public sealed interface UsageTap {
         @Override
         public boolean accept(SseEvent event) {
             if (event.contains(COMPLETED) || event.contains(INCOMPLETE) || event.contains(FAILED)) {
-                JsonNode u = json(event.data()).path("response").path("usage");
+                byte[] data = event.data();
+                JsonNode u = json(data).path("response").path("usage");
                 if (u.isObject()) {
-                    usage = responses(u);
+                    usage = responses(u).withWebSearches(WebSearchCalls.in(data));
                 }
             }
             return true;
@@ -151,14 +138,12 @@ public sealed interface UsageTap {
             if (event.contains(START)) {
                 JsonNode u = json(event.data()).path("message").path("usage");
                 if (u.isObject()) {
-                    usage = anthropic(u);
+                    usage = ProviderUsage.anthropic(u);
                 }
             } else if (event.contains(DELTA)) {
                 JsonNode u = json(event.data()).path("usage");
                 if (u.isObject()) {
-                    Usage d = u.has("input_tokens") ? anthropic(u) : usage;
-                    usage = new Usage(d.inputTokens(), u.path("output_tokens").asLong(usage.outputTokens()), d.cachedInputTokens(),
-                            d.cacheWriteTokens(), 0);
+                    usage = ProviderUsage.anthropic(u, usage);
                 }
             }
             return true;
@@ -180,7 +165,7 @@ public sealed interface UsageTap {
             if (event.contains(MARK)) {
                 JsonNode u = json(event.data()).path("usageMetadata");
                 if (u.isObject()) {
-                    usage = gemini(u);
+                    usage = ProviderUsage.gemini(u);
                 }
             }
             return true;

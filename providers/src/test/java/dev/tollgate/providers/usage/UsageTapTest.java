@@ -42,6 +42,35 @@ class UsageTapTest {
     }
 
     @Test
+    void anthropicStreamsKeepOneHourCacheWritesAndCountServerWebSearches() {
+        UsageTap tap = UsageTap.forStream(Api.MESSAGES, false);
+        assertTrue(tap.accept(event("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"usage\":"
+                + "{\"input_tokens\":10,\"cache_creation_input_tokens\":300,\"cache_read_input_tokens\":1000,\"cache_creation\":"
+                + "{\"ephemeral_5m_input_tokens\":100,\"ephemeral_1h_input_tokens\":200},\"output_tokens\":1}}}\n\n")));
+        assertEquals(new Usage(1310, 1, 1000, 300, 0, 200), tap.usage());
+        assertTrue(tap.accept(event("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+                + "\"usage\":{\"output_tokens\":42,\"server_tool_use\":{\"web_search_requests\":2}}}\n\n")));
+        assertEquals(new Usage(1310, 42, 1000, 300, 0, 200, 2), tap.usage(), "the delta's output and searches, the start's input");
+    }
+
+    @Test
+    void responsesCountHostedWebSearchCalls() {
+        String output = "\"output\":[{\"type\": \"web_search_call\", \"id\": \"ws_1\", \"status\": \"completed\","
+                + " \"action\": {\"type\": \"search\", \"query\": \"web_search_call\"}},"
+                + "{\"type\":\"web_search_call\",\"id\":\"ws_2\",\"status\":\"completed\"},"
+                + "{\"type\":\"message\",\"content\":[{\"type\":\"output_text\",\"text\":\"a \\\"web_search_call\\\" in text\"}]}]";
+        String usage = "\"usage\":{\"input_tokens\":30,\"output_tokens\":7}";
+        assertEquals(new Usage(30, 7, 0, 0, 0, 0, 2), UsageTap.ofBody(Api.RESPONSES,
+                ("{\"id\":\"r\",\"include\":[\"web_search_call.action.sources\"]," + output + "," + usage + "}").getBytes(StandardCharsets.UTF_8)),
+                "two calls; a query, an include path and quoted text that name it are not calls");
+
+        UsageTap tap = UsageTap.forStream(Api.RESPONSES, false);
+        assertTrue(tap.accept(event("event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"id\":\"r\","
+                + output + "," + usage + "}}\n\n")));
+        assertEquals(2, tap.usage().webSearches());
+    }
+
+    @Test
     void readsUsageOfWholeBodies() {
         assertEquals(new Usage(9, 2, 0, 0, 0), UsageTap.ofBody(Api.CHAT_COMPLETIONS,
                 "{\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2}}".getBytes(StandardCharsets.UTF_8)));

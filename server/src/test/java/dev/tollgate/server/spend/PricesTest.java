@@ -69,6 +69,22 @@ class PricesTest {
     }
 
     @Test
+    void hostedWebSearchesArePricedPerThousandAtTheListPriceUnlessThePolicySetsOne() throws Exception {
+        Usage u = ProviderUsage.anthropic(JSON.readTree("""
+                {"input_tokens":100,"output_tokens":50,"server_tool_use":{"web_search_requests":3}}"""));
+        assertEquals(3, u.webSearches());
+        // claude-sonnet-4-5: 100 x $3 + 50 x $15 per million, plus 3 searches at $10 per thousand (10 million nanos each)
+        assertEquals(100 * 3000L + 50 * 15_000L + 3 * 10_000_000L, Prices.cost(price("claude-sonnet-4-5"), u));
+
+        PolicySnapshot own = PolicyLoader.load(Map.of("p.yaml", """
+                providers: [{id: up, kind: openai-compatible, base_url: "http://127.0.0.1:9/v1"}]
+                models: [{name: m, targets: [{provider: up, model: gpt-5}]}]
+                pricing: [{model: m, input: 1, output: 1, web_search: 25}]
+                """.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(3 * 25_000_000L, Prices.cost(own.pricing("m").orElseThrow(), new Usage(0, 0, 0, 0, 0, 0, 3)));
+    }
+
+    @Test
     void geminiCachedContentAndThoughtsBilledAsOutput() throws Exception {
         Usage u = ProviderUsage.gemini(JSON.readTree("""
                 {"promptTokenCount":1000,"cachedContentTokenCount":600,"candidatesTokenCount":100,"thoughtsTokenCount":300}"""));
