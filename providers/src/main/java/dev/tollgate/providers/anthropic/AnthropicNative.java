@@ -3,7 +3,6 @@ package dev.tollgate.providers.anthropic;
 import dev.tollgate.policy.Provider;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.upstream.UpstreamRequest;
-import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +29,7 @@ public final class AnthropicNative {
         headers.putIfAbsent("anthropic-version", provider.settings().getOrDefault("anthropic-version", DEFAULT_VERSION));
         headers.putAll(provider.headers());
         secret.ifPresent(s -> headers.put("x-api-key", s));
-        return new UpstreamRequest(URI.create(provider.baseUrl() + "/" + path), headers,
+        return new UpstreamRequest(UpstreamRequest.uri(provider.baseUrl() + "/" + path), headers,
                 body.with(Map.of("model", JsonBody.quote(upstreamModel))));
     }
 }

@@ -62,7 +62,7 @@ public final class BedrockNative {
 
     /** A signed ConverseStream call (translated calls always stream upstream). */
     public static UpstreamRequest prepare(Provider provider, AwsKey key, String modelId, byte[] body) {
-        return sign(URI.create(provider.baseUrl() + "/model/" + pathSegment(modelId) + "/converse-stream"),
+        return sign(UpstreamRequest.uri(provider.baseUrl() + "/model/" + pathSegment(modelId) + "/converse-stream"),
                 provider.headers(), body, provider.settings().get(BedrockSettings.REGION), key, Clock.systemUTC());
     }
 

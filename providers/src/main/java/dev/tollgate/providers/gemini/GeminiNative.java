@@ -2,7 +2,6 @@ package dev.tollgate.providers.gemini;
 
 import dev.tollgate.policy.Provider;
 import dev.tollgate.providers.upstream.UpstreamRequest;
-import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -23,6 +22,6 @@ public final class GeminiNative {
         headers.putAll(provider.headers());
         secret.ifPresent(s -> headers.put("x-goog-api-key", s));
         String query = method.equals("streamGenerateContent") ? "?alt=sse" : "";
-        return new UpstreamRequest(URI.create(provider.baseUrl() + "/models/" + upstreamModel + ":" + method + query), headers, body);
+        return new UpstreamRequest(UpstreamRequest.uri(provider.baseUrl() + "/models/" + upstreamModel + ":" + method + query), headers, body);
     }
 }

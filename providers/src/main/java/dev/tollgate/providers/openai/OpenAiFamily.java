@@ -41,12 +41,12 @@ public final class OpenAiFamily {
         URI uri = switch (provider.kind()) {
             case OPENAI, OPENAI_COMPATIBLE -> {
                 secret.ifPresent(s -> headers.put("authorization", "Bearer " + s));
-                yield URI.create(provider.baseUrl() + "/" + api.path());
+                yield UpstreamRequest.uri(provider.baseUrl() + "/" + api.path());
             }
             case AZURE_OPENAI -> {
                 secret.ifPresent(s -> headers.put("api-key", s));
                 String version = provider.settings().getOrDefault("api-version", DEFAULT_AZURE_API_VERSION);
-                yield URI.create(api == Api.RESPONSES
+                yield UpstreamRequest.uri(api == Api.RESPONSES
                         ? provider.baseUrl() + "/openai/responses?api-version=" + version
                         : provider.baseUrl() + "/openai/deployments/" + upstreamModel + "/" + api.path() + "?api-version=" + version);
             }

@@ -25,7 +25,7 @@ public final class VertexNative {
     /** {@code {base}/v1/projects/{project}/locations/{location}/publishers/{publisher}/models/{model}:{method}} */
     public static URI uri(Provider provider, Vertex.Publisher publisher, String model, String method) {
         String query = method.equals("streamGenerateContent") ? "?alt=sse" : "";
-        return URI.create(provider.baseUrl() + "/v1/projects/" + provider.settings().get(Vertex.PROJECT)
+        return UpstreamRequest.uri(provider.baseUrl() + "/v1/projects/" + provider.settings().get(Vertex.PROJECT)
                 + "/locations/" + provider.settings().get(Vertex.LOCATION)
                 + "/publishers/" + publisher.id() + "/models/" + model + ":" + method + query);
     }
