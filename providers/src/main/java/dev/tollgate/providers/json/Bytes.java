@@ -19,4 +19,18 @@ public final class Bytes {
         }
         return -1;
     }
+
+    /** Where {@code needle} last occurs in {@code data} at or before {@code from}, or -1. */
+    public static int lastIndexOf(byte[] data, byte[] needle, int from) {
+        outer:
+        for (int i = Math.min(from, data.length - needle.length); i >= 0; i--) {
+            for (int k = 0; k < needle.length; k++) {
+                if (data[i + k] != needle[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
 }

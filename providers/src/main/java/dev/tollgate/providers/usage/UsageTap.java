@@ -23,8 +23,12 @@ public sealed interface UsageTap {
     /** Usage of a whole (non-streamed) response body. */
     static Usage ofBody(Api api, byte[] body) {
         try {
-            // Only the usage object becomes a tree; the rest of the answer is scanned, not built.
-            JsonNode usage = JsonBody.parse(body).node(api == Api.GEMINI ? "usageMetadata" : "usage");
+            String field = api == Api.GEMINI ? "usageMetadata" : "usage";
+            // Found from the end, where providers put it; else the whole answer is scanned (not built).
+            JsonNode usage = JsonBody.lastTopLevelObject(body, field);
+            if (usage == null) {
+                usage = JsonBody.parse(body).node(field);
+            }
             if (usage == null) {
                 return Usage.NONE;
             }

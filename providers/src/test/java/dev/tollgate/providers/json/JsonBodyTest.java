@@ -2,9 +2,11 @@ package dev.tollgate.providers.json;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -87,5 +89,29 @@ class JsonBodyTest {
                 new String(body.edit(Map.of("v", JsonBody.quote("x")), java.util.Set.of("model", "max_tokens", "messages", "stream")),
                         StandardCharsets.UTF_8), "all removed, one added");
         assertEquals("{\"a\":1}", new String(parse("{}").edit(Map.of("a", JsonBody.utf8("1")), java.util.Set.of("b")), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void findsTheLastTopLevelObjectFieldFromTheEnd() {
+        byte[] chat = JsonBody.utf8("""
+                {"id":"c","choices":[{"message":{"content":"a \\"usage\\": {} in text"}}],
+                 "usage" : {"prompt_tokens":9,"completion_tokens":2}, "system_fingerprint":"fp", "meta":{"x":[1,{"y":"}"}]}}""");
+        assertEquals(9, JsonBody.lastTopLevelObject(chat, "usage").path("prompt_tokens").asInt());
+
+        // Usage first and a tool's own "usage" object later in the content: not top level, so null (callers parse it all).
+        byte[] nested = JsonBody.utf8("""
+                {"usage":{"input_tokens":5},"content":[{"type":"tool_use","input":{"usage":{"input_tokens":99}}}]}""");
+        assertNull(JsonBody.lastTopLevelObject(nested, "usage"));
+
+        byte[] gemini = JsonBody.utf8("""
+                {"candidates":[],"usageMetadata":{"promptTokenCount":7,"promptTokensDetails":[{"modality":"TEXT","tokenCount":7}],
+                 "thoughtsTokenCount":2.0,"cached":true,"note":null},"modelVersion":"m"}""");
+        JsonNode metadata = JsonBody.lastTopLevelObject(gemini, "usageMetadata");
+        assertEquals("{\"promptTokenCount\":7,\"promptTokensDetails\":[{\"modality\":\"TEXT\",\"tokenCount\":7}],"
+                + "\"thoughtsTokenCount\":2.0,\"cached\":true,\"note\":null}", metadata.toString(), "every kind of value, arrays included");
+
+        assertNull(JsonBody.lastTopLevelObject(JsonBody.utf8("{\"type\":\"usage\"}"), "usage"), "a value, not a key");
+        assertNull(JsonBody.lastTopLevelObject(JsonBody.utf8("{\"usage\":null}"), "usage"));
+        assertNull(JsonBody.lastTopLevelObject(JsonBody.utf8("{\"id\":1}"), "usage"));
     }
 }
