@@ -334,6 +334,4 @@ public final class AnthropicCodec implements WireCodec {
         usage.put("output_tokens", u.outputTokens());
         return usage;
     }
-
-
 }

@@ -199,7 +199,11 @@ public final class JsonBody {
      */
     private static JsonNode value(JsonParser p) throws IOException {
         JsonNodeFactory nodes = JsonNodeFactory.instance;
-        return switch (p.currentToken()) {
+        JsonToken token = p.currentToken();
+        if (token == null) {
+            throw new IOException("the JSON ends early");
+        }
+        return switch (token) {
             case START_OBJECT -> {
                 ObjectNode o = nodes.objectNode();
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -222,7 +226,7 @@ public final class JsonBody {
             case VALUE_TRUE -> nodes.booleanNode(true);
             case VALUE_FALSE -> nodes.booleanNode(false);
             case VALUE_NULL -> nodes.nullNode();
-            default -> throw new IOException("unexpected " + p.currentToken());
+            default -> throw new IOException("unexpected " + token);
         };
     }
 

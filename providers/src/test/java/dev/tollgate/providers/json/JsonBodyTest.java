@@ -113,5 +113,6 @@ class JsonBodyTest {
         assertNull(JsonBody.lastTopLevelObject(JsonBody.utf8("{\"type\":\"usage\"}"), "usage"), "a value, not a key");
         assertNull(JsonBody.lastTopLevelObject(JsonBody.utf8("{\"usage\":null}"), "usage"));
         assertNull(JsonBody.lastTopLevelObject(JsonBody.utf8("{\"id\":1}"), "usage"));
+        assertNull(JsonBody.lastTopLevelObject(JsonBody.utf8("{\"usage\":{\"a\":[1,2"), "usage"), "an answer cut short");
     }
 }
