@@ -22,7 +22,7 @@ import java.util.logging.Logger;
  * a killed process cannot lose; on the disk too with {@code TOLLGATE_LEDGER_SYNC=full}). A
  * reservation rides the next settle's write (a flusher writes leftovers every 50 ms), so a process
  * killed mid-request may lose a reservation younger than 50 ms, never the spend of an answer whose
- * last bytes were sent. Every 100 ms the journal is rotated and its rows go into SQLite in one
+ * last bytes were sent. Every 25 ms the journal is rotated and its rows go into SQLite in one
  * transaction; journal files a crash left are folded in at the next start.
  *
  * <p>At 2,000 requests a second a SQLite commit per request (WAL frames, file locks: a dozen
@@ -49,6 +49,13 @@ public final class SqliteLedger implements Ledger {
     private final java.util.concurrent.ConcurrentLinkedQueue<Reservation> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.ScheduledExecutorService background;
     private final AtomicLong ids;
+    /**
+     * Folds are short and frequent: a fold holds a CPU for as long as its transaction takes, and a
+     * request thread woken on that CPU waits behind it. Measured at 2,000 req/s with governance on,
+     * 25 ms batches (with the request log's) cut added p99 by ~350 µs against 100 ms ones, for
+     * ~8% more gateway CPU.
+     */
+    private static final long FOLD_MILLIS = 25;
     private static final long CHECKPOINT_EVERY_NANOS = 1_000_000_000L;
     /** When the WAL was last copied into the database; only the fold (under foldLock) reads and writes it. */
     private long lastCheckpoint = System.nanoTime();
@@ -67,7 +74,7 @@ public final class SqliteLedger implements Ledger {
         this.background = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("tollgate-ledger").daemon(true).factory());
         background.scheduleWithFixedDelay(this::flushReservations, 50, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
-        background.scheduleWithFixedDelay(this::foldQuietly, 100, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        background.scheduleWithFixedDelay(this::foldQuietly, FOLD_MILLIS, FOLD_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private static final String COLUMNS = "id, at_ms, day, key_id, team_id, customer_id, model, status, reserved_nanos, cost_nanos,"

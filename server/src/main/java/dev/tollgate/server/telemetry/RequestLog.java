@@ -34,7 +34,7 @@ public final class RequestLog implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RequestLog.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BATCH = 512;
-    private static final long FLUSH_MILLIS = 100;
+    private static final long FLUSH_MILLIS = 25;
     private static final String COLUMNS = "id, time_ms, key_id, team, customer, surface, api, client, requested_model, provider, model, "
             + "attempts, status, error_type, stream, input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, "
             + "cost_usd, latency_ms, ttft_ms, upstream_ms, policy_commit, trace_id";
@@ -176,7 +176,8 @@ public final class RequestLog implements AutoCloseable {
         }
         List<RequestRecord> batch = new ArrayList<>(BATCH);
         // The writer wakes on a fixed tick, not per record: at a moderate rate a wake-up and a
-        // transaction per request cost the gateway more CPU than the request itself.
+        // transaction per request cost the gateway more CPU than the request itself. The tick is
+        // short (see SqliteLedger.FOLD_MILLIS): a long batch holds a CPU that request threads wait for.
         while (true) {
             boolean last = closing;
             try {
