@@ -8,15 +8,12 @@ import dev.tollgate.policy.PolicyLoader;
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.policy.RateLimit;
 import dev.tollgate.policy.Secrets;
-import dev.tollgate.server.shared.RedisProcess;
-import dev.tollgate.server.shared.SharedStore;
+import dev.tollgate.server.shared.SharedRedis;
 import dev.tollgate.server.spend.Level;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two nodes' rate limits on one real redis-server (each node its own connection): buckets, their
@@ -24,25 +21,8 @@ import org.junit.jupiter.api.Test;
  */
 class SharedRateLimitsTest {
 
-    private static RedisProcess redis;
-    private static SharedStore storeA;
-    private static SharedStore storeB;
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = RedisProcess.start(Files.createTempDirectory("tollgate-redis-limits-"));
-        storeA = SharedStore.of(redis.url());
-        storeB = SharedStore.of(redis.url());
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {storeA, storeB, redis}) {
-            if (c != null) {
-                c.close();
-            }
-        }
-    }
+    @RegisterExtension
+    static final SharedRedis redis = SharedRedis.withNodes(2);
 
     private static KeyChain chain(String key, String limits) throws Exception {
         return PolicyLoader.load(Map.of("p.yaml", ("""
@@ -60,8 +40,8 @@ class SharedRateLimitsTest {
 
     @Test
     void aTokenBucketIsOneAcrossNodesAndCorrectedByEither() throws Exception {
-        RateLimits a = new RateLimits(storeA, "a");
-        RateLimits b = new RateLimits(storeB, "b");
+        RateLimits a = new RateLimits(redis.store(0), "a");
+        RateLimits b = new RateLimits(redis.store(1), "b");
         KeyChain chain = chain("tokens", "limits: {tokens_per_day: 100}");
         RateLimits.Permit permit = assertInstanceOf(RateLimits.Admitted.class, a.admit(chain, 10)).permit();
         assertEquals(90, b.remaining(Level.KEY, "tokens", first(chain)));
@@ -73,12 +53,12 @@ class SharedRateLimitsTest {
 
     @Test
     void aChangedLimitReconfiguresTheSharedBucketForEveryNode() throws Exception {
-        RateLimits a = new RateLimits(storeA, "a");
+        RateLimits a = new RateLimits(redis.store(0), "a");
         KeyChain before = chain("resized", "limits: {tokens_per_day: 100}");
         assertInstanceOf(RateLimits.Admitted.class, a.admit(before, 50)).permit().release(50);
         // A node that starts after the policy raised the limit finds the bucket made under the old one.
         KeyChain after = chain("resized", "limits: {tokens_per_day: 1000}");
-        RateLimits b = new RateLimits(storeB, "b");
+        RateLimits b = new RateLimits(redis.store(1), "b");
         long remaining = b.remaining(Level.KEY, "resized", first(after));
         assertTrue(remaining >= 500 && remaining < 1000, "half used before, half of the new size left: " + remaining);
         assertEquals(remaining, a.remaining(Level.KEY, "resized", first(after)), "the other node sees the same bucket");
@@ -86,8 +66,8 @@ class SharedRateLimitsTest {
 
     @Test
     void maxConcurrentCountsRequestsInFlightOnEveryNode() throws Exception {
-        RateLimits a = new RateLimits(storeA, "a");
-        RateLimits b = new RateLimits(storeB, "b");
+        RateLimits a = new RateLimits(redis.store(0), "a");
+        RateLimits b = new RateLimits(redis.store(1), "b");
         KeyChain chain = chain("busy", "max_concurrent: 2");
         assertInstanceOf(RateLimits.Admitted.class, a.admit(chain, 1));
         RateLimits.Permit onB = assertInstanceOf(RateLimits.Admitted.class, b.admit(chain, 1)).permit();

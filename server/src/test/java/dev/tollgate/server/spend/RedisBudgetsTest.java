@@ -10,9 +10,9 @@ import dev.tollgate.policy.Budget;
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.providers.usage.Usage;
 import dev.tollgate.server.shared.RedisProcess;
+import dev.tollgate.server.shared.SharedRedis;
 import dev.tollgate.server.shared.SharedStore;
 import dev.tollgate.server.shared.StoreUnreachable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -20,9 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The budget scripts against a real redis-server: the same decisions as the in-memory book, settled once. */
@@ -31,32 +30,14 @@ class RedisBudgetsTest {
     private static final long CENTS = 10_000_000L;
     private static final long DAY = LocalDate.parse("2026-11-27").toEpochDay(); // a Friday, end of the month near
 
-    private static Path redisDir;
-    private static RedisProcess redis;
-    private static SharedStore store;
+    @RegisterExtension
+    static final SharedRedis redis = SharedRedis.withNodes(1);
 
     @TempDir
     Path state;
 
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redisDir = Files.createTempDirectory("tollgate-redis-budgets-");
-        redis = RedisProcess.start(redisDir);
-        store = SharedStore.of(redis.url());
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        if (store != null) {
-            store.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
-
     private static RedisBudgets budgets() {
-        return new RedisBudgets(store, "node-a", "t-" + UUID.randomUUID() + ":");
+        return new RedisBudgets(redis.store(), "node-a", "t-" + UUID.randomUUID() + ":");
     }
 
     private static Reservation reservation(long id, long day, String model, long nanos) {
@@ -144,10 +125,10 @@ class RedisBudgetsTest {
         assertTrue(shared.reserve(chain, "small", 85 * CENTS, DAY, reservation(3, DAY, "small", 85 * CENTS)).isEmpty());
 
         // Period hashes expire a day after their period; a total never does.
-        long dailyTtl = store.call(c -> c.ttl(shared.key(key, Budget.Period.DAILY, DAY)));
+        long dailyTtl = redis.store().call(c -> c.ttl(shared.key(key, Budget.Period.DAILY, DAY)));
         long expected = (DAY + 2) * 86_400L - Instant.now().getEpochSecond();
         assertTrue(dailyTtl > expected - 60 && dailyTtl <= expected, "daily hash TTL " + dailyTtl + ", expected about " + expected);
-        long totalTtl = store.call(c -> c.ttl(shared.key(key, Budget.Period.TOTAL, DAY)));
+        long totalTtl = redis.store().call(c -> c.ttl(shared.key(key, Budget.Period.TOTAL, DAY)));
         assertEquals(-1L, totalTtl);
     }
 
@@ -183,11 +164,11 @@ class RedisBudgetsTest {
         String prefix = "t-" + UUID.randomUUID() + ":";
         Budgets.AccountId key = new Budgets.AccountId(Level.KEY, "alice", "");
         SpendTest.MovableClock clock = new SpendTest.MovableClock(Instant.ofEpochSecond(DAY * 86_400L + 3600));
-        try (Spend spend = new Spend(() -> SqliteLedger.open(state, false), clock, new RedisBudgets(store, "node-a", prefix))) {
+        try (Spend spend = new Spend(() -> SqliteLedger.open(state, false), clock, new RedisBudgets(redis.store(), "node-a", prefix))) {
             assertInstanceOf(Spend.Held.class, spend.reserve(chain, "small", 35 * CENTS));
             assertEquals(new Budgets.Balance(0, 35 * CENTS), spend.balance(key, Budget.Period.DAILY));
         } // closed mid-request: the reservation is in the ledger, its hold in Redis
-        RedisBudgets restarted = new RedisBudgets(store, "node-a", prefix);
+        RedisBudgets restarted = new RedisBudgets(redis.store(), "node-a", prefix);
         try (Spend spend = new Spend(() -> SqliteLedger.open(state, false), clock, restarted)) {
             spend.ledger();
             restarted.replay();

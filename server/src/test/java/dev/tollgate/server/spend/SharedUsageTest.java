@@ -9,18 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tollgate.policy.Budget;
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.providers.usage.Usage;
-import dev.tollgate.server.shared.RedisProcess;
+import dev.tollgate.server.shared.SharedRedis;
 import dev.tollgate.server.shared.SharedStore;
 import dev.tollgate.server.shared.StoreUnreachable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Usage reports from the counters settlements add to in a real redis-server: every node's, each settlement once. */
@@ -29,24 +27,8 @@ class SharedUsageTest {
     private static final long CENTS = 10_000_000L;
     private static final long DAY = LocalDate.parse("2026-11-27").toEpochDay(); // a Friday: its week began on the 23rd
 
-    private static RedisProcess redis;
-    private static SharedStore store;
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = RedisProcess.start(Files.createTempDirectory("tollgate-redis-usage-"));
-        store = SharedStore.of(redis.url());
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        if (store != null) {
-            store.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static final SharedRedis redis = SharedRedis.withNodes(1);
 
     private static Reservation reservation(long id, long day, String key, String model, long nanos) {
         return new Reservation(id, day * 86_400_000L, day, key, "infra", "acme", model, nanos);
@@ -61,8 +43,8 @@ class SharedUsageTest {
         KeyChain chain = SpendTest.chain();
         String prefix = "t-" + UUID.randomUUID() + ":";
         SpendTest.MovableClock clock = new SpendTest.MovableClock(Instant.ofEpochSecond(DAY * 86_400L + 36_000));
-        try (Spend nodeA = new Spend(() -> SqliteLedger.open(a, false), clock, new RedisBudgets(store, "node-a", prefix));
-             Spend nodeB = new Spend(() -> SqliteLedger.open(b, false), clock, new RedisBudgets(store, "node-b", prefix))) {
+        try (Spend nodeA = new Spend(() -> SqliteLedger.open(a, false), clock, new RedisBudgets(redis.store(), "node-a", prefix));
+             Spend nodeB = new Spend(() -> SqliteLedger.open(b, false), clock, new RedisBudgets(redis.store(), "node-b", prefix))) {
             nodeA.settle(assertInstanceOf(Spend.Held.class, nodeA.reserve(chain, "small", 20 * CENTS)).reservation(), charge(12 * CENTS, 100, 20));
             nodeB.settle(assertInstanceOf(Spend.Held.class, nodeB.reserve(chain, "small", 20 * CENTS)).reservation(), charge(8 * CENTS, 50, 10));
             // A model no provider answered for counts under one name: callers cannot add a field per made-up model.
@@ -82,7 +64,7 @@ class SharedUsageTest {
     @Test
     void aReplayedSettlementCountsOnce(@TempDir Path state) throws Exception {
         KeyChain chain = SpendTest.chain();
-        RedisBudgets shared = new RedisBudgets(store, "node-a", "t-" + UUID.randomUUID() + ":");
+        RedisBudgets shared = new RedisBudgets(redis.store(), "node-a", "t-" + UUID.randomUUID() + ":");
         Reservation r = reservation(1, DAY, "alice", "small", 30 * CENTS);
         assertTrue(shared.reserve(chain, "small", 30 * CENTS, DAY, r).isEmpty());
         assertTrue(shared.book(r, charge(25 * CENTS, 40, 4)));
@@ -106,7 +88,7 @@ class SharedUsageTest {
 
     @Test
     void aPeriodCountsFromItsFirstDay() {
-        RedisBudgets shared = new RedisBudgets(store, "node-a", "t-" + UUID.randomUUID() + ":");
+        RedisBudgets shared = new RedisBudgets(redis.store(), "node-a", "t-" + UUID.randomUUID() + ":");
         long[] days = {DAY - 30, DAY - 5, DAY - 1, DAY}; // October 28, then November 22 (a Sunday), 26 and 27
         for (int i = 0; i < days.length; i++) {
             assertTrue(shared.book(reservation(i + 1, days[i], "alice", "small", CENTS), charge(CENTS, 10, 1)));
