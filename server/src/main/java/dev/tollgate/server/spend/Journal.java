@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -18,8 +19,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * that is what makes it durable. SQLite gets the rows later in batches ({@link SqliteLedger}), so a
  * request pays one system call instead of a SQLite transaction's dozen (WAL frames, file locks).
  *
- * <p>Rows go to {@code spend.journal.N}; {@link #rotate} starts file N+1 and hands back what N holds,
- * to be deleted once SQLite has it. Files left by a crash are read back at start. A line is
+ * <p>Rows go to {@code spend.journal.N}; {@link #take} hands back the rows appended since the last
+ * take and the byte offset they end at. Once N passes {@link #ROTATE_BYTES}, a take also starts file
+ * N+1, and N is deleted once SQLite has its rows: creating and deleting a file on every take was a
+ * quarter of the ledger thread's work. Files left by a crash are read back at start. A line is
  * tab-separated with {@code \t}, {@code \n} and {@code \\} escaped in text; a torn last line (the
  * process died inside a write) is ignored, as that row was never acknowledged.
  */
@@ -49,10 +52,21 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** The rows of one finished journal file; delete it once they are safely elsewhere. */
-    record Batch(Path file, List<Row> rows) {
-        void delete() throws IOException {
-            Files.deleteIfExists(file);
+    static final long ROTATE_BYTES = 8 << 20;
+
+    /**
+     * Rows of {@code file} up to byte {@code end}; when {@code finished}, nothing more will be
+     * appended to the file, so delete it once the rows are safely elsewhere.
+     */
+    record Batch(Path file, List<Row> rows, long end, boolean finished) {
+        long seq() {
+            return seqOf(file);
+        }
+
+        void deleteIfFinished() throws IOException {
+            if (finished) {
+                Files.deleteIfExists(file);
+            }
         }
     }
 
@@ -62,6 +76,8 @@ final class Journal implements AutoCloseable {
     private long seq;
     private Path file;
     private FileChannel channel;
+    /** Bytes appended to {@code file}. */
+    private long position;
     private List<Row> rows = new ArrayList<>();
 
     private Journal(Path dir, boolean fsync, long seq) throws IOException {
@@ -77,9 +93,14 @@ final class Journal implements AutoCloseable {
      * @param fsync force every append to the disk (survives a power cut, not only a killed process)
      */
     static Journal open(Path dir, boolean fsync) throws IOException {
+        return open(dir, fsync, 0);
+    }
+
+    /** As {@link #open(Path, boolean)}, numbering the new file after {@code usedSeq} too (the ledger's last folded file). */
+    static Journal open(Path dir, boolean fsync, long usedSeq) throws IOException {
         List<Path> left = leftover(dir);
         long last = left.isEmpty() ? 0 : seqOf(left.get(left.size() - 1));
-        return new Journal(dir, fsync, last + 1);
+        return new Journal(dir, fsync, Math.max(last, usedSeq) + 1);
     }
 
     /** Journal files in {@code dir}, oldest first. */
@@ -98,8 +119,15 @@ final class Journal implements AutoCloseable {
 
     /** The complete rows of a journal file. */
     static List<Row> read(Path file) throws IOException {
+        return read(file, 0);
+    }
+
+    /** The complete rows of a journal file after its first {@code from} bytes. */
+    static List<Row> read(Path file, long from) throws IOException {
         List<Row> out = new ArrayList<>();
-        String text = Files.readString(file, StandardCharsets.UTF_8);
+        byte[] bytes = Files.readAllBytes(file);
+        int skip = (int) Math.min(from, bytes.length);
+        String text = new String(bytes, skip, bytes.length - skip, StandardCharsets.UTF_8);
         int start = 0;
         for (int nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
             Row row = parse(text.substring(start, nl));
@@ -111,7 +139,7 @@ final class Journal implements AutoCloseable {
         return out;
     }
 
-    private static long seqOf(Path f) {
+    static long seqOf(Path f) {
         String name = f.getFileName().toString();
         try {
             return name.startsWith(PREFIX) ? Long.parseLong(name.substring(PREFIX.length())) : -1;
@@ -123,6 +151,7 @@ final class Journal implements AutoCloseable {
     private void open() throws IOException {
         file = dir.resolve(PREFIX + seq);
         channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        position = channel.size();
     }
 
     /** Appends the rows with one write; returns once the OS has them (and the disk, with fsync). */
@@ -131,33 +160,78 @@ final class Journal implements AutoCloseable {
         for (Row r : batch) {
             format(text, r);
         }
-        ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
         lock.lock();
         try {
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
-            }
-            if (fsync) {
-                channel.force(false);
-            }
+            write(text);
             rows.addAll(batch);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Starts the next file and returns the rows of the one before (none: nothing was appended). */
-    Batch rotate() throws IOException {
+    /**
+     * Appends the reservations {@code pending} holds, then {@code last} (a settle, or null), with one
+     * write. Draining under the lock keeps every reservation's row ahead of its settle's; a settle's
+     * own reservation is skipped, as its row carries all of it.
+     */
+    void append(Queue<Reservation> pending, Row last) throws IOException {
+        StringBuilder text = new StringBuilder(192);
+        if (last != null) {
+            format(text, last);
+        }
+        lock.lock();
+        try {
+            int settleEnd = text.length();
+            List<Row> reserved = new ArrayList<>(0);
+            for (Reservation r; (r = pending.poll()) != null; ) {
+                if (last == null || r.id() != last.id()) {
+                    Row row = Row.reserved(r);
+                    format(text, row);
+                    reserved.add(row);
+                }
+            }
+            if (text.isEmpty()) {
+                return;
+            }
+            if (last != null && !reserved.isEmpty()) {
+                // reservations first: move the settle's line to the end
+                text.append(text, 0, settleEnd).delete(0, settleEnd);
+            }
+            write(text);
+            rows.addAll(reserved);
+            if (last != null) {
+                rows.add(last);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void write(CharSequence text) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+        while (bytes.hasRemaining()) {
+            position += channel.write(bytes);
+        }
+        if (fsync) {
+            channel.force(false);
+        }
+    }
+
+    /** The rows appended since the last take (none: nothing was), starting the next file when this one is big enough. */
+    Batch take() throws IOException {
         lock.lock();
         try {
             if (rows.isEmpty()) {
-                return new Batch(file, List.of());
+                return new Batch(file, List.of(), position, false);
             }
-            Batch done = new Batch(file, rows);
-            channel.close();
-            seq++;
-            open();
+            boolean finish = position >= ROTATE_BYTES;
+            Batch done = new Batch(file, rows, position, finish);
             rows = new ArrayList<>();
+            if (finish) {
+                channel.close();
+                seq++;
+                open();
+            }
             return done;
         } finally {
             lock.unlock();

@@ -75,4 +75,96 @@ class JournalTest {
             assertEquals(0, lines.get(0).inFlightNanos());
         }
     }
+    @Test
+    void aJournalFileFoldedBeforeACrashIsNotCountedTwice(@TempDir Path dir) throws Exception {
+        Path kept = dir.resolve("kept");
+        try (SqliteLedger ledger = SqliteLedger.open(dir, false)) {
+            ledger.recover(false);
+            Reservation r = new Reservation(ledger.nextId(), 1L, DAY, "k", "t", "c", "m", 1_000);
+            ledger.reserved(r);
+            ledger.settled(r, new Charge(600, Usage.NONE, false), false);
+            Path file = Journal.leftover(dir).getLast();
+            Files.copy(file, kept);
+            assertEquals(600, ledger.usage(Ledger.By.KEY, DAY).getFirst().spentNanos());
+            Files.move(kept, file.resolveSibling(file.getFileName() + ".kept"));
+        }
+        // The process died after the fold committed and before it deleted the file: the file is back.
+        Path back = Files.list(dir).filter(f -> f.getFileName().toString().endsWith(".kept")).findFirst().orElseThrow();
+        Files.move(back, dir.resolve(back.getFileName().toString().replace(".kept", "")));
+        try (SqliteLedger ledger = SqliteLedger.open(dir, false)) {
+            assertEquals(600, ledger.recover(false).stream().mapToLong(Ledger.DailySpend::nanos).sum());
+            assertEquals(1, ledger.usage(Ledger.By.KEY, DAY).getFirst().requests());
+        }
+    }
+
+    @Test
+    void theLedgerGrowsWithAccountsAndDaysNotWithRequests(@TempDir Path dir) throws Exception {
+        try (SqliteLedger ledger = SqliteLedger.open(dir, false)) {
+            ledger.recover(false);
+            for (int i = 0; i < 200; i++) {
+                Reservation r = new Reservation(ledger.nextId(), 1L, DAY + i % 2, "k", "t", "c", "m", 1_000);
+                ledger.reserved(r);
+                ledger.settled(r, new Charge(10, new Usage(3, 4, 0, 0, 0), false), false);
+            }
+            Ledger.UsageLine line = ledger.usage(Ledger.By.KEY, DAY).getFirst();
+            assertEquals(200, line.requests());
+            assertEquals(2_000, line.spentNanos());
+            assertEquals(800, line.outputTokens());
+        }
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spend.db"));
+             var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM spend_day")) {
+            assertEquals(2, rs.getInt(1), "one row per account chain, model and day");
+        }
+    }
+
+    @Test
+    void aLedgerWithOneRowPerRequestIsCarriedOverWhole(@TempDir Path dir) throws Exception {
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spend.db")); var s = c.createStatement()) {
+            s.execute("CREATE TABLE spend(id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, day INTEGER NOT NULL, key_id TEXT NOT NULL,"
+                    + " team_id TEXT NOT NULL, customer_id TEXT NOT NULL, model TEXT NOT NULL, status TEXT NOT NULL,"
+                    + " reserved_nanos INTEGER NOT NULL, cost_nanos INTEGER NOT NULL DEFAULT 0, input_tokens INTEGER NOT NULL DEFAULT 0,"
+                    + " output_tokens INTEGER NOT NULL DEFAULT 0, cached_tokens INTEGER NOT NULL DEFAULT 0,"
+                    + " cache_write_tokens INTEGER NOT NULL DEFAULT 0, reasoning_tokens INTEGER NOT NULL DEFAULT 0,"
+                    + " estimated INTEGER NOT NULL DEFAULT 0, settled_ms INTEGER, owed INTEGER NOT NULL DEFAULT 0)");
+            s.execute("INSERT INTO spend VALUES (1, 1, " + DAY + ", 'k', 't', 'c', 'm', 'settled', 90, 70, 5, 6, 0, 0, 0, 0, 2, 0)");
+            s.execute("INSERT INTO spend VALUES (2, 1, " + DAY + ", 'k', 't', 'c', 'm', 'settled', 90, 40, 1, 2, 0, 0, 0, 0, 2, 1)");
+            s.execute("INSERT INTO spend VALUES (3, 1, " + DAY + ", 'k', 't', 'c', 'm', 'reserved', 300, 0, 0, 0, 0, 0, 0, 0, NULL, 0)");
+        }
+        try (SqliteLedger ledger = SqliteLedger.open(dir, false)) {
+            assertEquals(4, ledger.nextId(), "ids go on after the old table's");
+            assertEquals(70 + 40 + 300, ledger.recover(false).stream().mapToLong(Ledger.DailySpend::nanos).sum(),
+                    "settled costs, and the unsettled reservation at its amount");
+            assertEquals(List.of(2L), ledger.owed(10).stream().map(o -> o.reservation().id()).toList());
+            Ledger.UsageLine line = ledger.usage(Ledger.By.KEY, DAY).getFirst();
+            assertEquals(3, line.requests());
+            assertEquals(8, line.outputTokens());
+        }
+    }
+    @Test
+    void pendingReservationsAreWrittenAheadOfTheSettleThatCarriesThemButNotItsOwn(@TempDir Path dir) throws Exception {
+        Journal journal = Journal.open(dir, false);
+        var pending = new java.util.concurrent.ConcurrentLinkedQueue<>(List.of(reservation(1, "m", 10), reservation(2, "m", 20)));
+        journal.append(pending, Journal.Row.settled(reservation(1, "m", 10), new Charge(7, Usage.NONE, false), 5L, false));
+        journal.close();
+        List<Journal.Row> rows = Journal.read(Journal.leftover(dir).getFirst());
+        assertEquals(List.of("2 reserved", "1 settled"), rows.stream().map(r -> r.id() + " " + r.status()).toList());
+        assertTrue(pending.isEmpty());
+    }
+    @Test
+    void aRestartedLedgerJournalsIntoAFileNumberedAfterTheLastOneFolded(@TempDir Path dir) throws Exception {
+        // Folds record (file, byte offset); a new file reusing a folded file's number would have its first rows skipped.
+        long folded;
+        try (SqliteLedger ledger = SqliteLedger.open(dir, false)) {
+            ledger.recover(false);
+            Reservation r = new Reservation(ledger.nextId(), 1L, DAY, "k", "t", "c", "m", 1_000);
+            ledger.reserved(r);
+            ledger.settled(r, new Charge(100, Usage.NONE, false), false);
+            folded = Journal.seqOf(Journal.leftover(dir).getLast());
+            ledger.usage(Ledger.By.KEY, DAY);
+        }
+        assertEquals(List.of(), Journal.leftover(dir), "a clean stop leaves no journal file");
+        try (SqliteLedger ledger = SqliteLedger.open(dir, false)) {
+            assertTrue(Journal.seqOf(Journal.leftover(dir).getLast()) > folded);
+        }
+    }
 }
