@@ -44,6 +44,8 @@ public final class RequestLog implements AutoCloseable {
     private final BlockingQueue<RequestRecord> queue;
     private final java.util.concurrent.CompletableFuture<Connection> ready = new java.util.concurrent.CompletableFuture<>();
     private Connection writer;
+    /** The writer's insert; only used under {@code synchronized (writer)}. */
+    private PreparedStatement insert;
     private final Path file;
     private final Duration retention;
     private final AtomicLong dropped = new AtomicLong();
@@ -203,8 +205,12 @@ public final class RequestLog implements AutoCloseable {
     }
 
     private void writeLocked(List<RequestRecord> batch) {
-        try (PreparedStatement insert = writer.prepareStatement("INSERT OR REPLACE INTO requests (" + COLUMNS + ", " + CONTENT_COLUMNS
-                + ") VALUES (" + "?,".repeat(27) + "?)")) {
+        try {
+            if (insert == null) {
+                // prepared once, not per batch: SQLite compiles a statement on every prepare
+                insert = writer.prepareStatement("INSERT OR REPLACE INTO requests (" + COLUMNS + ", " + CONTENT_COLUMNS
+                        + ") VALUES (" + "?,".repeat(27) + "?)");
+            }
             for (RequestRecord r : batch) {
                 bind(insert, r);
                 insert.addBatch();
@@ -216,8 +222,9 @@ public final class RequestLog implements AutoCloseable {
             dropped.addAndGet(batch.size());
             LOG.log(Level.WARNING, "request log: " + batch.size() + " records lost: " + e.getMessage());
             try {
+                insert.clearBatch();
                 writer.rollback();
-            } catch (SQLException ignored) {
+            } catch (SQLException | RuntimeException ignored) {
                 // the next batch starts a new transaction either way
             }
         }
