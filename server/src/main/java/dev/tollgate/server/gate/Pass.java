@@ -39,6 +39,11 @@ public final class Pass implements Meter {
         this.estimate = estimate;
     }
 
+    /** The rate-limit headers every answer to this request carries. */
+    public java.util.Map<String, String> rateLimitHeaders() {
+        return permit.headers();
+    }
+
     @Override
     public void beforeEvent(SseEvent event, Usage usageSoFar) {
         if (settled) {

@@ -34,12 +34,19 @@ public final class RateLimits {
         private final List<Bucket> tokenBuckets;
         private final List<Long> tokensTaken;
         private final LimitStore.Slot slot;
+        private final Map<String, String> headers;
         private boolean released;
 
-        Permit(List<Bucket> tokenBuckets, List<Long> tokensTaken, LimitStore.Slot slot) {
+        Permit(List<Bucket> tokenBuckets, List<Long> tokensTaken, LimitStore.Slot slot, Map<String, String> headers) {
             this.tokenBuckets = tokenBuckets;
             this.tokensTaken = tokensTaken;
             this.slot = slot;
+            this.headers = headers;
+        }
+
+        /** OpenAI's rate-limit headers as this request's admission left the buckets (see {@link RateLimits#headers}). */
+        public Map<String, String> headers() {
+            return headers;
         }
 
         /** Corrects the token buckets to the tokens really used and frees the slot in flight. */
@@ -78,7 +85,7 @@ public final class RateLimits {
     record Refused(GatewayError.RateLimited error) implements Outcome {
     }
 
-    static final Permit NO_LIMITS = new Permit(List.of(), List.of(), null);
+    static final Permit NO_LIMITS = new Permit(List.of(), List.of(), null, Map.of());
 
     private final LimitStore store;
 
@@ -114,7 +121,8 @@ public final class RateLimits {
         List<Bucket> requestsTaken = new ArrayList<>(3);
         List<Bucket> tokensTaken = new ArrayList<>(3);
         List<Long> tokenAmounts = new ArrayList<>(3);
-        Permit undo = new Permit(tokensTaken, tokenAmounts, slot);
+        Permit undo = new Permit(tokensTaken, tokenAmounts, slot, Map.of());
+        Tightest tightest = new Tightest();
         try {
             for (Principal p : chain.levels()) {
                 for (RateLimit limit : p.governance().limits()) {
@@ -128,6 +136,7 @@ public final class RateLimits {
                         undo.release(0);
                         return new Refused(refusal(chain, Level.of(p), p.id(), limit, probe));
                     }
+                    tightest.offer(limit, probe.getRemainingTokens());
                     if (requests) {
                         requestsTaken.add(bucket);
                     } else {
@@ -140,7 +149,7 @@ public final class RateLimits {
             undo.release(0);
             throw store.failure(e);
         }
-        return new Admitted(new Permit(tokensTaken, tokenAmounts, slot));
+        return new Admitted(new Permit(tokensTaken, tokenAmounts, slot, tightest.headers()));
     }
 
     private GatewayError.RateLimited refusal(KeyChain chain, Level level, String owner, RateLimit limit, ConsumptionProbe probe) {
@@ -159,37 +168,50 @@ public final class RateLimits {
      * Empty when a shared store does not answer: they inform, they decide nothing.
      */
     public Map<String, String> headers(KeyChain chain) {
-        Map<String, String> out = new LinkedHashMap<>();
+        Tightest tightest = new Tightest();
         try {
-            for (RateLimit.Metric metric : RateLimit.Metric.values()) {
-                RateLimit tightest = null;
-                long remaining = Long.MAX_VALUE;
-                for (Principal p : chain.levels()) {
-                    for (RateLimit limit : p.governance().limits()) {
-                        if (limit.metric() != metric) {
-                            continue;
-                        }
-                        long available = Math.max(0, bucket(Level.of(p), p.id(), limit).getAvailableTokens());
-                        if (available < remaining) {
-                            remaining = available;
-                            tightest = limit;
-                        }
-                    }
-                }
-                if (tightest != null) {
-                    String name = metric == RateLimit.Metric.REQUESTS ? "requests" : "tokens";
-                    long missing = tightest.amount() - remaining;
-                    long resetMillis = missing <= 0 ? 0 : (long) Math.ceil((double) missing * tightest.window().length().toMillis() / tightest.amount());
-                    out.put("x-ratelimit-limit-" + name, String.valueOf(tightest.amount()));
-                    out.put("x-ratelimit-remaining-" + name, String.valueOf(remaining));
-                    out.put("x-ratelimit-reset-" + name, duration(resetMillis));
+            for (Principal p : chain.levels()) {
+                for (RateLimit limit : p.governance().limits()) {
+                    tightest.offer(limit, bucket(Level.of(p), p.id(), limit).getAvailableTokens());
                 }
             }
         } catch (RuntimeException e) {
             LOG.fine(() -> "rate-limit headers left out: " + e.getMessage());
             return Map.of();
         }
-        return out;
+        return tightest.headers();
+    }
+
+    /** The limit with the least left, per metric. */
+    private static final class Tightest {
+        private final RateLimit[] limit = new RateLimit[RateLimit.Metric.values().length];
+        private final long[] remaining = new long[limit.length];
+
+        void offer(RateLimit l, long available) {
+            int m = l.metric().ordinal();
+            long left = Math.max(0, available);
+            if (limit[m] == null || left < remaining[m]) {
+                limit[m] = l;
+                remaining[m] = left;
+            }
+        }
+
+        Map<String, String> headers() {
+            Map<String, String> out = new LinkedHashMap<>();
+            for (RateLimit.Metric metric : RateLimit.Metric.values()) {
+                RateLimit tightest = limit[metric.ordinal()];
+                if (tightest != null) {
+                    String name = metric == RateLimit.Metric.REQUESTS ? "requests" : "tokens";
+                    long left = remaining[metric.ordinal()];
+                    long missing = tightest.amount() - left;
+                    long resetMillis = missing <= 0 ? 0 : (long) Math.ceil((double) missing * tightest.window().length().toMillis() / tightest.amount());
+                    out.put("x-ratelimit-limit-" + name, String.valueOf(tightest.amount()));
+                    out.put("x-ratelimit-remaining-" + name, String.valueOf(left));
+                    out.put("x-ratelimit-reset-" + name, duration(resetMillis));
+                }
+            }
+            return out;
+        }
     }
 
     /**

@@ -42,7 +42,7 @@ public final class Pipeline {
                 if (admitted.chain().capturesContent()) {
                     RequestTrace.current().captureContent(call.body().bytes());
                 }
-                gate.limits().headers(admitted.chain()).forEach(res::header); // as OpenAI does, on every answer
+                admitted.pass().rateLimitHeaders().forEach(res::header); // as OpenAI does, on every answer
             }
             default -> { }
         }

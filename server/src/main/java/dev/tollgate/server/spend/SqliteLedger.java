@@ -172,7 +172,7 @@ public final class SqliteLedger implements Ledger {
             long seq = Journal.seqOf(f);
             if (seq >= state.foldedSeq) {
                 List<Journal.Row> read = Journal.read(f, seq == state.foldedSeq ? state.foldedOffset : 0);
-                state.fold(List.of(new Journal.Batch(f, read, Files.size(f), true)));
+                state.fold(List.of(new Journal.Batch(f, read, Files.size(f), true)), true);
                 rows += read.size();
             }
         }
@@ -192,7 +192,11 @@ public final class SqliteLedger implements Ledger {
     private static final class Folded {
         final Map<Long, Journal.Row> open = new LinkedHashMap<>();
         final Set<Long> stored = new HashSet<>();
-        /** Ids settled in the last fold and this one: a reservation line written late (older journals) is ignored. */
+        /**
+         * Ids settled by the file folded before, while folding leftovers at start: journals written
+         * before reservations were drained under the journal's lock can hold a reservation's line
+         * after its settle's, which must not reopen it. Live folds never see one.
+         */
         Set<Long> settledBefore = new HashSet<>();
         long nextId;
         long foldedSeq;
@@ -256,9 +260,9 @@ public final class SqliteLedger implements Ledger {
          * Writes the batches into the current transaction (the caller commits). The in-memory state
          * changes only if every statement succeeded; on failure the caller rolls back and retries.
          */
-        void fold(List<Journal.Batch> batches) throws SQLException {
+        void fold(List<Journal.Batch> batches, boolean lateReservations) throws SQLException {
             Map<Long, Journal.Row> openAfter = new LinkedHashMap<>(open);
-            Set<Long> settled = new HashSet<>();
+            Set<Long> settled = lateReservations ? new HashSet<>() : Set.of();
             Map<List<Object>, long[]> days = new HashMap<>();
             List<Journal.Row> owedRows = new ArrayList<>();
             List<Long> closedStored = new ArrayList<>();
@@ -269,12 +273,14 @@ public final class SqliteLedger implements Ledger {
                 for (Journal.Row r : b.rows()) {
                     maxId = Math.max(maxId, r.id());
                     if (!r.isSettled()) {
-                        if (!settled.contains(r.id()) && !settledBefore.contains(r.id())) {
+                        if (!lateReservations || !settled.contains(r.id()) && !settledBefore.contains(r.id())) {
                             openAfter.putIfAbsent(r.id(), r);
                         }
                         continue;
                     }
-                    settled.add(r.id());
+                    if (lateReservations) {
+                        settled.add(r.id());
+                    }
                     if (openAfter.remove(r.id()) != null && stored.contains(r.id())) {
                         closedStored.add(r.id());
                     }
@@ -440,7 +446,7 @@ public final class SqliteLedger implements Ledger {
                 return;
             }
             try {
-                state.fold(unfolded);
+                state.fold(unfolded, false);
                 writer.commit();
             } catch (SQLException e) {
                 rollback();

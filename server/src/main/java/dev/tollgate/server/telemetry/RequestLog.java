@@ -282,9 +282,22 @@ public final class RequestLog implements AutoCloseable {
             quote(json, a.model());
             json.append(",\"outcome\":");
             quote(json, a.outcome());
-            json.append(",\"millis\":").append(Double.isFinite(a.millis()) ? a.millis() : 0).append('}');
+            json.append(",\"millis\":");
+            micros(json, Double.isFinite(a.millis()) ? a.millis() : 0);
+            json.append('}');
         }
         return json.append(']').toString();
+    }
+
+    /** Milliseconds to the microsecond ("12.345"), without Double.toString's shortest-digits search. */
+    private static void micros(StringBuilder json, double millis) {
+        long us = Math.round(millis * 1000);
+        if (us < 0) {
+            json.append('-');
+            us = -us;
+        }
+        long frac = us % 1000;
+        json.append(us / 1000).append('.').append(frac < 100 ? (frac < 10 ? "00" : "0") : "").append(frac);
     }
 
     private static void quote(StringBuilder json, String value) {

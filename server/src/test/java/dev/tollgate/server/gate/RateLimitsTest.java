@@ -50,6 +50,17 @@ class RateLimitsTest {
     }
 
     @Test
+    void anAdmittedRequestCarriesTheHeadersOfTheTightestLimitsAsItLeftThem() throws Exception {
+        RateLimits limits = new RateLimits();
+        KeyChain chain = chain(100);
+        limits.admit(chain, 30);
+        RateLimits.Permit second = assertInstanceOf(RateLimits.Admitted.class, limits.admit(chain, 10)).permit();
+        assertEquals("100", second.headers().get("x-ratelimit-limit-tokens"));
+        assertEquals("60", second.headers().get("x-ratelimit-remaining-tokens"));
+        assertEquals(limits.headers(chain), second.headers(), "the same headers as read back from the buckets");
+    }
+
+    @Test
     void aChangedLimitReconfiguresItsBucketKeepingWhatWasUsed() throws Exception {
         RateLimits limits = new RateLimits();
         KeyChain before = chain(100);

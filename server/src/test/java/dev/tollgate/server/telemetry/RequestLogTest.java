@@ -38,6 +38,8 @@ class RequestLogTest {
                 new com.fasterxml.jackson.core.type.TypeReference<List<RequestRecord.Attempt>>() { });
         assertEquals(attempts, back);
         assertEquals("[]", RequestLog.attemptsJson(List.of()));
+        assertEquals("[{\"provider\":\"up\",\"model\":\"m\",\"outcome\":\"answered\",\"millis\":3.007}]",
+                RequestLog.attemptsJson(List.of(new RequestRecord.Attempt("up", "m", "answered", 3.0071))), "to the microsecond");
     }
 
     @Test
