@@ -43,7 +43,7 @@ public interface Ledger extends AutoCloseable {
      */
     List<DailySpend> recover(boolean owe);
 
-    /** Records a reservation; returns at once (it is written with the next settle or within 50 ms). */
+    /** Records a reservation; returns at once (it is written with the next settle or within 25 ms). */
     void reserved(Reservation reservation);
 
     /**

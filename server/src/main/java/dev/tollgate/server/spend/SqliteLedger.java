@@ -19,10 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -31,8 +30,8 @@ import java.util.logging.Logger;
  * The ledger: a SQLite file (WAL) in the state directory, fed through a {@link Journal}. A settle
  * appends its row to the journal with one write and returns: it is durable then (in the OS, which
  * a killed process cannot lose; on the disk too with {@code TOLLGATE_LEDGER_SYNC=full}). A
- * reservation rides the next settle's write (a flusher writes leftovers every 50 ms), so a process
- * killed mid-request may lose a reservation younger than 50 ms, never the spend of an answer whose
+ * reservation rides the next settle's write (the ledger's thread writes leftovers every 25 ms), so a process
+ * killed mid-request may lose a reservation younger than 25 ms, never the spend of an answer whose
  * last bytes were sent.
  *
  * <p>Every 25 ms the rows journaled since are folded into SQLite in one transaction:
@@ -47,7 +46,7 @@ import java.util.logging.Logger;
  *   up to, so that no row is counted twice after a crash.</li>
  * </ul>
  * Reads (usage reports, recovery, the shared store's replay) fold the journal first, so they see
- * every settled row.
+ * every settled row. The ledger's thread ticks only while spend arrives; an idle gateway leaves it parked.
  */
 public final class SqliteLedger implements Ledger {
 
@@ -69,7 +68,10 @@ public final class SqliteLedger implements Ledger {
     private final Journal journal;
     private final ConcurrentLinkedQueue<Reservation> pending = new ConcurrentLinkedQueue<>();
     private final AtomicLong ids;
-    private final ScheduledExecutorService background;
+    private final Thread background;
+    /** Spend arrived since the thread's last tick. */
+    private final AtomicBoolean due = new AtomicBoolean();
+    private volatile boolean stopping;
     /** Serializes folds, the writer connection and the fold state below. */
     private final ReentrantLock foldLock = new ReentrantLock();
     private final Folded state;
@@ -87,9 +89,35 @@ public final class SqliteLedger implements Ledger {
         this.state = state;
         this.crashed = crashed;
         this.ids = new AtomicLong(state.nextId);
-        this.background = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("tollgate-ledger").daemon(true).factory());
-        background.scheduleWithFixedDelay(this::flushReservations, 50, 50, TimeUnit.MILLISECONDS);
-        background.scheduleWithFixedDelay(this::foldQuietly, FOLD_MILLIS, FOLD_MILLIS, TimeUnit.MILLISECONDS);
+        this.background = Thread.ofPlatform().name("tollgate-ledger").daemon(true).start(this::run);
+    }
+
+    /** Every FOLD_MILLIS while spend arrives: writes leftover reservations, then folds. Parked otherwise. */
+    private void run() {
+        while (!stopping) {
+            if (!due.getAndSet(false)) {
+                LockSupport.park(this);
+                continue;
+            }
+            // The whole batch window (arrived() unparks early); stopping is a flag, not an interrupt,
+            // because an interrupt inside a journal write would close its channel.
+            long end = System.nanoTime() + FOLD_MILLIS * 1_000_000;
+            for (long left = FOLD_MILLIS * 1_000_000; left > 0 && !stopping; left = end - System.nanoTime()) {
+                LockSupport.parkNanos(this, left);
+            }
+            if (stopping) {
+                return;
+            }
+            flushReservations();
+            foldQuietly();
+        }
+    }
+
+    /** Wakes the ledger's thread if it is parked; one atomic read on a busy ledger. */
+    private void arrived() {
+        if (!due.get() && !due.getAndSet(true)) {
+            LockSupport.unpark(background);
+        }
     }
 
     public static SqliteLedger open(Path stateDir, boolean fsyncEveryCommit) {
@@ -537,6 +565,7 @@ public final class SqliteLedger implements Ledger {
     @Override
     public void reserved(Reservation reservation) {
         pending.add(reservation);
+        arrived();
     }
 
     @Override
@@ -547,6 +576,7 @@ public final class SqliteLedger implements Ledger {
         } catch (IOException e) {
             LOG.log(Level.SEVERE, "spend of reservation " + reservation.id() + " could not be written", e);
         }
+        arrived();
     }
 
     @Override
@@ -634,8 +664,14 @@ public final class SqliteLedger implements Ledger {
     /** Writes what is journaled into SQLite, then closes both. */
     @Override
     public void close() {
+        stopping = true;
+        LockSupport.unpark(background);
+        try {
+            background.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         flushReservations();
-        background.shutdownNow();
         foldQuietly();
         foldLock.lock();
         try {

@@ -180,16 +180,25 @@ public final class RequestLog implements AutoCloseable {
         // The writer wakes on a fixed tick, not per record: at a moderate rate a wake-up and a
         // transaction per request cost the gateway more CPU than the request itself. The tick is
         // short (see SqliteLedger.FOLD_MILLIS): a long batch holds a CPU that request threads wait for.
+        // With nothing queued it waits for the next record instead (or a minute, to prune).
         while (true) {
             boolean last = closing;
             try {
+                if (queue.isEmpty() && !last) {
+                    RequestRecord first = queue.poll(1, TimeUnit.MINUTES);
+                    if (first != null) {
+                        batch.add(first);
+                    }
+                }
                 Thread.sleep(FLUSH_MILLIS);
             } catch (InterruptedException e) {
                 closing = true;
             }
-            while (queue.drainTo(batch, BATCH) > 0) {
+            queue.drainTo(batch, BATCH - batch.size());
+            while (!batch.isEmpty()) {
                 write(batch);
                 batch.clear();
+                queue.drainTo(batch, BATCH);
             }
             prune();
             if (last || closing && queue.isEmpty()) {
@@ -454,6 +463,7 @@ public final class RequestLog implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        thread.interrupt();
         try {
             thread.join(Duration.ofSeconds(10));
         } catch (InterruptedException e) {

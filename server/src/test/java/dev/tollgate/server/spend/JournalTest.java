@@ -167,4 +167,24 @@ class JournalTest {
             assertTrue(Journal.seqOf(Journal.leftover(dir).getLast()) > folded);
         }
     }
+    @Test
+    void theLedgersThreadParksWhenNoSpendArrives(@TempDir Path dir) throws Exception {
+        try (SqliteLedger ledger = SqliteLedger.open(dir, false)) {
+            ledger.recover(false);
+            Reservation r = new Reservation(ledger.nextId(), 1L, DAY, "k", "t", "c", "m", 1_000);
+            ledger.reserved(r);
+            ledger.settled(r, new Charge(100, Usage.NONE, false), false);
+            // Ticking, it waits with a timeout (TIMED_WAITING); idle, it parks without one (WAITING).
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("tollgate-ledger"))
+                    .allMatch(t -> t.getState() == Thread.State.WAITING)) {
+                assertTrue(System.nanoTime() < deadline, "the ledger's thread still ticks with no spend arriving");
+                Thread.onSpinWait();
+            }
+            try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spend.db"));
+                 var rs = c.createStatement().executeQuery("SELECT SUM(cost_nanos) FROM spend_day")) {
+                assertEquals(100, rs.getLong(1), "what arrived was folded before it parked");
+            }
+        }
+    }
 }
