@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.EncodingType;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Input tokens are counted with o200k_base over the prompt's text, not over JSON punctuation or ids. */
@@ -29,5 +30,13 @@ class TokenCounterTest {
         long text = TokenCounter.tokens(TEXT);
         long counted = TokenCounter.count(body.getBytes(StandardCharsets.UTF_8));
         assertTrue(counted >= text && counted <= text + 20, "counted " + counted + " for " + text + " tokens of text");
+    }
+
+    @Test
+    void theCacheKeysOnTheStringHashOfTheValue() {
+        for (String text : List.of("", "abc", "abcd", "abcdefg", TEXT, TEXT + "\u00e9\u4e2d")) {
+            char[] chars = ("xx" + text + "yy").toCharArray();
+            assertEquals(text.hashCode(), (int) (TokenCounter.hash(chars, 2, text.length()) >>> 32), text);
+        }
     }
 }
