@@ -22,7 +22,7 @@ import java.util.logging.Logger;
  * budget of the chain and holds the estimate on every account, atomically across nodes; settling
  * another that replaces the hold by the cost in the periods the reservation was made in. Each
  * account period is a hash whose key carries the period's first day, so a new period counts from
- * zero, and which expires a day after the period ends.
+ * zero, and which expires a day or two after the period ends.
  *
  * <p>This node's ledger stays its journal. A cost Redis could not take is kept owed there and
  * replayed every second until Redis takes it; a per-reservation marker (held, then settled) makes a
@@ -128,7 +128,7 @@ public final class RedisBudgets implements Budgets {
         args.add(Integer.toString(accounts.length - 1));
         args.add(Long.toString(charge.usage().inputTokens()));
         args.add(Long.toString(charge.usage().outputTokens()));
-        args.add(Long.toString(SharedUsage.dayExpiry(r.day())));
+        args.add(Long.toString(SharedUsage.dayTtlSeconds()));
         args.addAll(SharedUsage.names(r, charge));
         args.addAll(expiries(r.day()));
         Long booked = SETTLE.run(store, ScriptOutputType.INTEGER, keys, args.toArray(String[]::new));
@@ -221,12 +221,16 @@ public final class RedisBudgets implements Budgets {
         return keys;
     }
 
-    /** Expiry of each account's period hash, in the order of {@link #keys}: a day after the period ends. */
+    /**
+     * Time to live in seconds of each account's period hash, in the order of {@link #keys}: counted from
+     * the start of {@code day}, so the hash goes one to two days after its period ends. Relative, not
+     * a Unix time: Redis's clock then never judges a key dead that the node's clock still counts in.
+     */
     private static List<String> expiries(long day) {
         List<String> one = new ArrayList<>(Periods.ALL.length);
         for (Budget.Period p : Periods.ALL) {
             LocalDate next = Periods.next(p, day);
-            one.add(next == null ? "0" : Long.toString((next.toEpochDay() + 1) * 86_400L));
+            one.add(next == null ? "0" : Long.toString((next.toEpochDay() + 1 - day) * 86_400L));
         }
         int accounts = 2 * Level.values().length;
         List<String> all = new ArrayList<>(one.size() * accounts);

@@ -47,8 +47,9 @@ final class SharedUsage {
                 Objects.requireNonNullElse(r.customerId(), ""), answered ? r.model() : UNANSWERED);
     }
 
-    static long dayExpiry(long day) {
-        return (day + KEEP_DAYS + 1) * 86_400L;
+    /** Seconds a day's hash is kept, counted from the start of that day's reservation day. */
+    static long dayTtlSeconds() {
+        return (KEEP_DAYS + 1) * 86_400L;
     }
 
     /**

@@ -3,8 +3,8 @@
 -- KEYS[1..n]  one hash per account and period the request counts in (fields: spent, held)
 -- KEYS[n+1]   the reservation's marker (node and reservation id), set to 'held'
 -- ARGV[1] nanos to hold, ARGV[2] marker TTL in seconds, ARGV[3] m = budgets to check,
--- then m pairs (index of the budget's hash in KEYS, limit in nanos), then n expiry times
--- (Unix seconds; 0 = never) for the hashes.
+-- then m pairs (index of the budget's hash in KEYS, limit in nanos), then n times to live
+-- (seconds; 0 = for ever) for the hashes.
 -- Returns {0, 0, 0} when held, else {i, spent, held} of the i-th checked budget, the first to go over.
 local nanos = tonumber(ARGV[1])
 local m = tonumber(ARGV[3])
@@ -23,9 +23,9 @@ local n = #KEYS - 1
 local expiries = 3 + 2 * m
 for i = 1, n do
   redis.call('HINCRBY', KEYS[i], 'held', ARGV[1])
-  local at = tonumber(ARGV[expiries + i])
-  if at > 0 then
-    redis.call('EXPIREAT', KEYS[i], at)
+  local ttl = tonumber(ARGV[expiries + i])
+  if ttl > 0 then
+    redis.call('EXPIRE', KEYS[i], ttl)
   end
 end
 redis.call('SET', KEYS[n + 1], 'held', 'EX', ARGV[2])

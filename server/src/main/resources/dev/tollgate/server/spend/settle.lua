@@ -5,8 +5,8 @@
 -- KEYS[n+2..n+1+u] usage hashes (fields r:NAME, s:NAME, i:NAME, o:NAME: requests, spent nanos,
 -- input and output tokens), u/2 of its day then u/2 of all time, one per dimension.
 -- ARGV[1] minus the held nanos, ARGV[2] cost in nanos, ARGV[3] marker TTL in seconds,
--- ARGV[4] n, ARGV[5] input tokens, ARGV[6] output tokens, ARGV[7] expiry of the day hashes (Unix seconds),
--- ARGV[8..7+u/2] the name counted in each dimension, then n expiry times of the account hashes (0 = never).
+-- ARGV[4] n, ARGV[5] input tokens, ARGV[6] output tokens, ARGV[7] time to live of the day hashes (seconds),
+-- ARGV[8..7+u/2] the name counted in each dimension, then n times to live of the account hashes (seconds, 0 = for ever).
 -- A marker that is missing means the hold never reached Redis: only the cost is added.
 -- Returns 1 when booked, 0 when it already was.
 local n = tonumber(ARGV[4])
@@ -20,9 +20,9 @@ for i = 1, n do
     redis.call('HINCRBY', KEYS[i], 'held', ARGV[1])
   end
   redis.call('HINCRBY', KEYS[i], 'spent', ARGV[2])
-  local at = tonumber(ARGV[7 + dims + i])
-  if at > 0 then
-    redis.call('EXPIREAT', KEYS[i], at)
+  local ttl = tonumber(ARGV[7 + dims + i])
+  if ttl > 0 then
+    redis.call('EXPIRE', KEYS[i], ttl)
   end
 end
 for d = 1, dims do
@@ -33,7 +33,7 @@ for d = 1, dims do
     redis.call('HINCRBY', key, 'i:' .. name, ARGV[5])
     redis.call('HINCRBY', key, 'o:' .. name, ARGV[6])
   end
-  redis.call('EXPIREAT', KEYS[n + 1 + d], ARGV[7])
+  redis.call('EXPIRE', KEYS[n + 1 + d], ARGV[7])
 end
 redis.call('SET', KEYS[n + 1], 'settled', 'EX', ARGV[3])
 return 1
