@@ -18,6 +18,8 @@ public final class Secrets {
     public static final String KEY_PREFIX = "tg-";
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Never updated, only cloned: safe to share between threads. */
+    private static final MessageDigest SHA256 = sha256Digest();
 
     private record Shape(String what, Pattern pattern) {
     }
@@ -48,7 +50,17 @@ public final class Secrets {
     /** Lower-case hex SHA-256 of the secret as sent by the client: what the policy stores. */
     public static String sha256(String secret) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
+            // A clone of one digest: getInstance looks the provider up again on every call (every request).
+            MessageDigest digest = (MessageDigest) SHA256.clone();
+            return HexFormat.of().formatHex(digest.digest(secret.getBytes(StandardCharsets.UTF_8)));
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static MessageDigest sha256Digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

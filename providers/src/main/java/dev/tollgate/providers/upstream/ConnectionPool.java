@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -18,13 +19,37 @@ import javax.net.ssl.SSLSocketFactory;
 final class ConnectionPool {
 
     private static final int MAX_IDLE_PER_ORIGIN = 256;
-    private final Map<Origin, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
+    private final Map<Origin, Idle> idle = new ConcurrentHashMap<>();
+
+    /** One origin's idle connections, counted apart: a deque's own size() walks every node. */
+    private static final class Idle {
+        private final ConcurrentLinkedDeque<Connection> connections = new ConcurrentLinkedDeque<>();
+        private final AtomicInteger count = new AtomicInteger();
+
+        Connection poll() {
+            Connection c = connections.pollFirst();
+            if (c != null) {
+                count.decrementAndGet();
+            }
+            return c;
+        }
+
+        /** False when the origin has its fill of idle connections already. */
+        boolean offer(Connection c) {
+            if (count.incrementAndGet() > MAX_IDLE_PER_ORIGIN) {
+                count.decrementAndGet();
+                return false;
+            }
+            connections.offerFirst(c);
+            return true;
+        }
+    }
 
     /** A pooled connection if one is idle, else a new one. */
     Connection acquire(Origin origin, Duration connectTimeout) throws IOException {
-        ConcurrentLinkedDeque<Connection> queue = idle.get(origin);
+        Idle queue = idle.get(origin);
         if (queue != null) {
-            for (Connection c = queue.pollFirst(); c != null; c = queue.pollFirst()) {
+            for (Connection c = queue.poll(); c != null; c = queue.poll()) {
                 if (!c.socket.isClosed()) {
                     return c;
                 }
@@ -59,11 +84,8 @@ final class ConnectionPool {
 
     void release(Connection connection) {
         connection.reused = true;
-        ConcurrentLinkedDeque<Connection> queue = idle.computeIfAbsent(connection.origin, o -> new ConcurrentLinkedDeque<>());
-        if (queue.size() >= MAX_IDLE_PER_ORIGIN) {
+        if (!idle.computeIfAbsent(connection.origin, o -> new Idle()).offer(connection)) {
             connection.close();
-            return;
         }
-        queue.offerFirst(connection);
     }
 }

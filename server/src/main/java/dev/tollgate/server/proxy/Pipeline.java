@@ -9,8 +9,12 @@ import dev.tollgate.server.gate.Identity;
 import dev.tollgate.server.gate.PresentedKey;
 import dev.tollgate.server.routing.Routed;
 import dev.tollgate.server.routing.Router;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import dev.tollgate.server.spend.Meter;
 import dev.tollgate.server.telemetry.RequestTrace;
 import io.helidon.webserver.http.ServerRequest;
@@ -50,7 +54,7 @@ public final class Pipeline {
         int status = 500;
         Usage usage = Usage.NONE;
         try {
-            Routed routed = router.route(call.policy(), call.model(), name -> req.headers().first(HeaderNames.create(name)),
+            Routed routed = router.route(call.policy(), call.model(), name -> req.headers().first(headerName(name)),
                     fallback -> !(admission instanceof Admission.Admitted a)
                             || !gate.allowedModels(new Identity.Caller(a.chain()), List.of(fallback)).isEmpty());
             Dispatcher.Result result = dispatcher.dispatch(call, routed, res, meter);
@@ -60,6 +64,15 @@ public final class Pipeline {
         } finally {
             meter.finish(status, usage);
         }
+    }
+
+    /** The router's headers made once, not per request (HeaderNames.create looks each name up). */
+    private static final Map<String, HeaderName> ROUTER_HEADERS = Stream.concat(Router.SESSION_HEADERS.stream(), Stream.of(Router.FALLBACKS_HEADER))
+            .collect(Collectors.toUnmodifiableMap(n -> n, HeaderNames::create));
+
+    private static HeaderName headerName(String name) {
+        HeaderName known = ROUTER_HEADERS.get(name);
+        return known != null ? known : HeaderNames.create(name);
     }
 
     /** For endpoints that spend nothing (token counting): the caller must still hold a valid key. */

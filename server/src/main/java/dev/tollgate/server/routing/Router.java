@@ -35,7 +35,13 @@ public final class Router {
     public Routed route(PolicySnapshot policy, String model, Function<String, Optional<String>> header, Predicate<String> allowed)
             throws GatewayException {
         Route route = route(policy, model);
-        Optional<String> session = SESSION_HEADERS.stream().map(header).flatMap(Optional::stream).filter(s -> !s.isBlank()).findFirst();
+        Optional<String> session = Optional.empty();
+        for (String name : SESSION_HEADERS) {
+            session = header.apply(name).filter(s -> !s.isBlank());
+            if (session.isPresent()) {
+                break;
+            }
+        }
         Optional<String> named = header.apply(FALLBACKS_HEADER);
         if (named.isEmpty() || named.get().isBlank()) {
             return new Routed(route, session);
