@@ -110,6 +110,57 @@ class GovernanceIT {
         assertEquals(0, simCalls(), "no refused request reached the provider");
     }
 
+    /** The real Claude Code on the Anthropic surface, its own retries left at their default. */
+    private static Cli.Result claude(String key, String model) throws Exception {
+        return Cli.run(List.of(Cli.claude().toString(), "-p", "--model", model, "say hi"),
+                Map.of("ANTHROPIC_BASE_URL", stack.get().gateway("/anthropic"), "ANTHROPIC_API_KEY", key,
+                        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
+                Cli.home(stack.get(), "claude"));
+    }
+
+    /**
+     * The request log's records of {@code key}, once a marker request sent after everything else is in
+     * it: one writer stores records in the order they finished, so none is still on its way.
+     */
+    private static List<JsonNode> loggedRequests(String key) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> marker = http.send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/v1/chat/completions")))
+                .header("authorization", "Bearer tg-" + key).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-5.5\",\"messages\":[{\"role\":\"user\",\"content\":\"marker\"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        String markerId = marker.headers().firstValue("x-tollgate-request-id").orElseThrow();
+        HttpRequest search = HttpRequest.newBuilder(URI.create(stack.get().gateway("/admin/requests?key=" + key + "&limit=100")))
+                .header("authorization", "Bearer admin-token").build();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            List<JsonNode> rows = new java.util.ArrayList<>();
+            JSON.readTree(http.send(search, HttpResponse.BodyHandlers.ofString()).body()).path("requests").forEach(rows::add);
+            if (rows.stream().anyMatch(r -> r.path("id").asText().equals(markerId))) {
+                return rows.stream().filter(r -> !r.path("id").asText().equals(markerId)).toList();
+            }
+            assertTrue(System.nanoTime() < deadline, "the marker request " + markerId + " never reached the request log: " + rows);
+            Thread.sleep(20);
+        }
+    }
+
+    /**
+     * Claude Code prints a budget refusal's reason once and stops: a 400, which its client does not
+     * retry (a 429 or 5xx it would retry up to ten times, hiding the reason meanwhile).
+     */
+    @Test
+    void claudeCodePrintsTheReasonOfABudgetRefusalOnceWithoutRetrying() throws Exception {
+        Cli.Result broke = claude("tg-broke", "gpt-5.5");
+        assertEquals(1, broke.exit(), broke.all());
+        assertTrue(broke.all().contains("API Error: 400"), broke.all());
+        assertTrue(broke.all().contains("Monthly budget of key broke would be exceeded"), broke.all());
+        assertTrue(broke.all().contains("resets "), broke.all());
+        assertEquals(0, simCalls(), "no refused request reached the provider");
+
+        List<JsonNode> logged = loggedRequests("broke").stream().filter(r -> r.path("surface").asText().equals("anthropic")).toList();
+        assertEquals(1, logged.size(), "Claude Code sent the refused request once, and the log names its key: " + logged);
+        assertEquals(400, logged.getFirst().path("status").asInt(), logged.toString());
+    }
+
     /**
      * Codex 0.169 never prints a 429's body (verified: "exceeded retry limit, last status: 429 Too Many
      * Requests", with or without Retry-After), and retries a 429 only when Retry-After is present; the

@@ -27,7 +27,12 @@ public sealed interface Admission {
         }
     }
 
-    record Refused(GatewayError error) implements Admission {
+    /** Refused; {@code chain} is the caller when the key itself was good (null when it was the key that failed). */
+    record Refused(GatewayError error, KeyChain chain) implements Admission {
+        public Refused(GatewayError error) {
+            this(error, null);
+        }
+
         public Meter meter() {
             return Meter.NONE;
         }

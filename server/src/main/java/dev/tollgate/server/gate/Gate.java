@@ -64,7 +64,7 @@ public final class Gate {
         Optional<String> denied = access.refusal(chain, call.model()).or(() -> model.equals(call.model()) ? Optional.empty()
                 : access.refusal(chain, model).map(rule -> rule + " ('" + call.model() + "' is an alias of '" + model + "')"));
         if (denied.isPresent()) {
-            return new Admission.Refused(new GatewayError.ModelDenied(call.model(), denied.get()));
+            return new Admission.Refused(new GatewayError.ModelDenied(call.model(), denied.get()), chain);
         }
         Optional<Pricing> pricing = Prices.of(policy, model);
         Estimate estimate = spend.estimate(chain.key().id(), model, call.api(), call.body(), pricing);
@@ -72,7 +72,7 @@ public final class Gate {
             return limitAndReserve(chain, model, pricing, estimate);
         } catch (StoreUnreachable e) {
             LOG.fine(() -> "refused a request of key " + chain.key().id() + ": " + e.getMessage());
-            return new Admission.Refused(new GatewayError.SharedStateUnreachable());
+            return new Admission.Refused(new GatewayError.SharedStateUnreachable(), chain);
         }
     }
 
@@ -81,7 +81,7 @@ public final class Gate {
         switch (limits.admit(chain, estimate.inputTokens())) {
             case RateLimits.Admitted a -> permit = a.permit();
             case RateLimits.Refused r -> {
-                return new Admission.Refused(r.error());
+                return new Admission.Refused(r.error(), chain);
             }
         }
         Spend.Hold hold;
@@ -96,7 +96,7 @@ public final class Gate {
             case Spend.Refused r -> {
                 permit.release(0);
                 LOG.fine(() -> "budget refused key " + chain.key().id() + ": " + r.refusal().message());
-                yield new Admission.Refused(new GatewayError.BudgetExhausted(capitalize(r.refusal().message()), r.refusal().resets()));
+                yield new Admission.Refused(new GatewayError.BudgetExhausted(capitalize(r.refusal().message()), r.refusal().resets()), chain);
             }
         };
     }

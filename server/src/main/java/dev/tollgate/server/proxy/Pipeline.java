@@ -1,5 +1,6 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.policy.Route;
 import dev.tollgate.providers.usage.Usage;
 import dev.tollgate.server.errors.GatewayException;
@@ -39,10 +40,14 @@ public final class Pipeline {
     public Dispatcher.Result run(Call call, ServerRequest req, ServerResponse res) throws GatewayException {
         Admission admission = gate.admit(call.policy(), PresentedKey.from(req), call);
         switch (admission) {
-            case Admission.Refused refused -> throw new GatewayException(refused.error());
+            case Admission.Refused refused -> {
+                if (refused.chain() != null) {
+                    recordCaller(refused.chain()); // the request log shows whom a limit or budget refused
+                }
+                throw new GatewayException(refused.error());
+            }
             case Admission.Admitted admitted -> {
-                RequestTrace.current().caller(admitted.chain().key().id(), admitted.chain().team().id(),
-                        admitted.chain().customer() == null ? null : admitted.chain().customer().id());
+                recordCaller(admitted.chain());
                 if (admitted.chain().capturesContent()) {
                     RequestTrace.current().captureContent(call.body().bytes());
                 }
@@ -64,6 +69,10 @@ public final class Pipeline {
         } finally {
             meter.finish(status, usage);
         }
+    }
+
+    private static void recordCaller(KeyChain chain) {
+        RequestTrace.current().caller(chain.key().id(), chain.team().id(), chain.customer() == null ? null : chain.customer().id());
     }
 
     /** The router's headers made once, not per request (HeaderNames.create looks each name up). */
