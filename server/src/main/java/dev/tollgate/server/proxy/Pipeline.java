@@ -27,6 +27,10 @@ import io.helidon.webserver.http.ServerResponse;
  */
 public final class Pipeline {
 
+    /** The router's headers made once, not per request (HeaderNames.create looks each name up). */
+    private static final Map<String, HeaderName> ROUTER_HEADERS = Stream.concat(Router.SESSION_HEADERS.stream(), Stream.of(Router.FALLBACKS_HEADER))
+            .collect(Collectors.toUnmodifiableMap(n -> n, HeaderNames::create));
+
     private final Gate gate;
     private final Router router;
     private final Dispatcher dispatcher;
@@ -74,10 +78,6 @@ public final class Pipeline {
     private static void recordCaller(KeyChain chain) {
         RequestTrace.current().caller(chain.key().id(), chain.team().id(), chain.customer() == null ? null : chain.customer().id());
     }
-
-    /** The router's headers made once, not per request (HeaderNames.create looks each name up). */
-    private static final Map<String, HeaderName> ROUTER_HEADERS = Stream.concat(Router.SESSION_HEADERS.stream(), Stream.of(Router.FALLBACKS_HEADER))
-            .collect(Collectors.toUnmodifiableMap(n -> n, HeaderNames::create));
 
     private static HeaderName headerName(String name) {
         HeaderName known = ROUTER_HEADERS.get(name);
