@@ -11,6 +11,8 @@ import dev.tollgate.policy.Secrets;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.settings.ServerSettings;
 import dev.tollgate.server.spend.TokenCounter;
+import dev.tollgate.server.telemetry.Telemetry;
+import dev.tollgate.server.telemetry.TelemetrySettings;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import java.math.BigDecimal;
@@ -87,7 +89,7 @@ class GovernanceTest {
                 BUDGET.toPlainString(), Secrets.sha256("k-narrow"));
         var snapshot = PolicyLoader.load(Map.of("policy.yaml", policy.getBytes(StandardCharsets.UTF_8)));
         gateway = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", state, 1 << 20, Duration.ofSeconds(5)),
-                new PolicyHolder(snapshot));
+                new PolicyHolder(snapshot), null, Telemetry.create(TelemetrySettings.defaults(), state));
     }
 
     @AfterAll
@@ -153,6 +155,40 @@ class GovernanceTest {
         assertTrue(error(chat("k-old", CHAT)).path("message").asText().contains("expired on 2020-01-01"));
         assertTrue(error(chat("k-gone", CHAT)).path("message").asText().contains("revoked"));
         assertTrue(upstream.received.isEmpty(), "nothing refused reaches the provider");
+    }
+
+    @Test
+    void theRequestLogNamesTheKeyOfEveryRefusalWhoseKeyThePolicyHas() throws Exception {
+        assertEquals(401, chat("k-old", CHAT).statusCode());
+        assertEquals(403, chat("k-alice", CHAT.replace("\"cheap\"", "\"secret-model\"")).statusCode());
+        HttpResponse<String> unknown = chat("k-nobody-knows-this", CHAT);
+        assertEquals(401, unknown.statusCode());
+
+        JsonNode expired = ObservabilityTest.await("the expired key's 401 in the log", () -> logged("?key=old&status=401"));
+        assertEquals("infra", expired.path("team").asText(), expired.toString());
+        JsonNode denied = ObservabilityTest.await("alice's 403 in the log", () -> logged("?key=alice&status=403"));
+        assertEquals("secret-model", denied.path("requested_model").asText(), denied.toString());
+        String unknownId = unknown.headers().firstValue("x-tollgate-request-id").orElseThrow();
+        JsonNode anonymous = ObservabilityTest.await("the unknown key's 401 in the log", () -> {
+            try {
+                HttpResponse<String> r = ObservabilityTest.get(gateway.port(), "/admin/requests/" + unknownId, "admin-secret");
+                return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(anonymous.path("key").isNull() || anonymous.path("key").isMissingNode(), "an unknown key names nobody: " + anonymous);
+    }
+
+    /** The newest request-log record matching {@code query}, or null while there is none. */
+    private static JsonNode logged(String query) {
+        try {
+            HttpResponse<String> r = ObservabilityTest.get(gateway.port(), "/admin/requests" + query, "admin-secret");
+            JsonNode rows = JSON.readTree(r.body()).path("requests");
+            return r.statusCode() == 200 && !rows.isEmpty() ? rows.get(0) : null;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

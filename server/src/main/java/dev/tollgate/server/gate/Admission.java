@@ -27,7 +27,7 @@ public sealed interface Admission {
         }
     }
 
-    /** Refused; {@code chain} is the caller when the key itself was good (null when it was the key that failed). */
+    /** Refused; {@code chain} is the presented key's when the policy has it (null for a missing or unknown key). */
     record Refused(GatewayError error, KeyChain chain) implements Admission {
         public Refused(GatewayError error) {
             this(error, null);

@@ -19,7 +19,11 @@ final class Authenticator {
     record Known(KeyChain chain) implements Outcome {
     }
 
-    record Refused(GatewayError.Unauthorized error) implements Outcome {
+    /** {@code chain}: the key's, when it is a key of the policy (revoked or expired); else null. */
+    record Refused(GatewayError.Unauthorized error, KeyChain chain) implements Outcome {
+        Refused(GatewayError.Unauthorized error) {
+            this(error, null);
+        }
     }
 
     Outcome authenticate(PolicySnapshot policy, String secret, Instant now) {
@@ -38,13 +42,13 @@ final class Authenticator {
         }
         if (chain.key().revoked()) {
             return new Refused(new GatewayError.Unauthorized(Reason.REVOKED, "The virtual key '" + chain.key().id()
-                    + "' has been revoked. Ask the platform team (team " + chain.team().id() + ") for a new key."));
+                    + "' has been revoked. Ask the platform team (team " + chain.team().id() + ") for a new key."), chain);
         }
         for (Principal level : chain.levels()) {
             if (level.governance().expiredAt(now)) {
                 return new Refused(new GatewayError.Unauthorized(Reason.EXPIRED, "The virtual key '" + chain.key().id() + "' has expired: "
                         + (level == chain.key() ? "it" : Level.of(level).id() + " '" + level.id() + "'") + " expired on "
-                        + level.governance().expires().orElseThrow() + ". Ask the platform team to extend it or for a new key."));
+                        + level.governance().expires().orElseThrow() + ". Ask the platform team to extend it or for a new key."), chain);
             }
         }
         return new Known(chain);

@@ -53,7 +53,7 @@ public final class Gate {
         switch (identify(policy, secret)) {
             case Identity.Caller c -> chain = c.chain();
             case Identity.Refused r -> {
-                return new Admission.Refused(r.error());
+                return new Admission.Refused(r.error(), r.chain());
             }
             case Identity.Anonymous a -> {
                 return Admission.OPEN;
@@ -108,7 +108,7 @@ public final class Gate {
         }
         return switch (authenticator.authenticate(policy, secret, spend.clock().instant())) {
             case Authenticator.Known k -> new Identity.Caller(k.chain());
-            case Authenticator.Refused r -> new Identity.Refused(r.error());
+            case Authenticator.Refused r -> new Identity.Refused(r.error(), r.chain());
         };
     }
 

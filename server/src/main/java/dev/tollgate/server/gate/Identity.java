@@ -13,6 +13,7 @@ public sealed interface Identity {
     record Caller(KeyChain chain) implements Identity {
     }
 
-    record Refused(GatewayError error) implements Identity {
+    /** {@code chain}: the presented key's when the policy has it (revoked, expired), else null. */
+    record Refused(GatewayError error, KeyChain chain) implements Identity {
     }
 }

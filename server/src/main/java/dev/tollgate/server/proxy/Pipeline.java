@@ -46,7 +46,7 @@ public final class Pipeline {
         switch (admission) {
             case Admission.Refused refused -> {
                 if (refused.chain() != null) {
-                    recordCaller(refused.chain()); // the request log shows whom a limit or budget refused
+                    recordCaller(refused.chain()); // the request log shows whose key was refused, and by what
                 }
                 throw new GatewayException(refused.error());
             }
