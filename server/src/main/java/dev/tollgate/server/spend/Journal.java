@@ -1,8 +1,7 @@
 package dev.tollgate.server.spend;
 
 import java.io.IOException;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.ClosedChannelException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -16,14 +15,9 @@ import java.util.Queue;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The ledger's write-ahead file: a settle appends its row as one line, and that is what makes it
- * durable. SQLite gets the rows later in batches ({@link SqliteLedger}), so a request pays a memory
- * copy instead of a SQLite transaction's dozen system calls (WAL frames, file locks).
- *
- * <p>The file is mapped into memory (shared), so an append is a copy into the page cache: a killed
- * process loses none of it, as with {@code write}, without the system call (~3 µs a request). With
- * fsync on, each append is forced to the disk. A file is mapped larger than it will grow and cut to
- * its content when it is finished; after a crash, the zeros past the last line are ignored.
+ * The ledger's write-ahead file: a settle appends its row as one line with one {@code write}, and
+ * that is what makes it durable. SQLite gets the rows later in batches ({@link SqliteLedger}), so a
+ * request pays one system call instead of a SQLite transaction's dozen (WAL frames, file locks).
  *
  * <p>Rows go to {@code spend.journal.N}; {@link #take} hands back the rows appended since the last
  * take and the byte offset they end at. Once N passes {@link #ROTATE_BYTES}, a take also starts file
@@ -59,8 +53,6 @@ final class Journal implements AutoCloseable {
     }
 
     static final long ROTATE_BYTES = 8 << 20;
-    /** Mapped at first: rotation starts a new file at 8 MB, long before this fills. */
-    private static final long MAPPED_BYTES = 2 * ROTATE_BYTES;
 
     /**
      * Rows of {@code file} up to byte {@code end}; when {@code finished}, nothing more will be
@@ -84,7 +76,6 @@ final class Journal implements AutoCloseable {
     private long seq;
     private Path file;
     private FileChannel channel;
-    private MappedByteBuffer mapped;
     /** Bytes appended to {@code file}. */
     private long position;
     private List<Row> rows = new ArrayList<>();
@@ -135,9 +126,8 @@ final class Journal implements AutoCloseable {
     static List<Row> read(Path file, long from) throws IOException {
         List<Row> out = new ArrayList<>();
         byte[] bytes = Files.readAllBytes(file);
-        int end = contentEnd(bytes);
-        int skip = (int) Math.min(from, end);
-        String text = new String(bytes, skip, end - skip, StandardCharsets.UTF_8);
+        int skip = (int) Math.min(from, bytes.length);
+        String text = new String(bytes, skip, bytes.length - skip, StandardCharsets.UTF_8);
         int start = 0;
         for (int nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
             Row row = parse(text.substring(start, nl));
@@ -158,30 +148,10 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** Bytes up to and with the last line's end: what follows is a torn line or the zeros of a mapped file never finished. */
-    private static int contentEnd(byte[] bytes) {
-        int end = bytes.length;
-        while (end > 0 && bytes[end - 1] != '\n') {
-            end--;
-        }
-        return end;
-    }
-
     private void open() throws IOException {
         file = dir.resolve(PREFIX + seq);
-        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        position = channel.size() == 0 ? 0 : contentEnd(Files.readAllBytes(file));
-        mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, Math.max(MAPPED_BYTES, 2 * position));
-    }
-
-    /** Cuts the file to what was appended (a finished file holds no zeros) and closes it. */
-    private void finishFile() throws IOException {
-        if (!channel.isOpen()) {
-            return;
-        }
-        channel.truncate(position);
-        channel.close();
-        mapped = null;
+        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        position = channel.size();
     }
 
     /** Appends the rows with one write; returns once the OS has them (and the disk, with fsync). */
@@ -238,29 +208,13 @@ final class Journal implements AutoCloseable {
     }
 
     private void write(CharSequence text) throws IOException {
-        if (mapped == null) {
-            throw new ClosedChannelException();
-        }
-        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
-        long end = position + bytes.length;
-        if (end > mapped.capacity()) {
-            // Only when takes stopped rotating for a long while; a mapping holds at most 2 GB.
-            long size = Math.max(2L * mapped.capacity(), end);
-            if (size > Integer.MAX_VALUE) {
-                throw new IOException("journal file " + file + " is full (" + position + " bytes): its rows are not being folded");
-            }
-            mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
-        }
-        try {
-            mapped.put((int) position, bytes);
-        } catch (InternalError e) {
-            // The JVM's answer to a SIGBUS on a mapped page: the disk could not give the file a block.
-            throw new IOException("journal " + file + " could not be written (is the disk full?): " + e.getMessage(), e);
+        ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+        while (bytes.hasRemaining()) {
+            position += channel.write(bytes);
         }
         if (fsync) {
-            mapped.force((int) position, bytes.length);
+            channel.force(false);
         }
-        position = end;
     }
 
     /** The rows appended since the last take (none: nothing was), starting the next file when this one is big enough. */
@@ -274,7 +228,7 @@ final class Journal implements AutoCloseable {
             Batch done = new Batch(file, rows, position, finish);
             rows = new ArrayList<>();
             if (finish) {
-                finishFile();
+                channel.close();
                 seq++;
                 open();
             }
@@ -289,7 +243,7 @@ final class Journal implements AutoCloseable {
     public void close() throws IOException {
         lock.lock();
         try {
-            finishFile();
+            channel.close();
             if (rows.isEmpty()) {
                 Files.deleteIfExists(file);
             }

@@ -45,27 +45,6 @@ class JournalTest {
     }
 
     @Test
-    void aFileLeftMappedByACrashReadsBackItsRowsAndAFinishedOneHoldsOnlyItsLines(@TempDir Path dir) throws Exception {
-        Journal crashed = Journal.open(dir, false);
-        crashed.append(List.of(Journal.Row.reserved(reservation(1, "m", 10)), Journal.Row.reserved(reservation(2, "m", 20))));
-        Path file = Journal.leftover(dir).getFirst();
-        // never closed, as after kill -9: the mapped file is longer than its lines, the rest zeros
-        String text = Files.readString(file, StandardCharsets.UTF_8);
-        int zeros = text.indexOf('\0');
-        assertTrue(zeros > 0 && text.substring(zeros).chars().allMatch(c -> c == 0), "lines, then zeros to the mapped end");
-        assertEquals(List.of(1L, 2L), Journal.read(file).stream().map(Journal.Row::id).toList());
-
-        Journal clean = Journal.open(dir, false);
-        Journal.Row row = Journal.Row.reserved(reservation(3, "m", 30));
-        clean.append(List.of(row));
-        clean.close();
-        Path finished = Journal.leftover(dir).getLast();
-        StringBuilder line = new StringBuilder();
-        Journal.format(line, row);
-        assertEquals(line.toString(), Files.readString(finished, StandardCharsets.UTF_8));
-    }
-
-    @Test
     void rowsJournaledBeforeACrashAreInTheLedgerAfterTheNextStart(@TempDir Path dir) throws Exception {
         // A "crash": rows appended to the journal, never folded into SQLite, the process gone.
         SqliteLedger.open(dir, false).close();
