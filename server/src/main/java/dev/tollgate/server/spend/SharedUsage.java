@@ -47,7 +47,7 @@ final class SharedUsage {
                 Objects.requireNonNullElse(r.customerId(), ""), answered ? r.model() : UNANSWERED);
     }
 
-    /** Seconds a day's hash is kept, counted from the start of that day's reservation day. */
+    /** Seconds a day's usage hash is kept, counted from the start of its day (the reservation's). */
     static long dayTtlSeconds() {
         return (KEEP_DAYS + 1) * 86_400L;
     }

@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>Tokenizing is the one costly step of admission (~50 µs per KB), and agents resend their whole
  * history every turn, so counts are remembered per string value in a fixed table (direct-mapped,
  * 64K entries, one long each: a 40-bit tag of the value's hash and length, 24 bits of its count),
- * hashed straight from the parser's buffer. A
- * collision only means a value is tokenized again; a false match (same 32-bit hash and length
- * modulo 256) only skews an estimate that settling corrects anyway.
+ * hashed straight from the parser's buffer. A collision only means a value is tokenized again; a
+ * false match (same 32-bit hash and length modulo 256) only skews an estimate that settling
+ * corrects anyway.
  */
 public final class TokenCounter {
 
@@ -72,6 +72,7 @@ public final class TokenCounter {
         return tokens;
     }
 
+    /** One value's count, as {@link #count} takes it (for tests). */
     static long tokens(String text) {
         return tokens(text.toCharArray(), 0, text.length());
     }
