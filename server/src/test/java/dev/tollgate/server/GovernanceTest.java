@@ -164,31 +164,29 @@ class GovernanceTest {
         HttpResponse<String> unknown = chat("k-nobody-knows-this", CHAT);
         assertEquals(401, unknown.statusCode());
 
-        JsonNode expired = ObservabilityTest.await("the expired key's 401 in the log", () -> logged("?key=old&status=401"));
+        JsonNode expired = ObservabilityTest.await("the expired key's 401 in the log", () -> newest("?key=old&status=401"));
         assertEquals("infra", expired.path("team").asText(), expired.toString());
-        JsonNode denied = ObservabilityTest.await("alice's 403 in the log", () -> logged("?key=alice&status=403"));
+        JsonNode denied = ObservabilityTest.await("alice's 403 in the log", () -> newest("?key=alice&status=403"));
         assertEquals("secret-model", denied.path("requested_model").asText(), denied.toString());
         String unknownId = unknown.headers().firstValue("x-tollgate-request-id").orElseThrow();
-        JsonNode anonymous = ObservabilityTest.await("the unknown key's 401 in the log", () -> {
-            try {
-                HttpResponse<String> r = ObservabilityTest.get(gateway.port(), "/admin/requests/" + unknownId, "admin-secret");
-                return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        JsonNode anonymous = ObservabilityTest.await("the unknown key's 401 in the log", () -> logged("/" + unknownId));
         assertTrue(anonymous.path("key").isNull() || anonymous.path("key").isMissingNode(), "an unknown key names nobody: " + anonymous);
     }
 
-    /** The newest request-log record matching {@code query}, or null while there is none. */
-    private static JsonNode logged(String query) {
+    /** {@code GET /admin/requests<rest>} as JSON, or null until it answers 200. */
+    private static JsonNode logged(String rest) {
         try {
-            HttpResponse<String> r = ObservabilityTest.get(gateway.port(), "/admin/requests" + query, "admin-secret");
-            JsonNode rows = JSON.readTree(r.body()).path("requests");
-            return r.statusCode() == 200 && !rows.isEmpty() ? rows.get(0) : null;
+            HttpResponse<String> r = ObservabilityTest.get(gateway.port(), "/admin/requests" + rest, "admin-secret");
+            return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The newest record a search finds, or null while there is none. */
+    private static JsonNode newest(String query) {
+        JsonNode found = logged(query);
+        return found == null || found.path("requests").isEmpty() ? null : found.path("requests").get(0);
     }
 
     @Test
