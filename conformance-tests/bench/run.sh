@@ -16,6 +16,7 @@
 #   BENCH_QUICK=1        same as --quick
 #   BENCH_TRACING=on     the gateway exports OpenTelemetry spans (every request sampled) to the simulator's
 #                        OTLP sink (/_sim/otlp/v1/traces), to measure what tracing costs
+#   BENCH_RELAY=off      skip the bare relay (dev.tollgate.bench.BareRelay), the floor under any proxy on this stack
 #   BENCH_GOVERNANCE=off serve policy-open.yaml (no keys: no auth, limits, budgets or ledger) instead of
 #                        policy-template.yaml (a key with limits and budgets at every level; its secret is sent)
 set -euo pipefail
@@ -67,6 +68,7 @@ free_port() { # a random port nobody listens on, below Linux's ephemeral range (
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-bench.XXXXXX")
 SIM_PID=""
 GW_PID=""
+RELAY_PID=""
 
 stop() { # stop one started process and its process group (setsid made it the leader), by PID
   local pid=$1
@@ -81,13 +83,14 @@ stop() { # stop one started process and its process group (setsid made it the le
 
 cleanup() {
   local rc=$?
+  stop "$RELAY_PID"
   stop "$GW_PID"
   stop "$SIM_PID"
   mkdir -p "$RESULTS_DIR"
   cp "$TMP/gateway.log" "$RESULTS_DIR/gateway.log" 2>/dev/null || true
   cp "$TMP/sim.log" "$RESULTS_DIR/sim.log" 2>/dev/null || true
   if [ "$rc" -ne 0 ]; then
-    for log in gateway sim; do
+    for log in gateway sim relay; do
       if [ -s "$TMP/$log.log" ]; then
         echo "---- last lines of the $log log ($RESULTS_DIR/$log.log) ----" >&2
         tail -n 30 "$TMP/$log.log" >&2
@@ -104,6 +107,8 @@ trap 'exit 143' TERM
 SIM_PORT=$(free_port) || die "no free port"
 GW_PORT=$(free_port) || die "no free port"
 while [ "$GW_PORT" = "$SIM_PORT" ]; do GW_PORT=$(free_port); done
+RELAY_PORT=$(free_port) || die "no free port"
+while [ "$RELAY_PORT" = "$SIM_PORT" ] || [ "$RELAY_PORT" = "$GW_PORT" ]; do RELAY_PORT=$(free_port); done
 
 mkdir -p "$TMP/policy" "$TMP/state"
 POLICY_TEMPLATE="$BENCH_DIR/policy-template.yaml"
@@ -121,6 +126,15 @@ setsid "$PROVIDER_SIM_BIN" --port "$SIM_PORT" > "$TMP/sim.log" 2>&1 &
 SIM_PID=$!
 setsid "$TOLLGATE_BIN" serve --port "$GW_PORT" --policy "$TMP/policy" --state-dir "$TMP/state" > "$TMP/gateway.log" 2>&1 &
 GW_PID=$!
+if [ "${BENCH_RELAY:-on}" != "off" ]; then
+  # The gateway's JVM and options, so that the relay is the floor under the gateway and nothing else.
+  GW_JAVA_HOME=$("$ROOT/bin/find-jdk")
+  # shellcheck source=../../bin/jvm-options.sh
+  . "$ROOT/bin/jvm-options.sh"
+  setsid "$GW_JAVA_HOME/bin/java" "${jvm_options[@]}" -cp "$CP" dev.tollgate.bench.BareRelay \
+    --port "$RELAY_PORT" --upstream "http://127.0.0.1:$SIM_PORT" > "$TMP/relay.log" 2>&1 &
+  RELAY_PID=$!
+fi
 
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if ! git -C "$ROOT" diff --quiet HEAD 2>/dev/null; then COMMIT="$COMMIT-dirty"; fi
@@ -129,6 +143,7 @@ ARGS=(--sim-url "http://127.0.0.1:$SIM_PORT" --sim-pid "$SIM_PID"
       --gateway-url "http://127.0.0.1:$GW_PORT" --gateway-pid "$GW_PID"
       --clk-tck "$(getconf CLK_TCK)" --out-dir "$RESULTS_DIR" --commit "$COMMIT")
 [ "${BENCH_QUICK:-0}" = "1" ] && ARGS+=(--quick)
+[ -n "$RELAY_PID" ] && ARGS+=(--relay-url "http://127.0.0.1:$RELAY_PORT" --relay-pid "$RELAY_PID")
 [ "${BENCH_GOVERNANCE:-on}" = "off" ] || ARGS+=(--header "Authorization: Bearer tg-bench-key")
 
 # The generator shares the CPUs with what it measures: one GC thread, a small fixed heap.

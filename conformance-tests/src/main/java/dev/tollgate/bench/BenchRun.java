@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,13 +61,22 @@ public final class BenchRun {
         long gatewayJava = ProcStats.javaPid(o.gatewayPid);
         long simJava = ProcStats.javaPid(o.simPid);
         log("gateway JVM pid " + gatewayJava + ", simulator JVM pid " + simJava);
-
-        Map<Leg.Target, URI> urls = Map.of(
-                Leg.Target.DIRECT, o.simUrl.resolve(CHAT_PATH),
-                Leg.Target.GATEWAY, o.gatewayUrl.resolve(CHAT_PATH));
-        for (Leg.Target target : Leg.Target.values()) {
+        Map<Leg.Target, URI> urls = new EnumMap<>(Leg.Target.class);
+        Map<Leg.Target, Long> proxies = new EnumMap<>(Leg.Target.class);
+        urls.put(Leg.Target.DIRECT, o.simUrl.resolve(CHAT_PATH));
+        urls.put(Leg.Target.GATEWAY, o.gatewayUrl.resolve(CHAT_PATH));
+        proxies.put(Leg.Target.DIRECT, gatewayJava); // idle during direct legs; its ticks are reported as NaN
+        proxies.put(Leg.Target.GATEWAY, gatewayJava);
+        if (o.relayUrl != null) {
+            probe.awaitReady("bare relay", o.relayUrl.resolve("/health"), o.relayPid, o.readyTimeout);
+            urls.put(Leg.Target.RELAY, o.relayUrl.resolve(CHAT_PATH));
+            proxies.put(Leg.Target.RELAY, ProcStats.javaPid(o.relayPid));
+        }
+        for (Leg.Target target : urls.keySet()) {
             for (boolean stream : new boolean[] {false, true}) {
-                probe.checkChat(target.label(), urls.get(target), ChatBody.realistic(o.model, stream), stream, o.headers);
+                if (runs(target, stream)) {
+                    probe.checkChat(target.label(), urls.get(target), ChatBody.realistic(o.model, stream), stream, o.headers);
+                }
             }
         }
 
@@ -75,30 +85,33 @@ public final class BenchRun {
         double idleMsPerSecond = idleCpu(gatewayJava);
         List<Leg> legs = new ArrayList<>();
         int step = 0;
+        long steps = plan.stream().mapToLong(p -> urls.keySet().stream().filter(t -> runs(t, p.stream())).count()).sum();
         for (Phase phase : plan) {
-            HttpRequest[] requests = new HttpRequest[2];
-            for (Leg.Target target : Leg.Target.values()) {
+            for (Leg.Target target : urls.keySet()) {
+                if (!runs(target, phase.stream())) {
+                    continue;
+                }
                 step++;
                 requireAlive(gatewayJava, "gateway");
                 requireAlive(simJava, "simulator");
                 byte[] body = ChatBody.realistic(o.model, phase.stream());
-                requests[target.ordinal()] = HttpRequest.postJson(urls.get(target), body, phase.stream(), o.headers);
-                log(String.format("[%d/%d] %s, %s: %s", step, plan.size() * 2, phase.title(), target.label(), phase.describe()));
-                CpuWindow cpu = new CpuWindow(gatewayJava, simJava);
-                LoadResult load = LoadGen.run(phase.config(requests[target.ordinal()]), cpu);
+                HttpRequest request = HttpRequest.postJson(urls.get(target), body, phase.stream(), o.headers);
+                log(String.format("[%d/%d] %s, %s: %s", step, steps, phase.title(), target.label(), phase.describe()));
+                long proxy = proxies.get(target);
+                CpuWindow cpu = new CpuWindow(proxy, simJava);
+                LoadResult load = LoadGen.run(phase.config(request), cpu);
                 CpuWindow.Usage used = cpu.usage();
-                double gatewayCpu = target == Leg.Target.GATEWAY
-                        ? CpuWindow.microsPerRequest(used.gatewayTicks(), o.clkTck, load.requests()) : Double.NaN;
+                boolean proxied = target != Leg.Target.DIRECT;
+                double proxyCpu = proxied ? CpuWindow.microsPerRequest(used.gatewayTicks(), o.clkTck, load.requests()) : Double.NaN;
                 double simCpu = CpuWindow.microsPerRequest(used.simTicks(), o.clkTck, load.requests());
                 double ownCpu = CpuWindow.microsPerRequest(used.generatorTicks(), o.clkTck, load.requests());
                 double otherCores = used.otherCores(o.clkTck);
-                double jitCpu = target == Leg.Target.GATEWAY
-                        ? CpuWindow.microsPerRequest(used.gatewayJitTicks(), o.clkTck, load.requests()) : Double.NaN;
-                legs.add(new Leg(phase.key(), target, load, gatewayCpu, simCpu, ownCpu, otherCores, jitCpu));
+                double jitCpu = proxied ? CpuWindow.microsPerRequest(used.gatewayJitTicks(), o.clkTck, load.requests()) : Double.NaN;
+                legs.add(new Leg(phase.key(), target, load, proxyCpu, simCpu, ownCpu, otherCores, jitCpu));
                 log(String.format("      %,.0f req/s, errors %,d, p50 %,.0f µs, p99 %,.0f µs, first byte p50 %,.0f µs; "
-                                + "CPU µs/req: gateway %s (JIT %s), sim %,.0f, generator %,.0f; other processes %.2f cores",
+                                + "CPU µs/req: proxy %s (JIT %s), sim %,.0f, generator %,.0f; other processes %.2f cores",
                         load.achievedRate(), load.errors(), load.latency().p50(), load.latency().p99(),
-                        load.firstByte().p50(), Double.isNaN(gatewayCpu) ? "–" : String.format("%,.0f", gatewayCpu),
+                        load.firstByte().p50(), Double.isNaN(proxyCpu) ? "–" : String.format("%,.0f", proxyCpu),
                         Double.isNaN(jitCpu) ? "–" : String.format("%,.0f", jitCpu), simCpu, ownCpu, otherCores));
                 if (load.sendLag().count() > 0) {
                     log(String.format("      generator send lag p50 %,.0f µs, p99 %,.0f µs", load.sendLag().p50(), load.sendLag().p99()));
@@ -120,14 +133,22 @@ public final class BenchRun {
         write(markdown, results, verdicts, plan, machine);
     }
 
-    /** Untimed load on both targets so that neither JVM is measured while its JIT is still compiling. */
+    /** The bare relay only forwards whole answers, so it sits out the streaming phase. */
+    private static boolean runs(Leg.Target target, boolean stream) {
+        return target != Leg.Target.RELAY || !stream;
+    }
+
+    /** Untimed load on every target so that no JVM is measured while its JIT is still compiling. */
     private void warmUp(Map<Leg.Target, URI> urls) throws InterruptedException {
         // C2 keeps compiling for tens of seconds at 2,000 req/s; at full speed it is done sooner. What is
         // left over shows in each leg's JIT column.
         Duration each = Duration.ofSeconds(o.quick ? 1 : 10);
-        log("warming up both targets (" + 2 * each.toSeconds() + " s each)");
-        for (Leg.Target target : Leg.Target.values()) {
+        log("warming up every target (" + 2 * each.toSeconds() + " s each)");
+        for (Leg.Target target : urls.keySet()) {
             for (boolean stream : new boolean[] {false, true}) {
+                if (!runs(target, stream)) {
+                    continue;
+                }
                 HttpRequest request = HttpRequest.postJson(urls.get(target), ChatBody.realistic(o.model, stream), stream, o.headers);
                 LoadGen.run(new LoadConfig(request, LoadConfig.Mode.MAX, 0, 16, Duration.ZERO, each, false));
             }
@@ -176,12 +197,15 @@ public final class BenchRun {
                 usage: BenchRun --sim-url http://127.0.0.1:P1 --sim-pid PID1
                                 --gateway-url http://127.0.0.1:P2 --gateway-pid PID2
                                 [--clk-tck N] [--out-dir DIR] [--quick] [--commit SHA] [--model sim/bench]
-                                [--header 'Name: value']... [--gateway-ready-path /health/ready] [--ready-timeout S]""";
+                                [--header 'Name: value']... [--gateway-ready-path /health/ready] [--ready-timeout S]
+                                [--relay-url http://127.0.0.1:P3 --relay-pid PID3]""";
 
         URI simUrl;
         URI gatewayUrl;
         long simPid = -1;
         long gatewayPid = -1;
+        URI relayUrl;
+        long relayPid = -1;
         long clkTck = 100;
         Path outDir = Path.of("conformance-tests/bench/results");
         boolean quick;
@@ -208,6 +232,8 @@ public final class BenchRun {
                     case "--gateway-url" -> o.gatewayUrl = URI.create(v);
                     case "--sim-pid" -> o.simPid = Long.parseLong(v);
                     case "--gateway-pid" -> o.gatewayPid = Long.parseLong(v);
+                    case "--relay-url" -> o.relayUrl = URI.create(v);
+                    case "--relay-pid" -> o.relayPid = Long.parseLong(v);
                     case "--clk-tck" -> o.clkTck = Long.parseLong(v);
                     case "--out-dir" -> o.outDir = Path.of(v);
                     case "--commit" -> o.commit = v;
@@ -220,6 +246,9 @@ public final class BenchRun {
             }
             if (o.simUrl == null || o.gatewayUrl == null || o.simPid < 0 || o.gatewayPid < 0) {
                 throw new IllegalArgumentException("--sim-url, --sim-pid, --gateway-url and --gateway-pid are required");
+            }
+            if ((o.relayUrl == null) != (o.relayPid < 0)) {
+                throw new IllegalArgumentException("--relay-url and --relay-pid go together");
             }
             return o;
         }

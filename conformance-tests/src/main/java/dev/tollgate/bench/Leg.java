@@ -3,7 +3,8 @@ package dev.tollgate.bench;
 /**
  * One phase against one target.
  *
- * @param gatewayCpuUs gateway CPU µs per request during the measured window (NaN on direct legs: it idles)
+ * @param gatewayCpuUs CPU µs per request of the proxy in the path during the measured window: the gateway's,
+ *                     or on a relay leg the bare relay's (NaN on direct legs: nothing is in the path)
  * @param simCpuUs     simulator CPU µs per request during the measured window
  * @param generatorCpuUs the load generator's own CPU µs per request (it shares the cores)
  * @param otherCores     cores' worth of CPU other processes on the machine used meanwhile (noise)
@@ -18,7 +19,10 @@ public record Leg(String phase, Target target, LoadResult load, double gatewayCp
     }
 
     public enum Target {
-        DIRECT("direct"), GATEWAY("gateway");
+        DIRECT("direct"),
+        /** {@link BareRelay}: the floor under any proxy on this stack, on this machine. */
+        RELAY("bare relay"),
+        GATEWAY("gateway");
 
         private final String label;
 

@@ -6,7 +6,7 @@ import java.util.Optional;
 /** Renders a bench run as markdown. */
 public final class Report {
 
-    private static final String CPU_HEADER = "gateway CPU µs/req | sim CPU µs/req | load generator CPU µs/req |";
+    private static final String CPU_HEADER = "proxy CPU µs/req | sim CPU µs/req | load generator CPU µs/req |";
 
     private Report() {
     }
@@ -49,10 +49,12 @@ public final class Report {
         s.append("""
                 ## How this was measured
 
-                `conformance-tests/bench/run.sh` starts `bin/provider-sim` and `bin/tollgate serve` on free 127.0.0.1 \
-                ports and runs `dev.tollgate.bench.BenchRun`. Each phase runs straight at the simulator ("direct") and \
-                through the gateway (model `sim/bench`, same simulator), after an untimed warm-up; "added" is gateway \
-                minus direct. The load generator is a plain-socket HTTP/1.1 keep-alive client (TCP_NODELAY, request \
+                `conformance-tests/bench/run.sh` starts `bin/provider-sim`, `bin/tollgate serve` and the bare relay \
+                (`dev.tollgate.bench.BareRelay`, with the gateway's JVM flags) on free 127.0.0.1 \
+                ports and runs `dev.tollgate.bench.BenchRun`. Each phase runs straight at the simulator ("direct"), \
+                through the bare relay (not on streams) and through the gateway (model `sim/bench`, same simulator), \
+                back to back after an untimed warm-up; "added" is gateway minus direct. "Proxy CPU" is the \
+                gateway's, or on the relay's row the relay's. The load generator is a plain-socket HTTP/1.1 keep-alive client (TCP_NODELAY, request \
                 bytes built once) recording into HdrHistogram; rate phases are open loop. Its own timer wake-up delay \
                 (the send lag shown per phase) is in both legs and cancels in "added". CPU per request is the change of utime+stime in \
                 /proc/PID/stat over the measured window divided by the requests in it, so it includes the \
@@ -74,7 +76,9 @@ public final class Report {
         for (Leg.Target target : Leg.Target.values()) {
             Optional<Leg> leg = r.leg(phase.key(), target);
             if (leg.isEmpty()) {
-                s.append("| ").append(target.label()).append(" | not run |\n");
+                if (target != Leg.Target.RELAY) { // optional, and never run on streams
+                    s.append("| ").append(target.label()).append(" | not run |\n");
+                }
                 continue;
             }
             LoadResult l = leg.get().load();
@@ -107,6 +111,14 @@ public final class Report {
             s.append(String.format("%nThrough the gateway: %.0f%% of the direct throughput.%n", 100 * ratio));
         }
         s.append('\n');
+        Optional<Leg> relay = r.leg(phase.key(), Leg.Target.RELAY);
+        Optional<Leg> proxied = r.leg(phase.key(), Leg.Target.GATEWAY);
+        if (relay.isPresent() && proxied.isPresent()) {
+            double floor = relay.get().gatewayCpuUs();
+            double own = proxied.get().gatewayCpuUs() - floor;
+            s.append(String.format("The bare relay (a Helidon server relaying bytes, the floor under any proxy on this stack "
+                    + "and machine) used %s µs of CPU a request; the gateway's own work above it: %s µs.%n%n", us(floor), signed(own)));
+        }
         Optional<Leg> direct = r.leg(phase.key(), Leg.Target.DIRECT);
         Optional<Leg> gateway = r.leg(phase.key(), Leg.Target.GATEWAY);
         if (direct.isPresent() || gateway.isPresent()) {

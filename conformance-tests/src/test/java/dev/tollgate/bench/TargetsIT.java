@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +25,25 @@ class TargetsIT {
                 new Leg(Phase.STREAM, Leg.Target.DIRECT, load(200, 0, 300, 900), Double.NaN, 90, 60, 0),
                 new Leg(Phase.STREAM, Leg.Target.GATEWAY, load(200, 0, 420, 1_300), 120, 90, 60, 0)),
                 300 * 1024, 200 * 1024, 4.5);
+    }
+
+    /** The same run with a bare relay's legs at 2,000 req/s and at max throughput. */
+    static BenchResults withRelay(BenchResults r, double relayCpuUs) {
+        List<Leg> legs = new ArrayList<>(r.legs());
+        legs.add(new Leg(Phase.RATE, Leg.Target.RELAY, load(2_000, 0, 200, 600), relayCpuUs, 40, 30, 0.01));
+        legs.add(new Leg(Phase.MAX, Leg.Target.RELAY, load(30_000, 0, 500, 5_000), 25, 20, 25, 0));
+        return new BenchResults(legs, r.gatewayPeakRssKb(), r.simPeakRssKb(), r.gatewayIdleCpuMsPerSecond());
+    }
+
+    @Test
+    void theCpuVerdictIsTheGatewaysOwnWithTheBareRelaysFloorBesideIt() {
+        BenchResults r = withRelay(results(load(2_000, 0, 250, 1_300), load(12_000, 0, 900, 9_000), 130), 95);
+        Verdict cpu = Targets.evaluate(r).get(2);
+        assertEquals("130 µs (45 µs at max throughput; bare relay 95 µs)", cpu.measured());
+        assertFalse(cpu.pass());
+        // The relay's legs change neither the added latency nor the throughput verdict.
+        assertEquals("900 µs", Targets.evaluate(r).get(0).measured());
+        assertEquals("12,000 req/s", Targets.evaluate(r).get(1).measured());
     }
 
     @Test
