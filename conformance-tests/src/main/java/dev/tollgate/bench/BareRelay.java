@@ -93,17 +93,17 @@ public final class BareRelay {
             in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
         }
 
-        Answer exchange(byte[] head, byte[] body) throws IOException {
+        Answer exchange(byte[] requestHead, byte[] body) throws IOException {
             byte[] length = (body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-            byte[] request = new byte[head.length + length.length + body.length];
-            System.arraycopy(head, 0, request, 0, head.length);
-            System.arraycopy(length, 0, request, head.length, length.length);
-            System.arraycopy(body, 0, request, head.length + length.length, body.length);
+            byte[] request = new byte[requestHead.length + length.length + body.length];
+            System.arraycopy(requestHead, 0, request, 0, requestHead.length);
+            System.arraycopy(length, 0, request, requestHead.length, length.length);
+            System.arraycopy(body, 0, request, requestHead.length + length.length, body.length);
             out.write(request);
-            String head2 = readHead();
-            int status = Integer.parseInt(head2.substring(9, 12));
+            String answerHead = readHead();
+            int status = Integer.parseInt(answerHead.substring(9, 12));
             int contentLength = -1;
-            for (String line : head2.split("\r\n")) {
+            for (String line : answerHead.split("\r\n")) {
                 int colon = line.indexOf(':');
                 if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase("content-length")) {
                     contentLength = Integer.parseInt(line.substring(colon + 1).trim());

@@ -62,15 +62,13 @@ public final class BenchRun {
         long simJava = ProcStats.javaPid(o.simPid);
         log("gateway JVM pid " + gatewayJava + ", simulator JVM pid " + simJava);
         Map<Leg.Target, URI> urls = new EnumMap<>(Leg.Target.class);
-        Map<Leg.Target, Long> proxies = new EnumMap<>(Leg.Target.class);
         urls.put(Leg.Target.DIRECT, o.simUrl.resolve(CHAT_PATH));
         urls.put(Leg.Target.GATEWAY, o.gatewayUrl.resolve(CHAT_PATH));
-        proxies.put(Leg.Target.DIRECT, gatewayJava); // idle during direct legs; its ticks are reported as NaN
-        proxies.put(Leg.Target.GATEWAY, gatewayJava);
+        long relayJava = -1;
         if (o.relayUrl != null) {
             probe.awaitReady("bare relay", o.relayUrl.resolve("/health"), o.relayPid, o.readyTimeout);
             urls.put(Leg.Target.RELAY, o.relayUrl.resolve(CHAT_PATH));
-            proxies.put(Leg.Target.RELAY, ProcStats.javaPid(o.relayPid));
+            relayJava = ProcStats.javaPid(o.relayPid);
         }
         for (Leg.Target target : urls.keySet()) {
             for (boolean stream : new boolean[] {false, true}) {
@@ -97,8 +95,8 @@ public final class BenchRun {
                 byte[] body = ChatBody.realistic(o.model, phase.stream());
                 HttpRequest request = HttpRequest.postJson(urls.get(target), body, phase.stream(), o.headers);
                 log(String.format("[%d/%d] %s, %s: %s", step, steps, phase.title(), target.label(), phase.describe()));
-                long proxy = proxies.get(target);
-                CpuWindow cpu = new CpuWindow(proxy, simJava);
+                // On direct legs the gateway idles; its ticks are not reported.
+                CpuWindow cpu = new CpuWindow(target == Leg.Target.RELAY ? relayJava : gatewayJava, simJava);
                 LoadResult load = LoadGen.run(phase.config(request), cpu);
                 CpuWindow.Usage used = cpu.usage();
                 boolean proxied = target != Leg.Target.DIRECT;

@@ -8,10 +8,7 @@ class ReportIT {
 
     @Test
     void rendersTargetsPhasesAndMachine() {
-        BenchResults r = TargetsIT.results(TargetsIT.load(2_000, 0, 250, 1_300), TargetsIT.load(12_000, 0, 900, 9_000), 80);
-        MachineInfo m = new MachineInfo("2026-11-24T00:00:00Z", 2, "AMD EPYC", 24_000, "Linux 6 amd64",
-                "25", "/usr/bin/java", "(not set)", "abc123");
-        String md = Report.markdown(r, Targets.evaluate(r), Phase.plan(false), m);
+        String md = markdown(TargetsIT.results(TargetsIT.load(2_000, 0, 250, 1_300), TargetsIT.load(12_000, 0, 900, 9_000), 80));
         assertTrue(md.contains("| added p99 latency at 2,000 req/s | <= 1,000 µs | 900 µs | **PASS** |"), md);
         assertTrue(md.contains("| **added by the gateway** | | | | +100 | +120 | +900 |"), md);
         assertTrue(md.contains("Through the gateway: 24% of the direct throughput."), md);
@@ -26,11 +23,8 @@ class ReportIT {
 
     @Test
     void aRunWithTheBareRelayShowsItsRowsAndTheGatewaysOwnCpuAboveIt() {
-        BenchResults r = TargetsIT.withRelay(TargetsIT.results(TargetsIT.load(2_000, 0, 250, 1_300),
-                TargetsIT.load(12_000, 0, 900, 9_000), 130), 95);
-        MachineInfo m = new MachineInfo("2026-12-02T00:00:00Z", 2, "Intel Xeon", 24_000, "Linux 6 amd64",
-                "25", "/usr/bin/java", "(not set)", "abc123");
-        String md = Report.markdown(r, Targets.evaluate(r), Phase.plan(false), m);
+        String md = markdown(TargetsIT.withRelay(TargetsIT.results(TargetsIT.load(2_000, 0, 250, 1_300),
+                TargetsIT.load(12_000, 0, 900, 9_000), 130), 95));
         assertTrue(md.contains("| bare relay | 40,000 | 0 | 2,000 | 200 | 240 | 600 | 1,200 | 1,800 | 95 | 40 | 30 |"), md);
         assertTrue(md.contains("| bare relay | 600,000 | 0 | 30,000 |"), md);
         assertTrue(md.contains("used 95 µs of CPU a request; the gateway's own work above it: +35 µs."), md);
@@ -39,6 +33,13 @@ class ReportIT {
         String streaming = md.substring(md.indexOf("## Streaming"));
         assertTrue(!streaming.substring(0, streaming.indexOf("## Memory")).contains("| bare relay"), streaming);
         assertTableRowsHaveTheirHeadersCells(md);
+    }
+
+    /** The full report of a run on one fixed machine. */
+    private static String markdown(BenchResults r) {
+        MachineInfo m = new MachineInfo("2026-11-24T00:00:00Z", 2, "AMD EPYC", 24_000, "Linux 6 amd64",
+                "25", "/usr/bin/java", "(not set)", "abc123");
+        return Report.markdown(r, Targets.evaluate(r), Phase.plan(false), m);
     }
 
     private static void assertTableRowsHaveTheirHeadersCells(String md) {
