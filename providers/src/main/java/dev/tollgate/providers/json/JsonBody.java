@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -275,7 +274,9 @@ public final class JsonBody {
      * removed; every other byte, whitespace and separators included, stays as it was.
      */
     public byte[] edit(Map<String, byte[]> values, Set<String> removed) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length + 64);
+        // The copy is spliced from slices, then written once into an array of its exact size: a
+        // coding agent's body runs to hundreds of KB, and a growing buffer copied it twice more.
+        Splice out = new Splice();
         List<Field> ordered = new ArrayList<>(fields.values());
         ordered.sort(Comparator.comparingInt(Field::start));
         Map<Field, String> names = new HashMap<>();
@@ -287,7 +288,7 @@ public final class JsonBody {
             }
         }
         int pos = ordered.isEmpty() ? closingBrace : ordered.getFirst().nameStart;
-        out.write(bytes, 0, pos); // the opening brace and the whitespace after it
+        out.add(bytes, 0, pos); // the opening brace and the whitespace after it
         boolean empty = true;
         Field previous = null;
         for (Field f : ordered) {
@@ -295,33 +296,64 @@ public final class JsonBody {
             if (!removed.contains(name)) {
                 if (!empty) {
                     // the separator that preceded this field in the original (it holds the comma)
-                    out.write(bytes, previous.end, f.nameStart - previous.end);
+                    out.add(bytes, previous.end, f.nameStart - previous.end);
                 }
                 byte[] value = values.get(name);
                 if (value == null) {
-                    out.write(bytes, f.nameStart, f.end - f.nameStart);
+                    out.add(bytes, f.nameStart, f.end - f.nameStart);
                 } else {
-                    out.write(bytes, f.nameStart, f.start - f.nameStart);
-                    out.writeBytes(value);
+                    out.add(bytes, f.nameStart, f.start - f.nameStart);
+                    out.add(value);
                 }
                 empty = false;
             }
             previous = f;
         }
         if (previous != null) {
-            out.write(bytes, previous.end, closingBrace - previous.end); // whitespace before the closing brace
+            out.add(bytes, previous.end, closingBrace - previous.end); // whitespace before the closing brace
         }
         for (var e : added) {
             if (!empty) {
-                out.write(',');
+                out.add(COMMA);
             }
             empty = false;
-            out.writeBytes(quote(e.getKey()));
-            out.write(':');
-            out.writeBytes(e.getValue());
+            out.add(quote(e.getKey()));
+            out.add(COLON);
+            out.add(e.getValue());
         }
-        out.write(bytes, closingBrace, bytes.length - closingBrace);
-        return out.toByteArray();
+        out.add(bytes, closingBrace, bytes.length - closingBrace);
+        return out.bytes();
+    }
+
+    private static final byte[] COMMA = {','};
+    private static final byte[] COLON = {':'};
+
+    /** Slices of byte arrays, joined once their total length is known. */
+    private static final class Splice {
+        private record Slice(byte[] array, int from, int count) {
+        }
+
+        private final List<Slice> slices = new ArrayList<>();
+        private int length;
+
+        void add(byte[] array) {
+            add(array, 0, array.length);
+        }
+
+        void add(byte[] array, int from, int count) {
+            slices.add(new Slice(array, from, count));
+            length += count;
+        }
+
+        byte[] bytes() {
+            byte[] out = new byte[length];
+            int at = 0;
+            for (Slice s : slices) {
+                System.arraycopy(s.array, s.from, out, at, s.count);
+                at += s.count;
+            }
+            return out;
+        }
     }
 
     public static byte[] quote(String text) {
