@@ -5,12 +5,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 java="$JAVA_HOME/bin/java"
 out="$root/server/target/tollgate.aot"
-if ! "$java" -XX:AOTCacheOutput=/dev/null -version >/dev/null 2>&1; then
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# The probe writes a cache of its own, so into a scratch file: given /dev/null, the JVM deletes it
+# and writes a regular file in its place (as root that breaks apt and everything else after).
+if ! "$java" -XX:AOTCacheOutput="$work/probe.aot" -version >/dev/null 2>&1; then
   echo "AOT cache skipped: $java has no -XX:AOTCacheOutput (needs JDK 25+)"; exit 0
 fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/policy"
 sed "s/TRAIN_PORT/$port/" "$root/server/aot/policy.yaml" > "$work/policy/policy.yaml"
 rm -f "$out"
