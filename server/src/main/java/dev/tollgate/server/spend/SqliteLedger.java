@@ -28,9 +28,9 @@ import java.util.logging.Logger;
 
 /**
  * The ledger: a SQLite file (WAL) in the state directory, fed through a {@link Journal}. A settle
- * appends its row to the journal with one write and returns: it is durable then (in the OS, which
+ * copies its row into the journal's mapped file and returns: it is durable then (in the OS, which
  * a killed process cannot lose; on the disk too with {@code TOLLGATE_LEDGER_SYNC=full}). A
- * reservation rides the next settle's write (the ledger's thread writes leftovers every 25 ms), so a process
+ * reservation rides the next settle's append (the ledger's thread writes leftovers every 25 ms), so a process
  * killed mid-request may lose a reservation younger than 25 ms, never the spend of an answer whose
  * last bytes were sent.
  *
@@ -455,7 +455,7 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
-    /** Moves every row journaled so far into SQLite, then deletes the journal files they came from. */
+    /** Moves every row journaled so far into SQLite, then recycles the journal files they filled. */
     private void fold() {
         foldLock.lock();
         try {
@@ -482,10 +482,10 @@ public final class SqliteLedger implements Ledger {
             }
             for (Journal.Batch b : unfolded) {
                 try {
-                    b.deleteIfFinished();
+                    journal.recycle(b);
                 } catch (IOException e) {
                     // Skipped at the next start: ledger_meta says it was folded.
-                    LOG.log(Level.WARNING, "spend journal: cannot delete " + b.file(), e);
+                    LOG.log(Level.WARNING, "spend journal: cannot recycle " + b.file(), e);
                 }
             }
             unfolded.clear();

@@ -26,12 +26,64 @@ class JournalTest {
         Journal.Row settled = Journal.Row.settled(reservation(7, "gpt\nodd", 900), new Charge(1234, new Usage(10, 20, 3, 4, 5), true),
                 1_764_000_000_500L, true);
         Journal.Row reserved = Journal.Row.reserved(reservation(8, "m", 55));
-        for (Journal.Row row : List.of(settled, reserved)) {
-            StringBuilder line = new StringBuilder();
-            Journal.format(line, row);
+        Journal.Row unusual = Journal.Row.reserved(new Reservation(9, 1L, DAY, "k\u0000ey", "équipe", "客户", "m\\n", 0));
+        for (Journal.Row row : List.of(settled, reserved, unusual)) {
+            Journal.Line bytes = new Journal.Line();
+            Journal.format(bytes, row);
+            String line = bytes.toString();
             assertEquals(1, line.chars().filter(c -> c == '\n').count(), "one line per row: " + line);
+            assertEquals(-1, line.indexOf('\0'), "no NUL: it marks the unwritten end of a file");
             assertEquals(row, Journal.parse(line.substring(0, line.length() - 1)));
         }
+    }
+
+    @Test
+    void aLineTornByACrashBeforeTheUnwrittenEndOfTheFileIsNotARow(@TempDir Path dir) throws Exception {
+        Journal journal = Journal.open(dir, false);
+        journal.append(List.of(Journal.Row.reserved(reservation(1, "m", 10)), Journal.Row.reserved(reservation(2, "m", 20))));
+        // No close: a killed process leaves the mapped file at its full size, zeros after the rows.
+        Path file = Journal.leftover(dir).get(0);
+        assertEquals(Journal.MAPPED_BYTES, Files.size(file));
+        assertEquals(List.of(1L, 2L), Journal.read(file).stream().map(Journal.Row::id).toList());
+        byte[] bytes = Files.readAllBytes(file);
+        int end = 0;
+        while (bytes[end] != 0) {
+            end++;
+        }
+        byte[] torn = "3\t17640000".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(torn, 0, bytes, end, torn.length);
+        Files.write(file, bytes);
+        assertEquals(List.of(1L, 2L), Journal.read(file).stream().map(Journal.Row::id).toList());
+        journal.close();
+    }
+
+    @Test
+    void aFoldedFileIsEmptiedAndReusedForALaterOne(@TempDir Path dir) throws Exception {
+        Journal journal = Journal.open(dir, false);
+        Journal.Row big = Journal.Row.reserved(new Reservation(1, 1L, DAY, "k".repeat(1 << 20), "t", "c", "m", 10));
+        for (int i = 0; i < 9; i++) {
+            journal.append(List.of(big));
+        }
+        Journal.Batch first = journal.take();
+        assertTrue(first.finished(), "past ROTATE_BYTES a take starts the next file");
+        assertEquals(9, first.rows().size());
+        journal.recycle(first);
+        assertFalse(Files.exists(first.file()));
+        journal.append(List.of(Journal.Row.reserved(reservation(2, "m", 20))));
+        for (int i = 0; i < 9; i++) {
+            journal.append(List.of(big));
+        }
+        Journal.Batch second = journal.take();
+        assertEquals(first.seq() + 1, second.seq());
+        assertTrue(second.finished());
+        // the third file is the first one's, emptied: its old rows must not come back
+        journal.append(List.of(Journal.Row.reserved(reservation(3, "m", 30))));
+        Path third = Journal.leftover(dir).getLast();
+        assertEquals(second.seq() + 1, Journal.seqOf(third));
+        assertEquals(List.of(3L), Journal.read(third).stream().map(Journal.Row::id).toList());
+        journal.close();
+        assertEquals(List.of(3L), Journal.read(third).stream().map(Journal.Row::id).toList());
+        assertTrue(Files.size(third) < 1_000, "a closed journal is cut to its rows");
     }
 
     @Test
