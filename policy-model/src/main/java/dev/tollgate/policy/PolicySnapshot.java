@@ -38,6 +38,7 @@ public final class PolicySnapshot {
     private final Map<String, Route> routes = new HashMap<>();
     private final List<String> catalog = new ArrayList<>();
     private final Map<String, KeyChain> keysByHash = new HashMap<>();
+    private final Map<String, KeyChain> keysById = new HashMap<>();
     private final Map<String, Admin> adminsByHash = new HashMap<>();
     private final Map<String, Customer> customers = new HashMap<>();
     private final Map<String, Team> teams = new HashMap<>();
@@ -65,7 +66,9 @@ public final class PolicySnapshot {
         policy.teams().forEach(t -> teams.put(t.id(), t));
         for (VirtualKey k : policy.keys()) {
             Team team = teams.get(k.team());
-            keysByHash.put(k.sha256(), new KeyChain(k, team, customers.get(team.customer())));
+            KeyChain chain = new KeyChain(k, team, customers.get(team.customer()));
+            keysByHash.put(k.sha256(), chain);
+            keysById.put(k.id(), chain);
         }
         policy.admins().forEach(a -> adminsByHash.put(a.sha256(), a));
         defaultPricing.forEach(p -> pricing.put(p.model(), p));
@@ -75,6 +78,11 @@ public final class PolicySnapshot {
     /** The key whose secret hashes to {@code sha256} (lower-case hex), with its team and customer. */
     public Optional<KeyChain> keyByHash(String sha256) {
         return Optional.ofNullable(keysByHash.get(sha256));
+    }
+
+    /** The key with this id, with its team and customer. */
+    public Optional<KeyChain> key(String id) {
+        return Optional.ofNullable(keysById.get(id));
     }
 
     /** Hashes the secret a client presented and looks it up. */

@@ -95,6 +95,23 @@ class PolicyLoaderTest {
     }
 
     @Test
+    void findsAKeyByItsIdWithItsTeamAndCustomer() throws Exception {
+        PolicySnapshot snapshot = PolicyLoader.load(files("p.yaml", """
+                providers: [{id: up, kind: openai-compatible, base_url: "http://127.0.0.1:9/v1"}]
+                customers: [{id: acme}]
+                teams: [{id: infra, customer: acme}]
+                keys:
+                  - {id: alice, team: infra, sha256: %s}
+                """.formatted(Secrets.sha256("s"))));
+        PolicySnapshot.KeyChain alice = snapshot.key("alice").orElseThrow();
+        assertEquals("infra", alice.team().id());
+        assertEquals("acme", alice.customer().id());
+        assertEquals(alice, snapshot.keyBySecret("s").orElseThrow());
+        assertTrue(snapshot.key("bob").isEmpty());
+        assertTrue(snapshot.key(Secrets.sha256("s")).isEmpty(), "ids and hashes are looked up apart");
+    }
+
+    @Test
     void suggestsCloseMatchesForUnknownNames() throws Exception {
         PolicySnapshot snapshot = PolicyLoader.load(files("providers.yaml", PROVIDERS, "models.yaml", MODELS));
         assertEquals("gpt-5", snapshot.closeMatches("gpt-6", 3).getFirst());

@@ -35,6 +35,8 @@ public final class GatewayMetrics {
     private static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304,
             16777216, 67108864};
 
+    private static final java.util.regex.Pattern HTTP_OUTCOME = java.util.regex.Pattern.compile("http_\\d{3}");
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final MultiGauge policyInfo;
     private volatile PolicyWatcher watcher;
@@ -112,18 +114,12 @@ public final class GatewayMetrics {
 
     /** One finished request; {@code labels} already bounded by the caller. */
     void record(RequestRecord r, Labels labels) {
-        String op = labels.operation();
-        String provider = labels.providerName();
+        Series s = series.computeIfAbsent(new SeriesKey(r.surface(), r.status(), labels.operation(), labels.providerName(),
+                labels.requestModel(), labels.responseModel(), labels.errorType()), Series::new);
+        s.requests.increment();
+        s.duration.record((long) (r.latencyMillis() * 1e6), TimeUnit.NANOSECONDS);
+        s.overhead.record((long) (r.overheadMillis() * 1e6), TimeUnit.NANOSECONDS);
         String reqModel = labels.requestModel();
-        String resModel = labels.responseModel();
-        counter("tollgate.requests", "Requests by surface, status and error type.",
-                "surface", r.surface(), "status", Integer.toString(r.status()), "error_type", labels.errorType()).increment();
-        timer("gen_ai.server.request.duration", "GenAI request duration as the gateway served it.", DURATION_BUCKETS,
-                "gen_ai.operation.name", op, "gen_ai.provider.name", provider, "gen_ai.request.model", reqModel,
-                "gen_ai.response.model", resModel, "error.type", labels.errorType())
-                .record((long) (r.latencyMillis() * 1e6), TimeUnit.NANOSECONDS);
-        timer("tollgate.overhead", "Time the gateway spent on a request outside upstream calls.", OVERHEAD_BUCKETS, "surface", r.surface())
-                .record((long) (r.overheadMillis() * 1e6), TimeUnit.NANOSECONDS);
         if (r.fallbacks() > 0) {
             counter("tollgate.fallbacks", "Upstream attempts after the first (retries and fallbacks).", "gen_ai.request.model", reqModel)
                     .increment(r.fallbacks());
@@ -135,16 +131,14 @@ public final class GatewayMetrics {
         if (r.model() == null) {
             return;
         }
-        for (String type : new String[]{"input", "output"}) {
-            DistributionSummary usage = meter(t -> DistributionSummary.builder("gen_ai.client.token.usage")
-                            .description("Tokens used, by gen_ai.token.type.").tags(t).serviceLevelObjectives(TOKEN_BUCKETS).register(registry),
-                    "gen_ai.client.token.usage", "gen_ai.operation.name", op, "gen_ai.provider.name", provider,
-                    "gen_ai.request.model", reqModel, "gen_ai.response.model", resModel, "gen_ai.token.type", type);
-            usage.record(type.equals("input") ? r.inputTokens() : r.outputTokens());
-        }
+        s.input().record(r.inputTokens());
+        s.output().record(r.outputTokens());
         tokens(reqModel, "cached_input", r.cachedTokens());
         tokens(reqModel, "cache_write", r.cacheWriteTokens());
         tokens(reqModel, "reasoning", r.reasoningTokens());
+        String op = labels.operation();
+        String provider = labels.providerName();
+        String resModel = labels.responseModel();
         if (r.ttftMillis() != null && r.stream()) {
             timer("gen_ai.server.time_to_first_token", "Time to the first byte of a streamed answer.", DURATION_BUCKETS,
                     "gen_ai.operation.name", op, "gen_ai.provider.name", provider, "gen_ai.request.model", reqModel,
@@ -162,6 +156,64 @@ public final class GatewayMetrics {
         }
     }
 
+    /**
+     * What one kind of request is recorded under: its surface, status and model labels. Not its key
+     * or team, so there are as many as the policy has models, not models times keys.
+     */
+    private record SeriesKey(String surface, int status, String operation, String provider, String requestModel, String responseModel,
+                             String errorType) {
+    }
+
+    /**
+     * The meters every request of one {@link SeriesKey} records into, found with one lookup instead of
+     * one per meter. Those not every request needs are made on first use, so that no series shows up
+     * in the scrape before it has a value; {@link #meter} makes each once, so a race only looks twice.
+     */
+    private final class Series {
+        final Counter requests;
+        final Timer duration;
+        final Timer overhead;
+        private final SeriesKey k;
+        private volatile DistributionSummary input;
+        private volatile DistributionSummary output;
+
+        Series(SeriesKey k) {
+            this.k = k;
+            requests = counter("tollgate.requests", "Requests by surface, status and error type.",
+                    "surface", k.surface(), "status", Integer.toString(k.status()), "error_type", k.errorType());
+            duration = timer("gen_ai.server.request.duration", "GenAI request duration as the gateway served it.", DURATION_BUCKETS,
+                    "gen_ai.operation.name", k.operation(), "gen_ai.provider.name", k.provider(), "gen_ai.request.model", k.requestModel(),
+                    "gen_ai.response.model", k.responseModel(), "error.type", k.errorType());
+            overhead = timer("tollgate.overhead", "Time the gateway spent on a request outside upstream calls.", OVERHEAD_BUCKETS,
+                    "surface", k.surface());
+        }
+
+        DistributionSummary input() {
+            DistributionSummary d = input;
+            if (d == null) {
+                input = d = usage("input");
+            }
+            return d;
+        }
+
+        DistributionSummary output() {
+            DistributionSummary d = output;
+            if (d == null) {
+                output = d = usage("output");
+            }
+            return d;
+        }
+
+        private DistributionSummary usage(String type) {
+            return meter(t -> DistributionSummary.builder("gen_ai.client.token.usage").description("Tokens used, by gen_ai.token.type.")
+                            .tags(t).serviceLevelObjectives(TOKEN_BUCKETS).register(registry),
+                    "gen_ai.client.token.usage", "gen_ai.operation.name", k.operation(), "gen_ai.provider.name", k.provider(),
+                    "gen_ai.request.model", k.requestModel(), "gen_ai.response.model", k.responseModel(), "gen_ai.token.type", type);
+        }
+    }
+
+    private final Map<SeriesKey, Series> series = new ConcurrentHashMap<>();
+
     private void tokens(String model, String type, long n) {
         if (n > 0) {
             counter("tollgate.tokens", "Tokens by kind, the cache and reasoning ones included.", "type", type, "gen_ai.request.model", model)
@@ -172,7 +224,7 @@ public final class GatewayMetrics {
     private static String outcome(String outcome) {
         return switch (outcome) {
             case "ok", "timeout", "connect", "reset", "abandoned", "not_ready" -> outcome;
-            default -> outcome.matches("http_\\d{3}") ? outcome : "other";
+            default -> HTTP_OUTCOME.matcher(outcome).matches() ? outcome : "other";
         };
     }
 

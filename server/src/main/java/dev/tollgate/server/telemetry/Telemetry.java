@@ -28,6 +28,8 @@ import java.util.logging.Logger;
 public final class Telemetry implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Telemetry.class.getName());
+    /** An error type fit for a label; anything else is "other". */
+    private static final java.util.regex.Pattern ERROR_TYPE = java.util.regex.Pattern.compile("[a-z_0-9]{1,40}");
     /** Response header with the request's id, to find it in the request log. */
     public static final String REQUEST_ID_HEADER = "x-tollgate-request-id";
 
@@ -208,10 +210,9 @@ public final class Telemetry implements AutoCloseable {
     private static GatewayMetrics.Labels labels(RequestTrace t, PolicySnapshot snapshot) {
         String requestModel = t.requestedModel == null ? "none" : t.catalogModel != null ? t.catalogModel : "other";
         String responseModel = t.upstreamModel == null ? "none" : t.catalogModel != null ? t.upstreamModel : "other";
-        String key = t.keyId != null && snapshot.policy().keys().stream().anyMatch(k -> k.id().equals(t.keyId)) ? t.keyId
-                : t.keyId == null ? "none" : "other";
+        String key = t.keyId != null && snapshot.key(t.keyId).isPresent() ? t.keyId : t.keyId == null ? "none" : "other";
         String team = t.team != null && snapshot.team(t.team).isPresent() ? t.team : t.team == null ? "none" : "other";
-        String error = t.errorType == null ? "none" : t.errorType.matches("[a-z_0-9]{1,40}") ? t.errorType : "other";
+        String error = t.errorType == null ? "none" : ERROR_TYPE.matcher(t.errorType).matches() ? t.errorType : "other";
         return new GatewayMetrics.Labels(RequestTrace.operation(t.api), t.providerKind == null ? "none" : semconvProvider(t.providerKind),
                 requestModel, responseModel, error, team, key, id -> snapshot.provider(id).isPresent() ? id : "other");
     }
