@@ -26,10 +26,47 @@ public final class Prices {
                 .flatMap(t -> policy.pricing(t.getFirst().model()));
     }
 
-    /** The policy model prices the usage; budgets count it in whole nano-dollars. */
+    /** Picodollars below which {@link Pricing#cost}'s 16 significant digits hold the exact cost ($10,000). */
+    private static final long EXACT_BELOW_PICOS = 10_000_000_000_000_000L;
+
+    /**
+     * The policy model prices the usage; budgets count it in whole nano-dollars (half up). Priced
+     * three times a request (estimate, settle, request record), so in exact picodollar longs when
+     * they can hold it, the same result as {@link Pricing#cost}'s BigDecimals at a fraction of the cost.
+     */
     public static long cost(Pricing p, Usage u) {
+        long picos = picos(p, u);
+        if (picos >= 0) {
+            return (picos + 500) / 1000;
+        }
         return p.cost(u.uncachedInputTokens(), u.outputTokens(), u.cachedInputTokens(), u.cacheWrite5mTokens(), u.cacheWrite1hTokens(),
                         u.webSearches())
                 .movePointRight(9).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
+    }
+
+    /**
+     * The exact cost in picodollars, or -1 when longs cannot give the BigDecimal result: a price
+     * finer than a millionth of a dollar per million tokens, a negative count, or a cost of $10,000 or more.
+     */
+    private static long picos(Pricing p, Usage u) {
+        try {
+            long sum = Math.multiplyExact(perUnit(p.input(), 6), u.uncachedInputTokens());
+            sum = Math.addExact(sum, Math.multiplyExact(perUnit(p.output(), 6), u.outputTokens()));
+            sum = Math.addExact(sum, Math.multiplyExact(perUnit(p.cachedInput(), 6), u.cachedInputTokens()));
+            sum = Math.addExact(sum, Math.multiplyExact(perUnit(p.cacheWrite5m(), 6), u.cacheWrite5mTokens()));
+            sum = Math.addExact(sum, Math.multiplyExact(perUnit(p.cacheWrite1h(), 6), u.cacheWrite1hTokens()));
+            sum = Math.addExact(sum, Math.multiplyExact(perUnit(p.webSearch(), 9), u.webSearches())); // priced per thousand
+            return sum >= 0 && sum < EXACT_BELOW_PICOS && u.uncachedInputTokens() >= 0 ? sum : -1;
+        } catch (ArithmeticException inexact) {
+            return -1;
+        }
+    }
+
+    /** Picodollars per token (a price per million, {@code shift} 6) or per search (per thousand, 9). */
+    private static long perUnit(java.math.BigDecimal price, int shift) {
+        if (price.signum() < 0) {
+            throw new ArithmeticException("negative price");
+        }
+        return price.movePointRight(shift).longValueExact();
     }
 }

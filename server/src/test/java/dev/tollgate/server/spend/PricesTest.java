@@ -94,6 +94,22 @@ class PricesTest {
     }
 
     @Test
+    void pricingInLongsGivesTheBigDecimalResultAndFallsBackWhereItCannot() {
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 20_000; i++) {
+            // prices with 0 to 8 decimals (7 and 8 take the BigDecimal path), costs up to past $10,000
+            java.util.function.Supplier<java.math.BigDecimal> price = () -> java.math.BigDecimal.valueOf(random.nextInt(200_000), random.nextInt(9));
+            Pricing p = new Pricing("m", price.get(), price.get(), price.get(), price.get(), price.get(), price.get());
+            long scale = random.nextBoolean() ? 1_000 : 100_000_000;
+            Usage u = new Usage(Math.floorMod(random.nextLong(), scale), Math.floorMod(random.nextLong(), scale), random.nextInt(1000),
+                    random.nextInt(1000), 0, random.nextInt(1000), random.nextInt(10));
+            long expected = p.cost(u.uncachedInputTokens(), u.outputTokens(), u.cachedInputTokens(), u.cacheWrite5mTokens(),
+                    u.cacheWrite1hTokens(), u.webSearches()).movePointRight(9).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
+            assertEquals(expected, Prices.cost(p, u), p + " " + u);
+        }
+    }
+
+    @Test
     void aModelIsPricedByItsPublicNameElseItsUpstreamName() {
         assertEquals("gpt-5", Prices.of(POLICY, "m").orElseThrow().model());
         assertEquals("gpt-5", Prices.of(POLICY, "up/gpt-5").orElseThrow().model());
