@@ -46,7 +46,8 @@ public final class Prices {
 
     /**
      * The exact cost in picodollars, or -1 when longs cannot give the BigDecimal result: a price
-     * finer than a millionth of a dollar per million tokens, a negative count, or a cost of $10,000 or more.
+     * finer than a millionth of a dollar per million tokens, a negative total (BigDecimal rounds it
+     * away from zero), or a cost of $10,000 or more.
      */
     private static long picos(Pricing p, Usage u) {
         try {
@@ -56,7 +57,7 @@ public final class Prices {
             sum = Math.addExact(sum, Math.multiplyExact(perUnit(p.cacheWrite5m(), 6), u.cacheWrite5mTokens()));
             sum = Math.addExact(sum, Math.multiplyExact(perUnit(p.cacheWrite1h(), 6), u.cacheWrite1hTokens()));
             sum = Math.addExact(sum, Math.multiplyExact(perUnit(p.webSearch(), 9), u.webSearches())); // priced per thousand
-            return sum >= 0 && sum < EXACT_BELOW_PICOS && u.uncachedInputTokens() >= 0 ? sum : -1;
+            return sum >= 0 && sum < EXACT_BELOW_PICOS ? sum : -1;
         } catch (ArithmeticException inexact) {
             return -1;
         }
@@ -64,9 +65,6 @@ public final class Prices {
 
     /** Picodollars per token (a price per million, {@code shift} 6) or per search (per thousand, 9). */
     private static long perUnit(java.math.BigDecimal price, int shift) {
-        if (price.signum() < 0) {
-            throw new ArithmeticException("negative price");
-        }
         return price.movePointRight(shift).longValueExact();
     }
 }
