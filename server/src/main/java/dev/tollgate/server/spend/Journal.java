@@ -71,7 +71,7 @@ final class Journal implements AutoCloseable {
      */
     static final int MAPPED_BYTES = 16 << 20;
     /**
-     * How far past the last row {@link #take} faults pages in: the OS allocating a file's page on
+     * How far past the last row {@link #touch} and {@link #take} fault pages in: the OS allocating a file's page on
      * first touch took ~30 µs here, which a request would otherwise wait for every ~20 settles.
      */
     private static final int TOUCH_AHEAD = 256 << 10;
@@ -287,6 +287,16 @@ final class Journal implements AutoCloseable {
                 touchAhead();
             }
             return done;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Faults in the pages the next appends will write; the ledger's thread calls it every tick. */
+    void touch() {
+        lock.lock();
+        try {
+            touchAhead();
         } finally {
             lock.unlock();
         }
