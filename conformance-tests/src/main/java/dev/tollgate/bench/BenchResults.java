@@ -14,9 +14,11 @@ public record BenchResults(List<Leg> legs, long gatewayPeakRssKb, long simPeakRs
 
     /** Above this much CPU taken by other processes during a leg, the report warns that it is noisy. */
     public static final double NOISY_OTHER_CORES = 0.2;
+    /** Above this much CPU time taken by the host during a leg, likewise. */
+    public static final double NOISY_STEAL_CORES = 0.05;
 
     public boolean noisy() {
-        return legs.stream().anyMatch(l -> l.otherCores() > NOISY_OTHER_CORES);
+        return legs.stream().anyMatch(l -> l.otherCores() > NOISY_OTHER_CORES || l.stealCores() > NOISY_STEAL_CORES);
     }
 
     public Optional<Leg> leg(String phase, Leg.Target target) {

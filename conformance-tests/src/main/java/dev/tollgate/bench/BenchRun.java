@@ -104,13 +104,14 @@ public final class BenchRun {
                 double simCpu = CpuWindow.microsPerRequest(used.simTicks(), o.clkTck, load.requests());
                 double ownCpu = CpuWindow.microsPerRequest(used.generatorTicks(), o.clkTck, load.requests());
                 double otherCores = used.otherCores(o.clkTck);
+                double stealCores = used.stealCores(o.clkTck);
                 double jitCpu = proxied ? CpuWindow.microsPerRequest(used.gatewayJitTicks(), o.clkTck, load.requests()) : Double.NaN;
-                legs.add(new Leg(phase.key(), target, load, proxyCpu, simCpu, ownCpu, otherCores, jitCpu));
+                legs.add(new Leg(phase.key(), target, load, proxyCpu, simCpu, ownCpu, otherCores, jitCpu, stealCores));
                 log(String.format("      %,.0f req/s, errors %,d, p50 %,.0f µs, p99 %,.0f µs, first byte p50 %,.0f µs; "
-                                + "CPU µs/req: proxy %s (JIT %s), sim %,.0f, generator %,.0f; other processes %.2f cores",
+                                + "CPU µs/req: proxy %s (JIT %s), sim %,.0f, generator %,.0f; other processes %.2f cores, host steal %.2f cores",
                         load.achievedRate(), load.errors(), load.latency().p50(), load.latency().p99(),
                         load.firstByte().p50(), Double.isNaN(proxyCpu) ? "–" : String.format("%,.0f", proxyCpu),
-                        Double.isNaN(jitCpu) ? "–" : String.format("%,.0f", jitCpu), simCpu, ownCpu, otherCores));
+                        Double.isNaN(jitCpu) ? "–" : String.format("%,.0f", jitCpu), simCpu, ownCpu, otherCores, stealCores));
                 if (load.sendLag().count() > 0) {
                     log(String.format("      generator send lag p50 %,.0f µs, p99 %,.0f µs", load.sendLag().p50(), load.sendLag().p99()));
                 }

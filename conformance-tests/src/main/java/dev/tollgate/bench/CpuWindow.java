@@ -14,12 +14,23 @@ final class CpuWindow implements LoadGen.Window {
      *
      * @param otherTicks ticks of all other processes alive when the window closed; a lower bound, as
      *                   processes that started and ended inside the window are not seen
+     * @param stealTicks ticks the host took this VM's CPUs away while they had work (see {@link ProcStats#stealTicks})
      */
-    record Usage(long gatewayTicks, long simTicks, long generatorTicks, long otherTicks, long nanos, long gatewayJitTicks) {
+    record Usage(long gatewayTicks, long simTicks, long generatorTicks, long otherTicks, long nanos, long gatewayJitTicks,
+                 long stealTicks) {
 
         /** Cores' worth of CPU that processes other than these three used during the window. */
         double otherCores(long ticksPerSecond) {
-            return nanos <= 0 ? Double.NaN : otherTicks / (double) ticksPerSecond / (nanos / 1e9);
+            return cores(otherTicks, ticksPerSecond);
+        }
+
+        /** Cores' worth of CPU time the host gave to others while this VM wanted it. */
+        double stealCores(long ticksPerSecond) {
+            return cores(stealTicks, ticksPerSecond);
+        }
+
+        private double cores(long ticks, long ticksPerSecond) {
+            return nanos <= 0 ? Double.NaN : ticks / (double) ticksPerSecond / (nanos / 1e9);
         }
     }
 
@@ -28,6 +39,7 @@ final class CpuWindow implements LoadGen.Window {
     private final long selfPid = ProcessHandle.current().pid();
     private Map<Long, Long> before;
     private long jitBefore;
+    private long stealBefore;
     private long beforeNanos;
     private Usage usage;
 
@@ -41,6 +53,7 @@ final class CpuWindow implements LoadGen.Window {
         beforeNanos = System.nanoTime();
         before = ProcStats.allCpuTicks();
         jitBefore = ProcStats.jitTicks(gatewayPid);
+        stealBefore = ProcStats.stealTicks();
         requireSampled(before);
     }
 
@@ -49,7 +62,8 @@ final class CpuWindow implements LoadGen.Window {
         Map<Long, Long> after = ProcStats.allCpuTicks();
         long nanos = System.nanoTime() - beforeNanos;
         requireSampled(after);
-        usage = usage(before, after, gatewayPid, simPid, selfPid, nanos, ProcStats.jitTicks(gatewayPid) - jitBefore);
+        usage = usage(before, after, gatewayPid, simPid, selfPid, nanos, ProcStats.jitTicks(gatewayPid) - jitBefore,
+                ProcStats.stealTicks() - stealBefore);
     }
 
     Usage usage() {
@@ -57,7 +71,7 @@ final class CpuWindow implements LoadGen.Window {
     }
 
     static Usage usage(Map<Long, Long> before, Map<Long, Long> after, long gatewayPid, long simPid, long selfPid,
-                       long nanos, long gatewayJitTicks) {
+                       long nanos, long gatewayJitTicks, long stealTicks) {
         long other = 0;
         for (Map.Entry<Long, Long> e : after.entrySet()) {
             long pid = e.getKey();
@@ -67,7 +81,7 @@ final class CpuWindow implements LoadGen.Window {
             }
         }
         return new Usage(delta(before, after, gatewayPid), delta(before, after, simPid), delta(before, after, selfPid),
-                other, nanos, gatewayJitTicks);
+                other, nanos, gatewayJitTicks, stealTicks);
     }
 
     /** CPU microseconds per request from clock ticks ({@code getconf CLK_TCK} ticks per second). */

@@ -9,13 +9,15 @@ package dev.tollgate.bench;
  * @param generatorCpuUs the load generator's own CPU µs per request (it shares the cores)
  * @param otherCores     cores' worth of CPU other processes on the machine used meanwhile (noise)
  * @param gatewayJitCpuUs the part of {@code gatewayCpuUs} its JIT compiler threads took (warm-up left over)
+ * @param stealCores     cores' worth of CPU time the host gave to other guests while this VM wanted it (noise
+ *                       no process here can see; NaN when not measured)
  */
 public record Leg(String phase, Target target, LoadResult load, double gatewayCpuUs, double simCpuUs,
-                  double generatorCpuUs, double otherCores, double gatewayJitCpuUs) {
+                  double generatorCpuUs, double otherCores, double gatewayJitCpuUs, double stealCores) {
 
     public Leg(String phase, Target target, LoadResult load, double gatewayCpuUs, double simCpuUs, double generatorCpuUs,
                double otherCores) {
-        this(phase, target, load, gatewayCpuUs, simCpuUs, generatorCpuUs, otherCores, Double.NaN);
+        this(phase, target, load, gatewayCpuUs, simCpuUs, generatorCpuUs, otherCores, Double.NaN, Double.NaN);
     }
 
     public enum Target {

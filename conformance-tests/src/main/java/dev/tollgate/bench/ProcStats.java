@@ -41,6 +41,27 @@ final class ProcStats {
     }
 
     /**
+     * Time the hypervisor ran something else while this VM's CPUs wanted to run ("steal", the eighth
+     * column of /proc/stat's cpu line), in clock ticks; 0 on bare metal or when the host does not tell.
+     */
+    static long stealTicks() {
+        try {
+            return parseStealTicks(Files.readAllLines(Path.of("/proc/stat")).getFirst());
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** The steal column of /proc/stat's first line ({@code cpu user nice system idle iowait irq softirq steal ...}). */
+    static long parseStealTicks(String cpuLine) {
+        String[] f = cpuLine.trim().split("\\s+");
+        if (!f[0].equals("cpu")) {
+            throw new IllegalArgumentException("not /proc/stat's cpu line: " + cpuLine);
+        }
+        return f.length > 8 ? Long.parseLong(f[8]) : 0;
+    }
+
+    /**
      * utime + stime of a JVM's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre"), in clock
      * ticks: how much of a measured window went into compiling rather than serving.
      */

@@ -21,8 +21,9 @@ public final class Report {
         s.append("- Load generator, gateway and simulator share these CPUs, so the gateway's throughput ceiling "
                 + "here is a lower bound.\n");
         if (r.noisy()) {
-            s.append(String.format("- **Noisy run:** other processes used more than %.1f cores during some legs "
-                    + "(see each phase); tails and CPU figures are less trustworthy.%n", BenchResults.NOISY_OTHER_CORES));
+            s.append(String.format("- **Noisy run:** other processes used more than %.1f cores, or the host took more than "
+                    + "%.2f cores of this VM's CPU time (steal), during some legs (see each phase); tails and CPU figures are "
+                    + "less trustworthy.%n", BenchResults.NOISY_OTHER_CORES, BenchResults.NOISY_STEAL_CORES));
         }
         s.append('\n');
 
@@ -61,7 +62,10 @@ public final class Report {
                 gateway's idle CPU (shown below), which weighs more at low rates; peak RSS is VmHWM from \
                 /proc/PID/status at the end of the run. "Other processes" sums utime+stime of every other \
                 process alive at the end of a window (a lower bound: processes that start and end inside it are \
-                missed; /proc/stat is not used because in a VM its tick sampling can miss most ticks). A leg with more than 1% errors does not count toward a target.
+                missed; /proc/stat is not used because in a VM its tick sampling can miss most ticks). "Steal" is the \
+                steal column of /proc/stat over the window: CPU time the hypervisor gave to other guests while this \
+                VM had work, which stalls the load generator as much as the gateway and no process here can see. \
+                A leg with more than 1% errors does not count toward a target.
                 """);
         return s.toString();
     }
@@ -122,8 +126,10 @@ public final class Report {
         Optional<Leg> direct = r.leg(phase.key(), Leg.Target.DIRECT);
         Optional<Leg> gateway = r.leg(phase.key(), Leg.Target.GATEWAY);
         if (direct.isPresent() || gateway.isPresent()) {
-            s.append(String.format("Other processes on the machine meanwhile: %s cores (direct), %s cores (gateway).",
-                    direct.map(l -> cores(l.otherCores())).orElse("–"), gateway.map(l -> cores(l.otherCores())).orElse("–")));
+            s.append(String.format("Other processes on the machine meanwhile: %s cores (direct), %s cores (gateway); "
+                            + "CPU time the host took from this VM (steal): %s cores (direct), %s cores (gateway).",
+                    direct.map(l -> cores(l.otherCores())).orElse("–"), gateway.map(l -> cores(l.otherCores())).orElse("–"),
+                    direct.map(l -> cores(l.stealCores())).orElse("–"), gateway.map(l -> cores(l.stealCores())).orElse("–")));
             if (phase.mode() == LoadConfig.Mode.RATE) {
                 s.append(String.format(" Load generator send lag (actual minus intended send time) p50/p99: %s / %s µs (direct), %s / %s µs (gateway).",
                         direct.map(l -> us(l.load().sendLag().p50())).orElse("–"), direct.map(l -> us(l.load().sendLag().p99())).orElse("–"),

@@ -27,12 +27,19 @@ class ProcStatsIT {
         // pids 1, 2, 3: gateway, simulator, generator. 40 is busy, 41 starts inside the window, 42 exits.
         Map<Long, Long> before = Map.of(1L, 100L, 2L, 50L, 3L, 10L, 40L, 1_000L, 42L, 7L);
         Map<Long, Long> after = Map.of(1L, 220L, 2L, 100L, 3L, 40L, 40L, 1_080L, 41L, 20L);
-        CpuWindow.Usage u = CpuWindow.usage(before, after, 1, 2, 3, 2_000_000_000L, 0);
+        CpuWindow.Usage u = CpuWindow.usage(before, after, 1, 2, 3, 2_000_000_000L, 0, 20);
         assertEquals(120, u.gatewayTicks());
         assertEquals(50, u.simTicks());
         assertEquals(30, u.generatorTicks());
         assertEquals(100, u.otherTicks());
         assertEquals(0.5, u.otherCores(100), 1e-9); // 1 s of CPU over 2 s
+        assertEquals(0.1, u.stealCores(100), 1e-9); // 0.2 s stolen over 2 s
+    }
+
+    @Test
+    void stealIsTheEighthColumnOfTheCpuLine() {
+        assertEquals(5311, ProcStats.parseStealTicks("cpu  78685 0 32682 227973 386 0 10246 5311 0 0"));
+        assertEquals(0, ProcStats.parseStealTicks("cpu 1 2 3 4 5 6 7")); // an old kernel without the column
     }
 
     @Test
