@@ -71,7 +71,7 @@ final class Journal implements AutoCloseable {
      */
     static final int MAPPED_BYTES = 16 << 20;
     /**
-     * How far past the last row {@link #touch} and {@link #take} fault pages in: the OS allocating a file's page on
+     * How far past the last row {@link #touch} (and {@link #take}, in a new file) faults pages in: the OS allocating a file's page on
      * first touch took ~30 µs here, which a request would otherwise wait for every ~20 settles.
      */
     private static final int TOUCH_AHEAD = 256 << 10;
@@ -270,7 +270,6 @@ final class Journal implements AutoCloseable {
     Batch take() throws IOException {
         lock.lock();
         try {
-            touchAhead();
             if (rows.isEmpty()) {
                 return new Batch(current.path(), List.of(), position, false);
             }

@@ -35,7 +35,7 @@ public final class RequestLog implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BATCH = 512;
     /**
-     * A quarter of a second between batches, one transaction each: on a 2-vCPU VM a row cost ~17 µs of
+     * A quarter of a second between batches, one transaction per up to BATCH rows: on a 2-vCPU VM a row cost ~17 µs of
      * CPU in batches of 50 every 25 ms and ~10 µs in batches of 500 every 250 ms, because most of a
      * small batch's cost is caches and TLB gone cold while the thread slept. Records reach the
      * search that much later; spend does not go through this log.
