@@ -124,14 +124,17 @@ fi
 echo "bench: starting the simulator on 127.0.0.1:$SIM_PORT and the gateway on 127.0.0.1:$GW_PORT" >&2
 setsid "$PROVIDER_SIM_BIN" --port "$SIM_PORT" > "$TMP/sim.log" 2>&1 &
 SIM_PID=$!
-setsid "$TOLLGATE_BIN" serve --port "$GW_PORT" --policy "$TMP/policy" --state-dir "$TMP/state" > "$TMP/gateway.log" 2>&1 &
+# Each proxy logs its collector's pauses, so that the report can tell a tail that was the collector's.
+gc_log_flag() { echo "-Xlog:gc:file=$TMP/$1-gc.log:timemillis:filecount=0"; }
+TOLLGATE_JAVA_OPTS="${TOLLGATE_JAVA_OPTS:-} $(gc_log_flag gateway)" \
+  setsid "$TOLLGATE_BIN" serve --port "$GW_PORT" --policy "$TMP/policy" --state-dir "$TMP/state" > "$TMP/gateway.log" 2>&1 &
 GW_PID=$!
 if [ "${BENCH_RELAY:-on}" != "off" ]; then
   # The gateway's JVM and options, so that the relay is the floor under the gateway and nothing else.
   GW_JAVA_HOME=$("$ROOT/bin/find-jdk")
   # shellcheck source=../../bin/jvm-options.sh
   . "$ROOT/bin/jvm-options.sh"
-  setsid "$GW_JAVA_HOME/bin/java" "${jvm_options[@]}" -cp "$CP" dev.tollgate.bench.BareRelay \
+  setsid "$GW_JAVA_HOME/bin/java" "${jvm_options[@]}" "$(gc_log_flag relay)" -cp "$CP" dev.tollgate.bench.BareRelay \
     --port "$RELAY_PORT" --upstream "http://127.0.0.1:$SIM_PORT" > "$TMP/relay.log" 2>&1 &
   RELAY_PID=$!
 fi
@@ -141,9 +144,10 @@ if ! git -C "$ROOT" diff --quiet HEAD 2>/dev/null; then COMMIT="$COMMIT-dirty"; 
 
 ARGS=(--sim-url "http://127.0.0.1:$SIM_PORT" --sim-pid "$SIM_PID"
       --gateway-url "http://127.0.0.1:$GW_PORT" --gateway-pid "$GW_PID"
-      --clk-tck "$(getconf CLK_TCK)" --out-dir "$RESULTS_DIR" --commit "$COMMIT")
+      --clk-tck "$(getconf CLK_TCK)" --out-dir "$RESULTS_DIR" --commit "$COMMIT"
+      --gateway-gc-log "$TMP/gateway-gc.log")
 [ "${BENCH_QUICK:-0}" = "1" ] && ARGS+=(--quick)
-[ -n "$RELAY_PID" ] && ARGS+=(--relay-url "http://127.0.0.1:$RELAY_PORT" --relay-pid "$RELAY_PID")
+[ -n "$RELAY_PID" ] && ARGS+=(--relay-url "http://127.0.0.1:$RELAY_PORT" --relay-pid "$RELAY_PID" --relay-gc-log "$TMP/relay-gc.log")
 [ "${BENCH_GOVERNANCE:-on}" = "off" ] || ARGS+=(--header "Authorization: Bearer tg-bench-key")
 
 # The generator shares the CPUs with what it measures: one GC thread, a small fixed heap.

@@ -106,12 +106,18 @@ public final class BenchRun {
                 double otherCores = used.otherCores(o.clkTck);
                 double stealCores = used.stealCores(o.clkTck);
                 double jitCpu = proxied ? CpuWindow.microsPerRequest(used.gatewayJitTicks(), o.clkTck, load.requests()) : Double.NaN;
-                legs.add(new Leg(phase.key(), target, load, proxyCpu, simCpu, ownCpu, otherCores, jitCpu, stealCores));
+                Path gcLog = target == Leg.Target.RELAY ? o.relayGcLog : target == Leg.Target.GATEWAY ? o.gatewayGcLog : null;
+                Stalls stalls = cpu.stalls(gcLog, proxied);
+                legs.add(new Leg(phase.key(), target, load, proxyCpu, simCpu, ownCpu, otherCores, jitCpu, stealCores, stalls));
                 log(String.format("      %,.0f req/s, errors %,d, p50 %,.0f µs, p99 %,.0f µs, first byte p50 %,.0f µs; "
                                 + "CPU µs/req: proxy %s (JIT %s), sim %,.0f, generator %,.0f; other processes %.2f cores, host steal %.2f cores",
                         load.achievedRate(), load.errors(), load.latency().p50(), load.latency().p99(),
                         load.firstByte().p50(), Double.isNaN(proxyCpu) ? "–" : String.format("%,.0f", proxyCpu),
                         Double.isNaN(jitCpu) ? "–" : String.format("%,.0f", jitCpu), simCpu, ownCpu, otherCores, stealCores));
+                GcPauses gc = stalls.proxyGc();
+                log(String.format("      waited for a CPU: proxy %.1f ms, generator %.1f ms%s", stalls.proxyRunQueueMs(),
+                        stalls.generatorRunQueueMs(), gc == null ? ""
+                                : String.format("; proxy GC pauses: %d, total %.1f ms, longest %.1f ms", gc.count(), gc.totalMs(), gc.maxMs())));
                 if (load.sendLag().count() > 0) {
                     log(String.format("      generator send lag p50 %,.0f µs, p99 %,.0f µs", load.sendLag().p50(), load.sendLag().p99()));
                 }
@@ -197,7 +203,8 @@ public final class BenchRun {
                                 --gateway-url http://127.0.0.1:P2 --gateway-pid PID2
                                 [--clk-tck N] [--out-dir DIR] [--quick] [--commit SHA] [--model sim/bench]
                                 [--header 'Name: value']... [--gateway-ready-path /health/ready] [--ready-timeout S]
-                                [--relay-url http://127.0.0.1:P3 --relay-pid PID3]""";
+                                [--relay-url http://127.0.0.1:P3 --relay-pid PID3]
+                                [--gateway-gc-log F] [--relay-gc-log F]   (-Xlog:gc:file=F:timemillis)""";
 
         URI simUrl;
         URI gatewayUrl;
@@ -205,6 +212,8 @@ public final class BenchRun {
         long gatewayPid = -1;
         URI relayUrl;
         long relayPid = -1;
+        Path gatewayGcLog;
+        Path relayGcLog;
         long clkTck = 100;
         Path outDir = Path.of("conformance-tests/bench/results");
         boolean quick;
@@ -233,6 +242,8 @@ public final class BenchRun {
                     case "--gateway-pid" -> o.gatewayPid = Long.parseLong(v);
                     case "--relay-url" -> o.relayUrl = URI.create(v);
                     case "--relay-pid" -> o.relayPid = Long.parseLong(v);
+                    case "--gateway-gc-log" -> o.gatewayGcLog = Path.of(v);
+                    case "--relay-gc-log" -> o.relayGcLog = Path.of(v);
                     case "--clk-tck" -> o.clkTck = Long.parseLong(v);
                     case "--out-dir" -> o.outDir = Path.of(v);
                     case "--commit" -> o.commit = v;

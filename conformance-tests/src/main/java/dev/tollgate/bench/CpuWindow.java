@@ -1,5 +1,6 @@
 package dev.tollgate.bench;
 
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -41,6 +42,12 @@ final class CpuWindow implements LoadGen.Window {
     private long jitBefore;
     private long stealBefore;
     private long beforeNanos;
+    private Map<Long, Long> proxyWaitBefore;
+    private Map<Long, Long> generatorWaitBefore;
+    private long proxyWaitNanos;
+    private long generatorWaitNanos;
+    private long openedAtEpochMs;
+    private long closedAtEpochMs;
     private Usage usage;
 
     CpuWindow(long gatewayPid, long simPid) {
@@ -50,17 +57,23 @@ final class CpuWindow implements LoadGen.Window {
 
     @Override
     public void opened() {
+        openedAtEpochMs = System.currentTimeMillis();
         beforeNanos = System.nanoTime();
         before = ProcStats.allCpuTicks();
         jitBefore = ProcStats.jitTicks(gatewayPid);
         stealBefore = ProcStats.stealTicks();
+        proxyWaitBefore = ProcStats.runQueueWaitNanos(gatewayPid);
+        generatorWaitBefore = ProcStats.runQueueWaitNanos(selfPid);
         requireSampled(before);
     }
 
     @Override
     public void closed() {
         Map<Long, Long> after = ProcStats.allCpuTicks();
+        proxyWaitNanos = ProcStats.grown(proxyWaitBefore, ProcStats.runQueueWaitNanos(gatewayPid));
+        generatorWaitNanos = ProcStats.grown(generatorWaitBefore, ProcStats.runQueueWaitNanos(selfPid));
         long nanos = System.nanoTime() - beforeNanos;
+        closedAtEpochMs = System.currentTimeMillis();
         requireSampled(after);
         usage = usage(before, after, gatewayPid, simPid, selfPid, nanos, ProcStats.jitTicks(gatewayPid) - jitBefore,
                 ProcStats.stealTicks() - stealBefore);
@@ -68,6 +81,16 @@ final class CpuWindow implements LoadGen.Window {
 
     Usage usage() {
         return usage;
+    }
+
+    /**
+     * What stalled requests in this window: the collector's pauses that {@code gcLog} shows inside it
+     * (wall clock, as GC logs are stamped; null: none logged) and the threads' waits for a CPU, the
+     * proxy's only when {@code proxied} (on direct legs the gateway idles).
+     */
+    Stalls stalls(Path gcLog, boolean proxied) {
+        GcPauses gc = gcLog == null ? null : GcPauses.in(gcLog, openedAtEpochMs, closedAtEpochMs);
+        return new Stalls(gc, proxied ? proxyWaitNanos / 1e6 : Double.NaN, generatorWaitNanos / 1e6);
     }
 
     static Usage usage(Map<Long, Long> before, Map<Long, Long> after, long gatewayPid, long simPid, long selfPid,

@@ -11,13 +11,14 @@ package dev.tollgate.bench;
  * @param gatewayJitCpuUs the part of {@code gatewayCpuUs} its JIT compiler threads took (warm-up left over)
  * @param stealCores     cores' worth of CPU time the host gave to other guests while this VM wanted it (noise
  *                       no process here can see; NaN when not measured)
+ * @param stalls         collector pauses and waits for a CPU during the measured window
  */
 public record Leg(String phase, Target target, LoadResult load, double gatewayCpuUs, double simCpuUs,
-                  double generatorCpuUs, double otherCores, double gatewayJitCpuUs, double stealCores) {
+                  double generatorCpuUs, double otherCores, double gatewayJitCpuUs, double stealCores, Stalls stalls) {
 
     public Leg(String phase, Target target, LoadResult load, double gatewayCpuUs, double simCpuUs, double generatorCpuUs,
                double otherCores) {
-        this(phase, target, load, gatewayCpuUs, simCpuUs, generatorCpuUs, otherCores, Double.NaN, Double.NaN);
+        this(phase, target, load, gatewayCpuUs, simCpuUs, generatorCpuUs, otherCores, Double.NaN, Double.NaN, Stalls.UNKNOWN);
     }
 
     public enum Target {

@@ -83,6 +83,45 @@ final class ProcStats {
         return ticks;
     }
 
+    /**
+     * Nanoseconds each thread of a process alive now spent runnable but waiting for a CPU (the second
+     * field of /proc/PID/task/TID/schedstat), by thread id: time the scheduler, not the code, held
+     * requests up.
+     */
+    static Map<Long, Long> runQueueWaitNanos(long pid) {
+        Map<Long, Long> byThread = new HashMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks) {
+                try {
+                    byThread.put(Long.parseLong(task.getFileName().toString()),
+                            parseRunQueueWaitNanos(Files.readString(task.resolve("schedstat"))));
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return Map.of();
+        }
+        return byThread;
+    }
+
+    /**
+     * What the counters in {@code after} gained since {@code before}, summed: an id new in {@code after}
+     * counts whole (it started in between), one gone from it is not seen (a lower bound).
+     */
+    static long grown(Map<Long, Long> before, Map<Long, Long> after) {
+        long sum = 0;
+        for (Map.Entry<Long, Long> e : after.entrySet()) {
+            sum += Math.max(0, e.getValue() - before.getOrDefault(e.getKey(), 0L));
+        }
+        return sum;
+    }
+
+    /** {@code schedstat} holds: time on a CPU, time waiting on a run queue (both ns), time slices run. */
+    static long parseRunQueueWaitNanos(String schedstat) {
+        return Long.parseLong(schedstat.trim().split("\\s+")[1]);
+    }
+
     /** A field of /proc/PID/status in kB, e.g. {@code VmHWM} (peak resident set size); -1 if absent. */
     static long statusKb(long pid, String key) throws IOException {
         return parseStatusKb(Files.readString(Path.of("/proc", Long.toString(pid), "status")), key);

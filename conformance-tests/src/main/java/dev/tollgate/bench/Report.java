@@ -65,6 +65,10 @@ public final class Report {
                 missed; /proc/stat is not used because in a VM its tick sampling can miss most ticks). "Steal" is the \
                 steal column of /proc/stat over the window: CPU time the hypervisor gave to other guests while this \
                 VM had work, which stalls the load generator as much as the gateway and no process here can see. \
+                Collector pauses come from the proxy's own GC log (`-Xlog:gc`, added by run.sh), counting those that \
+                ended inside the window; waits for a CPU are the change of the second field of \
+                /proc/PID/task/*/schedstat (time runnable on a run queue) over the window, a lower bound as threads \
+                that end inside it are missed. \
                 A leg with more than 1% errors does not count toward a target.
                 """);
         return s.toString();
@@ -137,9 +141,34 @@ public final class Report {
             }
             s.append("\n\n");
         }
+        stallsLines(s, r, phase);
         for (Leg.Target target : Leg.Target.values()) {
             r.leg(phase.key(), target).map(Leg::load).filter(l -> l.firstError() != null).ifPresent(l ->
                     s.append(String.format("First error %s: `%s`%n%n", target.label(), l.firstError())));
+        }
+    }
+
+    /** A pause or a wait for a CPU stalls every request in flight: these lines tell whether a tail was the code's. */
+    private static void stallsLines(StringBuilder s, BenchResults r, Phase phase) {
+        StringBuilder gc = new StringBuilder();
+        StringBuilder proxyWait = new StringBuilder();
+        StringBuilder generatorWait = new StringBuilder();
+        for (Leg.Target target : Leg.Target.values()) {
+            Optional<Stalls> stalls = r.leg(phase.key(), target).map(Leg::stalls);
+            stalls.map(Stalls::proxyGc).ifPresent(p -> gc.append(gc.isEmpty() ? "" : "; ")
+                    .append(String.format("%s %d (%.1f ms in all, longest %.1f ms)", target.label(), p.count(), p.totalMs(), p.maxMs())));
+            stalls.filter(st -> !Double.isNaN(st.proxyRunQueueMs())).ifPresent(st -> proxyWait.append(proxyWait.isEmpty() ? "" : ", ")
+                    .append(String.format("%s %,.1f ms", target.label(), st.proxyRunQueueMs())));
+            stalls.filter(st -> !Double.isNaN(st.generatorRunQueueMs())).ifPresent(st -> generatorWait.append(generatorWait.isEmpty() ? "" : ", ")
+                    .append(String.format("%s %,.1f ms", target.label(), st.generatorRunQueueMs())));
+        }
+        if (!gc.isEmpty()) {
+            s.append("Collector pauses in the proxy during the measured window: ").append(gc).append(".\n\n");
+        }
+        if (!proxyWait.isEmpty() || !generatorWait.isEmpty()) {
+            s.append("Time runnable threads waited for a CPU during the measured window (summed over threads): the proxy's ")
+                    .append(proxyWait.isEmpty() ? "–" : proxyWait).append("; the load generator's ")
+                    .append(generatorWait.isEmpty() ? "–" : generatorWait).append(".\n\n");
         }
     }
 

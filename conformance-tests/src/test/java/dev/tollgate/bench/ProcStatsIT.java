@@ -43,6 +43,17 @@ class ProcStatsIT {
     }
 
     @Test
+    void runQueueWaitIsTheSecondFieldOfSchedstat() {
+        assertEquals(2_500_000_123L, ProcStats.parseRunQueueWaitNanos("974187000 2500000123 42\n"));
+    }
+
+    @Test
+    void waitsGrowPerThreadAndAThreadStartedInTheWindowCountsWhole() {
+        // thread 7 waited 5 more, 8 started and waited 3, 9 ended: its wait is not seen.
+        assertEquals(8, ProcStats.grown(Map.of(7L, 100L, 9L, 50L), Map.of(7L, 105L, 8L, 3L)));
+    }
+
+    @Test
     void cpuPerRequestConvertsClockTicks() {
         // 250 ticks of 10 ms = 2.5 s of CPU over 40,000 requests.
         assertEquals(62.5, CpuWindow.microsPerRequest(250, 100, 40_000), 1e-9);

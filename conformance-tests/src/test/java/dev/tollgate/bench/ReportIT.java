@@ -2,6 +2,7 @@ package dev.tollgate.bench;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ReportIT {
@@ -33,6 +34,27 @@ class ReportIT {
         // The streaming phase has no relay row, and its table stays whole.
         String streaming = md.substring(md.indexOf("## Streaming"));
         assertTrue(!streaming.substring(0, streaming.indexOf("## Memory")).contains("| bare relay"), streaming);
+        assertTableRowsHaveTheirHeadersCells(md);
+    }
+
+    @Test
+    void whatStalledTheProxyShowsUnderItsPhaseOnly() {
+        BenchResults base = TargetsIT.withRelay(TargetsIT.results(TargetsIT.load(2_000, 0, 250, 1_300),
+                TargetsIT.load(12_000, 0, 900, 9_000), 130), 95);
+        List<Leg> legs = base.legs().stream().map(l -> !l.phase().equals(Phase.RATE) || l.target() == Leg.Target.DIRECT ? l
+                : new Leg(l.phase(), l.target(), l.load(), l.gatewayCpuUs(), l.simCpuUs(), l.generatorCpuUs(), l.otherCores(),
+                        l.gatewayJitCpuUs(), l.stealCores(),
+                        l.target() == Leg.Target.RELAY ? new Stalls(new GcPauses(12, 30.25, 9.5), 310.25, 40)
+                                : new Stalls(new GcPauses(11, 17.5, 2.25), 1_250, 55.5))).toList();
+        String md = markdown(new BenchResults(legs, base.gatewayPeakRssKb(), base.simPeakRssKb(), base.gatewayIdleCpuMsPerSecond()));
+        String rate = md.substring(md.indexOf("## Fixed rate"), md.indexOf("## Max throughput"));
+        assertTrue(rate.contains("Collector pauses in the proxy during the measured window: bare relay 12 (30.3 ms in all, "
+                + "longest 9.5 ms); gateway 11 (17.5 ms in all, longest 2.3 ms)."), rate);
+        // The direct leg has no proxy and its generator's wait is unknown here (a report from before it was measured).
+        assertTrue(rate.contains("waited for a CPU during the measured window (summed over threads): the proxy's bare relay 310.3 ms, "
+                + "gateway 1,250.0 ms; the load generator's bare relay 40.0 ms, gateway 55.5 ms."), rate);
+        String rest = md.substring(md.indexOf("## Max throughput"));
+        assertTrue(!rest.contains("Collector pauses in the proxy") && !rest.contains("waited for a CPU"), rest);
         assertTableRowsHaveTheirHeadersCells(md);
     }
 
