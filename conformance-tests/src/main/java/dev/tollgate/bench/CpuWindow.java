@@ -1,6 +1,8 @@
 package dev.tollgate.bench;
 
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -95,14 +97,9 @@ final class CpuWindow implements LoadGen.Window {
 
     static Usage usage(Map<Long, Long> before, Map<Long, Long> after, long gatewayPid, long simPid, long selfPid,
                        long nanos, long gatewayJitTicks, long stealTicks) {
-        long other = 0;
-        for (Map.Entry<Long, Long> e : after.entrySet()) {
-            long pid = e.getKey();
-            if (pid != gatewayPid && pid != simPid && pid != selfPid) {
-                // A process new since the window opened counts whole: it started inside the window.
-                other += Math.max(0, e.getValue() - before.getOrDefault(pid, 0L));
-            }
-        }
+        Map<Long, Long> others = new HashMap<>(after);
+        others.keySet().removeAll(List.of(gatewayPid, simPid, selfPid));
+        long other = ProcStats.grown(before, others);
         return new Usage(delta(before, after, gatewayPid), delta(before, after, simPid), delta(before, after, selfPid),
                 other, nanos, gatewayJitTicks, stealTicks);
     }

@@ -66,21 +66,9 @@ final class ProcStats {
      * ticks: how much of a measured window went into compiling rather than serving.
      */
     static long jitTicks(long pid) {
-        long ticks = 0;
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path task : tasks) {
-                try {
-                    if (Files.readString(task.resolve("comm")).contains("CompilerThre")) {
-                        ticks += parseCpuTicks(Files.readString(task.resolve("stat")));
-                    }
-                } catch (IOException | RuntimeException e) {
-                    // the thread ended meanwhile
-                }
-            }
-        } catch (IOException e) {
-            return 0;
-        }
-        return ticks;
+        return perThread(pid, task -> Files.readString(task.resolve("comm")).contains("CompilerThre")
+                ? parseCpuTicks(Files.readString(task.resolve("stat"))) : 0)
+                .values().stream().mapToLong(Long::longValue).sum();
     }
 
     /**
@@ -89,12 +77,20 @@ final class ProcStats {
      * requests up.
      */
     static Map<Long, Long> runQueueWaitNanos(long pid) {
+        return perThread(pid, task -> parseRunQueueWaitNanos(Files.readString(task.resolve("schedstat"))));
+    }
+
+    private interface TaskReader {
+        long read(Path taskDir) throws IOException;
+    }
+
+    /** One figure per thread of a process, by thread id; threads that end while being read are skipped. */
+    private static Map<Long, Long> perThread(long pid, TaskReader reader) {
         Map<Long, Long> byThread = new HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : tasks) {
                 try {
-                    byThread.put(Long.parseLong(task.getFileName().toString()),
-                            parseRunQueueWaitNanos(Files.readString(task.resolve("schedstat"))));
+                    byThread.put(Long.parseLong(task.getFileName().toString()), reader.read(task));
                 } catch (IOException | RuntimeException e) {
                     // the thread ended meanwhile
                 }
