@@ -19,6 +19,9 @@
 #   BENCH_RELAY=off      skip the bare relay (dev.tollgate.bench.BareRelay), the floor under any proxy on this stack
 #   BENCH_GOVERNANCE=off serve policy-open.yaml (no keys: no auth, limits, budgets or ledger) instead of
 #                        policy-template.yaml (a key with limits and budgets at every level; its secret is sent)
+#   BENCH_PROFILE=on     sample the gateway's and the relay's CPU with async-profiler in each of their measured
+#                        windows: the report says where it went (kernel, scheduler, threads, frames) and keeps the
+#                        collapsed stacks in results/profiles/ (not committed); profiling costs a little CPU
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -147,6 +150,14 @@ ARGS=(--sim-url "http://127.0.0.1:$SIM_PORT" --sim-pid "$SIM_PID"
       --clk-tck "$(getconf CLK_TCK)" --out-dir "$RESULTS_DIR" --commit "$COMMIT"
       --gateway-gc-log "$TMP/gateway-gc.log")
 [ "${BENCH_QUICK:-0}" = "1" ] && ARGS+=(--quick)
+if [ "${BENCH_PROFILE:-off}" = "on" ]; then
+  case "$(uname -m)" in x86_64) arch=linux-x64 ;; aarch64) arch=linux-arm64 ;; *) die "BENCH_PROFILE=on: no async-profiler build for $(uname -m)" ;; esac
+  PROFILER_JAR="$ROOT/conformance-tests/target/profiler/async-profiler.jar"
+  [ -f "$PROFILER_JAR" ] || die "BENCH_PROFILE=on needs $PROFILER_JAR (make build puts it there)"
+  (cd "$TMP" && "$(dirname "$JAVA_BIN")/jar" xf "$PROFILER_JAR" "$arch/libasyncProfiler.so") \
+    || die "cannot unpack $arch/libasyncProfiler.so from $PROFILER_JAR"
+  ARGS+=(--profiler-lib "$TMP/$arch/libasyncProfiler.so")
+fi
 [ -n "$RELAY_PID" ] && ARGS+=(--relay-url "http://127.0.0.1:$RELAY_PORT" --relay-pid "$RELAY_PID" --relay-gc-log "$TMP/relay-gc.log")
 [ "${BENCH_GOVERNANCE:-on}" = "off" ] || ARGS+=(--header "Authorization: Bearer tg-bench-key")
 

@@ -78,6 +78,7 @@ public final class BenchRun {
             }
         }
 
+        Profiler profiler = o.profilerLibrary == null ? null : new Profiler(o.profilerLibrary, o.outDir.resolve("profiles"));
         List<Phase> plan = Phase.plan(o.quick);
         warmUp(urls);
         double idleMsPerSecond = idleCpu(gatewayJava);
@@ -96,10 +97,13 @@ public final class BenchRun {
                 HttpRequest request = HttpRequest.postJson(urls.get(target), body, phase.stream(), o.headers);
                 log(String.format("[%d/%d] %s, %s: %s", step, steps, phase.title(), target.label(), phase.describe()));
                 // On direct legs the gateway idles; its ticks are not reported.
-                CpuWindow cpu = new CpuWindow(target == Leg.Target.RELAY ? relayJava : gatewayJava, simJava);
-                LoadResult load = LoadGen.run(phase.config(request), cpu);
-                CpuWindow.Usage used = cpu.usage();
+                long proxyJava = target == Leg.Target.RELAY ? relayJava : gatewayJava;
+                CpuWindow cpu = new CpuWindow(proxyJava, simJava);
                 boolean proxied = target != Leg.Target.DIRECT;
+                Profiler.Session profiling = profiler != null && proxied
+                        ? profiler.session(proxyJava, phase.key() + "-" + target.name().toLowerCase(java.util.Locale.ROOT)) : null;
+                LoadResult load = LoadGen.run(phase.config(request), profiling == null ? cpu : LoadGen.Window.nested(profiling, cpu));
+                CpuWindow.Usage used = cpu.usage();
                 double proxyCpu = proxied ? CpuWindow.microsPerRequest(used.gatewayTicks(), o.clkTck, load.requests()) : Double.NaN;
                 double simCpu = CpuWindow.microsPerRequest(used.simTicks(), o.clkTck, load.requests());
                 double ownCpu = CpuWindow.microsPerRequest(used.generatorTicks(), o.clkTck, load.requests());
@@ -108,7 +112,8 @@ public final class BenchRun {
                 double jitCpu = proxied ? CpuWindow.microsPerRequest(used.gatewayJitTicks(), o.clkTck, load.requests()) : Double.NaN;
                 Path gcLog = target == Leg.Target.RELAY ? o.relayGcLog : target == Leg.Target.GATEWAY ? o.gatewayGcLog : null;
                 Stalls stalls = cpu.stalls(gcLog, proxied);
-                legs.add(new Leg(phase.key(), target, load, proxyCpu, simCpu, ownCpu, otherCores, jitCpu, stealCores, stalls));
+                CpuProfile profile = profiling == null ? null : profiling.profile();
+                legs.add(new Leg(phase.key(), target, load, proxyCpu, simCpu, ownCpu, otherCores, jitCpu, stealCores, stalls, profile));
                 log(String.format("      %,.0f req/s, errors %,d, p50 %,.0f µs, p99 %,.0f µs, first byte p50 %,.0f µs; "
                                 + "CPU µs/req: proxy %s (JIT %s), sim %,.0f, generator %,.0f; other processes %.2f cores, host steal %.2f cores",
                         load.achievedRate(), load.errors(), load.latency().p50(), load.latency().p99(),
@@ -118,6 +123,10 @@ public final class BenchRun {
                 log(String.format("      waited for a CPU: proxy %.1f ms, generator %.1f ms%s", stalls.proxyRunQueueMs(),
                         stalls.generatorRunQueueMs(), gc == null ? ""
                                 : String.format("; proxy GC pauses: %d, total %.1f ms, longest %.1f ms", gc.count(), gc.totalMs(), gc.maxMs())));
+                if (profile != null) {
+                    log(String.format("      profile: %,d samples, %.0f%% in the kernel, %.0f%% switching or waking threads (%s)",
+                            profile.samples(), 100 * profile.kernelShare(), 100 * profile.schedulerShare(), profile.file()));
+                }
                 if (load.sendLag().count() > 0) {
                     log(String.format("      generator send lag p50 %,.0f µs, p99 %,.0f µs", load.sendLag().p50(), load.sendLag().p99()));
                 }
@@ -204,7 +213,8 @@ public final class BenchRun {
                                 [--clk-tck N] [--out-dir DIR] [--quick] [--commit SHA] [--model sim/bench]
                                 [--header 'Name: value']... [--gateway-ready-path /health/ready] [--ready-timeout S]
                                 [--relay-url http://127.0.0.1:P3 --relay-pid PID3]
-                                [--gateway-gc-log F] [--relay-gc-log F]   (-Xlog:gc:file=F:timemillis)""";
+                                [--gateway-gc-log F] [--relay-gc-log F]   (-Xlog:gc:file=F:timemillis)
+                                [--profiler-lib libasyncProfiler.so]      (profile the proxy in each proxied window)""";
 
         URI simUrl;
         URI gatewayUrl;
@@ -214,6 +224,7 @@ public final class BenchRun {
         long relayPid = -1;
         Path gatewayGcLog;
         Path relayGcLog;
+        Path profilerLibrary;
         long clkTck = 100;
         Path outDir = Path.of("conformance-tests/bench/results");
         boolean quick;
@@ -244,6 +255,7 @@ public final class BenchRun {
                     case "--relay-pid" -> o.relayPid = Long.parseLong(v);
                     case "--gateway-gc-log" -> o.gatewayGcLog = Path.of(v);
                     case "--relay-gc-log" -> o.relayGcLog = Path.of(v);
+                    case "--profiler-lib" -> o.profilerLibrary = Path.of(v);
                     case "--clk-tck" -> o.clkTck = Long.parseLong(v);
                     case "--out-dir" -> o.outDir = Path.of(v);
                     case "--commit" -> o.commit = v;

@@ -12,13 +12,15 @@ package dev.tollgate.bench;
  * @param stealCores     cores' worth of CPU time the host gave to other guests while this VM wanted it (noise
  *                       no process here can see; NaN when not measured)
  * @param stalls         collector pauses and waits for a CPU during the measured window
+ * @param profile        where the proxy's CPU went in the measured window (null: not profiled, see {@link Profiler})
  */
 public record Leg(String phase, Target target, LoadResult load, double gatewayCpuUs, double simCpuUs,
-                  double generatorCpuUs, double otherCores, double gatewayJitCpuUs, double stealCores, Stalls stalls) {
+                  double generatorCpuUs, double otherCores, double gatewayJitCpuUs, double stealCores, Stalls stalls,
+                  CpuProfile profile) {
 
     public Leg(String phase, Target target, LoadResult load, double gatewayCpuUs, double simCpuUs, double generatorCpuUs,
                double otherCores) {
-        this(phase, target, load, gatewayCpuUs, simCpuUs, generatorCpuUs, otherCores, Double.NaN, Double.NaN, Stalls.UNKNOWN);
+        this(phase, target, load, gatewayCpuUs, simCpuUs, generatorCpuUs, otherCores, Double.NaN, Double.NaN, Stalls.UNKNOWN, null);
     }
 
     public enum Target {

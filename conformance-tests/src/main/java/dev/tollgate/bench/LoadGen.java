@@ -34,6 +34,23 @@ public final class LoadGen {
 
         default void closed() {
         }
+
+        /** {@code inner} inside {@code outer}: opened after it, closed before it. */
+        static Window nested(Window outer, Window inner) {
+            return new Window() {
+                @Override
+                public void opened() {
+                    outer.opened();
+                    inner.opened();
+                }
+
+                @Override
+                public void closed() {
+                    inner.closed();
+                    outer.closed();
+                }
+            };
+        }
     }
 
     private static final long MAX_TRACKED_NANOS = TimeUnit.SECONDS.toNanos(120);

@@ -25,6 +25,10 @@ public final class Report {
                     + "%.2f cores of this VM's CPU time (steal), during some legs (see each phase); tails and CPU figures are "
                     + "less trustworthy.%n", BenchResults.NOISY_OTHER_CORES, BenchResults.NOISY_STEAL_CORES));
         }
+        if (r.legs().stream().anyMatch(l -> l.profile() != null)) {
+            s.append("- **Profiled run:** async-profiler sampled each proxy during its measured windows (BENCH_PROFILE=on); "
+                    + "its CPU and any delay it caused are in this run's figures.\n");
+        }
         s.append('\n');
 
         s.append("## Targets\n\n");
@@ -142,6 +146,7 @@ public final class Report {
             s.append("\n\n");
         }
         stallsLines(s, r, phase);
+        profileLines(s, r, phase);
         for (Leg.Target target : Leg.Target.values()) {
             r.leg(phase.key(), target).map(Leg::load).filter(l -> l.firstError() != null).ifPresent(l ->
                     s.append(String.format("First error %s: `%s`%n%n", target.label(), l.firstError())));
@@ -170,6 +175,29 @@ public final class Report {
                     .append(proxyWait.isEmpty() ? "–" : proxyWait).append("; the load generator's ")
                     .append(generatorWait.isEmpty() ? "–" : generatorWait).append(".\n\n");
         }
+    }
+
+    /** Where each profiled proxy's CPU went: the kernel's share and its scheduler's, by thread, by frame. */
+    private static void profileLines(StringBuilder s, BenchResults r, Phase phase) {
+        for (Leg.Target target : Leg.Target.values()) {
+            Optional<CpuProfile> profile = r.leg(phase.key(), target).map(Leg::profile);
+            if (profile.isEmpty()) {
+                continue;
+            }
+            CpuProfile p = profile.get();
+            s.append(String.format("Where the %s's CPU went (%,d samples, one per ms of CPU; stacks in `profiles/%s`): %s in the kernel, "
+                            + "%s switching threads or waking one, %s on stacks through Tollgate's code; by thread: %s; top frames: %s.%n%n",
+                    target.label(), p.samples(), java.nio.file.Path.of(p.file()).getFileName(), percent(p.kernelShare()),
+                    percent(p.schedulerShare()), percent(p.tollgateShare()), shares(p.threads()), shares(p.topFrames())));
+        }
+    }
+
+    private static String shares(List<CpuProfile.Share> shares) {
+        return String.join(", ", shares.stream().map(x -> "`" + x.name() + "` " + percent(x.share())).toList());
+    }
+
+    private static String percent(double share) {
+        return Double.isNaN(share) ? "–" : String.format("%.0f%%", 100 * share);
     }
 
     private static String us(double v) {

@@ -45,7 +45,7 @@ class ReportIT {
                 : new Leg(l.phase(), l.target(), l.load(), l.gatewayCpuUs(), l.simCpuUs(), l.generatorCpuUs(), l.otherCores(),
                         l.gatewayJitCpuUs(), l.stealCores(),
                         l.target() == Leg.Target.RELAY ? new Stalls(new GcPauses(12, 30.25, 9.5), 310.25, 40)
-                                : new Stalls(new GcPauses(11, 17.5, 2.25), 1_250, 55.5))).toList();
+                                : new Stalls(new GcPauses(11, 17.5, 2.25), 1_250, 55.5), null)).toList();
         String md = markdown(new BenchResults(legs, base.gatewayPeakRssKb(), base.simPeakRssKb(), base.gatewayIdleCpuMsPerSecond()));
         String rate = md.substring(md.indexOf("## Fixed rate"), md.indexOf("## Max throughput"));
         assertTrue(rate.contains("Collector pauses in the proxy during the measured window: bare relay 12 (30.3 ms in all, "
@@ -55,6 +55,25 @@ class ReportIT {
                 + "gateway 1,250.0 ms; the load generator's bare relay 40.0 ms, gateway 55.5 ms."), rate);
         String rest = md.substring(md.indexOf("## Max throughput"));
         assertTrue(!rest.contains("Collector pauses in the proxy") && !rest.contains("waited for a CPU"), rest);
+        assertTableRowsHaveTheirHeadersCells(md);
+    }
+
+    @Test
+    void aProfiledLegSaysWhereTheProxysCpuWentUnderItsPhaseAndTheRunIsMarked() {
+        BenchResults base = TargetsIT.results(TargetsIT.load(2_000, 0, 250, 1_300), TargetsIT.load(12_000, 0, 900, 9_000), 130);
+        CpuProfile profile = new CpuProfile(8_000, 0.52, 0.31, 0.12,
+                List.of(new CpuProfile.Share("ForkJoinPool-#-worker-#", 0.7), new CpuProfile.Share("Read-Poller", 0.2)),
+                List.of(new CpuProfile.Share("finish_task_switch.isra.0_[k]", 0.19)), "/tmp/x/profiles/rate-gateway.collapsed");
+        List<Leg> legs = base.legs().stream().map(l -> !l.phase().equals(Phase.RATE) || l.target() != Leg.Target.GATEWAY ? l
+                : new Leg(l.phase(), l.target(), l.load(), l.gatewayCpuUs(), l.simCpuUs(), l.generatorCpuUs(), l.otherCores(),
+                        l.gatewayJitCpuUs(), l.stealCores(), l.stalls(), profile)).toList();
+        String md = markdown(new BenchResults(legs, base.gatewayPeakRssKb(), base.simPeakRssKb(), base.gatewayIdleCpuMsPerSecond()));
+        assertTrue(md.contains("- **Profiled run:**"), md);
+        String rate = md.substring(md.indexOf("## Fixed rate"), md.indexOf("## Max throughput"));
+        assertTrue(rate.contains("Where the gateway's CPU went (8,000 samples, one per ms of CPU; stacks in "
+                + "`profiles/rate-gateway.collapsed`): 52% in the kernel, 31% switching threads or waking one, 12% on stacks through Tollgate's code; by thread: "
+                + "`ForkJoinPool-#-worker-#` 70%, `Read-Poller` 20%; top frames: `finish_task_switch.isra.0_[k]` 19%."), rate);
+        assertTrue(!md.substring(md.indexOf("## Max throughput")).contains("Where the"), md);
         assertTableRowsHaveTheirHeadersCells(md);
     }
 
