@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
  * @param kernelShare    share of samples in kernel code
  * @param schedulerShare share of samples switching threads or waking one (any stack through the
  *                       scheduler's switch or wake-up paths)
- * @param tollgateShare  share of samples on a stack through Tollgate's own code (the rest is the server,
- *                       the JDK, the JIT, the collector and the kernel around it)
+ * @param tollgateShare  share of samples on a stack through Tollgate's own code, the bench's excepted (the
+ *                       rest is the server, the JDK, the JIT, the collector and the kernel around it)
  * @param threads        share by kind of thread (names with their numbers folded), largest first
  * @param topFrames      the frames where samples landed (self time), largest first
  * @param file           where the collapsed stacks were kept (for a flame graph)
@@ -35,6 +35,8 @@ public record CpuProfile(long samples, double kernelShare, double schedulerShare
     private static final double SHOWN = 0.005;
     private static final Pattern DIGITS = Pattern.compile("\\d+");
     private static final Pattern TID = Pattern.compile(" tid=\\d+");
+    /** A native library unpacked under a random name, e.g. {@code /tmp/sqlite-3.53.4.0-<uuid>-libsqlitejdbc.so}. */
+    private static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-");
     private static final List<String> SCHEDULER_FRAMES = List.of("__schedule_", "finish_task_switch", "try_to_wake_up_");
 
     public record Share(String name, double share) {
@@ -71,11 +73,11 @@ public record CpuProfile(long samples, double kernelShare, double schedulerShare
             if (throughScheduler(frames)) {
                 scheduler += n;
             }
-            if (line.contains("dev/tollgate/")) {
+            if (throughTollgate(frames)) {
                 tollgate += n;
             }
             byThread.merge(threadKind(frames[0]), n, Long::sum);
-            byFrame.merge(leaf, n, Long::sum);
+            byFrame.merge(frameName(leaf), n, Long::sum);
         }
         return new CpuProfile(total, share(kernel, total), share(scheduler, total), share(tollgate, total), top(byThread, total), top(byFrame, total), file);
     }
@@ -87,6 +89,24 @@ public record CpuProfile(long samples, double kernelShare, double schedulerShare
         }
         String name = TID.matcher(first.substring(1, first.length() - 1)).replaceAll("");
         return DIGITS.matcher(name).replaceAll("#");
+    }
+
+    /** A frame in a shared library is named by its file, without the random part some loaders add. */
+    static String frameName(String frame) {
+        if (!frame.startsWith("/")) {
+            return frame;
+        }
+        return UUID.matcher(frame.substring(frame.lastIndexOf('/') + 1)).replaceAll("");
+    }
+
+    /** The bare relay lives in the bench's package: its frames are not the gateway's code. */
+    private static boolean throughTollgate(String[] frames) {
+        for (String f : frames) {
+            if (f.startsWith("dev/tollgate/") && !f.startsWith("dev/tollgate/bench/")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean throughScheduler(String[] frames) {

@@ -17,7 +17,8 @@ public record MachineInfo(
         String benchJava,
         String gatewayJava,
         String gatewayJavaOpts,
-        String commit) {
+        String commit,
+        String cpuIdle) {
 
     static MachineInfo collect(long gatewayPid, String commit) {
         String javaOpts = System.getenv("TOLLGATE_JAVA_OPTS");
@@ -30,7 +31,30 @@ public record MachineInfo(
                 Runtime.version() + " (" + System.getProperty("java.vendor") + ")",
                 ProcStats.command(gatewayPid).orElse("unknown"),
                 javaOpts == null || javaOpts.isBlank() ? "(not set)" : javaOpts,
-                commit == null || commit.isBlank() ? "unknown" : commit);
+                commit == null || commit.isBlank() ? "unknown" : commit,
+                readCpuIdle());
+    }
+
+    /**
+     * How an idle CPU waits, which sets what a wake-up costs: in a VM whose guest does not poll before
+     * halting, waking an idle vCPU goes through the host's scheduler (the bench's requests wake threads
+     * all the time). "unknown" where /sys does not say.
+     */
+    private static String readCpuIdle() {
+        String driver = readLine(Path.of("/sys/devices/system/cpu/cpuidle/current_driver"));
+        if (driver == null) {
+            return "unknown";
+        }
+        String pollNs = readLine(Path.of("/sys/module/haltpoll/parameters/guest_halt_poll_ns"));
+        return "driver " + driver + (pollNs == null ? "" : ", guest halt polling " + pollNs + " ns");
+    }
+
+    private static String readLine(Path file) {
+        try {
+            return Files.readString(file).strip();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private static String readCpuModel() {

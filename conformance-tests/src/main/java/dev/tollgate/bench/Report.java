@@ -18,6 +18,7 @@ public final class Report {
                 m.date(), m.commit(), m.cpus(), m.cpuModel(), m.memoryMb(), m.os()));
         s.append(String.format("- Load generator JVM: Java %s%n", m.benchJava()));
         s.append(String.format("- Gateway JVM: `%s`, TOLLGATE_JAVA_OPTS: `%s`%n", m.gatewayJava(), m.gatewayJavaOpts()));
+        s.append(String.format("- CPU idle: %s%n", m.cpuIdle()));
         s.append("- Load generator, gateway and simulator share these CPUs, so the gateway's throughput ceiling "
                 + "here is a lower bound.\n");
         if (r.noisy()) {

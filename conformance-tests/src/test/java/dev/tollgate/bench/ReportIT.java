@@ -19,6 +19,7 @@ class ReportIT {
                 + "CPU time the host took from this VM (steal): – cores (direct), – cores (gateway)."), md); // steal not measured here
         assertTrue(md.contains("send lag (actual minus intended send time) p50/p99: 40 / 90 µs (direct)"), md);
         assertTrue(md.contains("commit `abc123` · 2 CPUs (AMD EPYC)"), md);
+        assertTrue(md.contains("- CPU idle: driver haltpoll, guest halt polling 0 ns\n"), md);
         assertTrue(!md.contains("| bare relay") && !md.contains("The bare relay ("), md); // not run: no row, no floor line
         assertTableRowsHaveTheirHeadersCells(md);
     }
@@ -80,7 +81,7 @@ class ReportIT {
     /** The full report of a run on one fixed machine. */
     private static String markdown(BenchResults r) {
         MachineInfo m = new MachineInfo("2026-11-24T00:00:00Z", 2, "AMD EPYC", 24_000, "Linux 6 amd64",
-                "25", "/usr/bin/java", "(not set)", "abc123");
+                "25", "/usr/bin/java", "(not set)", "abc123", "driver haltpoll, guest halt polling 0 ns");
         return Report.markdown(r, Targets.evaluate(r), Phase.plan(false), m);
     }
 
