@@ -21,7 +21,8 @@
 #                        policy-template.yaml (a key with limits and budgets at every level; its secret is sent)
 #   BENCH_PROFILE=on     sample the gateway's and the relay's CPU with async-profiler in each of their measured
 #                        windows: the report says where it went (kernel, scheduler, threads, frames) and keeps the
-#                        collapsed stacks in results/profiles/ (not committed); profiling costs a little CPU
+#                        collapsed stacks in results/profiles/ (not committed); sampling costs the proxies
+#                        CPU (compare results/profiled.md with latest.md), so take targets from unprofiled runs
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

@@ -10,8 +10,8 @@ import java.nio.file.Path;
  * Samples a proxy's CPU with async-profiler for exactly one measured window ({@code BENCH_PROFILE=on}):
  * the library is loaded into the proxy's JVM through the Attach API when the window opens, and told to
  * stop and write collapsed stacks when it closes. Attaching from here rather than with {@code jcmd}
- * keeps a second JVM's start-up out of the window. Sampling costs the proxy a little CPU, so a profiled
- * run's figures are marked as such.
+ * keeps a second JVM's start-up out of the window. Sampling costs the proxy CPU, so a profiled run's
+ * figures are marked as such.
  */
 final class Profiler {
 
@@ -49,6 +49,11 @@ final class Profiler {
 
         @Override
         public void closed() {
+            try {
+                Files.createDirectories(file.getParent());
+            } catch (IOException e) {
+                throw new BenchFailure("cannot create " + file.getParent() + " for the profile: " + e.getMessage());
+            }
             command("stop,file=" + file.toAbsolutePath() + ",collapsed");
             profile = CpuProfile.read(file);
         }
@@ -60,7 +65,6 @@ final class Profiler {
 
         private void command(String options) {
             try {
-                Files.createDirectories(file.getParent());
                 VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
                 try {
                     vm.loadAgentPath(library.toString(), options);
