@@ -141,6 +141,42 @@ class PolicyLoaderTest {
         assertTrue(all.contains("models.yaml:3:26: model 'gpt-5': provider 'azure' is not declared"), all);
     }
 
+    /** One run of validate must list everything: an entry's own problems do not hide the checks across files. */
+    @Test
+    void reportsCrossFileProblemsOfInvalidEntriesInTheSameRun() {
+        PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.load(files(
+                "a.yaml", """
+                        providers:
+                          - id: openai
+                            kind: openia
+                            base_url: https://api.openai.com/v1
+                        teams:
+                          - {id: infra, customer: acme, colour: red}
+                        """,
+                "b.yaml", """
+                        providers:
+                          - id: openai
+                            kind: openai
+                            base_url: https://api.openai.com/v1
+                        models:
+                          - name: gpt-5
+                            targets: [{provider: openai, model: gpt-5, weight: 0}]
+                        """,
+                "broken.yaml", "customers: [\n  - id: acme\n")));
+        String all = String.join("\n", e.problems());
+        assertTrue(all.contains("a.yaml:3:11: unknown provider kind 'openia'"), all);
+        assertTrue(all.contains("unknown field 'colour'"), all);
+        // the duplicate is found although the first declaration is invalid itself
+        assertTrue(all.contains("b.yaml:2:9: provider 'openai' is declared twice (first at a.yaml:2:5)"), all);
+        // a valid reference to an invalid provider is not called undeclared
+        assertTrue(!all.contains("provider 'openai' is not declared"), all);
+        assertTrue(all.contains("'weight' is 0"), all);
+        // the team's customer may be in the file that did not parse: the message says so
+        assertTrue(all.contains("team 'infra' belongs to customer 'acme', which is not declared (none are declared yet); "
+                + "broken.yaml did not parse and may declare it"), all);
+        assertTrue(all.contains("broken.yaml:"), all);
+    }
+
     @Test
     void rejectsBrokenYaml() {
         PolicyException e = assertThrows(PolicyException.class,

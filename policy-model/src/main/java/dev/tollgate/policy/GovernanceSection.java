@@ -1,0 +1,158 @@
+package dev.tollgate.policy;
+
+import static dev.tollgate.policy.YamlFields.join;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/** What governs a customer, team or key (budgets, limits, model access, expiry, capture), and those three sections. */
+final class GovernanceSection {
+
+    static final Set<String> FIELDS = Set.of("budgets", "limits", "allow_models", "deny_models",
+            "max_concurrent", "expires", "labels", "capture_content");
+    static final Set<String> CUSTOMER_FIELDS = union(FIELDS, "id", "name");
+    static final Set<String> TEAM_FIELDS = union(FIELDS, "id", "customer", "name");
+    static final Set<String> KEY_FIELDS = union(FIELDS, "id", "team", "sha256", "description", "revoked");
+    static final Set<String> BUDGET_FIELDS = Set.of("amount_usd", "period", "model");
+    static final Set<String> LIMIT_FIELDS = limitFields();
+
+    private final YamlFields f;
+
+    GovernanceSection(YamlFields f) {
+        this.f = f;
+    }
+
+    private static Set<String> union(Set<String> base, String... more) {
+        Set<String> all = new HashSet<>(base);
+        all.addAll(List.of(more));
+        return Set.copyOf(all);
+    }
+
+    private static Set<String> limitFields() {
+        Set<String> all = new HashSet<>();
+        for (RateLimit.Metric m : RateLimit.Metric.values()) {
+            for (RateLimit.Window w : RateLimit.Window.values()) {
+                all.add(new RateLimit(m, w, 1).field());
+            }
+        }
+        return Set.copyOf(all);
+    }
+
+    Governance governance(JsonNode node, String path) {
+        List<Budget> budgets = new ArrayList<>();
+        Map<String, String> seenPeriods = new HashMap<>();
+        f.each(node, path, "budgets", (b, where) -> {
+            f.fields(b, where, BUDGET_FIELDS);
+            BigDecimal usd = f.number(b, where, "amount_usd", true);
+            String periodName = f.text(b, where, "period", true);
+            String model = b.has("model") ? f.text(b, where, "model", false) : null;
+            Budget.Period period = periodName == null ? null : Budget.Period.byId(periodName).orElse(null);
+            if (periodName != null && period == null) {
+                f.problem(join(where, "period"), "unknown budget period '" + periodName
+                        + "' (use daily, weekly, monthly or total; periods are calendar-aligned in UTC)");
+            }
+            if (usd != null && usd.signum() <= 0) {
+                f.problem(join(where, "amount_usd"), "a budget of $" + usd.toPlainString()
+                        + " can never be right: use an amount above 0 (to block use, deny_models: [\"*\"])");
+                usd = null;
+            }
+            if (period != null && seenPeriods.putIfAbsent(period.id() + "/" + model, where) != null) {
+                f.problem(join(where, "period"), "two " + period.id() + " budgets" + (model == null ? "" : " for model '" + model + "'")
+                        + " at the same level; keep one");
+                period = null;
+            }
+            if (usd != null && period != null) {
+                budgets.add(new Budget(usd, period, Optional.ofNullable(model)));
+            }
+        });
+        List<RateLimit> limits = new ArrayList<>();
+        JsonNode l = f.object(node, path, "limits");
+        if (l != null) {
+            String where = join(path, "limits");
+            f.fields(l, where, LIMIT_FIELDS);
+            for (RateLimit.Metric m : RateLimit.Metric.values()) {
+                for (RateLimit.Window w : RateLimit.Window.values()) {
+                    String field = new RateLimit(m, w, 1).field();
+                    if (l.has(field)) {
+                        Long amount = f.whole(l, where, field, 1, null, " (a limit of 0 blocks everything; use deny_models to block)");
+                        if (amount != null) {
+                            limits.add(new RateLimit(m, w, amount));
+                        }
+                    }
+                }
+            }
+        }
+        ModelAccess access = new ModelAccess(f.strings(node, path, "allow_models"), f.strings(node, path, "deny_models"));
+        Long concurrent = f.whole(node, path, "max_concurrent", 1, null, " (requests in flight at once)");
+        Optional<Instant> expires = Optional.empty();
+        if (node.has("expires") && !node.get("expires").isNull()) {
+            JsonNode e = node.get("expires");
+            String text = e.asText();
+            try {
+                expires = Optional.of(text.length() == 10 ? LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant()
+                        : OffsetDateTime.parse(text).toInstant());
+            } catch (DateTimeParseException ex) {
+                f.problem(join(path, "expires"), "'expires' must be a date (2027-01-31, midnight UTC) or a time with offset "
+                        + "(2027-01-31T18:00:00Z), found '" + text + "'");
+            }
+        }
+        Optional<Boolean> capture = Optional.empty();
+        if (node.has("capture_content")) {
+            if (node.get("capture_content").isBoolean()) {
+                capture = Optional.of(node.get("capture_content").asBoolean());
+            } else {
+                f.problem(join(path, "capture_content"), "'capture_content' must be true (keep prompts and answers in the "
+                        + "request log) or false");
+            }
+        }
+        return new Governance(budgets, limits, access,
+                concurrent == null ? OptionalInt.empty() : OptionalInt.of(concurrent.intValue()), expires,
+                f.stringMap(node, path, "labels"), capture);
+    }
+
+    Optional<Customer> customer(JsonNode node, String path) {
+        f.fields(node, path, CUSTOMER_FIELDS);
+        String id = f.id(node, path, "id");
+        String name = node.has("name") ? f.text(node, path, "name", false) : id;
+        Governance g = governance(node, path);
+        return id == null ? Optional.empty() : Optional.of(new Customer(id, name == null ? id : name, g));
+    }
+
+    Optional<Team> team(JsonNode node, String path) {
+        f.fields(node, path, TEAM_FIELDS);
+        String id = f.id(node, path, "id");
+        String customer = f.text(node, path, "customer", true);
+        String name = node.has("name") ? f.text(node, path, "name", false) : id;
+        Governance g = governance(node, path);
+        return id == null || customer == null ? Optional.empty()
+                : Optional.of(new Team(id, customer, name == null ? id : name, g));
+    }
+
+    Optional<VirtualKey> key(JsonNode node, String path) {
+        f.fields(node, path, KEY_FIELDS);
+        String id = f.id(node, path, "id");
+        String team = f.text(node, path, "team", true);
+        String hash = f.hash(node, path);
+        String description = node.has("description") ? f.text(node, path, "description", false) : null;
+        boolean revoked = node.path("revoked").asBoolean(false);
+        if (node.has("revoked") && !node.get("revoked").isBoolean()) {
+            f.problem(join(path, "revoked"), "'revoked' must be true or false");
+        }
+        Governance g = governance(node, path);
+        return id == null || team == null || hash == null ? Optional.empty()
+                : Optional.of(new VirtualKey(id, team, hash, description == null ? "" : description, g, revoked));
+    }
+}
