@@ -42,25 +42,59 @@ final class Journal implements AutoCloseable {
     static final String PREFIX = "spend.journal.";
     private static final String SPARE_PREFIX = "spend.spare.";
 
-    /** One row of the {@code spend} table, as SQLite will hold it. */
-    record Row(long id, long atMillis, long day, String keyId, String teamId, String customerId, String model, String status,
-               long reservedNanos, long costNanos, long inputTokens, long outputTokens, long cachedTokens, long cacheWriteTokens,
-               long reasoningTokens, boolean estimated, long settledMillis, boolean owed) {
+    /** One journal line: a reservation, or its settlement (the charge, when, and whether the shared store still owes it). */
+    record Row(Reservation reservation, Status status, Charge charge, long settledMillis, boolean owed) {
+
+        /** What a line records; the journal writes the lower-case name. */
+        enum Status {
+            RESERVED, SETTLED, RECOVERED;
+
+            final String text = name().toLowerCase(java.util.Locale.ROOT);
+
+            @Override
+            public String toString() {
+                return text;
+            }
+
+            static Status of(String text) {
+                return switch (text) {
+                    case "reserved" -> RESERVED;
+                    case "settled" -> SETTLED;
+                    case "recovered" -> RECOVERED;
+                    default -> throw new IllegalArgumentException("unknown journal row status " + text);
+                };
+            }
+        }
+
+        private static final Charge NOTHING = new Charge(0, dev.tollgate.providers.usage.Usage.NONE, false);
 
         static Row reserved(Reservation r) {
-            return new Row(r.id(), r.atMillis(), r.day(), r.keyId(), r.teamId(), r.customerId(), r.model(), "reserved", r.nanos(),
-                    0, 0, 0, 0, 0, 0, false, 0, false);
+            return new Row(r, Status.RESERVED, NOTHING, 0, false);
         }
 
         static Row settled(Reservation r, Charge c, long settledMillis, boolean owed) {
-            var u = c.usage();
-            return new Row(r.id(), r.atMillis(), r.day(), r.keyId(), r.teamId(), r.customerId(), r.model(), "settled", r.nanos(),
-                    c.nanos(), u.inputTokens(), u.outputTokens(), u.cachedInputTokens(), u.cacheWriteTokens(), u.reasoningTokens(),
-                    c.estimated(), settledMillis, owed);
+            return new Row(r, Status.SETTLED, c, settledMillis, owed);
+        }
+
+        /** A reservation a stop left unsettled, charged at its reserved amount (owed to the shared store when asked). */
+        Row recovered(boolean owe) {
+            return new Row(reservation, Status.RECOVERED, new Charge(reservation.nanos(), dev.tollgate.providers.usage.Usage.NONE, false), 0, owe);
         }
 
         boolean isSettled() {
-            return status.equals("settled");
+            return status == Status.SETTLED;
+        }
+
+        long id() {
+            return reservation.id();
+        }
+
+        long day() {
+            return reservation.day();
+        }
+
+        long reservedNanos() {
+            return reservation.nanos();
         }
     }
 
@@ -363,10 +397,13 @@ final class Journal implements AutoCloseable {
     }
 
     static void format(Line out, Row r) {
-        out.number(r.id()).number(r.atMillis()).number(r.day()).text(r.keyId()).text(r.teamId()).text(r.customerId()).text(r.model())
-                .text(r.status()).number(r.reservedNanos()).number(r.costNanos()).number(r.inputTokens()).number(r.outputTokens())
-                .number(r.cachedTokens()).number(r.cacheWriteTokens()).number(r.reasoningTokens()).number(r.estimated() ? 1 : 0)
-                .number(r.settledMillis()).number(r.owed() ? 1 : 0).end();
+        Reservation res = r.reservation();
+        Charge c = r.charge();
+        var u = c.usage();
+        out.number(res.id()).number(res.atMillis()).number(res.day()).text(res.keyId()).text(res.teamId()).text(res.customerId())
+                .text(res.model()).text(r.status().text).number(res.nanos()).number(c.nanos()).number(u.inputTokens())
+                .number(u.outputTokens()).number(u.cachedInputTokens()).number(u.cacheWriteTokens()).number(u.reasoningTokens())
+                .number(c.estimated() ? 1 : 0).number(r.settledMillis()).number(r.owed() ? 1 : 0).end();
     }
 
     /**
@@ -472,11 +509,13 @@ final class Journal implements AutoCloseable {
             return null;
         }
         try {
-            return new Row(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), unescape(f[3]), unescape(f[4]),
-                    unescape(f[5]), unescape(f[6]), unescape(f[7]), Long.parseLong(f[8]), Long.parseLong(f[9]), Long.parseLong(f[10]),
-                    Long.parseLong(f[11]), Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14]), f[15].equals("1"),
+            Reservation reservation = new Reservation(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]),
+                    unescape(f[3]), unescape(f[4]), unescape(f[5]), unescape(f[6]), Long.parseLong(f[8]));
+            var usage = new dev.tollgate.providers.usage.Usage(Long.parseLong(f[10]), Long.parseLong(f[11]), Long.parseLong(f[12]),
+                    Long.parseLong(f[13]), Long.parseLong(f[14]));
+            return new Row(reservation, Row.Status.of(unescape(f[7])), new Charge(Long.parseLong(f[9]), usage, f[15].equals("1")),
                     Long.parseLong(f[16]), f[17].equals("1"));
-        } catch (NumberFormatException e) {
+        } catch (IllegalArgumentException e) {
             return null;
         }
     }

@@ -15,6 +15,11 @@ public interface Ledger extends AutoCloseable {
 
     /** One line of a usage report. */
     record UsageLine(String name, long requests, long spentNanos, long inFlightNanos, long inputTokens, long outputTokens) {
+
+        UsageLine plus(UsageLine o) {
+            return new UsageLine(name, requests + o.requests, spentNanos + o.spentNanos, inFlightNanos + o.inFlightNanos,
+                    inputTokens + o.inputTokens, outputTokens + o.outputTokens);
+        }
     }
 
     /** A settled cost not yet booked in the shared store (it was unreachable), to be replayed. */

@@ -62,11 +62,6 @@ public final class SqliteLedger implements Ledger {
      */
     private static final long FOLD_MILLIS = 250;
     private static final long CHECKPOINT_EVERY_NANOS = 1_000_000_000L;
-    private static final String DAY_COLUMNS = "key_id, team_id, customer_id, model, day, requests, cost_nanos, input_tokens,"
-            + " output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, estimated, recovered";
-    private static final String OWED_COLUMNS = "id, at_ms, day, key_id, team_id, customer_id, model, reserved_nanos, cost_nanos,"
-            + " input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, estimated";
-
     private final String url;
     private final Connection writer;
     private final Journal journal;
@@ -78,7 +73,7 @@ public final class SqliteLedger implements Ledger {
     private volatile boolean stopping;
     /** Serializes folds, the writer connection and the fold state below. */
     private final ReentrantLock foldLock = new ReentrantLock();
-    private final Folded state;
+    private final LedgerFold state;
     /** Journal batches a failed fold could not put into SQLite; tried again first. */
     private final List<Journal.Batch> unfolded = new ArrayList<>();
     /** Reservations a crash left unsettled, found at open; {@link #recover} charges them. */
@@ -86,7 +81,7 @@ public final class SqliteLedger implements Ledger {
     private long lastCheckpoint = System.nanoTime();
     private volatile boolean closed;
 
-    private SqliteLedger(String url, Connection writer, Journal journal, Folded state, List<Journal.Row> crashed) {
+    private SqliteLedger(String url, Connection writer, Journal journal, LedgerFold state, List<Journal.Row> crashed) {
         this.url = url;
         this.writer = writer;
         this.journal = journal;
@@ -145,11 +140,11 @@ public final class SqliteLedger implements Ledger {
                 s.execute("PRAGMA synchronous=" + (fsyncEveryCommit ? "FULL" : "NORMAL"));
                 s.execute("PRAGMA busy_timeout=5000");
                 s.execute("PRAGMA wal_autocheckpoint=0");
-                createSchema(s);
+                LedgerSchema.create(s);
             }
             c.setAutoCommit(false);
-            carryOverPerRequestRows(c);
-            Folded state = Folded.load(c);
+            LedgerSchema.carryOverPerRequestRows(c);
+            LedgerFold state = LedgerFold.load(c);
             foldLeftovers(stateDir, c, state);
             c.commit();
             List<Journal.Row> crashed = new ArrayList<>(state.open.values());
@@ -159,55 +154,8 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
-    private static void createSchema(Statement s) throws SQLException {
-        s.execute("""
-                CREATE TABLE IF NOT EXISTS spend_day(
-                  key_id TEXT NOT NULL, team_id TEXT NOT NULL, customer_id TEXT NOT NULL, model TEXT NOT NULL,
-                  day INTEGER NOT NULL,                 -- UTC epoch day
-                  requests INTEGER NOT NULL, cost_nanos INTEGER NOT NULL,
-                  input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
-                  cache_write_tokens INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL,
-                  estimated INTEGER NOT NULL,           -- settles whose tokens were estimated (usage never reported)
-                  recovered INTEGER NOT NULL,           -- reservations a crash left, charged at their amount
-                  PRIMARY KEY(key_id, team_id, customer_id, model, day)) WITHOUT ROWID""");
-        s.execute("""
-                CREATE TABLE IF NOT EXISTS open_reservation(
-                  id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, day INTEGER NOT NULL,
-                  key_id TEXT NOT NULL, team_id TEXT NOT NULL, customer_id TEXT NOT NULL, model TEXT NOT NULL,
-                  reserved_nanos INTEGER NOT NULL)""");
-        s.execute("""
-                CREATE TABLE IF NOT EXISTS owed(
-                  id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, day INTEGER NOT NULL,
-                  key_id TEXT NOT NULL, team_id TEXT NOT NULL, customer_id TEXT NOT NULL, model TEXT NOT NULL,
-                  reserved_nanos INTEGER NOT NULL, cost_nanos INTEGER NOT NULL,
-                  input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
-                  cache_write_tokens INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL, estimated INTEGER NOT NULL)""");
-        s.execute("CREATE TABLE IF NOT EXISTS ledger_meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-    }
-
-    /** A ledger written by an earlier version (one {@code spend} row per request) is summed into the new tables, once. */
-    private static void carryOverPerRequestRows(Connection c) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='spend'")) {
-                if (!rs.next() || rs.getInt(1) == 0) {
-                    return;
-                }
-            }
-            s.execute("INSERT INTO spend_day(" + DAY_COLUMNS + ") SELECT key_id, team_id, customer_id, model, day, COUNT(*),"
-                    + " SUM(cost_nanos), SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens), SUM(cache_write_tokens),"
-                    + " SUM(reasoning_tokens), SUM(estimated), SUM(status='recovered') FROM spend WHERE status<>'reserved' GROUP BY 1, 2, 3, 4, 5");
-            s.execute("INSERT INTO open_reservation SELECT id, at_ms, day, key_id, team_id, customer_id, model, reserved_nanos"
-                    + " FROM spend WHERE status='reserved'");
-            s.execute("INSERT INTO owed(" + OWED_COLUMNS + ") SELECT " + OWED_COLUMNS + " FROM spend WHERE owed=1");
-            s.execute("INSERT OR REPLACE INTO ledger_meta VALUES ('next_id', (SELECT COALESCE(MAX(id), 0) + 1 FROM spend))");
-            s.execute("DROP TABLE spend");
-        }
-        c.commit();
-        LOG.info("spend ledger: per-request rows of an earlier version summed per account, model and day");
-    }
-
     /** Rows journaled before a crash (or a stop that could not fold them) go into SQLite first. */
-    private static void foldLeftovers(Path stateDir, Connection c, Folded state) throws SQLException, IOException {
+    private static void foldLeftovers(Path stateDir, Connection c, LedgerFold state) throws SQLException, IOException {
         List<Path> files = Journal.leftover(stateDir);
         int rows = 0;
         for (Path f : files) {
@@ -224,228 +172,6 @@ public final class SqliteLedger implements Ledger {
         }
         if (!files.isEmpty()) {
             LOG.info("spend ledger: " + rows + " journaled rows from " + files.size() + " file(s) folded in at start");
-        }
-    }
-
-    /**
-     * What has been folded: the reservations still open (and which of them {@code open_reservation}
-     * holds), the next id, the last journal file folded. Owned by whoever holds the fold lock.
-     */
-    private static final class Folded {
-        final Map<Long, Journal.Row> open = new LinkedHashMap<>();
-        final Set<Long> stored = new HashSet<>();
-        /**
-         * Ids settled by the file folded before, while folding leftovers at start: journals written
-         * before reservations were drained under the journal's lock can hold a reservation's line
-         * after its settle's, which must not reopen it. Live folds never see one.
-         */
-        Set<Long> settledBefore = new HashSet<>();
-        long nextId;
-        long foldedSeq;
-        long foldedOffset;
-        private final PreparedStatement deleteOpen;
-        private final PreparedStatement insertOpen;
-        private final PreparedStatement addDay;
-        private final PreparedStatement insertOwed;
-        private final PreparedStatement setMeta;
-
-        private Folded(Connection c) throws SQLException {
-            deleteOpen = c.prepareStatement("DELETE FROM open_reservation WHERE id=?");
-            insertOpen = c.prepareStatement("INSERT OR IGNORE INTO open_reservation VALUES (?,?,?,?,?,?,?,?)");
-            addDay = c.prepareStatement("INSERT INTO spend_day(" + DAY_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                    + " ON CONFLICT(key_id, team_id, customer_id, model, day) DO UPDATE SET requests=requests+excluded.requests,"
-                    + " cost_nanos=cost_nanos+excluded.cost_nanos, input_tokens=input_tokens+excluded.input_tokens,"
-                    + " output_tokens=output_tokens+excluded.output_tokens, cached_tokens=cached_tokens+excluded.cached_tokens,"
-                    + " cache_write_tokens=cache_write_tokens+excluded.cache_write_tokens,"
-                    + " reasoning_tokens=reasoning_tokens+excluded.reasoning_tokens, estimated=estimated+excluded.estimated,"
-                    + " recovered=recovered+excluded.recovered");
-            insertOwed = c.prepareStatement("INSERT OR REPLACE INTO owed(" + OWED_COLUMNS + ") VALUES (" + "?,".repeat(14) + "?)");
-            setMeta = c.prepareStatement("INSERT OR REPLACE INTO ledger_meta VALUES ('next_id', ?), ('folded_seq', ?), ('folded_offset', ?)");
-        }
-
-        void close() throws SQLException {
-            for (PreparedStatement st : List.of(deleteOpen, insertOpen, addDay, insertOwed, setMeta)) {
-                st.close();
-            }
-        }
-
-        static Folded load(Connection c) throws SQLException {
-            Folded f = new Folded(c);
-            try (Statement s = c.createStatement()) {
-                try (ResultSet rs = s.executeQuery("SELECT id, at_ms, day, key_id, team_id, customer_id, model, reserved_nanos FROM open_reservation")) {
-                    while (rs.next()) {
-                        Journal.Row row = Journal.Row.reserved(new Reservation(rs.getLong(1), rs.getLong(2), rs.getLong(3),
-                                rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getLong(8)));
-                        f.open.put(row.id(), row);
-                        f.stored.add(row.id());
-                    }
-                }
-                f.nextId = Math.max(meta(s, "next_id"), 1);
-                try (ResultSet rs = s.executeQuery("SELECT MAX(id) FROM (SELECT MAX(id) AS id FROM open_reservation UNION ALL SELECT MAX(id) FROM owed)")) {
-                    if (rs.next()) {
-                        f.nextId = Math.max(f.nextId, rs.getLong(1) + 1);
-                    }
-                }
-                f.foldedSeq = meta(s, "folded_seq");
-                f.foldedOffset = meta(s, "folded_offset");
-            }
-            return f;
-        }
-
-        private static long meta(Statement s, String name) throws SQLException {
-            try (ResultSet rs = s.executeQuery("SELECT value FROM ledger_meta WHERE name='" + name + "'")) {
-                return rs.next() ? rs.getLong(1) : 0;
-            }
-        }
-
-        /**
-         * Writes the batches into the current transaction (the caller commits). The in-memory state
-         * changes only if every statement succeeded; on failure the caller rolls back and retries.
-         */
-        void fold(List<Journal.Batch> batches, boolean lateReservations) throws SQLException {
-            Map<Long, Journal.Row> openAfter = new LinkedHashMap<>(open);
-            Set<Long> settled = lateReservations ? new HashSet<>() : Set.of();
-            Map<List<Object>, long[]> days = new HashMap<>();
-            List<Journal.Row> owedRows = new ArrayList<>();
-            List<Long> closedStored = new ArrayList<>();
-            long maxId = nextId - 1;
-            long seq = foldedSeq;
-            long offset = foldedOffset;
-            for (Journal.Batch b : batches) {
-                for (Journal.Row r : b.rows()) {
-                    maxId = Math.max(maxId, r.id());
-                    if (!r.isSettled()) {
-                        if (!lateReservations || !settled.contains(r.id()) && !settledBefore.contains(r.id())) {
-                            openAfter.putIfAbsent(r.id(), r);
-                        }
-                        continue;
-                    }
-                    if (lateReservations) {
-                        settled.add(r.id());
-                    }
-                    if (openAfter.remove(r.id()) != null && stored.contains(r.id())) {
-                        closedStored.add(r.id());
-                    }
-                    long[] sum = days.computeIfAbsent(List.of(r.keyId(), r.teamId(), r.customerId(), r.model(), r.day()), k -> new long[9]);
-                    add(sum, r.costNanos(), r.inputTokens(), r.outputTokens(), r.cachedTokens(), r.cacheWriteTokens(),
-                            r.reasoningTokens(), r.estimated() ? 1 : 0, 0);
-                    if (r.owed()) {
-                        owedRows.add(r);
-                    }
-                }
-                seq = b.seq();
-                offset = b.end();
-            }
-            for (long id : closedStored) {
-                deleteOpen.setLong(1, id);
-                deleteOpen.executeUpdate();
-            }
-            List<Long> newlyStored = new ArrayList<>();
-            for (Journal.Row r : openAfter.values()) {
-                if (!stored.contains(r.id())) {
-                    insertOpen(r);
-                    newlyStored.add(r.id());
-                }
-            }
-            addDays(days);
-            insertOwed(owedRows);
-            setMeta.setLong(1, maxId + 1);
-            setMeta.setLong(2, seq);
-            setMeta.setLong(3, offset);
-            setMeta.executeUpdate();
-            open.clear();
-            open.putAll(openAfter);
-            closedStored.forEach(stored::remove);
-            stored.addAll(newlyStored);
-            settledBefore = settled;
-            nextId = maxId + 1;
-            foldedSeq = seq;
-            foldedOffset = offset;
-        }
-
-        /** Charges the given open reservations at their reserved amount (and owes them, if asked). */
-        void charge(List<Journal.Row> reservations, boolean owe) throws SQLException {
-            Map<List<Object>, long[]> days = new HashMap<>();
-            List<Journal.Row> owedRows = new ArrayList<>();
-            for (Journal.Row r : reservations) {
-                add(days.computeIfAbsent(List.of(r.keyId(), r.teamId(), r.customerId(), r.model(), r.day()), k -> new long[9]),
-                        r.reservedNanos(), 0, 0, 0, 0, 0, 0, 1);
-                if (owe) {
-                    owedRows.add(new Journal.Row(r.id(), r.atMillis(), r.day(), r.keyId(), r.teamId(), r.customerId(), r.model(),
-                            "recovered", r.reservedNanos(), r.reservedNanos(), 0, 0, 0, 0, 0, false, 0, true));
-                }
-                deleteOpen.setLong(1, r.id());
-                deleteOpen.executeUpdate();
-            }
-            addDays(days);
-            insertOwed(owedRows);
-            for (Journal.Row r : reservations) {
-                open.remove(r.id());
-                stored.remove(r.id());
-            }
-        }
-
-        private static void add(long[] sum, long cost, long in, long out, long cached, long cacheWrite, long reasoning, long estimated,
-                                long recovered) {
-            sum[0]++;
-            sum[1] += cost;
-            sum[2] += in;
-            sum[3] += out;
-            sum[4] += cached;
-            sum[5] += cacheWrite;
-            sum[6] += reasoning;
-            sum[7] += estimated;
-            sum[8] += recovered;
-        }
-
-        private void addDays(Map<List<Object>, long[]> days) throws SQLException {
-            for (Map.Entry<List<Object>, long[]> e : days.entrySet()) {
-                List<Object> k = e.getKey();
-                for (int i = 0; i < 4; i++) {
-                    addDay.setString(i + 1, (String) k.get(i));
-                }
-                addDay.setLong(5, (Long) k.get(4));
-                long[] v = e.getValue();
-                for (int i = 0; i < v.length; i++) {
-                    addDay.setLong(6 + i, v[i]);
-                }
-                addDay.executeUpdate();
-            }
-        }
-
-        private void insertOpen(Journal.Row r) throws SQLException {
-            PreparedStatement st = insertOpen;
-            st.setLong(1, r.id());
-            st.setLong(2, r.atMillis());
-            st.setLong(3, r.day());
-            st.setString(4, r.keyId());
-            st.setString(5, r.teamId());
-            st.setString(6, r.customerId());
-            st.setString(7, r.model());
-            st.setLong(8, r.reservedNanos());
-            st.executeUpdate();
-        }
-
-        private void insertOwed(List<Journal.Row> rows) throws SQLException {
-            PreparedStatement st = insertOwed;
-            for (Journal.Row r : rows) {
-                st.setLong(1, r.id());
-                st.setLong(2, r.atMillis());
-                st.setLong(3, r.day());
-                st.setString(4, r.keyId());
-                st.setString(5, r.teamId());
-                st.setString(6, r.customerId());
-                st.setString(7, r.model());
-                st.setLong(8, r.reservedNanos());
-                st.setLong(9, r.costNanos());
-                st.setLong(10, r.inputTokens());
-                st.setLong(11, r.outputTokens());
-                st.setLong(12, r.cachedTokens());
-                st.setLong(13, r.cacheWriteTokens());
-                st.setLong(14, r.reasoningTokens());
-                st.setInt(15, r.estimated() ? 1 : 0);
-                st.executeUpdate();
-            }
         }
     }
 
@@ -597,7 +323,7 @@ public final class SqliteLedger implements Ledger {
     public List<Owed> owed(int max) {
         fold();
         try (Connection c = DriverManager.getConnection(url); PreparedStatement st = c.prepareStatement(
-                "SELECT " + OWED_COLUMNS + " FROM owed ORDER BY id LIMIT ?")) {
+                "SELECT " + LedgerSchema.OWED_COLUMNS + " FROM owed ORDER BY id LIMIT ?")) {
             st.setInt(1, max);
             List<Owed> out = new ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
@@ -635,14 +361,15 @@ public final class SqliteLedger implements Ledger {
     @Override
     public List<UsageLine> usage(By by, long fromDay) {
         fold();
-        Map<String, long[]> lines = new HashMap<>();
+        Map<String, UsageLine> lines = new HashMap<>();
         String sql = "SELECT " + by.column + ", SUM(requests), SUM(cost_nanos), SUM(input_tokens), SUM(output_tokens)"
                 + " FROM spend_day WHERE day >= ? GROUP BY 1";
         try (Connection c = DriverManager.getConnection(url); PreparedStatement st = c.prepareStatement(sql)) {
             st.setLong(1, fromDay);
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
-                    lines.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3), 0, rs.getLong(4), rs.getLong(5)});
+                    String name = rs.getString(1);
+                    lines.put(name, new UsageLine(name, rs.getLong(2), rs.getLong(3), 0, rs.getLong(4), rs.getLong(5)));
                 }
             }
         } catch (SQLException e) {
@@ -652,21 +379,19 @@ public final class SqliteLedger implements Ledger {
         try {
             for (Journal.Row r : state.open.values()) {
                 if (r.day() >= fromDay) {
-                    long[] line = lines.computeIfAbsent(name(r, by), k -> new long[5]);
-                    line[0]++;
-                    line[2] += r.reservedNanos();
+                    String name = name(r.reservation(), by);
+                    lines.merge(name, new UsageLine(name, 1, 0, r.reservedNanos(), 0, 0), UsageLine::plus);
                 }
             }
         } finally {
             foldLock.unlock();
         }
-        List<UsageLine> out = new ArrayList<>(lines.size());
-        lines.forEach((name, v) -> out.add(new UsageLine(name, v[0], v[1], v[2], v[3], v[4])));
+        List<UsageLine> out = new ArrayList<>(lines.values());
         out.sort(Comparator.comparingLong(UsageLine::spentNanos).reversed().thenComparing(UsageLine::name));
         return out;
     }
 
-    private static String name(Journal.Row r, By by) {
+    private static String name(Reservation r, By by) {
         return switch (by) {
             case KEY -> r.keyId();
             case TEAM -> r.teamId();
