@@ -28,12 +28,12 @@ class JournalTest {
         Journal.Row reserved = Journal.Row.reserved(reservation(8, "m", 55));
         Journal.Row unusual = Journal.Row.reserved(new Reservation(9, 1L, DAY, "k\u0000ey", "équipe", "客户", "m\\n", 0));
         for (Journal.Row row : List.of(settled, reserved, unusual)) {
-            Journal.Line bytes = new Journal.Line();
-            Journal.format(bytes, row);
+            JournalLine.Bytes bytes = new JournalLine.Bytes();
+            JournalLine.format(bytes, row);
             String line = bytes.toString();
             assertEquals(1, line.chars().filter(c -> c == '\n').count(), "one line per row: " + line);
             assertEquals(-1, line.indexOf('\0'), "no NUL: it marks the unwritten end of a file");
-            assertEquals(row, Journal.parse(line.substring(0, line.length() - 1)));
+            assertEquals(row, JournalLine.parse(line.substring(0, line.length() - 1)));
         }
     }
 
