@@ -57,7 +57,7 @@ public sealed interface ModelListing {
             case Refused refused -> Dialect.send(dialect, res, refused.error());
             case Listed listed -> {
                 try {
-                    ObjectNode one = shape.apply(listed.find(id));
+                    ObjectNode one = shape.apply(listed.find(ModelName.parse(id, "the request path").value()));
                     res.header(HeaderNames.CONTENT_TYPE, "application/json");
                     res.send(JsonBody.utf8(one.toString()));
                 } catch (dev.tollgate.server.errors.GatewayException e) {
