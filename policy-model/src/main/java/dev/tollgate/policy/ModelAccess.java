@@ -1,11 +1,12 @@
 package dev.tollgate.policy;
 
 import java.util.List;
-import java.util.regex.Pattern;
+import java.util.Optional;
 
 /**
- * Which model names a customer, team or key may use, as globs ({@code *} any run, {@code ?} one
- * character). A deny wins over an allow; no allow list means every model.
+ * Which model names a customer, team or key may use, as {@link ModelGlob}s ({@code *} and {@code ?}
+ * within one {@code /}-separated segment, {@code **} across segments). A deny wins over an allow and
+ * covers the names below what it matches; an allow matches whole names; no allow list means every model.
  */
 public record ModelAccess(List<String> allow, List<String> deny) {
 
@@ -17,21 +18,19 @@ public record ModelAccess(List<String> allow, List<String> deny) {
     }
 
     public boolean permits(String model) {
-        if (deny.stream().anyMatch(g -> matches(g, model))) {
-            return false;
-        }
-        return allow.isEmpty() || allow.stream().anyMatch(g -> matches(g, model));
+        return deniedBy(model).isEmpty() && allows(model);
     }
 
-    static boolean matches(String glob, String name) {
-        StringBuilder regex = new StringBuilder();
-        for (char c : glob.toCharArray()) {
-            switch (c) {
-                case '*' -> regex.append(".*");
-                case '?' -> regex.append('.');
-                default -> regex.append(Pattern.quote(String.valueOf(c)));
-            }
+    /** The first deny glob that covers {@code model}. */
+    public Optional<String> deniedBy(String model) {
+        return deny.stream().filter(g -> ModelGlob.of(g).covers(model)).findFirst();
+    }
+
+    /** No allow list, or one of its globs matches {@code model} whole. */
+    public boolean allows(String model) {
+        if (allow.isEmpty()) {
+            return !ModelGlob.hasDotOrEmptySegment(model);
         }
-        return Pattern.matches(regex.toString(), name);
+        return allow.stream().anyMatch(g -> ModelGlob.of(g).matches(model));
     }
 }

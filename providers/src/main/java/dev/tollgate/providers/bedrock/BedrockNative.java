@@ -3,10 +3,10 @@ package dev.tollgate.providers.bedrock;
 import dev.tollgate.policy.BedrockSettings;
 import dev.tollgate.policy.Provider;
 import dev.tollgate.policy.SecretRef;
+import dev.tollgate.providers.upstream.PathSegment;
 import dev.tollgate.providers.upstream.Secrets;
 import dev.tollgate.providers.upstream.UpstreamRequest;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,18 +92,8 @@ public final class BedrockNative {
         return new UpstreamRequest(uri, headers, body);
     }
 
-    /** RFC 3986 percent-encoding of one path segment: model ids hold ':' and ARNs '/'. */
+    /** One percent-encoded path segment: model ids hold ':' and ARNs '/'. */
     static String pathSegment(String s) {
-        StringBuilder out = new StringBuilder(s.length() + 8);
-        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-            char c = (char) (b & 0xff);
-            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~') {
-                out.append(c);
-            } else {
-                out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
-            }
-        }
-        return out.toString();
+        return PathSegment.encode(s);
     }
 }

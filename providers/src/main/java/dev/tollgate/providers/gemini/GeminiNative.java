@@ -1,6 +1,7 @@
 package dev.tollgate.providers.gemini;
 
 import dev.tollgate.policy.Provider;
+import dev.tollgate.providers.upstream.PathSegment;
 import dev.tollgate.providers.upstream.UpstreamRequest;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,6 +23,6 @@ public final class GeminiNative {
         headers.putAll(provider.headers());
         secret.ifPresent(s -> headers.put("x-goog-api-key", s));
         String query = method.equals("streamGenerateContent") ? "?alt=sse" : "";
-        return new UpstreamRequest(UpstreamRequest.uri(provider.baseUrl() + "/models/" + upstreamModel + ":" + method + query), headers, body);
+        return new UpstreamRequest(UpstreamRequest.uri(provider.baseUrl() + "/models/" + PathSegment.encode(upstreamModel) + ":" + method + query), headers, body);
     }
 }

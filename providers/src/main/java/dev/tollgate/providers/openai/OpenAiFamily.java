@@ -3,6 +3,7 @@ package dev.tollgate.providers.openai;
 import dev.tollgate.policy.Provider;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.json.JsonBody;
+import dev.tollgate.providers.upstream.PathSegment;
 import dev.tollgate.providers.upstream.UpstreamRequest;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -45,10 +46,10 @@ public final class OpenAiFamily {
             }
             case AZURE_OPENAI -> {
                 secret.ifPresent(s -> headers.put("api-key", s));
-                String version = provider.settings().getOrDefault("api-version", DEFAULT_AZURE_API_VERSION);
+                String version = PathSegment.encode(provider.settings().getOrDefault("api-version", DEFAULT_AZURE_API_VERSION));
                 yield UpstreamRequest.uri(api == Api.RESPONSES
                         ? provider.baseUrl() + "/openai/responses?api-version=" + version
-                        : provider.baseUrl() + "/openai/deployments/" + upstreamModel + "/" + api.path() + "?api-version=" + version);
+                        : provider.baseUrl() + "/openai/deployments/" + PathSegment.encode(upstreamModel) + "/" + api.path() + "?api-version=" + version);
             }
             case ANTHROPIC, GEMINI, BEDROCK, VERTEX -> throw new IllegalArgumentException(provider.kind().id() + " is not an OpenAI-format provider");
         };

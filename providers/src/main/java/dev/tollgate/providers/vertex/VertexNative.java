@@ -3,6 +3,7 @@ package dev.tollgate.providers.vertex;
 import dev.tollgate.policy.Provider;
 import dev.tollgate.policy.Vertex;
 import dev.tollgate.providers.json.JsonBody;
+import dev.tollgate.providers.upstream.PathSegment;
 import dev.tollgate.providers.upstream.UpstreamRequest;
 import java.net.URI;
 import java.util.LinkedHashMap;
@@ -25,9 +26,9 @@ public final class VertexNative {
     /** {@code {base}/v1/projects/{project}/locations/{location}/publishers/{publisher}/models/{model}:{method}} */
     public static URI uri(Provider provider, Vertex.Publisher publisher, String model, String method) {
         String query = method.equals("streamGenerateContent") ? "?alt=sse" : "";
-        return UpstreamRequest.uri(provider.baseUrl() + "/v1/projects/" + provider.settings().get(Vertex.PROJECT)
-                + "/locations/" + provider.settings().get(Vertex.LOCATION)
-                + "/publishers/" + publisher.id() + "/models/" + model + ":" + method + query);
+        return UpstreamRequest.uri(provider.baseUrl() + "/v1/projects/" + PathSegment.encode(provider.settings().get(Vertex.PROJECT))
+                + "/locations/" + PathSegment.encode(provider.settings().get(Vertex.LOCATION))
+                + "/publishers/" + publisher.id() + "/models/" + PathSegment.encode(model) + ":" + method + query);
     }
 
     /** A Gemini call: the body goes up untouched. */

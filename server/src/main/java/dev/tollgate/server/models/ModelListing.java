@@ -53,6 +53,12 @@ public sealed interface ModelListing {
      */
     static void answerOne(Gate gate, PolicySnapshot policy, ServerRequest req, ServerResponse res, String id, Api dialect,
                           java.util.function.Function<Entry, ObjectNode> shape) {
+        try {
+            ModelName.parse(id, "the request path");
+        } catch (dev.tollgate.server.errors.GatewayException e) {
+            Dialect.send(dialect, res, e.error());
+            return;
+        }
         switch (of(gate, policy, req)) {
             case Refused refused -> Dialect.send(dialect, res, refused.error());
             case Listed listed -> {

@@ -8,6 +8,7 @@ import dev.tollgate.server.gate.Admission;
 import dev.tollgate.server.gate.Gate;
 import dev.tollgate.server.gate.Identity;
 import dev.tollgate.server.gate.PresentedKey;
+import dev.tollgate.server.models.ModelName;
 import dev.tollgate.server.routing.Routed;
 import dev.tollgate.server.routing.Router;
 import io.helidon.http.HeaderName;
@@ -42,6 +43,12 @@ public final class Pipeline {
     }
 
     public Dispatcher.Result run(Call call, ServerRequest req, ServerResponse res) throws GatewayException {
+        checkName(call);
+        // Before the gate, so a malformed fallback costs no rate-limit slot or reservation.
+        var fallbacks = req.headers().first(headerName(Router.FALLBACKS_HEADER));
+        if (fallbacks.isPresent()) {
+            Router.fallbackNames(fallbacks.get(), call.model());
+        }
         Admission admission = gate.admit(call.policy(), PresentedKey.from(req), call);
         switch (admission) {
             case Admission.Refused refused -> {
@@ -75,6 +82,11 @@ public final class Pipeline {
         }
     }
 
+    /** Every surface's name passes here before the gate: a name is data, never URL syntax (see {@link ModelName}). */
+    private static void checkName(Call call) throws GatewayException {
+        ModelName.parse(call.model(), call.api() == dev.tollgate.providers.Api.GEMINI ? "the request path" : "'model'");
+    }
+
     private static void recordCaller(KeyChain chain) {
         RequestTrace.current().caller(chain.key().id(), chain.team().id(), chain.customer() == null ? null : chain.customer().id());
     }
@@ -86,6 +98,7 @@ public final class Pipeline {
 
     /** For endpoints that spend nothing (token counting): the caller must still hold a valid key. */
     public Route authorizedRoute(Call call, ServerRequest req) throws GatewayException {
+        checkName(call);
         if (gate.identify(call.policy(), PresentedKey.from(req)) instanceof Identity.Refused refused) {
             throw new GatewayException(refused.error());
         }

@@ -4,6 +4,7 @@ import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Route;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
+import dev.tollgate.server.models.ModelName;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -47,12 +48,23 @@ public final class Router {
             return new Routed(route, session);
         }
         List<Route.Target> targets = new ArrayList<>(route.targets());
-        List<String> names = Arrays.stream(named.get().split(",")).map(String::trim).filter(n -> !n.isEmpty() && !n.equals(model))
-                .distinct().limit(MAX_CLIENT_FALLBACKS).toList();
-        for (String name : names) {
+        for (String name : fallbackNames(named.get(), model)) {
             Optional<Route> fallback = allowed.test(name) ? policy.resolve(name) : Optional.empty();
             fallback.ifPresent(f -> f.targets().stream().filter(t -> !targets.contains(t)).forEach(targets::add));
         }
         return new Routed(new Route(route.model(), targets, route.primaries(), route.retry()), session);
+    }
+
+    /**
+     * The names in {@value #FALLBACKS_HEADER} (at most {@value #MAX_CLIENT_FALLBACKS}, the requested
+     * model left out), or a 400 when one is not a model name: they are names like the body's.
+     */
+    public static List<String> fallbackNames(String header, String model) throws GatewayException {
+        List<String> names = Arrays.stream(header.split(",")).map(String::trim).filter(n -> !n.isEmpty() && !n.equals(model))
+                .distinct().limit(MAX_CLIENT_FALLBACKS).toList();
+        for (String name : names) {
+            ModelName.parse(name, FALLBACKS_HEADER, null);
+        }
+        return names;
     }
 }

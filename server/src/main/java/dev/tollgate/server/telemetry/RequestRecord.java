@@ -1,5 +1,6 @@
 package dev.tollgate.server.telemetry;
 
+import dev.tollgate.server.models.ModelName;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
@@ -20,6 +21,16 @@ public record RequestRecord(String id, Instant time, String keyId, String team, 
                             long inputTokens, long outputTokens, long cachedTokens, long cacheWriteTokens,
                             long reasoningTokens, BigDecimal costUsd, double latencyMillis, Double ttftMillis,
                             double upstreamMillis, String policyCommit, String traceId, Content content) {
+
+    public RequestRecord {
+        // A refused name is logged as the client sent it, so it is cut: the log must not grow by what a client sends.
+        requestedModel = cut(requestedModel);
+        model = cut(model);
+    }
+
+    private static String cut(String name) {
+        return name == null || name.length() <= ModelName.MAX_LENGTH ? name : name.substring(0, ModelName.MAX_LENGTH);
+    }
 
     /**
      * A captured request body and answer (a stream's as the text the client received), each cut at
