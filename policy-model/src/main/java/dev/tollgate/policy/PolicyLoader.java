@@ -452,6 +452,10 @@ public final class PolicyLoader {
                 problem(join(path, field), "'" + field + "' is " + n.toPlainString() + "; it must be at least " + min + why);
                 return null;
             }
+            if (n.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+                problem(join(path, field), "'" + field + "' is " + n.toPlainString() + "; it must be at most " + Long.MAX_VALUE);
+                return null;
+            }
             return n.longValueExact();
         }
 
@@ -773,7 +777,8 @@ public final class PolicyLoader {
                     for (RateLimit.Window w : RateLimit.Window.values()) {
                         String field = new RateLimit(m, w, 1).field();
                         if (l.has(field)) {
-                            Long amount = whole(l, where, field, 1, null, " (a limit of 0 blocks everything; use deny_models to block)");
+                            Long amount = LimiterBounds.holds(w, field, l.get(field), msg -> problem(join(where, field), msg))
+                                    ? whole(l, where, field, 1, null, " (a limit of 0 blocks everything; use deny_models to block)") : null;
                             if (amount != null) {
                                 limits.add(new RateLimit(m, w, amount));
                             }
