@@ -7,7 +7,7 @@ import dev.tollgate.server.errors.EarlyAnswers;
 import dev.tollgate.server.errors.Failures;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.gemini.GeminiSurface;
-import dev.tollgate.server.errors.OpenAiErrors;
+import dev.tollgate.server.errors.Dialect;
 import dev.tollgate.server.health.Drain;
 import dev.tollgate.server.health.HealthRoutes;
 import dev.tollgate.server.openai.OpenAiSurface;
@@ -127,7 +127,8 @@ public final class TollgateServer implements AutoCloseable {
         openai.register(routing);
         anthropic.register(routing);
         gemini.register(routing);
-        routing.any((req, res) -> OpenAiErrors.send(res, new GatewayError.UnknownPath(req.prologue().method().text(), req.path().path())));
+        routing.any((req, res) -> Dialect.send(Dialect.ofPath(req.path().path()), res,
+                new GatewayError.UnknownPath(req.prologue().method().text(), req.path().path())));
         Failures.register(routing);
         WebServer server = WebServer.builder()
                 .host(settings.host())

@@ -46,6 +46,10 @@ public final class EarlyAnswers implements DirectHandler {
                 .build();
     }
 
+    /**
+     * Anything else Helidon refuses before routing is a head it could not parse (its parsers throw
+     * IllegalArgumentException and the like, which it reports as an internal error): the client's.
+     */
     static GatewayError error(TransportRequest request, EventType type, Status status, String message) {
         String m = message.toLowerCase(Locale.ROOT);
         String encoding = request.headers().first(HeaderNames.CONTENT_ENCODING).orElse("");
@@ -67,18 +71,17 @@ public final class EarlyAnswers implements DirectHandler {
         if (m.contains("chunk")) {
             return new GatewayError.BadRequest(ClientFault.CHUNKED, null);
         }
-        if (status.code() >= 500 || type == EventType.INTERNAL_ERROR || type == EventType.OTHER) {
-            // Helidon failed on a request head it had parsed: it logs the cause itself.
-            return new GatewayError.Internal("no id: refused before routing");
+        if (status.code() == 503) {
+            return new GatewayError.HttpRefused(503, "The gateway is at its limit of requests in flight; retry in a moment.");
         }
         if (status.code() == 403 || status.code() == 404 || status.code() == 405 || status.code() == 408 || status.code() == 429) {
             return new GatewayError.HttpRefused(status.code(), "The request was refused before routing (HTTP " + status.code() + ")"
                     + detail(message) + ".");
         }
         String where = request.path().isEmpty() ? "request line" : "headers";
-        return new GatewayError.BadRequest("The request is not valid HTTP/1.1" + detail(message) + ": check its " + where
+        return new GatewayError.HttpRefused(400, "The request is not valid HTTP/1.1" + detail(message) + ": check its " + where
                 + " (method, path and version on the first line; each header 'name: value' of visible characters, no control bytes; "
-                + "CRLF line ends).", null);
+                + "CRLF line ends).");
     }
 
     /** Helidon's own short description when it has one, e.g. "Header value contains invalid character". */
