@@ -87,7 +87,8 @@ final class GovernanceSection {
                 for (RateLimit.Window w : RateLimit.Window.values()) {
                     String field = new RateLimit(m, w, 1).field();
                     if (l.has(field)) {
-                        Long amount = f.whole(l, where, field, 1, null, " (a limit of 0 blocks everything; use deny_models to block)");
+                        Long amount = LimiterBounds.holds(w, field, l.get(field), msg -> f.problem(join(where, field), msg))
+                                ? f.whole(l, where, field, 1, null, " (a limit of 0 blocks everything; use deny_models to block)") : null;
                         if (amount != null) {
                             limits.add(new RateLimit(m, w, amount));
                         }

@@ -152,6 +152,10 @@ final class YamlFields {
             problem(join(path, field), "'" + field + "' is " + n.toPlainString() + "; it must be at least " + min + why);
             return null;
         }
+        if (n.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+            problem(join(path, field), "'" + field + "' is " + n.toPlainString() + "; it must be at most " + Long.MAX_VALUE);
+            return null;
+        }
         return n.longValueExact();
     }
 

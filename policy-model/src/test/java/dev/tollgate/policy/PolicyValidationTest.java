@@ -150,6 +150,16 @@ class PolicyValidationTest {
         assertTrue(p.get(2).startsWith("teams/infra/keys.yaml:6:35: 'requests_per_minute' is 0; it must be at least 1"), p.get(2));
     }
 
+    /** Bucket4j refills at most one token per nanosecond: a larger limit would fail every request of its owner. */
+    @Test
+    void limitsTheRateLimiterCannotHoldAreRefusedWhereTheyAre() {
+        List<String> p = problems("keys:\n  - id: alice\n    team: infra\n    sha256: " + KEY_HASH
+                + "\n    limits: {tokens_per_minute: 100000000000, requests_per_hour: 3600000000000, tokens_per_day: 100000000000000000000000}\n");
+        assertEquals(2, p.size(), String.join("\n", p));
+        assertTrue(p.get(0).startsWith("teams/infra/keys.yaml:5:33: 'tokens_per_minute' is 100000000000; the rate limiter holds at most 60000000000"), p.get(0));
+        assertTrue(p.get(1).startsWith("teams/infra/keys.yaml:5:97: 'tokens_per_day' is 100000000000000000000000; the rate limiter holds at most 86400000000000"), p.get(1));
+    }
+
     @Test
     void rawSecretsAnywhereEvenInCommentsAreRefusedWithoutEchoingThem() {
         String openAi = "sk-proj-" + "A".repeat(40);

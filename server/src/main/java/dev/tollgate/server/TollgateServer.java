@@ -3,9 +3,11 @@ package dev.tollgate.server;
 import dev.tollgate.providers.upstream.UpstreamClient;
 import dev.tollgate.server.anthropic.AnthropicSurface;
 import dev.tollgate.server.dashboard.DashboardRoutes;
+import dev.tollgate.server.errors.EarlyAnswers;
+import dev.tollgate.server.errors.Failures;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.gemini.GeminiSurface;
-import dev.tollgate.server.errors.OpenAiErrors;
+import dev.tollgate.server.errors.Dialect;
 import dev.tollgate.server.health.Drain;
 import dev.tollgate.server.health.HealthRoutes;
 import dev.tollgate.server.openai.OpenAiSurface;
@@ -35,7 +37,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /** Wires the stages together and owns the web server's lifecycle. */
@@ -126,13 +127,9 @@ public final class TollgateServer implements AutoCloseable {
         openai.register(routing);
         anthropic.register(routing);
         gemini.register(routing);
-        routing.any((req, res) -> OpenAiErrors.send(res, new GatewayError.UnknownPath(req.prologue().method().text(), req.path().path())));
-        routing.error(Throwable.class, (req, res, t) -> {
-            LOG.log(Level.SEVERE, "unexpected failure on " + req.path().path(), t);
-            if (!res.isSent()) {
-                OpenAiErrors.send(res, new GatewayError.UpstreamFailed("The gateway failed unexpectedly; retry. The error was logged."));
-            }
-        });
+        routing.any((req, res) -> Dialect.send(Dialect.ofPath(req.path().path()), res,
+                new GatewayError.UnknownPath(req.prologue().method().text(), req.path().path())));
+        Failures.register(routing);
         WebServer server = WebServer.builder()
                 .host(settings.host())
                 .port(settings.port())
@@ -141,6 +138,10 @@ public final class TollgateServer implements AutoCloseable {
                 // Response header values come from this code or from upstream heads, which refuse a
                 // bare CR (ResponseHead): validating them again costs ~5% of a proxied request's CPU.
                 .addProtocol(Http1Config.builder().validateResponseHeaders(false).build())
+                // Helidon's own refusals (bad head, huge headers, Content-Encoding) as JSON in the path's dialect;
+                // includeEntity hands them Helidon's short reason, which they reword rather than echo.
+                .directHandlers(EarlyAnswers.handlers())
+                .errorHandling(e -> e.includeEntity(true))
                 .shutdownHook(false)
                 .routing(routing)
                 .build()

@@ -32,7 +32,7 @@ public final class AnthropicErrors {
     /** Anthropic's error types follow the status. */
     static String type(int status) {
         return switch (status) {
-            case 400, 422 -> "invalid_request_error";
+            case 400, 415, 422, 431 -> "invalid_request_error";
             case 401 -> "authentication_error";
             case 402 -> "billing_error";
             case 403 -> "permission_error";

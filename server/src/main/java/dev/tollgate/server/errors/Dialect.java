@@ -18,6 +18,33 @@ public final class Dialect {
         }
     }
 
+    /**
+     * The dialect of a path, for answers given before (or outside) a surface: Anthropic's under
+     * {@code /anthropic}, Google's under {@code /genai} and {@code /v1beta}, OpenAI's elsewhere.
+     */
+    public static Api ofPath(String path) {
+        if (path == null) {
+            return Api.CHAT_COMPLETIONS;
+        }
+        if (path.equals("/anthropic") || path.startsWith("/anthropic/")) {
+            return Api.MESSAGES;
+        }
+        if (path.equals("/genai") || path.startsWith("/genai/") || path.equals("/v1beta") || path.startsWith("/v1beta/")) {
+            return Api.GEMINI;
+        }
+        return Api.CHAT_COMPLETIONS;
+    }
+
+    /** The whole error body in the dialect, as bytes (for answers written outside a routed response). */
+    public static byte[] body(Api api, GatewayError error) {
+        var body = switch (api) {
+            case MESSAGES -> AnthropicErrors.body(error);
+            case GEMINI -> GoogleErrors.body(error);
+            case CHAT_COMPLETIONS, RESPONSES, EMBEDDINGS, CONVERSE -> OpenAiErrors.body(error);
+        };
+        return body.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
     /** The event that ends a stream the client already has a 200 and some events of. */
     public static byte[] streamEvent(Api api, GatewayError error) {
         String event = switch (api) {

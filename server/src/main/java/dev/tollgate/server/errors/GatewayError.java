@@ -111,6 +111,25 @@ public sealed interface GatewayError {
         }
     }
 
+    /**
+     * The HTTP request itself cannot be taken: its framing, its headers or its encoding (415 for a
+     * Content-Encoding, 431 for headers too large). Answered before any surface reads it.
+     */
+    record HttpRefused(int status, String message) implements GatewayError {
+    }
+
+    /** A bug: the gateway failed on a request it should have served; the log has one line under {@code requestId}. */
+    record Internal(String requestId) implements GatewayError {
+        public int status() {
+            return 500;
+        }
+
+        public String message() {
+            return "The gateway failed on this request (logged as " + requestId + "). Retrying may not help: "
+                    + "tell the platform team the request id.";
+        }
+    }
+
     /** The provider is declared but cannot be called: its credential is missing, for instance. */
     record ProviderNotReady(String message) implements GatewayError {
         public int status() {

@@ -90,7 +90,7 @@ public final class GoogleErrors {
     /** Google's canonical status names follow the HTTP status. */
     static String status(int http) {
         return switch (http) {
-            case 400, 413 -> "INVALID_ARGUMENT";
+            case 400, 413, 415, 431 -> "INVALID_ARGUMENT";
             case 401 -> "UNAUTHENTICATED";
             case 403 -> "PERMISSION_DENIED";
             case 404 -> "NOT_FOUND";

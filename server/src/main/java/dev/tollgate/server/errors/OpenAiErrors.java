@@ -49,6 +49,13 @@ public final class OpenAiErrors {
             case GatewayError.BodyTooLarge b -> new Shape("invalid_request_error", "request_too_large");
             case GatewayError.UnknownPath u -> new Shape("invalid_request_error", "unknown_url");
             case GatewayError.NoSuchPath u -> new Shape("invalid_request_error", "unknown_url");
+            case GatewayError.HttpRefused h -> new Shape("invalid_request_error", switch (h.status()) {
+                case 415 -> "unsupported_content_encoding";
+                case 431 -> "headers_too_large";
+                case 413 -> "request_too_large";
+                default -> "invalid_http_request";
+            });
+            case GatewayError.Internal i -> new Shape("server_error", "internal_error");
             case GatewayError.ProviderNotReady p -> new Shape("server_error", "provider_not_ready");
             case GatewayError.UpstreamFailed u -> new Shape("server_error", "upstream_error");
             case GatewayError.UpstreamTimeout t -> new Shape("server_error", "upstream_timeout");

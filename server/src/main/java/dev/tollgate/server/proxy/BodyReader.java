@@ -1,11 +1,11 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.server.errors.ClientFault;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 import io.helidon.webserver.http.ServerRequest;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 
 /** Reads a request body once, refusing it (before reading, when the length is declared) over the limit. */
 public final class BodyReader {
@@ -32,8 +32,11 @@ public final class BodyReader {
                 throw new GatewayException(new GatewayError.BodyTooLarge(limit));
             }
             return bytes;
-        } catch (IOException | UncheckedIOException e) {
-            throw new GatewayException(new GatewayError.BadRequest("The request body could not be read: " + e.getMessage(), null));
+        } catch (IOException | RuntimeException e) {
+            // Bad chunk framing, a body shorter than its Content-Length, a broken connection: the client's,
+            // said in words (Helidon's messages may quote the body, so they are never passed on).
+            throw new GatewayException(ClientFault.of(e).orElseGet(() -> new GatewayError.BadRequest(
+                    "The request body could not be read (the connection broke or its framing is invalid): send it again whole.", null)));
         }
     }
 }
