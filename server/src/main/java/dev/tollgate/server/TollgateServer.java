@@ -12,6 +12,7 @@ import dev.tollgate.server.openai.OpenAiSurface;
 import dev.tollgate.server.admin.AdminRoutes;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.policy.PolicyWatcher;
+import dev.tollgate.server.proxy.BodyBudget;
 import dev.tollgate.server.proxy.Dispatcher;
 import dev.tollgate.server.proxy.Pipeline;
 import dev.tollgate.server.gate.Gate;
@@ -114,12 +115,14 @@ public final class TollgateServer implements AutoCloseable {
             res.header(PolicyHolder.HEADER, snapshot.version());
             chain.proceed();
         }));
+        // Every POST's body is charged to one budget of bytes held at once, given back when the request ends.
+        new BodyBudget(settings.bodyBuffered()).register(routing);
         telemetry.register(routing, policy);
         telemetry.metrics().track(spend, upstreams);
         new DashboardRoutes(policy, watcher, telemetry.log()).register(routing);
         if (watcher != null) {
             telemetry.watch(watcher, policy);
-            new AdminRoutes(policy, watcher, settings.webhookSecret(), telemetry.audit()).register(routing);
+            new AdminRoutes(policy, watcher, settings.webhookSecret(), telemetry.audit(), settings.webhookBodyLimit()).register(routing);
         }
         HealthRoutes.register(routing, policy, drain, shared);
         new UsageRoutes(policy, gate).register(routing, OpenAiSurface.PREFIXES);
