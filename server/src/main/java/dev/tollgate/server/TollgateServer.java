@@ -43,6 +43,8 @@ import java.util.logging.Logger;
 public final class TollgateServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(TollgateServer.class.getName());
+    /** The second listener's name: /metrics without a token (tollgate.management.port). */
+    private static final String MANAGEMENT = "management";
 
     private final WebServer server;
     private final Drain drain;
@@ -136,7 +138,14 @@ public final class TollgateServer implements AutoCloseable {
                 OpenAiErrors.send(res, new GatewayError.UpstreamFailed("The gateway failed unexpectedly; retry. The error was logged."));
             }
         });
-        WebServer server = WebServer.builder()
+        io.helidon.webserver.WebServerConfig.Builder builder = WebServer.builder();
+        int management = telemetry.settings().managementPort();
+        if (management > 0) {
+            // Metrics without a token, only here: a port for a private network, not the one clients reach.
+            builder.putSocket(MANAGEMENT, socket -> socket.host(settings.host()).port(management)
+                    .routing(r -> telemetry.registerManagement(r, policy)));
+        }
+        WebServer server = builder
                 .host(settings.host())
                 .port(settings.port())
                 // Without TCP_NODELAY every SSE event and small response waits ~40 ms (Nagle + delayed ACK).
@@ -153,6 +162,11 @@ public final class TollgateServer implements AutoCloseable {
 
     public int port() {
         return server.port();
+    }
+
+    /** The management listener's port; -1 when there is none. */
+    public int managementPort() {
+        return server.port(MANAGEMENT);
     }
 
     /** Cool-downs, circuits and attempt counts of the upstreams. */
