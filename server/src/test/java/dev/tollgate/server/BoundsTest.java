@@ -18,6 +18,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +49,7 @@ import org.junit.jupiter.api.Test;
 class BoundsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static final String WEBHOOK_SECRET = "hook-secret";
     private static final int BODY_LIMIT = 512 * 1024;
     /** Room for one body at the limit and a little more: a second large body must wait. */
@@ -77,7 +82,14 @@ class BoundsTest {
         DirectoryPolicyWatcher watcher = new DirectoryPolicyWatcher(policyDir, holder, Duration.ofHours(1));
         ServerSettings settings = new ServerSettings("127.0.0.1", 0, "unused", state.resolve("state"), BODY_LIMIT, Duration.ofSeconds(5),
                 "main", "", Duration.ofHours(1), Optional.of(WEBHOOK_SECRET)).withBodyCaps(BUFFERED, 32 * 1024);
-        gateway = TollgateServer.start(settings, holder, watcher, Telemetry.create(TelemetrySettings.defaults(), null));
+        // The scrape token by reference, as Prometheus' credentials_file would share it.
+        Path token = Files.writeString(state.resolve("metrics-token"), "scrape-secret\n");
+        int managementPort;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            managementPort = free.getLocalPort();
+        }
+        gateway = TollgateServer.start(settings, holder, watcher, Telemetry.create(
+                TelemetrySettings.defaults().withMetrics(managementPort, "file:" + token), state.resolve("state")));
     }
 
     @AfterAll
@@ -319,6 +331,48 @@ class BoundsTest {
             out.flush();
             return read(s.getInputStream());
         }
+    }
+
+    private static HttpResponse<String> get(int port, String path, String bearer) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+        if (bearer != null) {
+            b.header("authorization", "Bearer " + bearer);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void metricsNeedATokenOnTheMainPortAndNoneOnTheManagementPort() throws Exception {
+        HttpResponse<String> none = get(gateway.port(), "/metrics", null);
+        assertEquals(401, none.statusCode());
+        assertTrue(none.body().contains("TOLLGATE_METRICS_TOKEN") && none.body().contains("tollgate.management.port"), none.body());
+        assertFalse(none.body().contains("alice"), "nothing about keys without a token");
+        assertEquals(401, get(gateway.port(), "/metrics", "scrape-secreT").statusCode());
+        assertEquals(401, get(gateway.port(), "/metrics", "k-alice").statusCode(), "a virtual key is not a scrape token");
+        HttpResponse<String> scraped = get(gateway.port(), "/metrics", "scrape-secret");
+        assertEquals(200, scraped.statusCode(), scraped.body());
+        assertTrue(scraped.body().contains("tollgate_requests_total") || scraped.body().contains("# TYPE"), scraped.body());
+        assertEquals(200, get(gateway.port(), "/metrics", "admin-secret").statusCode(), "an admin token also scrapes");
+
+        assertTrue(gateway.managementPort() > 0);
+        HttpResponse<String> management = get(gateway.managementPort(), "/metrics", null);
+        assertEquals(200, management.statusCode(), management.body());
+        assertEquals(404, get(gateway.managementPort(), "/v1/models", "k-alice").statusCode(), "the management port serves metrics only");
+    }
+
+    @Test
+    void adminQueryParametersOutOfRangeAre400SayingWhatIsAccepted() throws Exception {
+        for (String query : new String[]{"/admin/requests?since=99999999999999d", "/admin/requests?status=bogus", "/admin/requests?limit=-1",
+                "/admin/requests?limit=abc", "/admin/requests?limit=1001", "/admin/requests?until=%2B999999999-01-01T00:00:00Z",
+                "/admin/stats?since=99999999999999d", "/admin/stats?since=x", "/admin/usage?period=x", "/admin/usage?by=nobody"}) {
+            HttpResponse<String> r = get(gateway.port(), query, "admin-secret");
+            assertEquals(400, r.statusCode(), query + ": " + r.body());
+            JsonNode error = JSON.readTree(r.body()).path("error");
+            assertEquals("invalid_request", error.path("type").asText(), query + ": " + r.body());
+            assertTrue(error.path("message").asText().contains("must be"), query + ": " + r.body());
+        }
+        HttpResponse<String> ok = get(gateway.port(), "/admin/requests?limit=1000&status=4xx&since=7d", "admin-secret");
+        assertEquals(200, ok.statusCode(), ok.body());
     }
 
     @Test
