@@ -114,15 +114,20 @@ class BoundsTest {
     }
 
     /**
-     * Sends a request head declaring a 30 MiB body and only its first 64 KiB, then reads the answer:
-     * a server that waited for the whole body would never answer (the socket times out and the test fails).
+     * Sends a request head declaring a body just under the body limit (as 30 MiB is under the default
+     * 32 MiB) and only its first 64 KiB, then reads the answer: a server that waited for the whole body
+     * would never answer (the socket times out and the test fails).
      */
     private static Answer withUnsentBody(String path, String... headers) throws IOException {
+        return withUnsentBody(path, BODY_LIMIT - 1, headers);
+    }
+
+    private static Answer withUnsentBody(String path, long declared, String... headers) throws IOException {
         try (Socket s = new Socket("127.0.0.1", gateway.port())) {
             s.setSoTimeout(20_000);
             OutputStream out = s.getOutputStream();
             StringBuilder head = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n"
-                    + "content-length: " + (30 << 20) + "\r\n");
+                    + "content-length: " + declared + "\r\n");
             for (String h : headers) {
                 head.append(h).append("\r\n");
             }
@@ -218,7 +223,7 @@ class BoundsTest {
 
     @Test
     void anAuthenticatedBodyOverTheLimitIsRefusedFromItsDeclaredLength() throws Exception {
-        Answer a = withUnsentBody("/v1/chat/completions", "authorization: Bearer k-alice");
+        Answer a = withUnsentBody("/v1/chat/completions", 30 << 20, "authorization: Bearer k-alice");
         assertEquals(413, a.status(), a.body());
         assertTrue(upstream.received.isEmpty());
     }
@@ -249,7 +254,7 @@ class BoundsTest {
         assertEquals(413, github.status(), github.body());
         assertTrue(github.json().path("error").path("message").asText().contains("TOLLGATE_WEBHOOK_BODY_LIMIT"), github.body());
         // A declared length over the cap is refused before reading.
-        Answer declared = withUnsentBody("/admin/policy/refresh", "x-hub-signature-256: sha256=00");
+        Answer declared = withUnsentBody("/admin/policy/refresh", 30 << 20, "x-hub-signature-256: sha256=00");
         assertEquals(413, declared.status(), declared.body());
     }
 
