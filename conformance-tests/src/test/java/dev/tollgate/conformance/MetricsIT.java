@@ -21,8 +21,11 @@ class MetricsIT {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
+    /** The scrape token, given to the gateway as Prometheus would hold it: TOLLGATE_METRICS_TOKEN. */
+    private static final String SCRAPE_TOKEN = "scrape-token-for-metrics-it";
+
     @RegisterExtension
-    static final StackExtension stack = StackExtension.of("metrics", """
+    static final StackExtension stack = StackExtension.starting(() -> Stack.start("metrics", """
                 providers:
                   - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
                   - id: flaky
@@ -41,7 +44,7 @@ class MetricsIT {
                     team: infra
                     sha256: %s
                     budgets: [{amount_usd: 10, period: daily}, {amount_usd: 5, period: total, model: steady}]
-                """.formatted(KeyHash.sha256("tg-dev")));
+                """.formatted(KeyHash.sha256("tg-dev")), java.util.Map.of("TOLLGATE_METRICS_TOKEN", SCRAPE_TOKEN)));
 
     private static HttpResponse<String> chat(String model) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/v1/chat/completions")))
@@ -51,9 +54,20 @@ class MetricsIT {
     }
 
     private static String metrics() throws Exception {
-        HttpResponse<String> r = stack.get().get(stack.get().gateway("/metrics"));
-        assertEquals(200, r.statusCode());
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/metrics")))
+                .header("authorization", "Bearer " + SCRAPE_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
         return r.body();
+    }
+
+    @Test
+    void withoutTheScrapeTokenTheMetricsAreRefused() throws Exception {
+        HttpResponse<String> none = stack.get().get(stack.get().gateway("/metrics"));
+        assertEquals(401, none.statusCode(), none.body());
+        assertTrue(!none.body().contains("acme") && !none.body().contains("tollgate_"), none.body());
+        HttpResponse<String> key = HTTP.send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/metrics")))
+                .header("authorization", "Bearer tg-dev").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, key.statusCode(), "a virtual key does not scrape");
     }
 
     /** The value of the one series with exactly these labels (in Prometheus' alphabetical order). */

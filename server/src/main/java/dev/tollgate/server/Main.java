@@ -33,7 +33,7 @@ public final class Main {
                                   [--policy-poll SECONDS] [--state-dir DIR] [--config FILE] [--redis URL]
                                   [--body-limit BYTES] [--shutdown-grace SECONDS]
                                   [--request-log true|false] [--request-retention DAYS]
-                                  [--otel true|false] [--otel-endpoint URL] [--otel-sampling RATIO]
+                                  [--otel true|false] [--otel-endpoint URL] [--otel-sampling RATIO] [--management-port N]
                    tollgate validate [DIR]
                    tollgate diff OLD NEW [--repo DIR] [--path SUBDIR]
                    tollgate keys new --id ID --team TEAM
@@ -44,7 +44,8 @@ public final class Main {
                       (default main) under SUBDIR, mirrored in the state dir and polled every 10 s; or a plain
                       directory, reloaded when a file changes. Every response carries x-tollgate-policy: <commit>.
                       Admin API (token from the policy's admins:): GET /admin/policy, POST /admin/policy/refresh,
-                      GET /admin/requests?key=&team=&model=&status=&since=, the dashboard at /ui; GET /metrics (Prometheus).
+                      GET /admin/requests?key=&team=&model=&status=&since=, the dashboard at /ui; GET /metrics (Prometheus:
+                      a scrape token, TOLLGATE_METRICS_TOKEN, or an admin token; none on --management-port).
             validate  checks every policy file; prints file:line:col: problem; exit 0 when good, 1 when not.
             diff      what changes for whom between two policy directories, or two commits of the repository
                       in --repo (default .), e.g. `tollgate diff origin/main HEAD`.
@@ -172,7 +173,8 @@ public final class Main {
         }, "tollgate-shutdown"));
         PolicySnapshot initial = holder.current();
         System.out.println("tollgate listening on http://" + settings.host() + ":" + server.port()
-                + " (policy " + initial.version() + " from " + from + ", " + initial.catalog().size() + " models)");
+                + " (policy " + initial.version() + " from " + from + ", " + initial.catalog().size() + " models)"
+                + (server.managementPort() > 0 ? "; /metrics on http://" + settings.host() + ":" + server.managementPort() : ""));
         return 0;
     }
 

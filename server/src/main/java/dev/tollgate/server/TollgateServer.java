@@ -14,6 +14,7 @@ import dev.tollgate.server.openai.OpenAiSurface;
 import dev.tollgate.server.admin.AdminRoutes;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.policy.PolicyWatcher;
+import dev.tollgate.server.proxy.BodyBudget;
 import dev.tollgate.server.proxy.Dispatcher;
 import dev.tollgate.server.proxy.Pipeline;
 import dev.tollgate.server.gate.Gate;
@@ -43,6 +44,8 @@ import java.util.logging.Logger;
 public final class TollgateServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(TollgateServer.class.getName());
+    /** The second listener's name: /metrics without a token (tollgate.management.port). */
+    private static final String MANAGEMENT = "management";
 
     private final WebServer server;
     private final Drain drain;
@@ -115,12 +118,14 @@ public final class TollgateServer implements AutoCloseable {
             res.header(PolicyHolder.HEADER, snapshot.version());
             chain.proceed();
         }));
+        // Every POST's body is charged to one budget of bytes held at once, given back when the request ends.
+        new BodyBudget(settings.bodyBuffered()).register(routing);
         telemetry.register(routing, policy);
         telemetry.metrics().track(spend, upstreams);
         new DashboardRoutes(policy, watcher, telemetry.log()).register(routing);
         if (watcher != null) {
             telemetry.watch(watcher, policy);
-            new AdminRoutes(policy, watcher, settings.webhookSecret(), telemetry.audit()).register(routing);
+            new AdminRoutes(policy, watcher, settings.webhookSecret(), telemetry.audit(), settings.webhookBodyLimit()).register(routing);
         }
         HealthRoutes.register(routing, policy, drain, shared);
         new UsageRoutes(policy, gate).register(routing, OpenAiSurface.PREFIXES);
@@ -130,7 +135,14 @@ public final class TollgateServer implements AutoCloseable {
         routing.any((req, res) -> Dialect.send(Dialect.ofPath(req.path().path()), res,
                 new GatewayError.UnknownPath(req.prologue().method().text(), req.path().path())));
         Failures.register(routing);
-        WebServer server = WebServer.builder()
+        io.helidon.webserver.WebServerConfig.Builder builder = WebServer.builder();
+        int management = telemetry.settings().managementPort();
+        if (management > 0) {
+            // Metrics without a token, only here: a port for a private network, not the one clients reach.
+            builder.putSocket(MANAGEMENT, socket -> socket.host(settings.host()).port(management)
+                    .routing(r -> telemetry.registerManagement(r, policy)));
+        }
+        WebServer server = builder
                 .host(settings.host())
                 .port(settings.port())
                 // Without TCP_NODELAY every SSE event and small response waits ~40 ms (Nagle + delayed ACK).
@@ -151,6 +163,11 @@ public final class TollgateServer implements AutoCloseable {
 
     public int port() {
         return server.port();
+    }
+
+    /** The management listener's port; -1 when there is none. */
+    public int managementPort() {
+        return server.port(MANAGEMENT);
     }
 
     /** Cool-downs, circuits and attempt counts of the upstreams. */

@@ -182,7 +182,7 @@ class GitOpsServerTest {
                     assertEquals(200, answer.statusCode());
                     assertEquals(good, answer.headers().firstValue(PolicyHolder.HEADER).orElseThrow());
 
-                    String metrics = send(HttpRequest.newBuilder(g.uri("/metrics"))).body();
+                    String metrics = send(admin(g, "/metrics", OPERATOR)).body();
                     assertTrue(metrics.contains("tollgate_policy_reloads_total{result=\"invalid\"} " + invalid + ".0"), metrics);
                     assertTrue(metrics.contains("tollgate_policy_info{version=\"" + good + "\"} 1"), metrics);
                     assertTrue(metrics.contains("tollgate_policy_last_reload_invalid 1.0"), metrics);
@@ -212,7 +212,7 @@ class GitOpsServerTest {
                     HttpResponse<String> ready = send(HttpRequest.newBuilder(g.uri("/health/ready")));
                     assertEquals(200, ready.statusCode(), "degraded still serves");
                     assertEquals("DEGRADED", JSON.readTree(ready.body()).path("policy_source").asText(), ready.body());
-                    assertTrue(send(HttpRequest.newBuilder(g.uri("/metrics"))).body().contains("tollgate_policy_source_degraded 1.0"));
+                    assertTrue(send(admin(g, "/metrics", OPERATOR)).body().contains("tollgate_policy_source_degraded 1.0"));
                 }
             }
         }

@@ -180,7 +180,7 @@ class ObservabilityTest {
                 assertEquals(400, get(port, "/admin/requests?since=yesterday", ADMIN).statusCode());
                 assertEquals(3, all.size());
 
-                String metrics = get(port, "/metrics", null).body();
+                String metrics = get(port, "/metrics", ADMIN).body(); // an admin token scrapes too
                 String fastLabels = "gen_ai_operation_name=\"chat\",gen_ai_provider_name=\"openai\",gen_ai_request_model=\"fast\","
                         + "gen_ai_response_model=\"fast-upstream\"";
                 assertTrue(metrics.contains("gen_ai_client_token_usage_sum{" + fastLabels + ",gen_ai_token_type=\"input\"} 40"), metrics);

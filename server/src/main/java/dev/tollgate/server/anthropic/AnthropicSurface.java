@@ -81,6 +81,7 @@ public final class AnthropicSurface {
     }
 
     private Call read(ServerRequest req, PolicySnapshot snapshot) throws GatewayException {
+        pipeline.authenticateBeforeBody(snapshot, req);
         JsonBody body = parse(req);
         try {
             String model = body.string("model").orElseThrow(() -> new InvalidJsonException("'model' is required", "model"));

@@ -3,6 +3,7 @@ package dev.tollgate.server.dashboard;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.server.admin.AdminAuth;
+import dev.tollgate.server.admin.QueryParams;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.policy.PolicyStatus;
 import dev.tollgate.server.policy.PolicyWatcher;
@@ -17,7 +18,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
@@ -78,9 +78,11 @@ public final class DashboardRoutes {
         Instant until = Instant.now().plusSeconds(1);
         Instant since;
         try {
-            since = until.minus(parse(req.query().first("since").orElse("24h")));
-        } catch (IllegalArgumentException e) {
-            json(res, Status.BAD_REQUEST_400, "{\"error\":{\"type\":\"invalid_request\",\"message\":\"since must be like 15m, 6h or 7d\"}}");
+            since = until.minus(QueryParams.span("since", req.query().first("since").orElse("24h"), "mhd"));
+        } catch (QueryParams.Invalid e) {
+            ObjectNode error = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+            error.putObject("error").put("type", "invalid_request").put("message", e.getMessage() + ".");
+            json(res, Status.BAD_REQUEST_400, error.toString());
             return;
         }
         try {
@@ -112,19 +114,6 @@ public final class DashboardRoutes {
         ArrayNode errors = out.putArray("errors");
         s.lastErrors().forEach(errors::add);
         return out;
-    }
-
-    private static Duration parse(String text) {
-        var m = java.util.regex.Pattern.compile("(\\d+)([mhd])").matcher(text);
-        if (!m.matches()) {
-            throw new IllegalArgumentException(text);
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
     }
 
     private static void json(ServerResponse res, Status status, String body) {

@@ -176,6 +176,17 @@ public sealed interface GatewayError {
         }
     }
 
+    /** The gateway is at a cap that protects its memory (request bodies held at once); the client retries shortly. */
+    record Overloaded(String message) implements GatewayError {
+        public int status() {
+            return 503;
+        }
+
+        public Map<String, String> headers() {
+            return Map.of("retry-after", "1");
+        }
+    }
+
     /** Shutting down: the client should retry, and will reach another node or the restarted one. */
     record Draining() implements GatewayError {
         public int status() {

@@ -62,6 +62,7 @@ public final class OpenAiErrors {
             case GatewayError.UpstreamRejected r -> r.status() == 429 ? new Shape("rate_limit_error", "rate_limit_exceeded")
                     : new Shape(r.status() < 500 ? "invalid_request_error" : "server_error", "upstream_error");
             case GatewayError.Draining d -> new Shape("server_error", "shutting_down");
+            case GatewayError.Overloaded o -> new Shape("server_error", "overloaded");
             case GatewayError.SharedStateUnreachable s -> new Shape("server_error", "shared_state_unreachable");
             case GatewayError.Unauthorized u -> new Shape("invalid_request_error", switch (u.reason()) {
                 case MISSING -> "missing_api_key";

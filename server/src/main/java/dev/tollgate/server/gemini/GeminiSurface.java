@@ -79,6 +79,7 @@ public final class GeminiSurface {
                 default -> throw new GatewayException(new GatewayError.NoSuchPath("Unknown method '" + method
                         + "': use :generateContent, :streamGenerateContent or :countTokens."));
             };
+            pipeline.authenticateBeforeBody(snapshot, req);
             JsonBody body = parse(req);
             Call call = new Call(Api.GEMINI, model, stream, body, Map.of(), snapshot);
             if (method.equals("countTokens")) {

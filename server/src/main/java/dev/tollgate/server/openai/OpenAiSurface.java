@@ -83,6 +83,7 @@ public final class OpenAiSurface {
     }
 
     private Call read(Api api, ServerRequest req, PolicySnapshot snapshot) throws GatewayException {
+        pipeline.authenticateBeforeBody(snapshot, req);
         JsonBody body;
         try {
             body = JsonBody.parse(BodyReader.read(req, bodyLimit));

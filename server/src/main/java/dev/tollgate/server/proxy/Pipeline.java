@@ -1,5 +1,6 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.policy.Route;
 import dev.tollgate.providers.usage.Usage;
@@ -95,6 +96,20 @@ public final class Pipeline {
     private static HeaderName headerName(String name) {
         HeaderName known = ROUTER_HEADERS.get(name);
         return known != null ? known : HeaderNames.create(name);
+    }
+
+    /**
+     * Refuses a request whose key (from the headers) is missing, unknown, revoked or expired, before
+     * its body is read: without a key nobody gets the gateway to buffer up to the body limit.
+     * A policy without keys lets everyone through, as the gate does.
+     */
+    public void authenticateBeforeBody(PolicySnapshot policy, ServerRequest req) throws GatewayException {
+        if (gate.identify(policy, PresentedKey.from(req)) instanceof Identity.Refused refused) {
+            if (refused.chain() != null) {
+                recordCaller(refused.chain());
+            }
+            throw new GatewayException(refused.error());
+        }
     }
 
     /** For endpoints that spend nothing (token counting): the caller must still hold a valid key. */

@@ -20,6 +20,8 @@ public final class Router {
     /** Headers naming a conversation, first present wins: ours, then Codex's. */
     public static final List<String> SESSION_HEADERS = List.of("x-tollgate-session", "session-id", "session_id");
     private static final int MAX_CLIENT_FALLBACKS = 5;
+    /** Five model names with room to spare; a longer header is a mistake, not a list. */
+    private static final int MAX_FALLBACKS_HEADER = 1024;
 
     public Route route(PolicySnapshot policy, String model) throws GatewayException {
         return policy.resolve(model)
@@ -38,7 +40,7 @@ public final class Router {
         Route route = route(policy, model);
         Optional<String> session = Optional.empty();
         for (String name : SESSION_HEADERS) {
-            session = header.apply(name).filter(s -> !s.isBlank());
+            session = header.apply(name).flatMap(SessionId::of);
             if (session.isPresent()) {
                 break;
             }
@@ -46,6 +48,10 @@ public final class Router {
         Optional<String> named = header.apply(FALLBACKS_HEADER);
         if (named.isEmpty() || named.get().isBlank()) {
             return new Routed(route, session);
+        }
+        if (named.get().length() > MAX_FALLBACKS_HEADER) {
+            throw new GatewayException(new GatewayError.BadRequest(FALLBACKS_HEADER + " is longer than " + MAX_FALLBACKS_HEADER
+                    + " characters: name at most " + MAX_CLIENT_FALLBACKS + " models, separated by commas.", null));
         }
         List<Route.Target> targets = new ArrayList<>(route.targets());
         for (String name : fallbackNames(named.get(), model)) {

@@ -26,11 +26,32 @@ import java.util.function.Supplier;
  * tollgate.git.poll        TOLLGATE_GIT_POLL          --policy-poll   (seconds)
  * tollgate.webhook.secret  TOLLGATE_WEBHOOK_SECRET    (no flag: a secret does not belong on a command line)
  * tollgate.redis.url       TOLLGATE_REDIS_URL         --redis         (shared budgets and limits; empty = this node alone)
+ * tollgate.body.buffered  TOLLGATE_BODY_BUFFERED    (bytes of API request bodies held at once; 0 = no cap)
+ * tollgate.webhook.body.limit TOLLGATE_WEBHOOK_BODY_LIMIT (bytes of a webhook's body)
  * </pre>
  */
 public record ServerSettings(String host, int port, String policy, Path stateDir, long bodyLimit,
                              Duration shutdownGrace, String gitBranch, String gitPath, Duration pollInterval,
-                             Optional<String> webhookSecret, Optional<String> redisUrl) {
+                             Optional<String> webhookSecret, Optional<String> redisUrl, long bodyBuffered, long webhookBodyLimit) {
+
+    /** 256 MiB: eight full 32 MiB bodies at once, a quarter of the default 1 GB heap. */
+    public static final long DEFAULT_BODY_BUFFERED = 256L << 20;
+    /** 1 MiB: a GitHub push or GitLab event of a policy repository is a few KiB; the poll catches anything larger. */
+    public static final long DEFAULT_WEBHOOK_BODY_LIMIT = 1L << 20;
+
+    public ServerSettings {
+        // One body at the limit must always fit, or such a request could never be served.
+        if (bodyBuffered > 0 && bodyBuffered < bodyLimit) {
+            bodyBuffered = bodyLimit;
+        }
+    }
+
+    /** The settings before the body caps: those at their defaults. */
+    public ServerSettings(String host, int port, String policy, Path stateDir, long bodyLimit, Duration shutdownGrace,
+                          String gitBranch, String gitPath, Duration pollInterval, Optional<String> webhookSecret, Optional<String> redisUrl) {
+        this(host, port, policy, stateDir, bodyLimit, shutdownGrace, gitBranch, gitPath, pollInterval, webhookSecret, redisUrl,
+                DEFAULT_BODY_BUFFERED, DEFAULT_WEBHOOK_BODY_LIMIT);
+    }
 
     /** The foundation's settings; Git ones at their defaults (tests that start the server in-process). */
     public ServerSettings(String host, int port, String policy, Path stateDir, long bodyLimit, Duration shutdownGrace) {
@@ -46,7 +67,13 @@ public record ServerSettings(String host, int port, String policy, Path stateDir
     /** The same settings sharing budgets and limits with other nodes through the Redis at {@code url}. */
     public ServerSettings withRedis(String url) {
         return new ServerSettings(host, port, policy, stateDir, bodyLimit, shutdownGrace, gitBranch, gitPath, pollInterval, webhookSecret,
-                Optional.of(url));
+                Optional.of(url), bodyBuffered, webhookBodyLimit);
+    }
+
+    /** The same settings with other caps on request bodies held at once and on a webhook's body. */
+    public ServerSettings withBodyCaps(long buffered, long webhookLimit) {
+        return new ServerSettings(host, port, policy, stateDir, bodyLimit, shutdownGrace, gitBranch, gitPath, pollInterval, webhookSecret,
+                redisUrl, buffered, webhookLimit);
     }
 
     public static final String CONFIG_FILE_ENV = "TOLLGATE_CONFIG";
@@ -93,6 +120,8 @@ public record ServerSettings(String host, int port, String policy, Path stateDir
                 config.get("git.path").asString().orElse(""),
                 Duration.ofMillis((long) (config.get("git.poll").asDouble().get() * 1000)),
                 config.get("webhook.secret").asString().asOptional().filter(v -> !v.isBlank()),
-                config.get("redis.url").asString().asOptional().filter(v -> !v.isBlank()));
+                config.get("redis.url").asString().asOptional().filter(v -> !v.isBlank()),
+                config.get("body.buffered").asLong().orElse(DEFAULT_BODY_BUFFERED),
+                config.get("webhook.body.limit").asLong().orElse(DEFAULT_WEBHOOK_BODY_LIMIT));
     }
 }

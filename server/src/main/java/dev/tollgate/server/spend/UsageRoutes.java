@@ -124,7 +124,10 @@ public final class UsageRoutes {
         Optional<Ledger.By> by = Arrays.stream(Ledger.By.values()).filter(b -> b.name().equalsIgnoreCase(byName)).findFirst();
         Optional<Budget.Period> period = Budget.Period.byId(periodName);
         if (by.isEmpty() || period.isEmpty()) {
-            send(res, Status.BAD_REQUEST_400, error("Use ?by=key|team|customer|model&period=daily|weekly|monthly|total."));
+            ObjectNode error = error("'by' must be key, team, customer or model and 'period' daily, weekly, monthly or total: "
+                    + "use ?by=key|team|customer|model&period=daily|weekly|monthly|total.");
+            ((ObjectNode) error.get("error")).put("type", "invalid_request");
+            send(res, Status.BAD_REQUEST_400, error);
             return;
         }
         ObjectNode report;

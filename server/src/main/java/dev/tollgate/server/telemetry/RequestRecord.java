@@ -1,6 +1,5 @@
 package dev.tollgate.server.telemetry;
 
-import dev.tollgate.server.models.ModelName;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
@@ -14,6 +13,9 @@ import java.util.List;
  * @param attempts    every upstream attempt in order, the last one being the answer (or the last failure)
  * @param ttftMillis  time to the first byte of the answer relayed to the client; null when none was
  * @param content     the prompt and the answer; null unless captured (and in search results, which leave it out)
+ *
+ * <p>Every text field is cut to {@link #MAX_TEXT} characters: what a client sends (a model name, a
+ * user agent) must not grow the log by what it chooses to send. Content is bounded by {@link ContentCapture}.
  */
 public record RequestRecord(String id, Instant time, String keyId, String team, String customer, String surface,
                             String api, String client, String requestedModel, String provider, String model,
@@ -22,14 +24,36 @@ public record RequestRecord(String id, Instant time, String keyId, String team, 
                             long reasoningTokens, BigDecimal costUsd, double latencyMillis, Double ttftMillis,
                             double upstreamMillis, String policyCommit, String traceId, Content content) {
 
+    /** Characters kept of a text field; a longer value keeps its start and says how long it was. */
+    public static final int MAX_TEXT = 256;
+
     public RequestRecord {
-        // A refused name is logged as the client sent it, so it is cut: the log must not grow by what a client sends.
+        id = cut(id);
+        keyId = cut(keyId);
+        team = cut(team);
+        customer = cut(customer);
+        surface = cut(surface);
+        api = cut(api);
+        client = cut(client);
         requestedModel = cut(requestedModel);
+        provider = cut(provider);
         model = cut(model);
+        errorType = cut(errorType);
+        policyCommit = cut(policyCommit);
+        traceId = cut(traceId);
     }
 
-    private static String cut(String name) {
-        return name == null || name.length() <= ModelName.MAX_LENGTH ? name : name.substring(0, ModelName.MAX_LENGTH);
+    /** {@code value} itself when short enough; else its start and "...[cut: N chars]", within MAX_TEXT. */
+    static String cut(String value) {
+        if (value == null || value.length() <= MAX_TEXT) {
+            return value;
+        }
+        String marker = "...[cut: " + value.length() + " chars]";
+        int end = MAX_TEXT - marker.length();
+        if (Character.isHighSurrogate(value.charAt(end - 1))) {
+            end--; // never half a character
+        }
+        return value.substring(0, end) + marker;
     }
 
     /**
@@ -41,6 +65,11 @@ public record RequestRecord(String id, Instant time, String keyId, String team, 
 
     /** One call to a provider; {@code outcome} is "ok", an HTTP status, or how it failed (timeout, connect). */
     public record Attempt(String provider, String model, String outcome, double millis) {
+        public Attempt {
+            provider = cut(provider);
+            model = cut(model);
+            outcome = cut(outcome);
+        }
     }
 
     /** Attempts after the first: a retry or a fallback happened. */

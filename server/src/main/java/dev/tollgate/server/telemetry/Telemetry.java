@@ -38,8 +38,10 @@ public final class Telemetry implements AutoCloseable {
     private final Tracing tracing;
 
     private final AuditLog audit;
+    private final TelemetrySettings settings;
 
-    private Telemetry(RequestLog log, Tracing tracing, AuditLog audit) {
+    private Telemetry(TelemetrySettings settings, RequestLog log, Tracing tracing, AuditLog audit) {
+        this.settings = settings;
         this.log = log;
         this.audit = audit;
         this.tracing = tracing;
@@ -54,7 +56,11 @@ public final class Telemetry implements AutoCloseable {
                 ? RequestLog.open(stateDir.resolve("requests.db"), settings.queue(), settings.retention()) : null;
         Tracing tracing = settings.otel() ? Tracing.otlp(settings.otelEndpoint(), settings.otelSampling()) : Tracing.off();
         AuditLog audit = stateDir == null ? null : AuditLog.open(stateDir.resolve("audit.log"));
-        return new Telemetry(log, tracing, audit);
+        return new Telemetry(settings, log, tracing, audit);
+    }
+
+    public TelemetrySettings settings() {
+        return settings;
     }
 
     public GatewayMetrics metrics() {
@@ -115,7 +121,12 @@ public final class Telemetry implements AutoCloseable {
                 finish(trace, policy.forRequest(), res.status().code());
             }
         });
-        new TelemetryRoutes(policy, this).register(routing);
+        new TelemetryRoutes(policy, this, new MetricsAccess(settings.metricsToken())).register(routing);
+    }
+
+    /** The management listener's routes ({@code /metrics} without a token), when it has one. */
+    public void registerManagement(HttpRouting.Builder routing, PolicyHolder policy) {
+        new TelemetryRoutes(policy, this, new MetricsAccess(settings.metricsToken())).registerManagement(routing);
     }
 
     /** The surface of an API call (a POST under a client base URL), or null for anything else. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.server.admin.AdminAuth;
+import dev.tollgate.server.admin.QueryParams;
 import dev.tollgate.server.policy.PolicyHolder;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -12,31 +13,50 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
-/** {@code GET /metrics} (Prometheus, unauthenticated like any scrape target) and {@code GET /admin/requests} (admin token). */
+/**
+ * {@code GET /metrics} (Prometheus; a scrape token or an admin token on the main port, none on the
+ * management port) and {@code GET /admin/requests} (admin token).
+ */
 final class TelemetryRoutes {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PolicyHolder policy;
     private final Telemetry telemetry;
+    private final MetricsAccess access;
 
-    TelemetryRoutes(PolicyHolder policy, Telemetry telemetry) {
+    TelemetryRoutes(PolicyHolder policy, Telemetry telemetry, MetricsAccess access) {
         this.policy = policy;
         this.telemetry = telemetry;
+        this.access = access;
     }
 
     void register(HttpRouting.Builder routing) {
         routing.get("/metrics", (req, res) -> {
-            res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-            res.send(telemetry.metrics().scrape(policy.current()));
+            if (!access.allows(req, policy.current())) {
+                res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
+                send(res, Status.UNAUTHORIZED_401, error("unauthorized", "GET /metrics on this port needs Authorization: Bearer with the "
+                        + "scrape token (tollgate.metrics.token, TOLLGATE_METRICS_TOKEN) or an admin token; or scrape the management port "
+                        + "(tollgate.management.port), which needs none."));
+                return;
+            }
+            scrape(res);
         });
         routing.get("/admin/requests", this::requests);
         routing.get("/admin/requests/{id}", this::request);
+    }
+
+    /** The management listener's routes: {@code /metrics} without a token. */
+    void registerManagement(HttpRouting.Builder routing) {
+        routing.get("/metrics", (req, res) -> scrape(res));
+    }
+
+    private void scrape(ServerResponse res) {
+        res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+        res.send(telemetry.metrics().scrape(policy.current()));
     }
 
     private void requests(ServerRequest req, ServerResponse res) {
@@ -50,13 +70,15 @@ final class TelemetryRoutes {
         }
         RequestLog.Query query;
         try {
-            query = new RequestLog.Query(param(req, "key"), param(req, "team"), param(req, "model"), param(req, "status"),
-                    Optional.ofNullable(param(req, "since")).map(TelemetryRoutes::instant).orElse(null),
-                    Optional.ofNullable(param(req, "until")).map(TelemetryRoutes::instant).orElse(null),
-                    Math.min(1000, Integer.parseInt(Optional.ofNullable(param(req, "limit")).orElse("100"))));
-        } catch (IllegalArgumentException e) {
+            Instant now = Instant.now();
+            query = new RequestLog.Query(param(req, "key"), param(req, "team"), param(req, "model"),
+                    optional(req, "status", s -> QueryParams.status("status", s)),
+                    optional(req, "since", s -> QueryParams.time("since", s, now)),
+                    optional(req, "until", s -> QueryParams.time("until", s, now)),
+                    Optional.ofNullable(param(req, "limit")).isEmpty() ? 100 : QueryParams.whole("limit", param(req, "limit"), 1, 1000));
+        } catch (QueryParams.Invalid e) {
             send(res, Status.BAD_REQUEST_400, error(e.getMessage()
-                    + ". Parameters: key, team, model, status (429, 4xx, error), since/until (2026-11-24T10:00:00Z or 15m, 2h, 7d ago), limit (<= 1000)."));
+                    + ". Parameters: key, team, model, status (429, 4xx, error), since/until (2026-11-24T10:00:00Z or 15m, 2h, 7d ago), limit (1-1000)."));
             return;
         }
         try {
@@ -149,29 +171,22 @@ final class TelemetryRoutes {
         return req.query().first(name).filter(v -> !v.isBlank()).orElse(null);
     }
 
-    /** An ISO instant, or a span back from now: 15m, 2h, 7d. */
-    static Instant instant(String text) {
-        var m = java.util.regex.Pattern.compile("(\\d+)([smhd])").matcher(text);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            Duration d = switch (m.group(2)) {
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
-            return Instant.now().minus(d);
-        }
-        try {
-            return Instant.parse(text);
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a time");
-        }
+    private interface Parse<T> {
+        T apply(String text) throws QueryParams.Invalid;
+    }
+
+    private static <T> T optional(ServerRequest req, String name, Parse<T> parse) throws QueryParams.Invalid {
+        String text = param(req, name);
+        return text == null ? null : parse.apply(text);
     }
 
     private static ObjectNode error(String message) {
+        return error("invalid_request", message);
+    }
+
+    private static ObjectNode error(String type, String message) {
         ObjectNode out = JSON.createObjectNode();
-        out.putObject("error").put("type", "invalid_request").put("message", message);
+        out.putObject("error").put("type", type).put("message", message);
         return out;
     }
 

@@ -21,17 +21,28 @@ import java.util.function.Supplier;
  * tollgate.otel.enabled            TOLLGATE_OTEL_ENABLED             --otel             (true/false)
  * tollgate.otel.endpoint           TOLLGATE_OTEL_ENDPOINT            --otel-endpoint    (OTLP/HTTP traces URL)
  * tollgate.otel.sampling           TOLLGATE_OTEL_SAMPLING            --otel-sampling    (0..1 of new traces)
+ * tollgate.management.port         TOLLGATE_MANAGEMENT_PORT          --management-port  (GET /metrics without a token; 0 = none)
+ * tollgate.metrics.token           TOLLGATE_METRICS_TOKEN            (scrape token on the main port: the token, env:NAME or file:PATH)
  * </pre>
+ *
+ * @param managementPort a second listener, on the same host, serving {@code /metrics} without a token; 0 = none
+ * @param metricsToken   the token {@code /metrics} on the main port accepts besides admin tokens, as given
+ *                       (the token itself, {@code env:NAME} or {@code file:PATH}, read at each scrape); empty = admin tokens only
  */
 public record TelemetrySettings(boolean requestLog, Duration retention, int queue, boolean otel, String otelEndpoint,
-                                double otelSampling) {
+                                double otelSampling, int managementPort, java.util.Optional<String> metricsToken) {
+
+    public TelemetrySettings(boolean requestLog, Duration retention, int queue, boolean otel, String otelEndpoint, double otelSampling) {
+        this(requestLog, retention, queue, otel, otelEndpoint, otelSampling, 0, java.util.Optional.empty());
+    }
 
     public static final Map<String, String> FLAGS = Map.of(
             "--request-log", "tollgate.requests.log",
             "--request-retention", "tollgate.requests.retention",
             "--otel", "tollgate.otel.enabled",
             "--otel-endpoint", "tollgate.otel.endpoint",
-            "--otel-sampling", "tollgate.otel.sampling");
+            "--otel-sampling", "tollgate.otel.sampling",
+            "--management-port", "tollgate.management.port");
 
     public static TelemetrySettings defaults() {
         return load(Map.of(), null);
@@ -57,10 +68,35 @@ public record TelemetrySettings(boolean requestLog, Duration retention, int queu
                 config.get("requests.queue").asInt().orElse(65536),
                 config.get("otel.enabled").asBoolean().orElse(false),
                 config.get("otel.endpoint").asString().orElse("http://127.0.0.1:4318/v1/traces"),
-                sampling);
+                sampling,
+                managementPort(config.get("management.port").asString().orElse("")),
+                config.get("metrics.token").asString().asOptional().map(String::trim).filter(v -> !v.isEmpty()));
     }
 
     public TelemetrySettings withOtel(String endpoint, double sampling) {
-        return new TelemetrySettings(requestLog, retention, queue, true, endpoint, sampling);
+        return new TelemetrySettings(requestLog, retention, queue, true, endpoint, sampling, managementPort, metricsToken);
+    }
+
+    /** The same with a management port ({@code 0} = none) and a scrape token reference. */
+    public TelemetrySettings withMetrics(int port, String token) {
+        return new TelemetrySettings(requestLog, retention, queue, otel, otelEndpoint, otelSampling, port,
+                java.util.Optional.ofNullable(token).filter(t -> !t.isBlank()));
+    }
+
+    /** Empty means none, as does 0. */
+    private static int managementPort(String text) {
+        if (text.isBlank()) {
+            return 0;
+        }
+        try {
+            int port = Integer.parseInt(text.trim());
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("tollgate.management.port must be a port number (1-65535), or empty or 0 for none, not '"
+                + text + "'");
     }
 }

@@ -18,6 +18,16 @@ class ServerSettingsTest {
         assertEquals("policies-example-repo", s.policy());
         assertEquals(32L * 1024 * 1024, s.bodyLimit());
         assertEquals(Duration.ofSeconds(30), s.shutdownGrace());
+        assertEquals(256L << 20, s.bodyBuffered());
+        assertEquals(1L << 20, s.webhookBodyLimit());
+    }
+
+    @Test
+    void bodiesHeldAtOnceNeverCapBelowOneBodyAtTheLimit() {
+        ServerSettings s = ServerSettings.load(Map.of("tollgate.body.buffered", "1000", "tollgate.webhook.body.limit", "4096"), null);
+        assertEquals(s.bodyLimit(), s.bodyBuffered(), "one body at the limit always fits");
+        assertEquals(4096, s.webhookBodyLimit());
+        assertEquals(0, ServerSettings.load(Map.of("tollgate.body.buffered", "0"), null).bodyBuffered(), "0 = no cap");
     }
 
     @Test

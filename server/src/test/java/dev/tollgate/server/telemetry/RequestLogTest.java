@@ -63,6 +63,34 @@ class RequestLogTest {
     }
 
     @Test
+    void everyTextFieldIsStoredCutToABoundedLength(@TempDir Path dir) throws Exception {
+        String huge = "m".repeat(10 << 20); // a 10 MiB model name, as sent without a key in the report
+        String emoji = "x".repeat(200) + "\uD83D\uDE00".repeat(100);
+        RequestLog log = RequestLog.open(dir.resolve("requests.db"), 100, Duration.ZERO);
+        try {
+            log.offer(new RequestRecord("big", Instant.now(), huge, huge, huge, "openai", huge, huge, huge, huge, huge,
+                    List.of(new RequestRecord.Attempt(huge, huge, huge, 1.0)), 404, huge, false, 0, 0, 0, 0, 0, null, 1.0, null, 0.0,
+                    huge, huge, null));
+            log.offer(record("emoji", Instant.now(), emoji, 200));
+            awaitWritten(log, 2);
+            RequestRecord back = log.byId("big").orElseThrow();
+            for (String field : List.of(back.keyId(), back.team(), back.customer(), back.api(), back.client(), back.requestedModel(),
+                    back.provider(), back.model(), back.errorType(), back.policyCommit(), back.traceId(),
+                    back.attempts().getFirst().provider(), back.attempts().getFirst().model(), back.attempts().getFirst().outcome())) {
+                assertTrue(field.length() <= RequestRecord.MAX_TEXT, field.length() + " chars kept");
+                assertTrue(field.endsWith("...[cut: " + huge.length() + " chars]"), "says it was cut, and from what: " + field.substring(200));
+            }
+            assertTrue(java.nio.file.Files.size(dir.resolve("requests.db")) + java.nio.file.Files.size(dir.resolve("requests.db-wal")) < 2 << 20,
+                    "the file did not grow by the names sent");
+            String team = log.byId("emoji").orElseThrow().team();
+            assertTrue(team.length() <= RequestRecord.MAX_TEXT);
+            assertFalse(Character.isHighSurrogate(team.charAt(team.indexOf("...[cut") - 1)), "never half a character");
+        } finally {
+            log.close();
+        }
+    }
+
+    @Test
     void searchFiltersAndRetention(@TempDir Path dir) throws Exception {
         RequestLog log = RequestLog.open(dir.resolve("requests.db"), 100, Duration.ZERO);
         try {

@@ -39,4 +39,15 @@ class TelemetrySettingsTest {
         assertThrows(IllegalArgumentException.class,
                 () -> TelemetrySettings.load(Map.of("tollgate.otel.sampling", "2"), null), "sampling is a share of traces");
     }
+
+    @Test
+    void metricsHaveNoManagementPortAndNoScrapeTokenByDefault() {
+        TelemetrySettings defaults = TelemetrySettings.defaults();
+        assertEquals(0, defaults.managementPort());
+        assertEquals(9464, TelemetrySettings.load(Map.of(TelemetrySettings.FLAGS.get("--management-port"), "9464"), null).managementPort());
+        assertEquals(0, TelemetrySettings.load(Map.of("tollgate.management.port", "0"), null).managementPort());
+        assertThrows(IllegalArgumentException.class, () -> TelemetrySettings.load(Map.of("tollgate.management.port", "metrics"), null));
+        assertEquals(java.util.Optional.of("file:/run/secrets/scrape"),
+                TelemetrySettings.load(Map.of("tollgate.metrics.token", " file:/run/secrets/scrape "), null).metricsToken());
+    }
 }
