@@ -94,6 +94,11 @@ public final class StreamEnd {
         return oneJsonValue(data, from, to - from);
     }
 
+    /** Whether a whole body is one JSON value (and nothing after it). */
+    public static boolean oneJsonValue(byte[] bytes) {
+        return oneJsonValue(bytes, 0, bytes.length);
+    }
+
     private static boolean oneJsonValue(byte[] bytes, int offset, int length) {
         try (JsonParser p = JSON.createParser(bytes, offset, length)) {
             if (p.nextToken() == null) {
