@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * Stream faults count SSE events (every {@code data:} line block, including pings and
  * {@code [DONE]}); on a non-streaming request they act before any byte of the body.
  */
-sealed interface Fault permits Fault.Status, Fault.Reset, Fault.Stall, Fault.Malformed {
+sealed interface Fault permits Fault.Status, Fault.Reset, Fault.Stall, Fault.Malformed, Fault.Truncate {
 
     /**
      * Answer with an error status.
@@ -31,7 +31,14 @@ sealed interface Fault permits Fault.Status, Fault.Reset, Fault.Stall, Fault.Mal
     record Malformed(int afterEvents) implements Fault {
     }
 
-    /** Parses {"status":503,...} / {"reset_after_chunks":N} / {"stall_ms":N} / {"malformed_after_chunks":N}. */
+    /**
+     * Write {@code afterEvents} events, then end the response cleanly without the stream's terminal
+     * event (a silent truncation); a non-streamed call gets the first half of its JSON answer.
+     */
+    record Truncate(int afterEvents) implements Fault {
+    }
+
+    /** Parses {"status":503,...} / {"reset_after_chunks":N} / {"stall_ms":N} / {"malformed_after_chunks":N} / {"end_after_chunks":N}. */
     static Fault parse(JsonNode n) {
         if (n == null || !n.isObject()) {
             throw new IllegalArgumentException("a fault is a JSON object");
@@ -55,8 +62,11 @@ sealed interface Fault permits Fault.Status, Fault.Reset, Fault.Stall, Fault.Mal
         if (n.has("malformed_after_chunks")) {
             return new Malformed(nonNegative(n, "malformed_after_chunks"));
         }
+        if (n.has("end_after_chunks")) {
+            return new Truncate(nonNegative(n, "end_after_chunks"));
+        }
         throw new IllegalArgumentException(
-                "a fault needs one of status, reset_after_chunks, stall_ms, malformed_after_chunks: " + n);
+                "a fault needs one of status, reset_after_chunks, stall_ms, malformed_after_chunks, end_after_chunks: " + n);
     }
 
     private static int nonNegative(JsonNode n, String field) {

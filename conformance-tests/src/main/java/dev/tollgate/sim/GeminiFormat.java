@@ -75,6 +75,11 @@ final class GeminiFormat implements WireFormat {
     }
 
     @Override
+    public int choices(JsonNode body) {
+        return Math.max(1, body.path("generationConfig").path("candidateCount").asInt(1));
+    }
+
+    @Override
     public String idPrefix() {
         return "gem_sim";
     }
@@ -87,7 +92,7 @@ final class GeminiFormat implements WireFormat {
     @Override
     public void writeJson(Reply r, JsonGenerator g) throws IOException {
         switch (r.answer()) {
-            case Reply.Text t -> writeChunk(r, g, t.text(), true, r.outputTokens());
+            case Reply.Text t -> writeChunk(r, g, t.text(), true, t.outputTokens());
             case Reply.ToolCall c -> writeCallChunk(r, g, c);
         }
     }
@@ -146,7 +151,9 @@ final class GeminiFormat implements WireFormat {
         g.writeArrayFieldStart("parts");
     }
 
-    private static void candidateEnd(Reply r, JsonGenerator g, boolean last, int outputSoFar) throws IOException {
+    /** @param outputSoFar one candidate's tokens so far; usage counts every candidate asked for */
+    private static void candidateEnd(Reply r, JsonGenerator g, boolean last, int oneCandidateSoFar) throws IOException {
+        int outputSoFar = oneCandidateSoFar * r.choices();
         g.writeEndArray();
         g.writeEndObject();
         if (last) {

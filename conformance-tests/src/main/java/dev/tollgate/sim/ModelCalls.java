@@ -113,13 +113,17 @@ final class ModelCalls {
             }
             case GENERATE, STREAM_GENERATE -> {
                 Reply reply = new Reply(Ids.next(format.idPrefix()), conv.model(), System.currentTimeMillis() / 1000,
-                        conv.inputTokens(), conv.includeUsage(), Answers.decide(conv, words, format.callIdPrefix()));
+                        conv.inputTokens(), conv.includeUsage(), Answers.decide(conv, words, format.callIdPrefix()), format.choices(root));
                 if (conv.stream()) {
                     stream(res, format, reply, fault, ttft, gap, sse);
                 } else {
                     // A whole answer takes as long as its stream would have.
-                    SseWriter.sleep(ttft + gap * Math.max(0, reply.outputTokens() - 1));
-                    sendJson(res, g -> format.writeJson(reply, g));
+                    SseWriter.sleep(ttft + gap * Math.max(0, reply.answer().outputTokens() - 1));
+                    if (fault instanceof Fault.Truncate) {
+                        sendHalfJson(res, g -> format.writeJson(reply, g));
+                    } else {
+                        sendJson(res, g -> format.writeJson(reply, g));
+                    }
                 }
             }
         }
@@ -236,6 +240,16 @@ final class ModelCalls {
     @FunctionalInterface
     interface JsonWriter {
         void write(JsonGenerator g) throws IOException;
+    }
+
+    /** A truncation fault's whole answer: the first half of its JSON, with a Content-Length that matches. */
+    private static void sendHalfJson(ServerResponse res, JsonWriter writer) throws IOException {
+        Json.Buffer buf = new Json.Buffer(1024);
+        try (JsonGenerator g = Json.generator(buf)) {
+            writer.write(g);
+        }
+        res.header(JSON);
+        res.send(buf.array(), 0, buf.size() / 2);
     }
 
     /** Renders into a buffer first so the response has a Content-Length. */

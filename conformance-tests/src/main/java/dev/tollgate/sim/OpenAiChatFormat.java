@@ -52,6 +52,11 @@ final class OpenAiChatFormat implements WireFormat {
     }
 
     @Override
+    public int choices(JsonNode body) {
+        return Math.max(1, body.path("n").asInt(1));
+    }
+
+    @Override
     public String idPrefix() {
         return "chatcmpl-sim";
     }
@@ -69,8 +74,19 @@ final class OpenAiChatFormat implements WireFormat {
         g.writeNumberField("created", r.created());
         g.writeStringField("model", r.model());
         g.writeArrayFieldStart("choices");
+        for (int i = 0; i < r.choices(); i++) {
+            writeChoice(r, g, i);
+        }
+        g.writeEndArray();
+        writeUsage(r, g);
+        g.writeStringField("system_fingerprint", FINGERPRINT);
+        g.writeEndObject();
+    }
+
+    /** One of the n answers (all alike: the simulator is deterministic). */
+    private static void writeChoice(Reply r, JsonGenerator g, int index) throws IOException {
         g.writeStartObject();
-        g.writeNumberField("index", 0);
+        g.writeNumberField("index", index);
         g.writeObjectFieldStart("message");
         g.writeStringField("role", "assistant");
         String finish;
@@ -100,10 +116,6 @@ final class OpenAiChatFormat implements WireFormat {
         g.writeEndObject();
         g.writeNullField("logprobs");
         g.writeStringField("finish_reason", finish);
-        g.writeEndObject();
-        g.writeEndArray();
-        writeUsage(r, g);
-        g.writeStringField("system_fingerprint", FINGERPRINT);
         g.writeEndObject();
     }
 

@@ -11,11 +11,13 @@ import java.util.List;
  * @param inputTokens  input tokens to report
  * @param includeUsage OpenAI chat streams only: emit the usage chunk
  * @param answer       text or a tool call
+ * @param choices      how many answers were asked for (chat's {@code n}, Gemini's {@code candidateCount}); each costs its output
  */
-record Reply(String id, String model, long created, int inputTokens, boolean includeUsage, Answer answer) {
+record Reply(String id, String model, long created, int inputTokens, boolean includeUsage, Answer answer, int choices) {
 
+    /** Output tokens to report: every choice's, as the providers bill them. */
     int outputTokens() {
-        return answer.outputTokens();
+        return answer.outputTokens() * choices;
     }
 
     int totalTokens() {

@@ -151,6 +151,13 @@ final class SseWriter {
                 gen.flush();
                 throw new StreamCut();
             }
+            case Fault.Truncate t when t.afterEvents() == events || atEnd && t.afterEvents() > events -> {
+                if (framing == Framing.JSON_ARRAY) {
+                    gen.writeRaw(events == 0 ? "[]" : "]");
+                }
+                gen.flush();
+                throw new StreamCut();
+            }
             case null, default -> {
             }
         }

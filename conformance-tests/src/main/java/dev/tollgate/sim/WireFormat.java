@@ -17,6 +17,11 @@ sealed interface WireFormat permits OpenAiChatFormat, OpenAiResponsesFormat, Ant
      */
     Conversation read(JsonNode body, String pathModel);
 
+    /** How many answers the request asks for (chat's {@code n}, Gemini's {@code candidateCount}); 1 where the format has no such field. */
+    default int choices(JsonNode body) {
+        return 1;
+    }
+
     /** Prefix of response ids, e.g. {@code chatcmpl-}. */
     String idPrefix();
 

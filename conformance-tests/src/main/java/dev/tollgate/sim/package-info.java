@@ -38,6 +38,8 @@
  * </ul>
  * Usage: output tokens = streamed text tokens (words, split at spaces), or 3 for any tool call (its arguments
  * stream in 3 fragments). Input tokens = max(1, ceil(chars / 4)), chars as defined by {@link dev.tollgate.sim.InputText}.
+ * Chat's {@code n} and Gemini's {@code generationConfig.candidateCount} multiply the reported output tokens
+ * (every choice is billed); a whole chat answer lists n identical choices, streams and Gemini answers carry one.
  * OpenAI chat streams send the usage chunk only with {@code stream_options.include_usage}, and then
  * {@code "usage": null} on every other chunk.
  *
@@ -56,6 +58,9 @@
  *     (or after K events).</li>
  * <li>{@code {"malformed_after_chunks":N}}: N events, then {@code data: {not json}, then a clean end; a
  *     non-streamed call gets the body {@code {not json}.</li>
+ * <li>{@code {"end_after_chunks":N}}: N events, then a clean end without the stream's terminal event
+ *     ({@code [DONE]}, {@code response.completed}, {@code message_stop}, Gemini's finishReason): a silent
+ *     truncation; a non-streamed call gets the first half of its JSON answer.</li>
  * </ul>
  * Events are counted as written: every SSE event, including {@code ping} and {@code [DONE]}. A reset or malformed
  * fault past the last event fires at the end of the stream.

@@ -30,6 +30,14 @@ public final class StreamRelay {
     }
 
     public static RelayOutcome relay(InputStream upstream, OutputStream client, UsageTap tap, BeforeWrite beforeWrite) {
+        return relay(upstream, client, tap, beforeWrite, StreamEnd.of(dev.tollgate.providers.Api.EMBEDDINGS));
+    }
+
+    /**
+     * @param end which event finishes the answer: a stream that ends before it, or carries an event
+     *            that is not one (not JSON), broke off, and the malformed event is not relayed
+     */
+    public static RelayOutcome relay(InputStream upstream, OutputStream client, UsageTap tap, BeforeWrite beforeWrite, StreamEnd end) {
         SseReader reader = new SseReader(upstream);
         int relayed = 0;
         while (true) {
@@ -40,11 +48,16 @@ public final class StreamRelay {
                 return new RelayOutcome.UpstreamBroke(asIo(e), relayed);
             }
             if (event == null) {
-                return new RelayOutcome.Completed();
+                return end.reached() ? new RelayOutcome.Completed()
+                        : new RelayOutcome.UpstreamBroke(new IOException("the stream ended before its final event"), relayed);
+            }
+            if (!StreamEnd.wellFormed(event)) {
+                return new RelayOutcome.UpstreamBroke(new IOException("a malformed event"), relayed);
             }
             if (!tap.accept(event)) {
                 continue;
             }
+            end.accept(event);
             beforeWrite.accept(event);
             try {
                 client.write(event.raw());

@@ -14,6 +14,8 @@ public final class UpstreamResponse implements AutoCloseable {
     private boolean released;
     /** The first event, read ahead by {@link #primeFirstEvent}; served before the rest of the body. */
     private InputStream primed;
+    /** The bytes {@link #primeFirstEvent} read ahead from a server-sent event stream. */
+    private byte[] primedBytes = new byte[0];
 
     UpstreamResponse(ResponseHead head, Connection connection, ResponseBody.Framing framing, long idleNanos, UpstreamClient client) {
         this.head = head;
@@ -34,6 +36,11 @@ public final class UpstreamResponse implements AutoCloseable {
     /** Server-sent events, or AWS event-stream frames (Bedrock's ConverseStream). */
     public boolean isEventStream() {
         return header("content-type").map(ct -> ct.startsWith("text/event-stream") || ct.startsWith(AWS_EVENT_STREAM)).orElse(false);
+    }
+
+    /** Server-sent events proper (not AWS frames). */
+    public boolean isServerSentEvents() {
+        return header("content-type").map(ct -> ct.startsWith("text/event-stream")).orElse(false);
     }
 
     private static final String AWS_EVENT_STREAM = "application/vnd.amazon.eventstream";
@@ -77,6 +84,15 @@ public final class UpstreamResponse implements AutoCloseable {
             }
         }
         primed = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(ahead, 0, n), body);
+        primedBytes = java.util.Arrays.copyOf(ahead, n);
+    }
+
+    /**
+     * What {@link #primeFirstEvent} read of a server-sent event stream: the first event with its blank
+     * line when it fit, else as much as was read (empty for AWS frames or before priming).
+     */
+    public byte[] primedBytes() {
+        return primedBytes.clone();
     }
 
     /** Whether bytes[from, to) hold an event's end: a blank line, "\n\n" or "\n\r\n". */

@@ -67,7 +67,12 @@ public final class Gate {
             return new Admission.Refused(new GatewayError.ModelDenied(call.model(), denied.get()), chain);
         }
         Optional<Pricing> pricing = Prices.of(policy, model);
-        Estimate estimate = spend.estimate(chain.key().id(), model, call.api(), call.body(), pricing);
+        Estimate estimate;
+        try {
+            estimate = spend.estimate(chain.key().id(), model, call.api(), call.body(), pricing);
+        } catch (dev.tollgate.providers.json.InvalidJsonException e) {
+            return new Admission.Refused(new GatewayError.BadRequest(e.getMessage(), e.param()), chain);
+        }
         try {
             return limitAndReserve(chain, model, pricing, estimate);
         } catch (StoreUnreachable e) {

@@ -75,7 +75,7 @@ public final class Pass implements Meter {
     public void finish(int status, Usage usage) {
         if (!settled) {
             boolean reported = usage != null && usage != Usage.NONE;
-            settle(reported ? usage : cutShort(), !reported && deltas > 0);
+            settle(reported ? atLeastWhatWasSeen(usage) : cutShort(), !reported && deltas > 0);
         }
         permit.release(tokensUsed);
     }
@@ -88,11 +88,25 @@ public final class Pass implements Meter {
         return deltas == 0 ? Usage.NONE : new Usage(estimate.inputTokens(), deltas, 0, 0, 0);
     }
 
+    /**
+     * Usage of an answer cut short, as far as the provider had reported it: the input counted here
+     * when none was reported yet (an OpenAI stream reports it only at its end), and at least a token
+     * per delta relayed.
+     */
+    private Usage atLeastWhatWasSeen(Usage u) {
+        long input = u.inputTokens() > 0 ? u.inputTokens() : estimate.inputTokens();
+        long output = Math.max(u.outputTokens(), deltas);
+        if (input == u.inputTokens() && output == u.outputTokens()) {
+            return u;
+        }
+        return new Usage(input, output, u.cachedInputTokens(), u.cacheWriteTokens(), u.reasoningTokens(), u.cacheWrite1hTokens(), u.webSearches());
+    }
+
     private void settle(Usage usage, boolean estimated) {
         settled = true;
         tokensUsed = usage.totalTokens();
         long cost = pricing.map(p -> Prices.cost(p, usage)).orElse(0L);
-        spend.settle(reservation, new Charge(cost, usage, estimated));
+        spend.settle(reservation, new Charge(cost, usage, estimated), estimate.choices());
         // Before the last bytes too: a client that sends its next request on seeing them finds the slot free.
         permit.release(tokensUsed);
     }

@@ -18,7 +18,10 @@ import dev.tollgate.providers.translate.Wires;
 import dev.tollgate.providers.openai.ChatCodec;
 import dev.tollgate.providers.openai.OpenAiFamily;
 import dev.tollgate.providers.relay.RelayOutcome;
+import dev.tollgate.providers.relay.StreamEnd;
 import dev.tollgate.providers.relay.StreamRelay;
+import dev.tollgate.providers.sse.SseEvent;
+import dev.tollgate.providers.sse.SseReader;
 import dev.tollgate.providers.upstream.UpstreamClient;
 import dev.tollgate.providers.upstream.UpstreamException;
 import dev.tollgate.providers.upstream.UpstreamRequest;
@@ -165,6 +168,7 @@ public final class Dispatcher {
                 continue;
             }
             int status = response.status();
+            Answer answer = null;
             if (status == 401 || status == 403) {
                 response.close();
                 plan.failed(attempt, Attempt.Outcome.CREDENTIAL_REJECTED, status, Optional.empty());
@@ -183,31 +187,128 @@ public final class Dispatcher {
                 }
                 // Nothing else to try: the client sees the provider's own answer (and its Retry-After).
             } else {
-                if (status < 300 && response.isEventStream()) {
+                if (status < 300) {
                     try {
-                        response.primeFirstEvent(FIRST_EVENT_LIMIT);
-                    } catch (IOException | UncheckedIOException e) {
-                        // Broke or stalled before its first event: the client has nothing yet, so another target may serve.
+                        answer = usableAnswer(call, prepared, response);
+                    } catch (UnusableAnswer e) {
+                        // Nothing has reached the client yet, so another target (or a retry) may serve.
                         response.close();
-                        boolean timedOut = e instanceof java.net.SocketTimeoutException;
-                        plan.failed(attempt, timedOut ? Attempt.Outcome.TIMED_OUT : Attempt.Outcome.RESET, status, Optional.empty());
-                        trace.attemptFailed(timedOut ? "timeout" : "reset");
-                        failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' broke off its stream before the first event ("
-                                + e.getMessage() + "). Retry."));
+                        plan.failed(attempt, e.outcome, status, Optional.empty());
+                        trace.attemptFailed(e.traceReason);
+                        LOG.fine(() -> "provider " + target.provider().id() + " answered unusably: " + e.getMessage());
+                        failures.add(new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' " + e.getMessage() + ". Retry."));
                         continue;
                     }
                 }
                 plan.answered(attempt, status);
             }
             Result result = prepared.translated()
-                    ? relayTranslated(call, client.get(), prepared.upstreamApi(), target, response, res, meter)
-                    : relay(call, target, response, res, meter);
+                    ? relayTranslated(call, client.get(), prepared.upstreamApi(), target, response, res, meter, answer)
+                    : relay(call, target, response, res, meter, answer);
             return result.withAttempts(plan.attempts());
         }
         if (failures.isEmpty()) {
             failures.add(new GatewayError.UpstreamFailed("No target of '" + call.model() + "' could be tried within the retry budget."));
         }
         throw new AttemptsFailed(summarize(call.model(), failures), plan.attempts());
+    }
+
+    /** A 2xx answer read far enough to know it can be relayed: a primed stream, or a whole body already read. */
+    private sealed interface Answer {
+        record Stream() implements Answer {
+        }
+
+        record Whole(byte[] body) implements Answer {
+        }
+
+        record Folded(TranslatedStream.Folded folded) implements Answer {
+        }
+    }
+
+    /** An upstream 2xx that must not reach the client as a success: the attempt failed. */
+    private static final class UnusableAnswer extends Exception {
+        final Attempt.Outcome outcome;
+        final String traceReason;
+
+        UnusableAnswer(Attempt.Outcome outcome, String traceReason, String message) {
+            super(message, null, false, false);
+            this.outcome = outcome;
+            this.traceReason = traceReason;
+        }
+    }
+
+    /**
+     * Reads as much of a 2xx answer as decides whether it is usable, while the client has nothing yet:
+     * a stream's first event (it must be one), a whole body (it must be JSON), or, for a client that
+     * did not ask to stream a translated answer, the whole upstream stream folded into one answer.
+     */
+    private static Answer usableAnswer(Call call, Prepared prepared, UpstreamResponse response) throws UnusableAnswer {
+        if (response.isEventStream()) {
+            try {
+                response.primeFirstEvent(FIRST_EVENT_LIMIT);
+            } catch (IOException | UncheckedIOException e) {
+                boolean timedOut = e instanceof java.net.SocketTimeoutException;
+                throw new UnusableAnswer(timedOut ? Attempt.Outcome.TIMED_OUT : Attempt.Outcome.RESET, timedOut ? "timeout" : "reset",
+                        "broke off its stream before the first event (" + e.getMessage() + ")");
+            }
+            checkFirstEvent(response);
+            if (prepared.translated() && !call.stream()) {
+                TranslatedStream.Folded folded;
+                try {
+                    folded = TranslatedStream.fold(response.body(), Wires.codec(prepared.upstreamApi()).streamDecoder());
+                } catch (IOException | RuntimeException e) {
+                    throw new UnusableAnswer(Attempt.Outcome.RESET, "reset", "broke off its answer (" + e.getMessage() + ")");
+                }
+                if (folded.response() == null) {
+                    throw new UnusableAnswer(Attempt.Outcome.UPSTREAM_ERROR, "incomplete", "did not finish its answer (" + folded.failure() + ")");
+                }
+                return new Answer.Folded(folded);
+            }
+            return new Answer.Stream();
+        }
+        if (prepared.translated()) {
+            throw new UnusableAnswer(Attempt.Outcome.UPSTREAM_ERROR, "not_a_stream", "did not stream its answer ("
+                    + response.header("content-type").orElse("no content type") + ")");
+        }
+        byte[] body;
+        try {
+            body = response.readBody(MAX_UPSTREAM_BODY);
+        } catch (IOException | UncheckedIOException e) {
+            throw new UnusableAnswer(Attempt.Outcome.RESET, "reset", "broke off its answer (" + e.getMessage() + ")");
+        }
+        if (!StreamEnd.oneJsonValue(body)) {
+            throw new UnusableAnswer(Attempt.Outcome.UPSTREAM_ERROR, "malformed", "answered with a body that is not JSON ("
+                    + body.length + " bytes)");
+        }
+        return new Answer.Whole(body);
+    }
+
+    /** A stream whose first event is not an event (not JSON, or no event at all) is an upstream failure, not an answer. */
+    private static void checkFirstEvent(UpstreamResponse response) throws UnusableAnswer {
+        if (!response.isServerSentEvents()) {
+            return; // AWS frames carry their own checksums; the decoder judges them
+        }
+        byte[] ahead = response.primedBytes();
+        if (ahead.length == 0) {
+            throw new UnusableAnswer(Attempt.Outcome.UPSTREAM_ERROR, "empty", "ended its stream without any event");
+        }
+        if (!endsWithBlankLine(ahead)) {
+            return; // a first event longer than the read-ahead: judged by the relay as it passes
+        }
+        SseEvent first;
+        try {
+            first = new SseReader(new java.io.ByteArrayInputStream(ahead)).next();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // reading an array does not fail
+        }
+        if (first != null && !StreamEnd.wellFormed(first)) {
+            throw new UnusableAnswer(Attempt.Outcome.UPSTREAM_ERROR, "malformed", "sent a malformed first event");
+        }
+    }
+
+    private static boolean endsWithBlankLine(byte[] b) {
+        int n = b.length;
+        return n >= 2 && b[n - 1] == '\n' && (b[n - 2] == '\n' || (n >= 3 && b[n - 2] == '\r' && b[n - 3] == '\n'));
     }
 
     /** A credential for a direct call outside {@link #dispatch} (token counting). */
@@ -322,7 +423,7 @@ public final class Dispatcher {
         return options != null && options.path("include_usage").asBoolean(false);
     }
 
-    private Result relay(Call call, Route.Target target, UpstreamResponse response, ServerResponse res, Meter meter) {
+    private Result relay(Call call, Route.Target target, UpstreamResponse response, ServerResponse res, Meter meter, Answer answer) {
         int status = response.status();
         String provider = target.provider().id();
         res.status(Status.create(status));
@@ -334,7 +435,7 @@ public final class Dispatcher {
             }
             byte[] body;
             try {
-                body = response.readBody(MAX_UPSTREAM_BODY);
+                body = answer instanceof Answer.Whole w ? w.body() : response.readBody(MAX_UPSTREAM_BODY);
             } catch (IOException | UncheckedIOException e) {
                 GatewayError error = new GatewayError.UpstreamFailed("Provider '" + provider + "' broke off its answer (" + e.getMessage() + "). Retry.");
                 Dialect.send(call.api(), res, error);
@@ -354,7 +455,8 @@ public final class Dispatcher {
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         UsageTap tap = UsageTap.forStream(call.api(), call.api() == Api.CHAT_COMPLETIONS && !clientAskedForUsage(call));
         try (OutputStream out = RequestTrace.current().watchFirstByte(res.outputStream())) {
-            RelayOutcome outcome = StreamRelay.relay(response.body(), out, tap, event -> meter.beforeEvent(event, tap.usage()));
+            RelayOutcome outcome = StreamRelay.relay(response.body(), out, tap, event -> meter.beforeEvent(event, tap.usage()),
+                    StreamEnd.of(call.api()));
             switch (outcome) {
                 case RelayOutcome.Completed c -> { }
                 case RelayOutcome.ClientGone g -> LOG.log(Level.FINE, "client went away mid-stream; upstream call abandoned");
@@ -388,7 +490,7 @@ public final class Dispatcher {
      * upstream's stream (translated calls always stream upstream).
      */
     private Result relayTranslated(Call call, ChatRequest client, Api upstreamApi, Route.Target target,
-                                   UpstreamResponse response, ServerResponse res, Meter meter) {
+                                   UpstreamResponse response, ServerResponse res, Meter meter, Answer answer) {
         String provider = target.provider().id();
         response.header("x-request-id").ifPresent(v -> res.header("x-upstream-request-id", v));
         response.header("retry-after").ifPresent(v -> res.header(HeaderNames.RETRY_AFTER, v));
@@ -429,10 +531,14 @@ public final class Dispatcher {
                 return new Result(200, outcome.usage(), provider, target.model());
             }
             TranslatedStream.Folded folded;
-            try {
-                folded = TranslatedStream.fold(response.body(), decoder);
-            } catch (IOException | UncheckedIOException e) {
-                folded = new TranslatedStream.Folded(null, e.getMessage());
+            if (answer instanceof Answer.Folded f) {
+                folded = f.folded(); // read while another target could still be tried
+            } else {
+                try {
+                    folded = TranslatedStream.fold(response.body(), decoder);
+                } catch (IOException | RuntimeException e) {
+                    folded = new TranslatedStream.Folded(null, e.getMessage());
+                }
             }
             if (folded.response() == null) {
                 GatewayError error = new GatewayError.UpstreamFailed("Provider '" + provider + "' broke off its answer (" + folded.failure() + "). Retry.");
@@ -442,9 +548,9 @@ public final class Dispatcher {
             res.status(Status.OK_200);
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
             meter.beforeBody(200, folded.response().usage());
-            byte[] answer = clientCodec.encodeResponse(folded.response(), client);
-            RequestTrace.current().answered(answer);
-            res.send(answer);
+            byte[] encoded = clientCodec.encodeResponse(folded.response(), client);
+            RequestTrace.current().answered(encoded);
+            res.send(encoded);
             return new Result(200, folded.response().usage(), provider, target.model());
         }
     }

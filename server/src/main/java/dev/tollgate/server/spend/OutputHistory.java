@@ -20,6 +20,12 @@ public final class OutputHistory {
     }
 
     public void observe(String keyId, String model, long outputTokens) {
-        expected.merge(keyId + '\n' + model, outputTokens, (old, seen) -> seen > old ? (old + seen + 1) / 2 : (3 * old + seen) / 4);
+        observe(keyId, model, outputTokens, 1);
+    }
+
+    /** @param choices how many answers shared {@code outputTokens}: the expectation is one answer's length */
+    public void observe(String keyId, String model, long outputTokens, int choices) {
+        long each = outputTokens / Math.max(1, choices);
+        expected.merge(keyId + '\n' + model, each, (old, seen) -> seen > old ? (old + seen + 1) / 2 : (3 * old + seen) / 4);
     }
 }

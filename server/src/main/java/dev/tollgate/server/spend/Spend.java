@@ -57,7 +57,9 @@ public final class Spend implements AutoCloseable {
         return clock;
     }
 
-    public Estimate estimate(String keyId, String model, Api api, JsonBody body, Optional<Pricing> pricing) {
+    /** @throws dev.tollgate.providers.json.InvalidJsonException when a field bounding the output is absurd */
+    public Estimate estimate(String keyId, String model, Api api, JsonBody body, Optional<Pricing> pricing)
+            throws dev.tollgate.providers.json.InvalidJsonException {
         return estimator.estimate(keyId, model, api, body, pricing);
     }
 
@@ -96,9 +98,14 @@ public final class Spend implements AutoCloseable {
 
     /** Books the real cost and returns once the ledger has it durably. */
     public void settle(Reservation r, Charge charge) {
+        settle(r, charge, 1);
+    }
+
+    /** @param choices how many answers the request asked for (the output history learns one answer's length) */
+    public void settle(Reservation r, Charge charge, int choices) {
         boolean booked = book.settle(r, charge);
         if (!charge.estimated() && charge.usage().outputTokens() > 0) {
-            history.observe(r.keyId(), r.model(), charge.usage().outputTokens());
+            history.observe(r.keyId(), r.model(), charge.usage().outputTokens(), choices);
         }
         ledger().settled(r, charge, !booked);
     }
