@@ -25,10 +25,11 @@ import dev.tollgate.server.spend.RedisBudgets;
 import dev.tollgate.server.spend.Spend;
 import dev.tollgate.server.spend.SqliteLedger;
 import dev.tollgate.server.spend.UsageRoutes;
+import dev.tollgate.server.settings.ConnectionSettings;
 import dev.tollgate.server.settings.ServerSettings;
+import dev.tollgate.server.listener.Listener;
 import dev.tollgate.server.telemetry.Telemetry;
 import dev.tollgate.server.telemetry.TelemetrySettings;
-import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http.HttpRouting;
 import java.time.Clock;
@@ -43,7 +44,7 @@ public final class TollgateServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(TollgateServer.class.getName());
 
-    private final WebServer server;
+    private final Listener server;
     private final Drain drain;
     private final Duration shutdownGrace;
     private final Spend spend;
@@ -52,7 +53,7 @@ public final class TollgateServer implements AutoCloseable {
     private final Telemetry telemetry;
     private final Optional<SharedStore> shared;
 
-    private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace, Spend spend, Upstreams upstreams,
+    private TollgateServer(Listener server, Drain drain, Duration shutdownGrace, Spend spend, Upstreams upstreams,
                            Telemetry telemetry, Optional<SharedStore> shared) {
         this.telemetry = telemetry;
         this.shared = shared;
@@ -84,6 +85,13 @@ public final class TollgateServer implements AutoCloseable {
 
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher, Clock clock,
                                        Telemetry telemetry) {
+        return start(settings, ConnectionSettings.defaults(), policy, watcher, clock, telemetry);
+    }
+
+    /** @param connections the cap on client connections and their timeouts */
+    public static TollgateServer start(ServerSettings settings, ConnectionSettings connections, PolicyHolder policy,
+                                       PolicyWatcher watcher, Clock clock, Telemetry telemetry) {
+        Listener listener = new Listener(connections, settings.host());
         Drain drain = new Drain();
         Optional<SharedStore> shared = settings.redisUrl().map(SharedStore::of);
         Supplier<Ledger> ledger = () -> SqliteLedger.open(settings.stateDir(), "full".equalsIgnoreCase(System.getenv("TOLLGATE_LEDGER_SYNC")));
@@ -109,6 +117,8 @@ public final class TollgateServer implements AutoCloseable {
         AnthropicSurface anthropic = new AnthropicSurface(policy, pipeline, drain, settings.bodyLimit());
         GeminiSurface gemini = new GeminiSurface(policy, pipeline, drain, settings.bodyLimit());
         HttpRouting.Builder routing = HttpRouting.builder();
+        // Outermost: the connection waits for its next request head once the handler has returned.
+        routing.addFilter(listener.connections()::filter);
         // One snapshot per request, pinned before any handler runs; the header ties the answer to a commit.
         routing.addFilter((chain, req, res) -> policy.pinned(snapshot -> {
             res.header(PolicyHolder.HEADER, snapshot.version());
@@ -121,7 +131,7 @@ public final class TollgateServer implements AutoCloseable {
             telemetry.watch(watcher, policy);
             new AdminRoutes(policy, watcher, settings.webhookSecret(), telemetry.audit()).register(routing);
         }
-        HealthRoutes.register(routing, policy, drain, shared);
+        HealthRoutes.register(routing, policy, drain, shared, listener::accepting);
         new UsageRoutes(policy, gate).register(routing, OpenAiSurface.PREFIXES);
         openai.register(routing);
         anthropic.register(routing);
@@ -133,19 +143,19 @@ public final class TollgateServer implements AutoCloseable {
                 OpenAiErrors.send(res, new GatewayError.UpstreamFailed("The gateway failed unexpectedly; retry. The error was logged."));
             }
         });
-        WebServer server = WebServer.builder()
+        listener.connections().bind(telemetry.metrics().registry());
+        listener.start(builder -> builder
                 .host(settings.host())
                 .port(settings.port())
                 // Without TCP_NODELAY every SSE event and small response waits ~40 ms (Nagle + delayed ACK).
                 .connectionOptions(o -> o.tcpNoDelay(true))
                 // Response header values come from this code or from upstream heads, which refuse a
                 // bare CR (ResponseHead): validating them again costs ~5% of a proxied request's CPU.
-                .addProtocol(Http1Config.builder().validateResponseHeaders(false).build())
+                .addProtocol(Http1Config.builder().validateResponseHeaders(false)
+                        .addReceiveListener(listener.connections().receiveListener()).build())
                 .shutdownHook(false)
-                .routing(routing)
-                .build()
-                .start();
-        return new TollgateServer(server, drain, settings.shutdownGrace(), spend, upstreams, telemetry, shared);
+                .routing(routing));
+        return new TollgateServer(listener, drain, settings.shutdownGrace(), spend, upstreams, telemetry, shared);
     }
 
     public int port() {
@@ -167,10 +177,15 @@ public final class TollgateServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        server.stop();
+        server.close();
         spend.close();
         shared.ifPresent(SharedStore::close);
         telemetry.close();
+    }
+
+    /** The listening socket and the client connections on it. */
+    public Listener listener() {
+        return server;
     }
 
     public Telemetry telemetry() {
