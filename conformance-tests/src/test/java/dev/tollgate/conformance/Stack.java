@@ -29,6 +29,8 @@ final class Stack implements AutoCloseable {
     private Process gatewayProcess;
     /** Flags every gateway of this stack gets besides port, policy and state dir ({@code --redis URL}). */
     private List<String> gatewayFlags = List.of();
+    /** Put before the gateway's command ({@code prlimit --nofile=N:N --}). */
+    private List<String> gatewayPrefix = List.of();
     private Process redisProcess;
     private int redisPort;
 
@@ -59,16 +61,32 @@ final class Stack implements AutoCloseable {
         return start(name, policyYaml, java.util.Map.of(), true);
     }
 
+    /**
+     * The same with the gateway started under {@code prlimit --nofile=N:N} (at most N open file descriptors,
+     * soft and hard) and these extra serve flags.
+     */
+    static Stack startLimited(String name, String policyYaml, int nofile, List<String> flags) throws Exception {
+        return start(name, policyYaml, java.util.Map.of(), false, List.of("/usr/bin/prlimit", "--nofile=" + nofile + ":" + nofile, "--"), flags);
+    }
+
     private static Stack start(String name, String policyYaml, java.util.Map<String, String> env, boolean shared) throws Exception {
+        return start(name, policyYaml, env, shared, List.of(), List.of());
+    }
+
+    private static Stack start(String name, String policyYaml, java.util.Map<String, String> env, boolean shared,
+                               List<String> prefix, List<String> flags) throws Exception {
         Path work = Files.createTempDirectory("tollgate-" + name + "-");
         Stack stack = new Stack(freePort(), freePort(), work, java.util.Map.copyOf(env));
+        stack.gatewayPrefix = prefix;
+        stack.gatewayFlags = flags;
         try {
             Path policy = Files.createDirectories(work.resolve("policy"));
             Files.writeString(policy.resolve("policy.yaml"), policyYaml.replace("SIM_PORT", String.valueOf(stack.simPort)));
             if (shared) {
                 stack.redisPort = freePort();
                 stack.startRedis();
-                stack.gatewayFlags = List.of("--redis", "redis://127.0.0.1:" + stack.redisPort);
+                stack.gatewayFlags = java.util.stream.Stream.concat(flags.stream(),
+                        java.util.stream.Stream.of("--redis", "redis://127.0.0.1:" + stack.redisPort)).toList();
             }
             stack.spawn("sim", List.of(HOME.resolve("bin/provider-sim").toString(), "--port", String.valueOf(stack.simPort)));
             stack.awaitOk("http://127.0.0.1:" + stack.simPort + "/v1/models");
@@ -93,7 +111,8 @@ final class Stack implements AutoCloseable {
     }
 
     private Process spawnGateway(String name, int port, Path state) throws Exception {
-        List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/tollgate").toString(), "serve", "--port", String.valueOf(port),
+        List<String> command = new ArrayList<>(gatewayPrefix);
+        command.addAll(List.of(HOME.resolve("bin/tollgate").toString(), "serve", "--port", String.valueOf(port),
                 "--policy", workDir.resolve("policy").toString(), "--state-dir", state.toString()));
         command.addAll(gatewayFlags);
         Process p = spawn(name, command);

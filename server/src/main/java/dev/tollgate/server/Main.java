@@ -10,6 +10,7 @@ import dev.tollgate.policy.Secrets;
 import dev.tollgate.server.policy.GitPolicyWatcher;
 import dev.tollgate.server.policy.PolicyHolder;
 import dev.tollgate.server.policy.PolicyWatcher;
+import dev.tollgate.server.settings.ConnectionSettings;
 import dev.tollgate.server.settings.ServerSettings;
 import dev.tollgate.server.audit.AuditCli;
 import dev.tollgate.server.telemetry.Telemetry;
@@ -34,6 +35,7 @@ public final class Main {
                                   [--body-limit BYTES] [--shutdown-grace SECONDS]
                                   [--request-log true|false] [--request-retention DAYS]
                                   [--otel true|false] [--otel-endpoint URL] [--otel-sampling RATIO] [--management-port N]
+                                  [--max-connections N] [--head-timeout SECONDS] [--body-timeout SECONDS] [--idle-timeout SECONDS]
                    tollgate validate [DIR]
                    tollgate diff OLD NEW [--repo DIR] [--path SUBDIR]
                    tollgate keys new --id ID --team TEAM
@@ -111,6 +113,8 @@ public final class Main {
                 flags.put(ServerSettings.FLAGS.get(flag), value);
             } else if (TelemetrySettings.FLAGS.containsKey(flag)) {
                 flags.put(TelemetrySettings.FLAGS.get(flag), value);
+            } else if (ConnectionSettings.FLAGS.containsKey(flag)) {
+                flags.put(ConnectionSettings.FLAGS.get(flag), value);
             } else {
                 System.err.print("unknown flag " + flag + "\n" + USAGE);
                 return 2;
@@ -160,7 +164,15 @@ public final class Main {
             watcher.close();
             return 1;
         }
-        TollgateServer server = TollgateServer.start(settings, holder, watcher, telemetry);
+        ConnectionSettings connections;
+        try {
+            connections = ConnectionSettings.load(flags, configFile);
+        } catch (RuntimeException e) {
+            System.err.println("tollgate: connection settings: " + e.getMessage());
+            watcher.close();
+            return 1;
+        }
+        TollgateServer server = TollgateServer.start(settings, connections, holder, watcher, java.time.Clock.systemUTC(), telemetry);
         if (server.port() <= 0) {
             System.err.println("tollgate: cannot listen on " + settings.host() + ":" + settings.port() + " (see the error above)");
             watcher.close();

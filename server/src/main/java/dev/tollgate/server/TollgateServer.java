@@ -28,10 +28,11 @@ import dev.tollgate.server.spend.RedisBudgets;
 import dev.tollgate.server.spend.Spend;
 import dev.tollgate.server.spend.SqliteLedger;
 import dev.tollgate.server.spend.UsageRoutes;
+import dev.tollgate.server.settings.ConnectionSettings;
 import dev.tollgate.server.settings.ServerSettings;
+import dev.tollgate.server.listener.Listener;
 import dev.tollgate.server.telemetry.Telemetry;
 import dev.tollgate.server.telemetry.TelemetrySettings;
-import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http.HttpRouting;
 import java.time.Clock;
@@ -47,7 +48,7 @@ public final class TollgateServer implements AutoCloseable {
     /** The second listener's name: /metrics without a token (tollgate.management.port). */
     private static final String MANAGEMENT = "management";
 
-    private final WebServer server;
+    private final Listener server;
     private final Drain drain;
     private final Duration shutdownGrace;
     private final Spend spend;
@@ -56,7 +57,7 @@ public final class TollgateServer implements AutoCloseable {
     private final Telemetry telemetry;
     private final Optional<SharedStore> shared;
 
-    private TollgateServer(WebServer server, Drain drain, Duration shutdownGrace, Spend spend, Upstreams upstreams,
+    private TollgateServer(Listener server, Drain drain, Duration shutdownGrace, Spend spend, Upstreams upstreams,
                            Telemetry telemetry, Optional<SharedStore> shared) {
         this.telemetry = telemetry;
         this.shared = shared;
@@ -88,6 +89,13 @@ public final class TollgateServer implements AutoCloseable {
 
     public static TollgateServer start(ServerSettings settings, PolicyHolder policy, PolicyWatcher watcher, Clock clock,
                                        Telemetry telemetry) {
+        return start(settings, ConnectionSettings.defaults(), policy, watcher, clock, telemetry);
+    }
+
+    /** @param connections the cap on client connections and their timeouts */
+    public static TollgateServer start(ServerSettings settings, ConnectionSettings connections, PolicyHolder policy,
+                                       PolicyWatcher watcher, Clock clock, Telemetry telemetry) {
+        Listener listener = new Listener(connections, settings.host());
         Drain drain = new Drain();
         Optional<SharedStore> shared = settings.redisUrl().map(SharedStore::of);
         Supplier<Ledger> ledger = () -> SqliteLedger.open(settings.stateDir(), "full".equalsIgnoreCase(System.getenv("TOLLGATE_LEDGER_SYNC")));
@@ -113,6 +121,8 @@ public final class TollgateServer implements AutoCloseable {
         AnthropicSurface anthropic = new AnthropicSurface(policy, pipeline, drain, settings.bodyLimit());
         GeminiSurface gemini = new GeminiSurface(policy, pipeline, drain, settings.bodyLimit());
         HttpRouting.Builder routing = HttpRouting.builder();
+        // Outermost: the connection waits for its next request head once the handler has returned.
+        routing.addFilter(listener.connections()::filter);
         // One snapshot per request, pinned before any handler runs; the header ties the answer to a commit.
         routing.addFilter((chain, req, res) -> policy.pinned(snapshot -> {
             res.header(PolicyHolder.HEADER, snapshot.version());
@@ -127,7 +137,7 @@ public final class TollgateServer implements AutoCloseable {
             telemetry.watch(watcher, policy);
             new AdminRoutes(policy, watcher, settings.webhookSecret(), telemetry.audit(), settings.webhookBodyLimit()).register(routing);
         }
-        HealthRoutes.register(routing, policy, drain, shared);
+        HealthRoutes.register(routing, policy, drain, shared, listener::accepting);
         new UsageRoutes(policy, gate).register(routing, OpenAiSurface.PREFIXES);
         openai.register(routing);
         anthropic.register(routing);
@@ -135,30 +145,31 @@ public final class TollgateServer implements AutoCloseable {
         routing.any((req, res) -> Dialect.send(Dialect.ofPath(req.path().path()), res,
                 new GatewayError.UnknownPath(req.prologue().method().text(), req.path().path())));
         Failures.register(routing);
-        io.helidon.webserver.WebServerConfig.Builder builder = WebServer.builder();
+        listener.connections().bind(telemetry.metrics().registry());
         int management = telemetry.settings().managementPort();
-        if (management > 0) {
-            // Metrics without a token, only here: a port for a private network, not the one clients reach.
-            builder.putSocket(MANAGEMENT, socket -> socket.host(settings.host()).port(management)
-                    .routing(r -> telemetry.registerManagement(r, policy)));
-        }
-        WebServer server = builder
+        listener.start(builder -> builder
+                // Metrics without a token only on the management port: one for a private network, not the one clients reach.
+                .update(b -> {
+                    if (management > 0) {
+                        b.putSocket(MANAGEMENT, socket -> socket.host(settings.host()).port(management)
+                                .routing(r -> telemetry.registerManagement(r, policy)));
+                    }
+                })
                 .host(settings.host())
                 .port(settings.port())
                 // Without TCP_NODELAY every SSE event and small response waits ~40 ms (Nagle + delayed ACK).
                 .connectionOptions(o -> o.tcpNoDelay(true))
                 // Response header values come from this code or from upstream heads, which refuse a
                 // bare CR (ResponseHead): validating them again costs ~5% of a proxied request's CPU.
-                .addProtocol(Http1Config.builder().validateResponseHeaders(false).build())
+                .addProtocol(Http1Config.builder().validateResponseHeaders(false)
+                        .addReceiveListener(listener.connections().receiveListener()).build())
                 // Helidon's own refusals (bad head, huge headers, Content-Encoding) as JSON in the path's dialect;
                 // includeEntity hands them Helidon's short reason, which they reword rather than echo.
                 .directHandlers(EarlyAnswers.handlers())
                 .errorHandling(e -> e.includeEntity(true))
                 .shutdownHook(false)
-                .routing(routing)
-                .build()
-                .start();
-        return new TollgateServer(server, drain, settings.shutdownGrace(), spend, upstreams, telemetry, shared);
+                .routing(routing));
+        return new TollgateServer(listener, drain, settings.shutdownGrace(), spend, upstreams, telemetry, shared);
     }
 
     public int port() {
@@ -167,7 +178,7 @@ public final class TollgateServer implements AutoCloseable {
 
     /** The management listener's port; -1 when there is none. */
     public int managementPort() {
-        return server.port(MANAGEMENT);
+        return server.server().port(MANAGEMENT);
     }
 
     /** Cool-downs, circuits and attempt counts of the upstreams. */
@@ -185,10 +196,15 @@ public final class TollgateServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        server.stop();
+        server.close();
         spend.close();
         shared.ifPresent(SharedStore::close);
         telemetry.close();
+    }
+
+    /** The listening socket and the client connections on it. */
+    public Listener listener() {
+        return server;
     }
 
     public Telemetry telemetry() {

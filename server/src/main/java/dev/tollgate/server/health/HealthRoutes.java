@@ -6,6 +6,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import dev.tollgate.server.shared.SharedStore;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * Liveness (the process answers) and readiness (a policy is loaded and the gateway is not draining),
@@ -21,9 +22,19 @@ public final class HealthRoutes {
     }
 
     public static void register(HttpRouting.Builder routing, PolicyHolder policy, Drain drain, Optional<SharedStore> shared) {
+        register(routing, policy, drain, shared, () -> true);
+    }
+
+    /** @param accepting false while the listener cannot take new connections (it is being started again) */
+    public static void register(HttpRouting.Builder routing, PolicyHolder policy, Drain drain, Optional<SharedStore> shared,
+                                BooleanSupplier accepting) {
         routing.get("/health/live", (req, res) -> {
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
-            res.send("{\"status\":\"UP\"}");
+            if (accepting.getAsBoolean()) {
+                res.send("{\"status\":\"UP\"}");
+            } else {
+                res.status(Status.SERVICE_UNAVAILABLE_503).send("{\"status\":\"DOWN\",\"reason\":\"the listener cannot accept connections\"}");
+            }
         });
         routing.get("/health/ready", (req, res) -> {
             res.header(HeaderNames.CONTENT_TYPE, "application/json");

@@ -1,0 +1,260 @@
+package dev.tollgate.server.listener;
+
+import dev.tollgate.server.settings.ConnectionSettings;
+import io.helidon.common.socket.SocketOptions;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Headers;
+import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http1.Http1ConnectionListener;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.net.SocketOption;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * Every client connection the listener accepted, and what it is waiting for. Helidon 4.5 has no read
+ * timeout on server connections (its idle sweep never interrupts a read of headers or a body), so:
+ * <ul>
+ *   <li>a connection waiting for a request head (new: {@code head} timeout from accept; kept alive:
+ *       {@code idle} timeout from its last response) is closed by {@link #sweep()} when the time is up;</li>
+ *   <li>from a complete head until its handler returns, the socket's read timeout is the {@code body}
+ *       timeout: a read of the body (by a handler, or Helidon draining what a handler left) that gets no
+ *       byte for that long fails, and the connection ends.</li>
+ * </ul>
+ * Helidon logs a connection that ends this way at TRACE only; closures are counted
+ * ({@code tollgate_connections_closed_total{reason}}), never logged one by one.
+ */
+public final class Connections {
+
+    /** What a connection waits for: the phase decides which timeout holds it. */
+    private enum Phase { HEAD, REQUEST, UPGRADED }
+
+    private static final class Conn {
+        final SocketChannel channel;
+        volatile Phase phase = Phase.HEAD;
+        /** Nanos when the current wait for a head began. */
+        volatile long since;
+        volatile boolean servedOne;
+
+        Conn(SocketChannel channel, long now) {
+            this.channel = channel;
+            this.since = now;
+        }
+    }
+
+    private final ConnectionSettings settings;
+    private final LongSupplier nanos;
+    private final Map<SocketAddress, Conn> open = new ConcurrentHashMap<>();
+    private final AtomicLong headTimeouts = new AtomicLong();
+    private final AtomicLong idleTimeouts = new AtomicLong();
+
+    public Connections(ConnectionSettings settings) {
+        this(settings, System::nanoTime);
+    }
+
+    Connections(ConnectionSettings settings, LongSupplier nanos) {
+        this.settings = settings;
+        this.nanos = nanos;
+    }
+
+    /** The listener's socket options: Helidon's, plus registering each accepted connection here. */
+    public SocketOptions socketOptions(SocketOptions base) {
+        return new Registering(base);
+    }
+
+    /** Sees each request head complete (runs on the connection's own thread). */
+    public Http1ConnectionListener receiveListener() {
+        return new Http1ConnectionListener() {
+            @Override
+            public void headers(ConnectionContext ctx, Headers headers) {
+                Conn c = open.get(ctx.remotePeer().address());
+                if (c == null) {
+                    return;
+                }
+                if (headers.contains(HeaderNames.UPGRADE)) {
+                    c.phase = Phase.UPGRADED; // a protocol of its own, with its own idea of silence
+                    return;
+                }
+                c.phase = Phase.REQUEST;
+                readTimeout(c, settings.bodyTimeout());
+            }
+        };
+    }
+
+    /**
+     * A routing filter: once the handler has returned, the connection waits for its next head; an answer
+     * that says {@code Connection: close} ends the connection (Helidon 4.5 says it but keeps reading).
+     */
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        res.whenSent(() -> {
+            if (res.headers().contains(HeaderValues.CONNECTION_CLOSE)) {
+                Conn c = open.get(req.remotePeer().address());
+                if (c != null) {
+                    try {
+                        // A FIN after the answer's last byte; a full close could reset it away while unread
+                        // request bytes sit in the socket. Helidon closes once the client has.
+                        c.channel.shutdownOutput();
+                    } catch (IOException gone) {
+                        // the client left first
+                    }
+                }
+            }
+        });
+        try {
+            chain.proceed();
+        } finally {
+            Conn c = open.get(req.remotePeer().address());
+            if (c != null && c.phase == Phase.REQUEST) {
+                c.servedOne = true;
+                c.since = nanos.getAsLong();
+                c.phase = Phase.HEAD;
+                // Not the body timeout while idle: the sweep's deadline holds it (the idle one may be longer).
+                readTimeout(c, Duration.ZERO);
+            }
+        }
+    }
+
+    /** Closes connections whose head did not come in time and forgets closed ones; returns how many it closed. */
+    public int sweep() {
+        long now = nanos.getAsLong();
+        int closed = 0;
+        for (var e : open.entrySet()) {
+            Conn c = e.getValue();
+            if (!c.channel.isOpen()) {
+                open.remove(e.getKey(), c);
+                continue;
+            }
+            if (c.phase != Phase.HEAD) {
+                continue;
+            }
+            Duration limit = c.servedOne ? settings.idleTimeout() : settings.headTimeout();
+            if (now - c.since > limit.toNanos()) {
+                try {
+                    c.channel.close(); // the connection's blocked read fails; Helidon ends it quietly
+                } catch (IOException ignored) {
+                    // closed either way
+                }
+                open.remove(e.getKey(), c);
+                (c.servedOne ? idleTimeouts : headTimeouts).incrementAndGet();
+                closed++;
+            }
+        }
+        return closed;
+    }
+
+    /** How often {@link #sweep()} should run: a quarter of the shortest deadline, between 50 ms and 1 s. */
+    public Duration sweepPeriod() {
+        long shortest = Math.min(settings.headTimeout().toMillis(), settings.idleTimeout().toMillis());
+        return Duration.ofMillis(Math.clamp(shortest / 4, 50, 1000));
+    }
+
+    /** Client connections open now (closed ones drop out at the next sweep). */
+    public int open() {
+        return open.size();
+    }
+
+    public void bind(MeterRegistry registry) {
+        Gauge.builder("tollgate.connections.open", this, Connections::open)
+                .description("Client connections open on the listener.").register(registry);
+        FunctionCounter.builder("tollgate.connections.closed", headTimeouts, AtomicLong::get)
+                .description("Client connections the gateway closed because they were too slow.")
+                .tag("reason", "head_timeout").register(registry);
+        FunctionCounter.builder("tollgate.connections.closed", idleTimeouts, AtomicLong::get)
+                .description("Client connections the gateway closed because they were too slow.")
+                .tag("reason", "idle_timeout").register(registry);
+    }
+
+    public long headTimeouts() {
+        return headTimeouts.get();
+    }
+
+    public long idleTimeouts() {
+        return idleTimeouts.get();
+    }
+
+    private static void readTimeout(Conn c, Duration d) {
+        try {
+            c.channel.socket().setSoTimeout((int) Math.min(Integer.MAX_VALUE, d.toMillis()));
+        } catch (SocketException closed) {
+            // the connection is gone; nothing to time
+        }
+    }
+
+    /** Helidon's options, configuring and registering each accepted channel. */
+    private final class Registering implements SocketOptions {
+        private final SocketOptions base;
+
+        Registering(SocketOptions base) {
+            this.base = base;
+        }
+
+        @Override
+        public void configureSocket(SocketChannel socket) {
+            base.configureSocket(socket);
+            try {
+                open.put(socket.getRemoteAddress(), new Conn(socket, nanos.getAsLong()));
+            } catch (IOException closed) {
+                // the client left before we looked; Helidon finds out on its first read
+            }
+        }
+
+        @Override
+        public void configureSocket(java.net.Socket socket) {
+            base.configureSocket(socket);
+        }
+
+        @Override
+        public Map<SocketOption<?>, Object> socketOptions() {
+            return base.socketOptions();
+        }
+
+        @Override
+        public Duration connectTimeout() {
+            return base.connectTimeout();
+        }
+
+        @Override
+        public Duration readTimeout() {
+            return base.readTimeout();
+        }
+
+        @Override
+        public Optional<Integer> socketReceiveBufferSize() {
+            return base.socketReceiveBufferSize();
+        }
+
+        @Override
+        public Optional<Integer> socketSendBufferSize() {
+            return base.socketSendBufferSize();
+        }
+
+        @Override
+        public boolean socketReuseAddress() {
+            return base.socketReuseAddress();
+        }
+
+        @Override
+        public boolean socketKeepAlive() {
+            return base.socketKeepAlive();
+        }
+
+        @Override
+        public boolean tcpNoDelay() {
+            return base.tcpNoDelay();
+        }
+    }
+}
