@@ -1,37 +1,23 @@
 package dev.tollgate.policy;
 
-import java.util.Arrays;
-import java.util.Optional;
+/**
+ * A provider kind by its policy name ({@code kind: openai}). Which kinds exist, and what settings each
+ * takes, is up to the installed {@link ProviderSpecs}: each provider's adapter brings its own.
+ */
+public record ProviderKind(String id) {
 
-/** The kinds of upstream provider the gateway knows how to call. */
-public enum ProviderKind {
-    OPENAI("openai"),
-    AZURE_OPENAI("azure-openai"),
-    /** Anything speaking OpenAI's API at its own base URL: Groq, Mistral, Cerebras, xAI, Ollama, vLLM, ... */
-    OPENAI_COMPATIBLE("openai-compatible"),
-    /** Anthropic's own Messages API ({@code x-api-key}, {@code anthropic-version}). */
-    ANTHROPIC("anthropic"),
-    /** Google AI Studio's Gemini API (API key). */
-    GEMINI("gemini"),
-    /** Amazon Bedrock's Converse API, signed with AWS SigV4 ({@code settings.region}, credentials by reference). */
-    BEDROCK("bedrock"),
-    /**
-     * Google Vertex AI: Gemini and Claude in a Google Cloud project, OAuth access tokens from a
-     * service-account key; {@code settings.project} and {@code settings.location} name the endpoint.
-     */
-    VERTEX("vertex");
-
-    private final String id;
-
-    ProviderKind(String id) {
-        this.id = id;
+    public ProviderKind {
+        if (id == null || id.isBlank()) {
+            throw new IllegalArgumentException("a provider kind needs a name");
+        }
     }
 
-    public String id() {
+    public static ProviderKind of(String id) {
+        return new ProviderKind(id);
+    }
+
+    @Override
+    public String toString() {
         return id;
-    }
-
-    public static Optional<ProviderKind> byId(String id) {
-        return Arrays.stream(values()).filter(k -> k.id.equals(id)).findFirst();
     }
 }

@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /** {@code providers:} entries: kind, base URL, credentials by reference, timeouts, circuit breaker, kind settings. */
 final class ProviderSection {
@@ -30,11 +30,10 @@ final class ProviderSection {
         f.fields(node, path, FIELDS);
         String id = f.id(node, path, "id");
         String kindName = f.text(node, path, "kind", true);
-        ProviderKind kind = kindName == null ? null : ProviderKind.byId(kindName).orElse(null);
-        String baseUrl = f.text(node, path, "base_url", kind != ProviderKind.BEDROCK && kind != ProviderKind.VERTEX);
-        if (kindName != null && kind == null) {
-            f.problem(join(path, "kind"), "unknown provider kind '" + kindName + "' (known: "
-                    + String.join(", ", Stream.of(ProviderKind.values()).map(ProviderKind::id).toList()) + ")");
+        ProviderSpec spec = kindName == null ? null : ProviderSpecs.of(kindName).orElse(null);
+        String baseUrl = f.text(node, path, "base_url", spec != null && !spec.derivesBaseUrl());
+        if (kindName != null && spec == null) {
+            f.problem(join(path, "kind"), "unknown provider kind '" + kindName + "' (known: " + String.join(", ", ProviderSpecs.kinds()) + ")");
         }
         URI uri = null;
         if (baseUrl != null) {
@@ -77,55 +76,48 @@ final class ProviderSection {
             }
         }
         Map<String, String> headers = f.stringMap(node, path, "headers");
-        Map<String, String> settings = f.stringMap(node, path, "settings");
-        if (kind == ProviderKind.BEDROCK) {
-            uri = BedrockSettings.check(settings, uri, credentials, baseUrl == null, (field, message) -> f.problem(join(path, field), message));
-        }
+        Map<String, String> settings = settings(node, path, spec);
         Provider.Timeouts timeouts = timeouts(f.object(node, path, "timeouts"), join(path, "timeouts"));
-        if (kind == ProviderKind.VERTEX) {
-            uri = vertex(node, path, settings, uri, credentials);
+        if (spec != null) {
+            uri = spec.check(new ProviderSpec.Declared(id, settings, uri, node.has("credential") || node.has("credentials"), credentials),
+                    (field, message) -> f.problem(field.isEmpty() ? path : join(path, field), message));
         }
-        if (id == null || kind == null || uri == null) {
+        if (id == null || spec == null || uri == null) {
             return Optional.empty();
         }
         Provider.Breaker breaker = breaker(f.object(node, path, "circuit_breaker"), join(path, "circuit_breaker"));
-        return Optional.of(new Provider(id, kind, uri, credentials, headers, settings, timeouts, breaker));
+        return Optional.of(new Provider(id, spec.kind(), uri, credentials, headers, settings, timeouts, breaker));
     }
 
-    /** Checks a vertex provider's settings and key; its base URL defaults from the location. */
-    private URI vertex(JsonNode node, String path, Map<String, String> settings, URI declared, List<Credential> credentials) {
-        String where = node.has("settings") ? join(path, "settings") : path;
-        String project = settings.get(Vertex.PROJECT);
-        String location = settings.get(Vertex.LOCATION);
-        String publisher = settings.get(Vertex.PUBLISHER);
-        if (project == null) {
-            f.problem(where, "a vertex provider needs settings.project, the Google Cloud project id (e.g. my-project-123)");
-        } else if (!Vertex.PROJECT_ID.matcher(project).matches()) {
-            f.problem(join(where, Vertex.PROJECT), "'" + project + "' is not a Google Cloud project id (lower-case letters, digits and '-', e.g. my-project-123)");
+    /** The kind's settings: each name one the kind takes, each value of its type; other names refused, listing the valid ones. */
+    private Map<String, String> settings(JsonNode node, String path, ProviderSpec spec) {
+        Map<String, String> settings = f.stringMap(node, path, "settings");
+        if (spec == null) {
+            return settings;
         }
-        boolean locationOk = location != null && Vertex.LOCATION_ID.matcher(location).matches();
-        if (location == null) {
-            f.problem(where, "a vertex provider needs settings.location, the Vertex AI region (e.g. us-east5, europe-west1) or global");
-        } else if (!locationOk) {
-            f.problem(join(where, Vertex.LOCATION), "'" + location + "' is not a Vertex AI location (e.g. us-east5, europe-west1 or global)");
-        }
-        if (publisher != null && Vertex.Publisher.byId(publisher).isEmpty()) {
-            f.problem(join(where, Vertex.PUBLISHER), "settings.publisher must be google or anthropic (or left out: claude* models are "
-                    + "Anthropic's, the rest Google's), found '" + publisher + "'");
-        }
-        if (credentials.isEmpty() && !node.has("credential") && !node.has("credentials")) {
-            f.problem(path, "a vertex provider needs credential: file:PATH (or env:NAME) naming a service-account JSON key; "
-                    + "the key itself never goes in the policy");
-        }
-        if (declared != null && declared.getRawPath() != null && !declared.getRawPath().isEmpty()) {
-            f.problem(join(path, "base_url"), "a vertex base_url is the host only (e.g. https://us-east5-aiplatform.googleapis.com); "
-                    + "the gateway adds /v1/projects/...: drop '" + declared.getRawPath() + "'");
-            return null;
-        }
-        if (declared != null) {
-            return declared;
-        }
-        return locationOk ? Vertex.defaultBaseUrl(location) : null;
+        Map<String, ProviderSpec.Setting> known = new LinkedHashMap<>();
+        spec.settings().forEach(s -> known.put(s.name(), s));
+        Map<String, String> valid = new LinkedHashMap<>();
+        settings.forEach((name, value) -> {
+            String where = join(join(path, "settings"), name);
+            ProviderSpec.Setting setting = known.get(name);
+            if (setting == null) {
+                String near = YamlFields.closest(name, known.keySet());
+                f.problemAtKey(where, "unknown setting '" + name + "' for kind " + spec.kind().id()
+                        + (near == null ? "" : "; did you mean '" + near + "'?") + " (" + describe(spec) + ")");
+                return;
+            }
+            // Kept even when its value is refused, so the kind's own checks do not call it missing as well.
+            setting.problem(value).ifPresent(problem -> f.problem(where, problem));
+            valid.put(name, value);
+        });
+        return valid;
+    }
+
+    /** The settings a kind takes, for an error message. */
+    static String describe(ProviderSpec spec) {
+        return spec.settings().isEmpty() ? "kind " + spec.kind().id() + " takes no settings"
+                : "settings of kind " + spec.kind().id() + ": " + String.join(", ", spec.settings().stream().map(ProviderSpec.Setting::name).toList());
     }
 
     private void credential(String ref, int weight, String where, List<Credential> out) {

@@ -33,6 +33,11 @@ final class YamlFields {
         problems.add(new Problem(doc.at(path), message));
     }
 
+    /** A problem with a field's name rather than its value: reported where the name is written. */
+    void problemAtKey(String path, String message) {
+        problems.add(new Problem(doc.keyAt(path), message));
+    }
+
     static String join(String path, String field) {
         return path.isEmpty() ? field : path + "." + field;
     }

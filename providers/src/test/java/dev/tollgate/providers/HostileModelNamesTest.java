@@ -4,10 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.policy.BedrockSettings;
 import dev.tollgate.policy.Provider;
 import dev.tollgate.policy.ProviderKind;
-import dev.tollgate.policy.Vertex;
+import dev.tollgate.providers.anthropic.AnthropicAdapter;
+import dev.tollgate.providers.azure.AzureOpenAiAdapter;
+import dev.tollgate.providers.bedrock.BedrockAdapter;
+import dev.tollgate.providers.gemini.GeminiAdapter;
+import dev.tollgate.providers.openai.OpenAiAdapter;
+import dev.tollgate.providers.compatible.OpenAiCompatibleAdapter;
+import dev.tollgate.providers.vertex.VertexAdapter;
+import dev.tollgate.providers.Adapter;
+import dev.tollgate.providers.AdapterException;
+import dev.tollgate.providers.Outbound;
 import dev.tollgate.providers.anthropic.AnthropicNative;
 import dev.tollgate.providers.bedrock.BedrockNative;
 import dev.tollgate.providers.gemini.GeminiNative;
@@ -33,6 +41,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class HostileModelNamesTest {
 
+    /** An adapter's request for a passthrough call; {@code askForUsage} makes it a chat stream whose client did not ask for usage. */
+    private static UpstreamRequest request(Adapter adapter, Provider provider, Optional<String> secret, Api api, String model, JsonBody body,
+                                           boolean askForUsage, Map<String, String> pass) {
+        try {
+            return adapter.request(new Outbound(provider, "env:TEST_KEY", secret, model, api, askForUsage, body, true, pass));
+        } catch (AdapterException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private static final String BASE = "http://127.0.0.1:1";
 
     private static Provider provider(ProviderKind kind, String base, Map<String, String> settings) {
@@ -57,26 +75,26 @@ class HostileModelNamesTest {
     void theIssuesNamesOnEachKindGiveTheExactUrl() throws Exception {
         String traversal = "cheap/../priced";
         assertEquals(BASE + "/v1beta/models/cheap%2F..%2Fpriced:generateContent",
-                GeminiNative.prepare(provider(ProviderKind.GEMINI, BASE + "/v1beta", Map.of()), Optional.of("k"), traversal, "generateContent", new byte[0])
+                GeminiNative.prepare(provider(GeminiAdapter.KIND, BASE + "/v1beta", Map.of()), Optional.of("k"), traversal, "generateContent", new byte[0])
                         .uri().toString());
         assertEquals(BASE + "/v1beta/models/..%2F..%2Fv1%2Fchat%2Fcompletions%3Fx%3D:streamGenerateContent?alt=sse",
-                GeminiNative.prepare(provider(ProviderKind.GEMINI, BASE + "/v1beta", Map.of()), Optional.of("k"), "../../v1/chat/completions?x=",
+                GeminiNative.prepare(provider(GeminiAdapter.KIND, BASE + "/v1beta", Map.of()), Optional.of("k"), "../../v1/chat/completions?x=",
                         "streamGenerateContent", new byte[0]).uri().toString());
         assertEquals(BASE + "/v1beta/models/x%3Fkey%3Dstolen:countTokens",
-                GeminiNative.prepare(provider(ProviderKind.GEMINI, BASE + "/v1beta", Map.of()), Optional.of("k"), "x?key=stolen", "countTokens", new byte[0])
+                GeminiNative.prepare(provider(GeminiAdapter.KIND, BASE + "/v1beta", Map.of()), Optional.of("k"), "x?key=stolen", "countTokens", new byte[0])
                         .uri().toString());
         assertEquals(BASE + "/v1beta/models/cheap%252F..%252Fpriced:generateContent",
-                GeminiNative.prepare(provider(ProviderKind.GEMINI, BASE + "/v1beta", Map.of()), Optional.of("k"), "cheap%2F..%2Fpriced", "generateContent",
+                GeminiNative.prepare(provider(GeminiAdapter.KIND, BASE + "/v1beta", Map.of()), Optional.of("k"), "cheap%2F..%2Fpriced", "generateContent",
                         new byte[0]).uri().toString());
         assertEquals(BASE + "/v1/projects/acme/locations/us-east5/publishers/google/models/cheap%2F..%2Fpriced:streamGenerateContent?alt=sse",
                 VertexNative.gemini(vertex(), "tok", traversal, true, new byte[0]).uri().toString());
         assertEquals(BASE + "/v1/projects/acme/locations/us-east5/publishers/anthropic/models/claude%23x%3Fy:rawPredict",
                 VertexNative.claude(vertex(), "tok", "claude#x?y", false, body(), Map.of()).uri().toString());
         assertEquals(BASE + "/openai/deployments/cheap%2F..%2Fpriced/chat/completions?api-version=2024-10-21",
-                OpenAiFamily.prepare(provider(ProviderKind.AZURE_OPENAI, BASE, Map.of()), Optional.of("k"), Api.CHAT_COMPLETIONS, traversal, body(), false, Map.of())
+                request(new AzureOpenAiAdapter(), provider(AzureOpenAiAdapter.KIND, BASE, Map.of()), Optional.of("k"), Api.CHAT_COMPLETIONS, traversal, body(), false, Map.of())
                         .uri().toString());
         assertEquals(BASE + "/openai/deployments/x%3Fapi-version%3D1999/embeddings?api-version=2024-10-21",
-                OpenAiFamily.prepare(provider(ProviderKind.AZURE_OPENAI, BASE, Map.of()), Optional.of("k"), Api.EMBEDDINGS, "x?api-version=1999", body(), false, Map.of())
+                request(new AzureOpenAiAdapter(), provider(AzureOpenAiAdapter.KIND, BASE, Map.of()), Optional.of("k"), Api.EMBEDDINGS, "x?api-version=1999", body(), false, Map.of())
                         .uri().toString());
         assertEquals(BASE + "/model/cheap%2F..%2Fpriced/converse-stream", BedrockNative.prepare(bedrock(), awsKey(), traversal, new byte[0]).uri().toString());
     }
@@ -85,7 +103,7 @@ class HostileModelNamesTest {
     @ValueSource(strings = {"cheap/../priced", "../../v1/chat/completions?x=", "x?key=stolen", "x#frag", "a%2Fb", "with space", "cr\r\nlf: injected",
             "nul\u0000", "pipe|", "{braces}", "back\\slash", "..", ".", "", "ünï", "a;b=c", "a+b", "a&b"})
     void everyKindKeepsAHostileNameInOneSegment(String name) throws Exception {
-        UpstreamRequest gemini = GeminiNative.prepare(provider(ProviderKind.GEMINI, BASE + "/v1beta", Map.of()), Optional.of("k"), name, "generateContent", new byte[0]);
+        UpstreamRequest gemini = GeminiNative.prepare(provider(GeminiAdapter.KIND, BASE + "/v1beta", Map.of()), Optional.of("k"), name, "generateContent", new byte[0]);
         assertOneSegment(name, gemini, "/v1beta/models/", ":generateContent");
         assertNull(gemini.uri().getRawQuery());
         assertNull(gemini.uri().getRawFragment());
@@ -96,7 +114,7 @@ class HostileModelNamesTest {
         UpstreamRequest vertexClaude = VertexNative.claude(vertex(), "tok", name, false, body(), Map.of());
         assertOneSegment(name, vertexClaude, "/v1/projects/acme/locations/us-east5/publishers/anthropic/models/", ":rawPredict");
 
-        UpstreamRequest azure = OpenAiFamily.prepare(provider(ProviderKind.AZURE_OPENAI, BASE, Map.of()), Optional.of("k"), Api.CHAT_COMPLETIONS, name, body(),
+        UpstreamRequest azure = request(new AzureOpenAiAdapter(), provider(AzureOpenAiAdapter.KIND, BASE, Map.of()), Optional.of("k"), Api.CHAT_COMPLETIONS, name, body(),
                 false, Map.of());
         assertOneSegment(name, azure, "/openai/deployments/", "/chat/completions");
         assertEquals("api-version=2024-10-21", azure.uri().getRawQuery());
@@ -108,12 +126,12 @@ class HostileModelNamesTest {
         assertNull(bedrock.uri().getRawQuery());
 
         // Kinds with the model in the body: the URL is the base's, the name a JSON string.
-        for (ProviderKind kind : List.of(ProviderKind.OPENAI, ProviderKind.OPENAI_COMPATIBLE)) {
-            UpstreamRequest r = OpenAiFamily.prepare(provider(kind, BASE + "/v1", Map.of()), Optional.of("k"), Api.CHAT_COMPLETIONS, name, body(), false, Map.of());
+        for (Adapter adapter : List.<Adapter>of(new OpenAiAdapter(), new OpenAiCompatibleAdapter())) {
+            UpstreamRequest r = request(adapter, provider(adapter.kind(), BASE + "/v1", Map.of()), Optional.of("k"), Api.CHAT_COMPLETIONS, name, body(), false, Map.of());
             assertEquals(URI.create(BASE + "/v1/chat/completions"), r.uri());
             assertModelInBody(name, r.body());
         }
-        UpstreamRequest anthropic = AnthropicNative.prepare(provider(ProviderKind.ANTHROPIC, BASE + "/v1", Map.of()), Optional.of("k"), "messages", name, body(),
+        UpstreamRequest anthropic = AnthropicNative.prepare(provider(AnthropicAdapter.KIND, BASE + "/v1", Map.of()), Optional.of("k"), "messages", name, body(),
                 Map.of());
         assertEquals(URI.create(BASE + "/v1/messages"), anthropic.uri());
         assertModelInBody(name, anthropic.body());
@@ -135,11 +153,11 @@ class HostileModelNamesTest {
     }
 
     private static Provider vertex() {
-        return provider(ProviderKind.VERTEX, BASE, Map.of(Vertex.PROJECT, "acme", Vertex.LOCATION, "us-east5"));
+        return provider(VertexAdapter.KIND, BASE, Map.of(VertexAdapter.PROJECT.name(), "acme", VertexAdapter.LOCATION.name(), "us-east5"));
     }
 
     private static Provider bedrock() {
-        return provider(ProviderKind.BEDROCK, BASE, Map.of(BedrockSettings.REGION, "us-east-1"));
+        return provider(BedrockAdapter.KIND, BASE, Map.of(BedrockAdapter.REGION.name(), "us-east-1"));
     }
 
     private static BedrockNative.AwsKey awsKey() {

@@ -1,5 +1,6 @@
 package dev.tollgate.server;
 
+import dev.tollgate.providers.Adapters;
 import dev.tollgate.providers.upstream.UpstreamClient;
 import dev.tollgate.server.anthropic.AnthropicSurface;
 import dev.tollgate.server.dashboard.DashboardRoutes;
@@ -95,6 +96,75 @@ public final class TollgateServer implements AutoCloseable {
     /** @param connections the cap on client connections and their timeouts */
     public static TollgateServer start(ServerSettings settings, ConnectionSettings connections, PolicyHolder policy,
                                        PolicyWatcher watcher, Clock clock, Telemetry telemetry) {
+        return builder().settings(settings).connections(connections).policy(policy).watcher(watcher).clock(clock).telemetry(telemetry).start();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** What a gateway is made of; what is not set has its default. */
+    public static final class Builder {
+        private ServerSettings settings;
+        private ConnectionSettings connections = ConnectionSettings.defaults();
+        private PolicyHolder policy;
+        private PolicyWatcher watcher;
+        private Clock clock = Clock.systemUTC();
+        private Telemetry telemetry;
+        private Adapters adapters;
+
+        private Builder() {
+        }
+
+        public Builder settings(ServerSettings settings) {
+            this.settings = settings;
+            return this;
+        }
+
+        /** The cap on client connections and their timeouts. */
+        public Builder connections(ConnectionSettings connections) {
+            this.connections = connections;
+            return this;
+        }
+
+        public Builder policy(PolicyHolder policy) {
+            this.policy = policy;
+            return this;
+        }
+
+        /** The policy source for the admin API; none when the policy never changes. */
+        public Builder watcher(PolicyWatcher watcher) {
+            this.watcher = watcher;
+            return this;
+        }
+
+        /** The time budgets' periods, cool-downs, circuits and access tokens are counted in (tests move it). */
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** The request log, metrics and traces; closed with the server. */
+        public Builder telemetry(Telemetry telemetry) {
+            this.telemetry = telemetry;
+            return this;
+        }
+
+        /** The provider kinds the gateway calls; the built-in ones by default. */
+        public Builder adapters(Adapters adapters) {
+            this.adapters = adapters;
+            return this;
+        }
+
+        public TollgateServer start() {
+            return TollgateServer.start(settings, connections, policy, watcher, clock,
+                    telemetry != null ? telemetry : Telemetry.create(TelemetrySettings.defaults(), null),
+                    adapters != null ? adapters : new Adapters(clock));
+        }
+    }
+
+    private static TollgateServer start(ServerSettings settings, ConnectionSettings connections, PolicyHolder policy,
+                                        PolicyWatcher watcher, Clock clock, Telemetry telemetry, Adapters adapters) {
         Listener listener = new Listener(connections, settings.host());
         Drain drain = new Drain();
         Optional<SharedStore> shared = settings.redisUrl().map(SharedStore::of);
@@ -116,7 +186,7 @@ public final class TollgateServer implements AutoCloseable {
             Thread.ofPlatform().name("tollgate-ledger-open").daemon(true).start(spend::ledger);
         }
         Upstreams upstreams = new Upstreams(clock);
-        Pipeline pipeline = new Pipeline(gate, new Router(), new Dispatcher(new UpstreamClient(), upstreams));
+        Pipeline pipeline = new Pipeline(gate, new Router(), new Dispatcher(new UpstreamClient(), upstreams, adapters));
         OpenAiSurface openai = new OpenAiSurface(policy, pipeline, drain, settings.bodyLimit());
         AnthropicSurface anthropic = new AnthropicSurface(policy, pipeline, drain, settings.bodyLimit());
         GeminiSurface gemini = new GeminiSurface(policy, pipeline, drain, settings.bodyLimit());

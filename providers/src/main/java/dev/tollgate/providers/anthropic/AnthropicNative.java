@@ -26,7 +26,7 @@ public final class AnthropicNative {
                                           JsonBody body, Map<String, String> passHeaders) {
         Map<String, String> headers = new LinkedHashMap<>(passHeaders);
         headers.put("content-type", "application/json");
-        headers.putIfAbsent("anthropic-version", provider.settings().getOrDefault("anthropic-version", DEFAULT_VERSION));
+        headers.putIfAbsent("anthropic-version", provider.settings().getOrDefault(AnthropicAdapter.VERSION.name(), DEFAULT_VERSION));
         headers.putAll(provider.headers());
         secret.ifPresent(s -> headers.put("x-api-key", s));
         return new UpstreamRequest(UpstreamRequest.uri(provider.baseUrl() + "/" + path), headers,

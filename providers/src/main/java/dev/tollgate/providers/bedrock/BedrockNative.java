@@ -1,6 +1,5 @@
 package dev.tollgate.providers.bedrock;
 
-import dev.tollgate.policy.BedrockSettings;
 import dev.tollgate.policy.Provider;
 import dev.tollgate.policy.SecretRef;
 import dev.tollgate.providers.upstream.PathSegment;
@@ -49,11 +48,11 @@ public final class BedrockNative {
      * keys have none, so one policy serves both).
      */
     public static Optional<AwsKey> key(Provider provider, Optional<String> secretAccessKey) {
-        Optional<String> id = resolve(provider.settings().get(BedrockSettings.ACCESS_KEY_ID));
+        Optional<String> id = resolve(provider.settings().get(BedrockAdapter.ACCESS_KEY_ID.name()));
         if (id.isEmpty() || secretAccessKey.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new AwsKey(id.get(), secretAccessKey.get(), resolve(provider.settings().get(BedrockSettings.SESSION_TOKEN)).orElse(null)));
+        return Optional.of(new AwsKey(id.get(), secretAccessKey.get(), resolve(provider.settings().get(BedrockAdapter.SESSION_TOKEN.name())).orElse(null)));
     }
 
     private static Optional<String> resolve(String ref) {
@@ -63,7 +62,7 @@ public final class BedrockNative {
     /** A signed ConverseStream call (translated calls always stream upstream). */
     public static UpstreamRequest prepare(Provider provider, AwsKey key, String modelId, byte[] body) {
         return sign(UpstreamRequest.uri(provider.baseUrl() + "/model/" + pathSegment(modelId) + "/converse-stream"),
-                provider.headers(), body, provider.settings().get(BedrockSettings.REGION), key, Clock.systemUTC());
+                provider.headers(), body, provider.settings().get(BedrockAdapter.REGION.name()), key, Clock.systemUTC());
     }
 
     /**

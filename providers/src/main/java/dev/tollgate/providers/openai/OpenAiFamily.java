@@ -1,10 +1,12 @@
 package dev.tollgate.providers.openai;
 
 import dev.tollgate.policy.Provider;
+import dev.tollgate.policy.ProviderSpec.Setting;
 import dev.tollgate.providers.Api;
+import dev.tollgate.providers.Outbound;
 import dev.tollgate.providers.json.JsonBody;
-import dev.tollgate.providers.upstream.PathSegment;
 import dev.tollgate.providers.upstream.UpstreamRequest;
+import dev.tollgate.providers.usage.UsageTap;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -13,47 +15,51 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Requests for providers that speak OpenAI's wire format: OpenAI itself, Azure OpenAI (deployment
- * URLs, {@code api-version}, {@code api-key} header) and any OpenAI-compatible server by base URL.
- * The client's body goes up as it came, but for the model name and, on a chat stream, a request for
- * the usage chunk the gateway needs to price the call.
+ * What every provider speaking OpenAI's wire format shares (OpenAI, Azure OpenAI, OpenAI-compatible
+ * servers): the client's body goes up as it came but for the model name and, on a chat stream whose
+ * client did not ask for it, a request for the usage chunk the gateway needs to price the call.
+ * Each kind's adapter says where the request goes and how it authenticates.
  */
 public final class OpenAiFamily {
 
+    /** {@code settings.api}: a server that speaks only one of OpenAI's two chat APIs. */
+    public static final Setting API = Setting.choice("api", "the only chat API the server speaks", "responses", "chat");
+
     private static final byte[] INCLUDE_USAGE = "{\"include_usage\":true}".getBytes(StandardCharsets.US_ASCII);
-    public static final String DEFAULT_AZURE_API_VERSION = "2024-10-21";
 
     private OpenAiFamily() {
     }
 
     /**
-     * @param askForUsage add {@code stream_options.include_usage} (the caller hides the extra chunk)
+     * The API an OpenAI-format provider is called with: embeddings as embeddings; OpenAI clients in
+     * their own API unless {@code settings.api} names the only one; other clients in {@code fallback}.
      */
-    public static UpstreamRequest prepare(Provider provider, Optional<String> secret, Api api, String upstreamModel,
-                                          JsonBody body, boolean askForUsage, Map<String, String> passHeaders) {
-        Map<String, byte[]> edits = new HashMap<>(2);
-        edits.put("model", JsonBody.quote(upstreamModel));
-        if (askForUsage) {
-            edits.put("stream_options", withIncludeUsage(body));
+    public static Optional<Api> upstreamApi(Provider provider, Api client, Api fallback) {
+        String declared = provider.settings().get(API.name());
+        if (client == Api.EMBEDDINGS) {
+            return Optional.of(Api.EMBEDDINGS);
         }
-        Map<String, String> headers = new LinkedHashMap<>(passHeaders);
+        if ("chat".equals(declared)) {
+            return Optional.of(Api.CHAT_COMPLETIONS);
+        }
+        if ("responses".equals(declared)) {
+            return Optional.of(Api.RESPONSES);
+        }
+        return Optional.of(client == Api.RESPONSES || client == Api.CHAT_COMPLETIONS ? client : fallback);
+    }
+
+    /** The request to {@code uri}, with {@code auth} (header name to value) when the credential resolved. */
+    public static UpstreamRequest request(Outbound call, URI uri, Optional<Map.Entry<String, String>> auth) {
+        Map<String, byte[]> edits = new HashMap<>(2);
+        edits.put("model", JsonBody.quote(call.model()));
+        if (call.passthrough() && call.api() == Api.CHAT_COMPLETIONS && call.stream() && !UsageTap.clientAskedForUsage(call.body())) {
+            edits.put("stream_options", withIncludeUsage(call.body()));
+        }
+        Map<String, String> headers = new LinkedHashMap<>(call.passHeaders());
         headers.put("content-type", "application/json");
-        headers.putAll(provider.headers());
-        URI uri = switch (provider.kind()) {
-            case OPENAI, OPENAI_COMPATIBLE -> {
-                secret.ifPresent(s -> headers.put("authorization", "Bearer " + s));
-                yield UpstreamRequest.uri(provider.baseUrl() + "/" + api.path());
-            }
-            case AZURE_OPENAI -> {
-                secret.ifPresent(s -> headers.put("api-key", s));
-                String version = PathSegment.encode(provider.settings().getOrDefault("api-version", DEFAULT_AZURE_API_VERSION));
-                yield UpstreamRequest.uri(api == Api.RESPONSES
-                        ? provider.baseUrl() + "/openai/responses?api-version=" + version
-                        : provider.baseUrl() + "/openai/deployments/" + PathSegment.encode(upstreamModel) + "/" + api.path() + "?api-version=" + version);
-            }
-            case ANTHROPIC, GEMINI, BEDROCK, VERTEX -> throw new IllegalArgumentException(provider.kind().id() + " is not an OpenAI-format provider");
-        };
-        return new UpstreamRequest(uri, headers, body.with(edits));
+        headers.putAll(call.provider().headers());
+        auth.ifPresent(a -> headers.put(a.getKey(), a.getValue()));
+        return new UpstreamRequest(uri, headers, call.body().with(edits));
     }
 
     /** Keeps whatever else the client put in {@code stream_options}. */

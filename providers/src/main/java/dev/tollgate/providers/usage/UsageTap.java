@@ -44,6 +44,20 @@ public sealed interface UsageTap {
         }
     }
 
+    /**
+     * The tap for a stream relayed as it came to a client of {@code api}: a chat client that did not
+     * ask for usage does not see the usage chunk its adapter asked for on its behalf.
+     */
+    static UsageTap forPassthrough(Api api, JsonBody clientBody) {
+        return forStream(api, api == Api.CHAT_COMPLETIONS && !clientAskedForUsage(clientBody));
+    }
+
+    /** Whether a chat client asked for the usage chunk itself ({@code stream_options.include_usage}). */
+    static boolean clientAskedForUsage(JsonBody body) {
+        var options = body.node("stream_options");
+        return options != null && options.path("include_usage").asBoolean(false);
+    }
+
     static UsageTap forStream(Api api, boolean hideUsageChunk) {
         return switch (api) {
             case RESPONSES -> new Responses();

@@ -1,7 +1,7 @@
 package dev.tollgate.providers.vertex;
 
 import dev.tollgate.policy.Provider;
-import dev.tollgate.policy.Vertex;
+
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.upstream.PathSegment;
 import dev.tollgate.providers.upstream.UpstreamRequest;
@@ -24,16 +24,16 @@ public final class VertexNative {
     }
 
     /** {@code {base}/v1/projects/{project}/locations/{location}/publishers/{publisher}/models/{model}:{method}} */
-    public static URI uri(Provider provider, Vertex.Publisher publisher, String model, String method) {
+    public static URI uri(Provider provider, VertexAdapter.Publisher publisher, String model, String method) {
         String query = method.equals("streamGenerateContent") ? "?alt=sse" : "";
-        return UpstreamRequest.uri(provider.baseUrl() + "/v1/projects/" + PathSegment.encode(provider.settings().get(Vertex.PROJECT))
-                + "/locations/" + PathSegment.encode(provider.settings().get(Vertex.LOCATION))
+        return UpstreamRequest.uri(provider.baseUrl() + "/v1/projects/" + PathSegment.encode(provider.settings().get(VertexAdapter.PROJECT.name()))
+                + "/locations/" + PathSegment.encode(provider.settings().get(VertexAdapter.LOCATION.name()))
                 + "/publishers/" + publisher.id() + "/models/" + PathSegment.encode(model) + ":" + method + query);
     }
 
     /** A Gemini call: the body goes up untouched. */
     public static UpstreamRequest gemini(Provider provider, String accessToken, String model, boolean stream, byte[] body) {
-        return new UpstreamRequest(uri(provider, Vertex.Publisher.GOOGLE, model, stream ? "streamGenerateContent" : "generateContent"),
+        return new UpstreamRequest(uri(provider, VertexAdapter.Publisher.GOOGLE, model, stream ? "streamGenerateContent" : "generateContent"),
                 headers(provider, accessToken, Map.of()), body);
     }
 
@@ -48,7 +48,7 @@ public final class VertexNative {
         if (beta != null) {
             pass.put("anthropic-beta", beta);
         }
-        return new UpstreamRequest(uri(provider, Vertex.Publisher.ANTHROPIC, model, stream ? "streamRawPredict" : "rawPredict"),
+        return new UpstreamRequest(uri(provider, VertexAdapter.Publisher.ANTHROPIC, model, stream ? "streamRawPredict" : "rawPredict"),
                 headers(provider, accessToken, pass), claudeBody(body));
     }
 

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.tollgate.policy.Provider;
 import dev.tollgate.policy.ProviderKind;
-import dev.tollgate.policy.Vertex;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.json.JsonBody;
-import dev.tollgate.providers.translate.Wires;
 import dev.tollgate.providers.upstream.UpstreamRequest;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -22,16 +20,16 @@ import org.junit.jupiter.api.Test;
 class VertexNativeTest {
 
     private static Provider vertex(String location, Map<String, String> extra) {
-        Map<String, String> settings = new HashMap<>(Map.of(Vertex.PROJECT, "acme-ai", Vertex.LOCATION, location));
+        Map<String, String> settings = new HashMap<>(Map.of(VertexAdapter.PROJECT.name(), "acme-ai", VertexAdapter.LOCATION.name(), location));
         settings.putAll(extra);
-        return new Provider("vertex", ProviderKind.VERTEX, Vertex.defaultBaseUrl(location), List.of(), Map.of(), settings, Provider.Timeouts.DEFAULT);
+        return new Provider("vertex", VertexAdapter.KIND, VertexAdapter.defaultBaseUrl(location), List.of(), Map.of(), settings, Provider.Timeouts.DEFAULT);
     }
 
     @Test
     void buildsEachPublishersUrlOnTheRegionalOrGlobalEndpoint() {
         assertEquals(URI.create("https://us-east5-aiplatform.googleapis.com/v1/projects/acme-ai/locations/us-east5/publishers/anthropic/models/"
                         + "claude-sonnet-4-5@20250929:streamRawPredict"),
-                VertexNative.uri(vertex("us-east5", Map.of()), Vertex.Publisher.ANTHROPIC, "claude-sonnet-4-5@20250929", "streamRawPredict"));
+                VertexNative.uri(vertex("us-east5", Map.of()), VertexAdapter.Publisher.ANTHROPIC, "claude-sonnet-4-5@20250929", "streamRawPredict"));
         assertEquals(URI.create("https://aiplatform.googleapis.com/v1/projects/acme-ai/locations/global/publishers/google/models/"
                         + "gemini-2.5-pro:streamGenerateContent?alt=sse"),
                 VertexNative.gemini(vertex("global", Map.of()), "tok", "gemini-2.5-pro", true, new byte[0]).uri());
@@ -69,10 +67,10 @@ class VertexNativeTest {
     @Test
     void thePublisherFollowsTheModelNameUnlessTheProviderPinsIt() {
         Provider inferred = vertex("us-east5", Map.of());
-        assertEquals(Optional.of(Api.MESSAGES), Wires.upstreamApi(inferred, "claude-opus-4-1@20250805", Api.GEMINI));
-        assertEquals(Optional.of(Api.GEMINI), Wires.upstreamApi(inferred, "gemini-2.5-pro", Api.MESSAGES));
-        assertEquals(Optional.empty(), Wires.upstreamApi(inferred, "gemini-2.5-pro", Api.EMBEDDINGS));
-        Provider pinned = vertex("us-east5", Map.of(Vertex.PUBLISHER, "anthropic"));
-        assertEquals(Optional.of(Api.MESSAGES), Wires.upstreamApi(pinned, "my-tuned-sonnet", Api.RESPONSES));
+        assertEquals(Optional.of(Api.MESSAGES), new VertexAdapter(java.time.Clock.systemUTC()).upstreamApi(inferred, "claude-opus-4-1@20250805", Api.GEMINI));
+        assertEquals(Optional.of(Api.GEMINI), new VertexAdapter(java.time.Clock.systemUTC()).upstreamApi(inferred, "gemini-2.5-pro", Api.MESSAGES));
+        assertEquals(Optional.empty(), new VertexAdapter(java.time.Clock.systemUTC()).upstreamApi(inferred, "gemini-2.5-pro", Api.EMBEDDINGS));
+        Provider pinned = vertex("us-east5", Map.of(VertexAdapter.PUBLISHER.name(), "anthropic"));
+        assertEquals(Optional.of(Api.MESSAGES), new VertexAdapter(java.time.Clock.systemUTC()).upstreamApi(pinned, "my-tuned-sonnet", Api.RESPONSES));
     }
 }

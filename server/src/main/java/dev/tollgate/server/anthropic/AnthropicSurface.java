@@ -4,10 +4,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.policy.PolicySnapshot;
-import dev.tollgate.policy.ProviderKind;
 import dev.tollgate.policy.Route;
 import dev.tollgate.providers.Api;
-import dev.tollgate.providers.anthropic.AnthropicNative;
 import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.server.errors.AnthropicErrors;
@@ -110,10 +108,7 @@ public final class AnthropicSurface {
         try {
             Call call = read(req, policy.forRequest());
             Route route = pipeline.authorizedRoute(call, req);
-            Route.Target target = route.targets().getFirst();
-            if (target.provider().kind() == ProviderKind.ANTHROPIC) {
-                pipeline.dispatcher().forward(AnthropicNative.prepare(target.provider(), pipeline.dispatcher().secret(target.provider()), "messages/count_tokens",
-                        target.model(), call.body(), call.passHeaders()), target.provider(), res);
+            if (pipeline.dispatcher().countTokens(call, route.targets().getFirst(), res)) {
                 return;
             }
             long estimate = Math.max(1, call.body().bytes().length / 4);

@@ -4,10 +4,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.policy.PolicySnapshot;
-import dev.tollgate.policy.ProviderKind;
 import dev.tollgate.policy.Route;
 import dev.tollgate.providers.Api;
-import dev.tollgate.providers.gemini.GeminiNative;
 import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.server.errors.GatewayError;
@@ -83,7 +81,7 @@ public final class GeminiSurface {
             JsonBody body = parse(req);
             Call call = new Call(Api.GEMINI, model, stream, body, Map.of(), snapshot);
             if (method.equals("countTokens")) {
-                countTokens(body, pipeline.authorizedRoute(call, req), res);
+                countTokens(call, pipeline.authorizedRoute(call, req), res);
                 return;
             }
             if (body.token("contents").filter(t -> t == JsonToken.START_ARRAY).isEmpty()) {
@@ -158,14 +156,11 @@ public final class GeminiSurface {
     }
 
     /** Gemini models count with Gemini; for others the gateway estimates about four bytes per token. */
-    private void countTokens(JsonBody body, Route route, ServerResponse res) throws GatewayException {
-        Route.Target target = route.targets().getFirst();
-        if (target.provider().kind() == ProviderKind.GEMINI) {
-            pipeline.dispatcher().forward(GeminiNative.prepare(target.provider(), pipeline.dispatcher().secret(target.provider()), target.model(), "countTokens",
-                    body.bytes()), target.provider(), res);
+    private void countTokens(Call call, Route route, ServerResponse res) throws GatewayException {
+        if (pipeline.dispatcher().countTokens(call, route.targets().getFirst(), res)) {
             return;
         }
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(JsonBody.utf8("{\"totalTokens\":" + Math.max(1, body.bytes().length / 4) + "}"));
+        res.send(JsonBody.utf8("{\"totalTokens\":" + Math.max(1, call.body().bytes().length / 4) + "}"));
     }
 }

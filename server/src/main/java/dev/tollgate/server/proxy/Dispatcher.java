@@ -1,22 +1,18 @@
 package dev.tollgate.server.proxy;
 
 import dev.tollgate.policy.Route;
-import dev.tollgate.policy.BedrockSettings;
 import dev.tollgate.policy.Provider;
-import dev.tollgate.policy.ProviderKind;
+import dev.tollgate.providers.Adapter;
+import dev.tollgate.providers.AdapterException;
+import dev.tollgate.providers.Adapters;
 import dev.tollgate.providers.Api;
-import dev.tollgate.providers.anthropic.AnthropicNative;
-import dev.tollgate.providers.bedrock.BedrockNative;
-import dev.tollgate.providers.gemini.GeminiNative;
-import dev.tollgate.providers.google.ServiceAccountTokens;
+import dev.tollgate.providers.Outbound;
 import dev.tollgate.providers.ir.ChatRequest;
 import dev.tollgate.providers.ir.WireCodec;
 import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.translate.TranslatedStream;
 import dev.tollgate.providers.translate.Wires;
-import dev.tollgate.providers.openai.ChatCodec;
-import dev.tollgate.providers.openai.OpenAiFamily;
 import dev.tollgate.providers.relay.RelayOutcome;
 import dev.tollgate.providers.relay.StreamEnd;
 import dev.tollgate.providers.relay.StreamRelay;
@@ -65,16 +61,16 @@ public final class Dispatcher {
 
     private final UpstreamClient upstream;
     private final Upstreams upstreams;
-    private final VertexCalls vertex = new VertexCalls(new ServiceAccountTokens(Clock.systemUTC()));
+    private final Adapters adapters;
 
-    public Dispatcher(UpstreamClient upstream) {
-        this(upstream, new Upstreams(Clock.systemUTC()));
-    }
-
-    /** @param upstreams cool-downs, circuits and attempt counts shared by every request */
-    public Dispatcher(UpstreamClient upstream, Upstreams upstreams) {
+    /**
+     * @param upstreams cool-downs, circuits and attempt counts shared by every request
+     * @param adapters  the provider kinds this gateway calls
+     */
+    public Dispatcher(UpstreamClient upstream, Upstreams upstreams, Adapters adapters) {
         this.upstream = upstream;
         this.upstreams = upstreams;
+        this.adapters = adapters;
     }
 
     /** What happened, for the settle step and the request log; {@code attempts} lists every upstream call in order. */
@@ -91,6 +87,10 @@ public final class Dispatcher {
 
     public Upstreams upstreams() {
         return upstreams;
+    }
+
+    public Adapters adapters() {
+        return adapters;
     }
 
     public Result dispatch(Call call, Route route, ServerResponse res) throws GatewayException {
@@ -203,7 +203,7 @@ public final class Dispatcher {
                 plan.answered(attempt, status);
             }
             Result result = prepared.translated()
-                    ? relayTranslated(call, client.get(), prepared.upstreamApi(), target, response, res, meter, answer)
+                    ? relayTranslated(call, client.get(), prepared, target, response, res, meter, answer)
                     : relay(call, target, response, res, meter, answer);
             return result.withAttempts(plan.attempts());
         }
@@ -311,13 +311,8 @@ public final class Dispatcher {
         return n >= 2 && b[n - 1] == '\n' && (b[n - 2] == '\n' || (n >= 3 && b[n - 2] == '\r' && b[n - 3] == '\n'));
     }
 
-    /** A credential for a direct call outside {@link #dispatch} (token counting). */
-    public Optional<String> secret(Provider provider) throws GatewayException {
-        return dev.tollgate.server.routing.Credentials.secret(provider);
-    }
-
     /** Sends one prepared request and relays the answer as it is (status and body), no fallback. */
-    public void forward(UpstreamRequest request, Provider provider, ServerResponse res) throws GatewayException {
+    private void forward(UpstreamRequest request, Provider provider, ServerResponse res) throws GatewayException {
         try (UpstreamResponse response = upstream.send(request, provider.timeouts())) {
             byte[] body = response.readBody(MAX_UPSTREAM_BODY);
             res.status(Status.create(response.status()));
@@ -340,8 +335,8 @@ public final class Dispatcher {
         return allNotReady ? new GatewayError.ProviderNotReady(all) : new GatewayError.UpstreamFailed(all);
     }
 
-    /** An upstream request, and whether its answer must be translated back. */
-    private record Prepared(UpstreamRequest request, Api upstreamApi, boolean translated) {
+    /** An upstream request, whether its answer must be translated back, and the adapter that reads its errors. */
+    private record Prepared(UpstreamRequest request, Api upstreamApi, boolean translated, Adapter adapter) {
     }
 
     /** The client's request in IR terms, decoded only when a target needs another format. */
@@ -369,58 +364,56 @@ public final class Dispatcher {
     /** Same format: the client's bytes go up as they came. Otherwise the request is translated through the IR. */
     private Prepared prepare(Call call, ClientRequest client, Route.Target target, String credential, Optional<String> secret) throws GatewayException {
         Provider provider = target.provider();
-        Api upstreamApi = Wires.upstreamApi(provider, target.model(), call.api()).orElseThrow(() -> new GatewayException(new GatewayError.ProviderNotReady(
+        Adapter adapter = adapters.of(provider.kind());
+        Api upstreamApi = adapter.upstreamApi(provider, target.model(), call.api()).orElseThrow(() -> new GatewayException(new GatewayError.ProviderNotReady(
                 "Provider '" + provider.id() + "' (" + provider.kind().id() + ") cannot serve " + call.api().path() + " calls on this gateway yet.")));
-        if (upstreamApi == call.api()) {
-            if (provider.kind() == ProviderKind.VERTEX) {
-                return new Prepared(vertex.prepare(provider, credential, secret, target.model(), upstreamApi, call.stream(), call.body(),
-                        call.passHeaders()), upstreamApi, false);
+        boolean passthrough = upstreamApi == call.api();
+        JsonBody body = call.body();
+        if (!passthrough) {
+            try {
+                ChatRequest translated = adapter.adapt(provider, client.get().withModel(target.model()));
+                body = JsonBody.parse(Wires.codec(upstreamApi).encodeRequest(translated));
+            } catch (InvalidJsonException e) {
+                throw new IllegalStateException("an encoder wrote invalid JSON", e);
             }
-            if (upstreamApi == Api.MESSAGES) {
-                return new Prepared(AnthropicNative.prepare(provider, secret, "messages", target.model(), call.body(), call.passHeaders()), upstreamApi, false);
-            }
-            if (upstreamApi == Api.GEMINI) {
-                return new Prepared(GeminiNative.prepare(provider, secret, target.model(), call.stream() ? "streamGenerateContent" : "generateContent",
-                        call.body().bytes()), upstreamApi, false);
-            }
-            boolean askForUsage = call.api() == Api.CHAT_COMPLETIONS && call.stream() && !clientAskedForUsage(call);
-            return new Prepared(OpenAiFamily.prepare(provider, secret, call.api(), target.model(), call.body(), askForUsage,
-                    call.passHeaders()), upstreamApi, false);
-        }
-        JsonBody body;
-        try {
-            ChatRequest translated = client.get().withModel(target.model());
-            // settings.reasoning: off — the clients' thinking settings must not reach a model that refuses them.
-            if ("off".equals(provider.settings().get("reasoning"))) {
-                translated = translated.withoutReasoning();
-            }
-            // settings.max-output-tokens: the most the provider's models may be asked for.
-            String maxOutput = provider.settings().get("max-output-tokens");
-            if (maxOutput != null && maxOutput.matches("\\d{1,9}")) {
-                translated = translated.withMaxTokensAtMost(Integer.parseInt(maxOutput));
-            }
-            body = JsonBody.parse(Wires.codec(upstreamApi).encodeRequest(translated));
-        } catch (InvalidJsonException e) {
-            throw new IllegalStateException("an encoder wrote invalid JSON", e);
         }
         // Client headers belong to the client's format; the upstream of another format gets none of them.
-        UpstreamRequest request = provider.kind() == ProviderKind.VERTEX
-                ? vertex.prepare(provider, credential, secret, target.model(), upstreamApi, true, body, Map.of())
-                : switch (upstreamApi) {
-            case MESSAGES -> AnthropicNative.prepare(provider, secret, "messages", target.model(), body, Map.of());
-            case GEMINI -> GeminiNative.prepare(provider, secret, target.model(), "streamGenerateContent", body.bytes());
-            case CONVERSE -> BedrockNative.prepare(provider, BedrockNative.key(provider, secret).orElseThrow(() -> new GatewayException(
-                    new GatewayError.ProviderNotReady("Provider '" + provider.id() + "' has no usable AWS key on this gateway ("
-                            + provider.settings().get(BedrockSettings.ACCESS_KEY_ID) + " not set). Ask the platform team"
-                            + " to provide it, or use a model of another provider (GET /v1/models)."))), target.model(), body.bytes());
-            case RESPONSES, CHAT_COMPLETIONS, EMBEDDINGS -> OpenAiFamily.prepare(provider, secret, upstreamApi, target.model(), body, false, Map.of());
-        };
-        return new Prepared(request, upstreamApi, true);
+        // Translated calls always stream upstream.
+        Outbound out = new Outbound(provider, credential, secret, target.model(), upstreamApi, !passthrough || call.stream(), body,
+                passthrough, passthrough ? call.passHeaders() : Map.of());
+        try {
+            return new Prepared(adapter.request(out), upstreamApi, !passthrough, adapter);
+        } catch (AdapterException e) {
+            throw new GatewayException(notMade(e));
+        }
     }
 
-    private static boolean clientAskedForUsage(Call call) {
-        var options = call.body().node("stream_options");
-        return options != null && options.path("include_usage").asBoolean(false);
+    private static GatewayError notMade(AdapterException e) {
+        return switch (e.kind()) {
+            case NOT_READY -> new GatewayError.ProviderNotReady(e.getMessage());
+            case FAILED -> new GatewayError.UpstreamFailed(e.getMessage());
+        };
+    }
+
+    /**
+     * Relays the token count of the target's provider when it counts this client's tokens itself
+     * (Anthropic's, Gemini's); false when the gateway must estimate.
+     */
+    public boolean countTokens(Call call, Route.Target target, ServerResponse res) throws GatewayException {
+        Provider provider = target.provider();
+        Optional<UpstreamRequest> request;
+        try {
+            request = adapters.of(provider.kind()).countTokens(new Outbound(provider, provider.credentials().isEmpty() ? "(none)"
+                    : provider.credentials().getFirst().ref().toString(), dev.tollgate.server.routing.Credentials.secret(provider),
+                    target.model(), call.api(), false, call.body(), true, call.passHeaders()));
+        } catch (AdapterException e) {
+            throw new GatewayException(notMade(e));
+        }
+        if (request.isEmpty()) {
+            return false;
+        }
+        forward(request.get(), provider, res);
+        return true;
     }
 
     private Result relay(Call call, Route.Target target, UpstreamResponse response, ServerResponse res, Meter meter, Answer answer) {
@@ -453,7 +446,7 @@ public final class Dispatcher {
     private Result stream(Call call, UpstreamResponse response, ServerResponse res, String provider, String model, Meter meter) {
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-        UsageTap tap = UsageTap.forStream(call.api(), call.api() == Api.CHAT_COMPLETIONS && !clientAskedForUsage(call));
+        UsageTap tap = UsageTap.forPassthrough(call.api(), call.body());
         try (OutputStream out = RequestTrace.current().watchFirstByte(res.outputStream())) {
             RelayOutcome outcome = StreamRelay.relay(response.body(), out, tap, event -> meter.beforeEvent(event, tap.usage()),
                     StreamEnd.of(call.api()));
@@ -489,7 +482,7 @@ public final class Dispatcher {
      * provider's status; a stream is translated event by event; a whole answer is folded from the
      * upstream's stream (translated calls always stream upstream).
      */
-    private Result relayTranslated(Call call, ChatRequest client, Api upstreamApi, Route.Target target,
+    private Result relayTranslated(Call call, ChatRequest client, Prepared prepared, Route.Target target,
                                    UpstreamResponse response, ServerResponse res, Meter meter, Answer answer) {
         String provider = target.provider().id();
         response.header("x-request-id").ifPresent(v -> res.header("x-upstream-request-id", v));
@@ -500,7 +493,7 @@ public final class Dispatcher {
             if (status >= 300 || !response.isEventStream()) {
                 String detail;
                 try {
-                    detail = UpstreamErrors.message(response.readBody(64 * 1024), response.header("x-amzn-errortype"));
+                    detail = prepared.adapter().errorMessage(response.readBody(64 * 1024), response::header);
                 } catch (IOException | UncheckedIOException e) {
                     detail = e.getMessage();
                 }
@@ -510,15 +503,14 @@ public final class Dispatcher {
                 Dialect.send(call.api(), res, error);
                 return new Result(error.status(), Usage.NONE, provider, target.model());
             }
-            WireCodec.StreamDecoder decoder = Wires.codec(upstreamApi).streamDecoder();
+            WireCodec.StreamDecoder decoder = Wires.codec(prepared.upstreamApi()).streamDecoder();
             if (call.stream()) {
                 res.status(Status.OK_200);
                 res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
                 res.header(HeaderNames.CACHE_CONTROL, "no-cache");
                 TranslatedStream.Outcome outcome;
                 try (OutputStream out = RequestTrace.current().watchFirstByte(res.outputStream())) {
-                    WireCodec.StreamEncoder encoder = call.api() == Api.CHAT_COMPLETIONS
-                            ? ChatCodec.INSTANCE.streamEncoder(client, clientAskedForUsage(call)) : clientCodec.streamEncoder(client);
+                    WireCodec.StreamEncoder encoder = Wires.streamEncoder(call.api(), client, call.body());
                     outcome = TranslatedStream.relay(response.body(), out, decoder, encoder, usage -> meter.beforeBody(200, usage));
                 } catch (IOException | RuntimeException e) {
                     LOG.log(Level.FINE, "client went away while closing the stream");

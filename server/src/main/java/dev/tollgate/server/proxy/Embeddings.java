@@ -2,7 +2,7 @@ package dev.tollgate.server.proxy;
 
 import dev.tollgate.policy.Route;
 import dev.tollgate.providers.Api;
-import dev.tollgate.providers.translate.Wires;
+import dev.tollgate.providers.Adapters;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 
@@ -15,12 +15,12 @@ final class Embeddings {
     private Embeddings() {
     }
 
-    static void requireEmbedder(Call call, Route route) throws GatewayException {
+    static void requireEmbedder(Call call, Route route, Adapters adapters) throws GatewayException {
         if (call.api() != Api.EMBEDDINGS) {
             return;
         }
         for (Route.Target t : route.targets()) {
-            if (Wires.upstreamApi(t.provider(), t.model(), Api.EMBEDDINGS).isPresent()) {
+            if (adapters.of(t.provider().kind()).upstreamApi(t.provider(), t.model(), Api.EMBEDDINGS).isPresent()) {
                 return;
             }
         }

@@ -83,7 +83,7 @@ public final class Pipeline {
             Routed routed = router.route(call.policy(), call.model(), name -> req.headers().first(headerName(name)),
                     fallback -> !(admission instanceof Admission.Admitted a)
                             || !gate.allowedModels(new Identity.Caller(a.chain()), List.of(fallback)).isEmpty());
-            Embeddings.requireEmbedder(call, routed.route());
+            Embeddings.requireEmbedder(call, routed.route(), dispatcher.adapters());
             Dispatcher.Result result = dispatcher.dispatch(call, routed, res, meter);
             status = result.status();
             usage = result.usage();

@@ -24,7 +24,7 @@ class RoutePlanTest {
     private final Upstreams upstreams = new Upstreams(clock);
 
     private static Provider provider(String id, Provider.Breaker breaker) {
-        return new Provider(id, ProviderKind.OPENAI_COMPATIBLE, URI.create("http://127.0.0.1:9/v1"), List.of(), Map.of(), Map.of(),
+        return new Provider(id, ProviderKind.of("openai-compatible"), URI.create("http://127.0.0.1:9/v1"), List.of(), Map.of(), Map.of(),
                 Provider.Timeouts.DEFAULT, breaker);
     }
 

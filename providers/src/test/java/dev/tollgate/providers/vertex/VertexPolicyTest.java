@@ -1,22 +1,32 @@
-package dev.tollgate.policy;
+package dev.tollgate.providers.vertex;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tollgate.policy.PolicyException;
+import dev.tollgate.policy.PolicyLoader;
+import dev.tollgate.policy.PolicySnapshot;
+import dev.tollgate.policy.Provider;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** A vertex provider: project and location, a base URL that follows from them, a key by reference. */
 class VertexPolicyTest {
 
+    private static Map<String, byte[]> files(String name, String content) {
+        return Map.of(name, content.getBytes(StandardCharsets.UTF_8));
+    }
+
     private static Provider load(String yaml, String id) throws PolicyException {
-        return PolicyLoader.load(PolicyValidationTest.files("p.yaml", yaml)).provider(id).orElseThrow();
+        return PolicyLoader.load(files("p.yaml", yaml)).provider(id).orElseThrow();
     }
 
     private static List<String> problems(String yaml) {
-        return assertThrows(PolicyException.class, () -> PolicyLoader.load(PolicyValidationTest.files("p.yaml", yaml))).problems();
+        return assertThrows(PolicyException.class, () -> PolicyLoader.load(files("p.yaml", yaml))).problems();
     }
 
     @Test
@@ -40,9 +50,9 @@ class VertexPolicyTest {
         assertEquals(URI.create("https://us-east5-aiplatform.googleapis.com"), load(yaml, "vertex").baseUrl());
         assertEquals(URI.create("https://aiplatform.googleapis.com"), load(yaml, "vertex-global").baseUrl());
         assertEquals(URI.create("http://127.0.0.1:8089"), load(yaml, "vertex-test").baseUrl());
-        assertEquals(Vertex.Publisher.ANTHROPIC, Vertex.publisher(load(yaml, "vertex-global"), "gemini-2.5-pro"));
-        assertEquals(Vertex.Publisher.ANTHROPIC, Vertex.publisher(load(yaml, "vertex"), "claude-sonnet-4-5@20250929"));
-        assertEquals(Vertex.Publisher.GOOGLE, Vertex.publisher(load(yaml, "vertex"), "gemini-2.5-pro"));
+        assertEquals(VertexAdapter.Publisher.ANTHROPIC, VertexAdapter.publisher(load(yaml, "vertex-global"), "gemini-2.5-pro"));
+        assertEquals(VertexAdapter.Publisher.ANTHROPIC, VertexAdapter.publisher(load(yaml, "vertex"), "claude-sonnet-4-5@20250929"));
+        assertEquals(VertexAdapter.Publisher.GOOGLE, VertexAdapter.publisher(load(yaml, "vertex"), "gemini-2.5-pro"));
     }
 
     @Test
@@ -96,7 +106,7 @@ class VertexPolicyTest {
 
     @Test
     void aVersionPinnedModelIsPricedAsItsFamily() throws Exception {
-        PolicySnapshot snapshot = PolicyLoader.load(PolicyValidationTest.files("p.yaml", "providers: []\n"));
+        PolicySnapshot snapshot = PolicyLoader.load(files("p.yaml", "providers: []\n"));
         assertEquals(snapshot.pricing("claude-sonnet-4-5"), snapshot.pricing("claude-sonnet-4-5@20250929"));
         assertTrue(snapshot.pricing("claude-sonnet-4-5@20250929").isPresent());
     }

@@ -1,18 +1,28 @@
-package dev.tollgate.policy;
+package dev.tollgate.providers.bedrock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tollgate.policy.PolicyException;
+import dev.tollgate.policy.PolicyLoader;
+import dev.tollgate.policy.PolicySnapshot;
+import dev.tollgate.policy.Provider;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** A bedrock provider: region, default endpoint, AWS credentials only by reference. */
 class BedrockSettingsTest {
 
+    private static Map<String, byte[]> files(String name, String content) {
+        return Map.of(name, content.getBytes(StandardCharsets.UTF_8));
+    }
+
     private static PolicySnapshot load(String providers) throws PolicyException {
-        return PolicyLoader.load(PolicyValidationTest.files("p.yaml", providers));
+        return PolicyLoader.load(files("p.yaml", providers));
     }
 
     private static List<String> problems(String providers) {
@@ -28,7 +38,7 @@ class BedrockSettingsTest {
                     credential: env:AWS_SECRET_ACCESS_KEY
                     settings: {region: eu-central-1, access-key-id: env:AWS_ACCESS_KEY_ID, session-token: env:AWS_SESSION_TOKEN}
                 """).policy().providers().getFirst();
-        assertEquals(ProviderKind.BEDROCK, p.kind());
+        assertEquals(BedrockAdapter.KIND, p.kind());
         assertEquals(URI.create("https://bedrock-runtime.eu-central-1.amazonaws.com"), p.baseUrl());
         assertEquals("env:AWS_SECRET_ACCESS_KEY", p.credentials().getFirst().ref().toString());
     }
@@ -54,7 +64,10 @@ class BedrockSettingsTest {
                     kind: bedrock
                     settings: {foo: bar}
                 """);
-        assertEquals(3, problems.size(), String.join("\n", problems));
+        // and 'foo', which no bedrock provider takes, is refused with the settings it does take
+        assertEquals(4, problems.size(), String.join("\n", problems));
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("p.yaml:4:") && p.contains("unknown setting 'foo' for kind bedrock")
+                && p.contains("region, access-key-id, session-token, reasoning, max-output-tokens")), String.join("\n", problems));
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("p.yaml:4:") && p.contains("settings.region")), String.join("\n", problems));
         assertTrue(problems.stream().anyMatch(p -> p.contains("access-key-id")), String.join("\n", problems));
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("p.yaml:3:") && p.contains("exactly one credential")), String.join("\n", problems));
