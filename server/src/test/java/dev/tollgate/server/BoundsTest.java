@@ -320,9 +320,14 @@ class BoundsTest {
             release.countDown();
             first.join(20_000);
         }
-        // Given back when the first request ended.
+        // Given back when the first request ended: its filter may still be finishing when the client has the answer.
         reset();
-        assertEquals(200, post("/v1/chat/completions", big).status());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Answer again = post("/v1/chat/completions", big);
+        while (again.status() == 503 && System.nanoTime() < deadline) {
+            again = post("/v1/chat/completions", big);
+        }
+        assertEquals(200, again.status(), again.body());
     }
 
     private static Answer post(String path, String body) throws IOException {
