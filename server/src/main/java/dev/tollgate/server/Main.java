@@ -5,11 +5,11 @@ import dev.tollgate.policy.PolicyDiff;
 import dev.tollgate.policy.PolicyException;
 import dev.tollgate.policy.PolicyLoader;
 import dev.tollgate.policy.PolicySnapshot;
-import dev.tollgate.server.policy.DirectoryPolicyWatcher;
+import dev.tollgate.server.gitops.DirectoryPolicyWatcher;
 import dev.tollgate.policy.Secrets;
-import dev.tollgate.server.policy.GitPolicyWatcher;
-import dev.tollgate.server.policy.PolicyHolder;
-import dev.tollgate.server.policy.PolicyWatcher;
+import dev.tollgate.server.gitops.GitPolicyWatcher;
+import dev.tollgate.server.gitops.PolicyHolder;
+import dev.tollgate.server.gitops.PolicyWatcher;
 import dev.tollgate.server.settings.ConnectionSettings;
 import dev.tollgate.server.settings.ServerSettings;
 import dev.tollgate.server.audit.AuditCli;
@@ -83,7 +83,7 @@ public final class Main {
             case "validate" -> validate(rest);
             case "diff" -> diff(rest);
             case "keys" -> keys(rest);
-            case "usage" -> dev.tollgate.server.spend.UsageCommand.run(rest);
+            case "usage" -> dev.tollgate.server.usage.UsageCommand.run(rest);
             case "audit" -> AuditCli.run(rest);
             case "-h", "--help", "help" -> {
                 System.out.print(USAGE);

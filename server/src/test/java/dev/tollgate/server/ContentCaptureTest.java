@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.policy.PolicyLoader;
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Secrets;
-import dev.tollgate.server.policy.PolicyHolder;
+import dev.tollgate.server.gitops.PolicyHolder;
 import dev.tollgate.server.settings.ServerSettings;
 import dev.tollgate.server.telemetry.Telemetry;
 import dev.tollgate.server.telemetry.TelemetrySettings;

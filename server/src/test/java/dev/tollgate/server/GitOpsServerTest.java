@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.policy.Secrets;
-import dev.tollgate.server.policy.GitPolicyWatcher;
-import dev.tollgate.server.policy.PolicyHolder;
-import dev.tollgate.server.policy.TestRepo;
+import dev.tollgate.server.gitops.GitPolicyWatcher;
+import dev.tollgate.server.gitops.PolicyHolder;
+import dev.tollgate.server.gitops.TestRepo;
 import dev.tollgate.server.settings.ServerSettings;
 import dev.tollgate.server.telemetry.Telemetry;
 import dev.tollgate.server.telemetry.TelemetrySettings;
@@ -280,7 +280,7 @@ class GitOpsServerTest {
                     assertEquals("updated", g.watcher().refresh().lastResult().id());
                     assertEquals(sha, g.watcher().holder().current().version());
                     // Let some requests run under this version before the next swap.
-                    dev.tollgate.server.policy.GitPolicyWatcherTestSupport.awaitMore(sent, before + 4);
+                    dev.tollgate.server.gitops.GitPolicyWatcherTestSupport.awaitMore(sent, before + 4);
                 }
                 stop.set(true);
                 for (Thread t : clients) {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tollgate.policy.PolicyLoader;
-import dev.tollgate.server.policy.PolicyHolder;
+import dev.tollgate.server.gitops.PolicyHolder;
 import dev.tollgate.server.settings.ServerSettings;
 import java.io.BufferedReader;
 import java.io.InputStream;

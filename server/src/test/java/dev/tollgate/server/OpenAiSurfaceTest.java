@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.policy.PolicyLoader;
-import dev.tollgate.server.policy.PolicyHolder;
+import dev.tollgate.server.gitops.PolicyHolder;
 import dev.tollgate.server.settings.ServerSettings;
 import java.io.InputStream;
 import java.net.URI;

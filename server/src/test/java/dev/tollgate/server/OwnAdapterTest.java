@@ -12,7 +12,7 @@ import dev.tollgate.providers.Api;
 import dev.tollgate.providers.Outbound;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.upstream.UpstreamRequest;
-import dev.tollgate.server.policy.PolicyHolder;
+import dev.tollgate.server.gitops.PolicyHolder;
 import dev.tollgate.server.settings.ServerSettings;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.policy.PolicyLoader;
-import dev.tollgate.server.policy.PolicyHolder;
-import dev.tollgate.server.routing.TestClock;
+import dev.tollgate.server.gitops.PolicyHolder;
+import dev.tollgate.server.route.TestClock;
 import dev.tollgate.server.settings.ServerSettings;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;

@@ -2,7 +2,7 @@ package dev.tollgate.server.admin;
 
 import dev.tollgate.policy.Admin;
 import dev.tollgate.policy.PolicySnapshot;
-import dev.tollgate.server.policy.PolicyHolder;
+import dev.tollgate.server.gitops.PolicyHolder;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;

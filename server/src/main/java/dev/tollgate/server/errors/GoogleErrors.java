@@ -2,7 +2,6 @@ package dev.tollgate.server.errors;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.providers.json.JsonBody;
-import dev.tollgate.server.telemetry.RequestTrace;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
@@ -36,7 +35,6 @@ public final class GoogleErrors {
     }
 
     static void send(ServerResponse res, GatewayError error, Clock clock) {
-        RequestTrace.current().error(error);
         res.status(Status.create(status(error)));
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         error.headers().forEach(res::header);

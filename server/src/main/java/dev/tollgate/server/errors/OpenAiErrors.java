@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.providers.json.JsonBody;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
-import dev.tollgate.server.telemetry.RequestTrace;
 import io.helidon.webserver.http.ServerResponse;
 
 /** Renders a {@link GatewayError} as OpenAI's error JSON: {@code {"error":{message,type,param,code}}}. */
@@ -14,7 +13,6 @@ public final class OpenAiErrors {
     }
 
     public static void send(ServerResponse res, GatewayError error) {
-        RequestTrace.current().error(error);
         res.status(Status.create(error.status()));
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         error.headers().forEach(res::header);

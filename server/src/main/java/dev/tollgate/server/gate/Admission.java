@@ -2,7 +2,7 @@ package dev.tollgate.server.gate;
 
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.server.errors.GatewayError;
-import dev.tollgate.server.spend.Meter;
+import dev.tollgate.server.settle.Meter;
 
 /**
  * The gate's decision on one request. Every surface switches on it and renders a refusal in its own

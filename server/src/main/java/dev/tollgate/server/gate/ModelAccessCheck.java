@@ -4,7 +4,7 @@ import dev.tollgate.policy.ModelAccess;
 import dev.tollgate.policy.ModelGlob;
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.policy.Principal;
-import dev.tollgate.server.spend.Level;
+import dev.tollgate.server.budget.Level;
 import java.util.List;
 import java.util.Optional;
 

@@ -4,12 +4,12 @@ import dev.tollgate.policy.Pricing;
 import dev.tollgate.providers.relay.StreamRelay;
 import dev.tollgate.providers.sse.SseEvent;
 import dev.tollgate.providers.usage.Usage;
-import dev.tollgate.server.spend.Charge;
-import dev.tollgate.server.spend.Estimate;
-import dev.tollgate.server.spend.Meter;
-import dev.tollgate.server.spend.Prices;
-import dev.tollgate.server.spend.Reservation;
-import dev.tollgate.server.spend.Spend;
+import dev.tollgate.server.ledger.Charge;
+import dev.tollgate.server.budget.Estimate;
+import dev.tollgate.server.settle.Meter;
+import dev.tollgate.server.budget.Prices;
+import dev.tollgate.server.ledger.Reservation;
+import dev.tollgate.server.budget.Spend;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 

@@ -5,7 +5,7 @@ import dev.tollgate.policy.Principal;
 import dev.tollgate.policy.RateLimit;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.shared.SharedStore;
-import dev.tollgate.server.spend.Level;
+import dev.tollgate.server.budget.Level;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import java.util.ArrayList;

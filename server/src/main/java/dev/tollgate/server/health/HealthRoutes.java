@@ -1,6 +1,6 @@
 package dev.tollgate.server.health;
 
-import dev.tollgate.server.policy.PolicyHolder;
+import dev.tollgate.server.gitops.PolicyHolder;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;

@@ -1,7 +1,9 @@
 package dev.tollgate.server.telemetry;
 
-import dev.tollgate.server.policy.PolicyStatus;
-import dev.tollgate.server.policy.PolicyWatcher;
+import dev.tollgate.server.trace.RequestRecord;
+
+import dev.tollgate.server.gitops.PolicyStatus;
+import dev.tollgate.server.gitops.PolicyWatcher;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -75,7 +77,7 @@ public final class GatewayMetrics {
     }
 
     /** Budgets left and circuit states, read from these at each scrape for what the policy in force declares. */
-    public void track(dev.tollgate.server.spend.Spend spend, dev.tollgate.server.routing.Upstreams upstreams) {
+    public void track(dev.tollgate.server.budget.Spend spend, dev.tollgate.server.route.Upstreams upstreams) {
         governance = new GovernanceGauges(registry, spend, upstreams);
     }
 

@@ -1,5 +1,7 @@
 package dev.tollgate.server.telemetry;
 
+import dev.tollgate.server.trace.RequestRecord;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigDecimal;

@@ -1,13 +1,17 @@
 package dev.tollgate.server.telemetry;
 
+import dev.tollgate.server.trace.RequestRecord;
+import dev.tollgate.server.trace.RequestTrace;
+import dev.tollgate.server.trace.Tracing;
+
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Pricing;
 import dev.tollgate.policy.PolicyDiff;
 import dev.tollgate.server.audit.AuditEvent;
 import dev.tollgate.server.audit.AuditLog;
-import dev.tollgate.server.policy.PolicyHolder;
-import dev.tollgate.server.policy.PolicyStatus;
-import dev.tollgate.server.policy.PolicyWatcher;
+import dev.tollgate.server.gitops.PolicyHolder;
+import dev.tollgate.server.gitops.PolicyStatus;
+import dev.tollgate.server.gitops.PolicyWatcher;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.HttpRouting;
@@ -112,12 +116,11 @@ public final class Telemetry implements AutoCloseable {
                 return;
             }
             RequestTrace trace = begin(req, surface);
-            res.header(REQUEST_ID_HEADER, trace.id);
-            trace.bind();
+            res.header(REQUEST_ID_HEADER, trace.id());
+            trace.attach(req);
             try {
                 chain.proceed();
             } finally {
-                trace.unbind();
                 finish(trace, policy.forRequest(), res.status().code());
             }
         });
@@ -167,31 +170,30 @@ public final class Telemetry implements AutoCloseable {
     }
 
     /** The one place a request's facts leave it: never throws into the request, never waits on a disk or network. */
-    void finish(RequestTrace t, PolicySnapshot snapshot, int responseStatus) {
+    void finish(RequestTrace trace, PolicySnapshot snapshot, int responseStatus) {
+        String id = trace.id();
         try {
-            t.close();
+            RequestTrace.Facts t = trace.close();
             long now = System.nanoTime();
             int status = responseStatus;
-            if (status >= 400 && t.errorType == null) {
-                // A surface whose error renderer does not report into the trace still gets a bounded type.
-                t.errorType = "http_" + status;
-            }
-            BigDecimal cost = t.cost != null ? t.cost : price(snapshot, t);
-            RequestRecord r = new RequestRecord(t.id, t.time, t.keyId, t.team, t.customer, t.surface,
-                    t.api == null ? null : apiName(t.api), t.client, t.requestedModel, t.provider, t.upstreamModel,
-                    List.copyOf(t.attempts), status, t.errorType, t.stream, t.usage.inputTokens(), t.usage.outputTokens(),
-                    t.usage.cachedInputTokens(), t.usage.cacheWriteTokens(), t.usage.reasoningTokens(), cost,
-                    (now - t.startNanos) / 1e6, t.firstByteNanos == 0 ? null : (t.firstByteNanos - t.startNanos) / 1e6,
-                    t.upstreamNanos / 1e6, snapshot.version(), t.span.traceId(),
-                    t.content == null ? null : t.content.toContent(t.api, t.stream));
-            GatewayMetrics.Labels labels = labels(t, snapshot);
+            // A failure no stage reported into the trace still gets a bounded type.
+            String errorType = status >= 400 && t.errorType() == null ? "http_" + status : t.errorType();
+            BigDecimal cost = t.cost() != null ? t.cost() : price(snapshot, t);
+            RequestRecord r = new RequestRecord(t.id(), t.time(), t.keyId(), t.team(), t.customer(), t.surface(),
+                    t.api() == null ? null : apiName(t.api()), t.client(), t.requestedModel(), t.provider(), t.upstreamModel(),
+                    List.copyOf(t.attempts()), status, errorType, t.stream(), t.usage().inputTokens(), t.usage().outputTokens(),
+                    t.usage().cachedInputTokens(), t.usage().cacheWriteTokens(), t.usage().reasoningTokens(), cost,
+                    (now - t.startNanos()) / 1e6, t.firstByteNanos() == 0 ? null : (t.firstByteNanos() - t.startNanos()) / 1e6,
+                    t.upstreamNanos() / 1e6, snapshot.version(), t.span().traceId(),
+                    t.content() == null ? null : t.content().toContent(t.api(), t.stream()));
+            GatewayMetrics.Labels labels = labels(t, errorType, snapshot);
             metrics.record(r, labels);
-            t.span.end(r, labels.requestModel());
+            t.span().end(r, labels.requestModel());
             if (log != null) {
                 log.offer(r);
             }
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "telemetry failed for request " + t.id, e);
+            LOG.log(Level.WARNING, "telemetry failed for request " + id, e);
         }
     }
 
@@ -207,38 +209,25 @@ public final class Telemetry implements AutoCloseable {
     }
 
     /** Prices real usage with the policy's table (the governance stage's settled cost wins when it has one). */
-    private static BigDecimal price(PolicySnapshot snapshot, RequestTrace t) {
-        if (t.upstreamModel == null || t.usage.totalTokens() == 0 && t.usage.cacheWriteTokens() == 0) {
-            return t.upstreamModel == null ? null : BigDecimal.ZERO;
+    private static BigDecimal price(PolicySnapshot snapshot, RequestTrace.Facts t) {
+        if (t.upstreamModel() == null || t.usage().totalTokens() == 0 && t.usage().cacheWriteTokens() == 0) {
+            return t.upstreamModel() == null ? null : BigDecimal.ZERO;
         }
-        return snapshot.pricing(t.upstreamModel)
-                .or(() -> t.catalogModel == null ? java.util.Optional.<Pricing>empty() : snapshot.pricing(t.catalogModel))
-                .map(p -> BigDecimal.valueOf(dev.tollgate.server.spend.Prices.cost(p, t.usage), 9))
+        return snapshot.pricing(t.upstreamModel())
+                .or(() -> t.catalogModel() == null ? java.util.Optional.<Pricing>empty() : snapshot.pricing(t.catalogModel()))
+                .map(p -> BigDecimal.valueOf(dev.tollgate.server.budget.Prices.cost(p, t.usage()), 9))
                 .orElse(null);
     }
 
     /** Label values from the policy only: a name the policy does not declare becomes "other". */
-    private static GatewayMetrics.Labels labels(RequestTrace t, PolicySnapshot snapshot) {
-        String requestModel = t.requestedModel == null ? "none" : t.catalogModel != null ? t.catalogModel : "other";
-        String responseModel = t.upstreamModel == null ? "none" : t.catalogModel != null ? t.upstreamModel : "other";
-        String key = t.keyId != null && snapshot.key(t.keyId).isPresent() ? t.keyId : t.keyId == null ? "none" : "other";
-        String team = t.team != null && snapshot.team(t.team).isPresent() ? t.team : t.team == null ? "none" : "other";
-        String error = t.errorType == null ? "none" : ERROR_TYPE.matcher(t.errorType).matches() ? t.errorType : "other";
-        return new GatewayMetrics.Labels(RequestTrace.operation(t.api), t.providerKind == null ? "none" : semconvProvider(t.providerKind),
+    private static GatewayMetrics.Labels labels(RequestTrace.Facts t, String errorType, PolicySnapshot snapshot) {
+        String requestModel = t.requestedModel() == null ? "none" : t.catalogModel() != null ? t.catalogModel() : "other";
+        String responseModel = t.upstreamModel() == null ? "none" : t.catalogModel() != null ? t.upstreamModel() : "other";
+        String key = t.keyId() != null && snapshot.key(t.keyId()).isPresent() ? t.keyId() : t.keyId() == null ? "none" : "other";
+        String team = t.team() != null && snapshot.team(t.team()).isPresent() ? t.team() : t.team() == null ? "none" : "other";
+        String error = errorType == null ? "none" : ERROR_TYPE.matcher(errorType).matches() ? errorType : "other";
+        return new GatewayMetrics.Labels(RequestTrace.operation(t.api()), t.providerKind() == null ? "none" : Tracing.semconvProvider(t.providerKind()),
                 requestModel, responseModel, error, team, key, id -> snapshot.provider(id).isPresent() ? id : "other");
-    }
-
-    /** The GenAI conventions' provider names for the kinds the policy knows. */
-    static String semconvProvider(String kind) {
-        return switch (kind) {
-            case "openai", "openai-compatible" -> "openai";
-            case "azure-openai" -> "azure.ai.openai";
-            case "anthropic" -> "anthropic";
-            case "gemini" -> "gcp.gemini";
-            case "vertex" -> "gcp.vertex_ai";
-            case "bedrock" -> "aws.bedrock";
-            default -> "other";
-        };
     }
 
     @Override

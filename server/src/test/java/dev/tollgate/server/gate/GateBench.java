@@ -4,8 +4,9 @@ import dev.tollgate.policy.*;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.usage.Usage;
-import dev.tollgate.server.proxy.Call;
-import dev.tollgate.server.spend.*;
+import dev.tollgate.server.call.Call;
+import dev.tollgate.server.budget.*;
+import dev.tollgate.server.ledger.*;
 import java.nio.file.*;
 import java.util.*;
 

@@ -34,9 +34,9 @@ class RateLimitsTest {
         RateLimits limits = new RateLimits();
         KeyChain chain = chain(100);
         RateLimits.Permit first = assertInstanceOf(RateLimits.Admitted.class, limits.admit(chain, 10)).permit();
-        assertEquals(90, limits.remaining(dev.tollgate.server.spend.Level.KEY, "k", chain.key().governance().limits().getFirst()));
+        assertEquals(90, limits.remaining(dev.tollgate.server.budget.Level.KEY, "k", chain.key().governance().limits().getFirst()));
         first.release(95); // the answer was long: 85 more tokens than estimated
-        assertEquals(5, limits.remaining(dev.tollgate.server.spend.Level.KEY, "k", chain.key().governance().limits().getFirst()));
+        assertEquals(5, limits.remaining(dev.tollgate.server.budget.Level.KEY, "k", chain.key().governance().limits().getFirst()));
         RateLimits.Refused refused = assertInstanceOf(RateLimits.Refused.class, limits.admit(chain, 10));
         assertEquals("100", refused.error().headers().get("x-ratelimit-limit-tokens"));
         assertEquals("5", refused.error().headers().get("x-ratelimit-remaining-tokens"));
@@ -46,7 +46,7 @@ class RateLimitsTest {
 
         RateLimits.Permit small = assertInstanceOf(RateLimits.Admitted.class, limits.admit(chain, 4)).permit();
         small.release(1); // a short answer gives back what it did not use
-        assertEquals(4, limits.remaining(dev.tollgate.server.spend.Level.KEY, "k", chain.key().governance().limits().getFirst()));
+        assertEquals(4, limits.remaining(dev.tollgate.server.budget.Level.KEY, "k", chain.key().governance().limits().getFirst()));
     }
 
     @Test
@@ -66,7 +66,7 @@ class RateLimitsTest {
         KeyChain before = chain(100);
         assertInstanceOf(RateLimits.Admitted.class, limits.admit(before, 50)).permit().release(50);
         KeyChain after = chain(1000); // the policy was reloaded with a higher limit
-        long remaining = limits.remaining(dev.tollgate.server.spend.Level.KEY, "k", after.key().governance().limits().getFirst());
+        long remaining = limits.remaining(dev.tollgate.server.budget.Level.KEY, "k", after.key().governance().limits().getFirst());
         assertTrue(remaining >= 500 && remaining < 1000, "half used before, half of the new size left: " + remaining);
     }
 }

@@ -9,7 +9,7 @@ import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.policy.RateLimit;
 import dev.tollgate.policy.Secrets;
 import dev.tollgate.server.shared.SharedRedis;
-import dev.tollgate.server.spend.Level;
+import dev.tollgate.server.budget.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tollgate.policy.PolicyLoader;
 import dev.tollgate.server.TollgateServer;
-import dev.tollgate.server.policy.PolicyHolder;
+import dev.tollgate.server.gitops.PolicyHolder;
 import dev.tollgate.server.settings.ConnectionSettings;
 import dev.tollgate.server.settings.ServerSettings;
 import dev.tollgate.server.telemetry.Telemetry;

@@ -1,5 +1,7 @@
 package dev.tollgate.server.telemetry;
 
+import dev.tollgate.server.trace.RequestRecord;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

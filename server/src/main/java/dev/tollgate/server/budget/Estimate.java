@@ -1,0 +1,14 @@
+package dev.tollgate.server.budget;
+
+/**
+ * What a request is expected to cost before it is sent: counted input, expected output (of every
+ * answer asked for), and the price of both in nano-dollars ({@code nanos} is 0 for a model without a price).
+ *
+ * @param choices how many answers the request asked for; the real output is shared among them
+ */
+public record Estimate(long inputTokens, long outputTokens, long nanos, int choices) {
+
+    public Estimate(long inputTokens, long outputTokens, long nanos) {
+        this(inputTokens, outputTokens, nanos, 1);
+    }
+}

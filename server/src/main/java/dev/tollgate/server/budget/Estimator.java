@@ -1,0 +1,31 @@
+package dev.tollgate.server.budget;
+
+import dev.tollgate.policy.Pricing;
+import dev.tollgate.providers.Api;
+import dev.tollgate.providers.json.InvalidJsonException;
+import dev.tollgate.providers.json.JsonBody;
+import dev.tollgate.providers.usage.Usage;
+import java.util.Optional;
+
+/**
+ * Input tokens counted from the body, plus the output this key usually gets, capped by the request's
+ * own maximum, for every answer the request asks for ({@link OutputLimits}).
+ */
+public final class Estimator {
+
+    private final OutputHistory history;
+
+    public Estimator(OutputHistory history) {
+        this.history = history;
+    }
+
+    /** @throws InvalidJsonException when a field that multiplies or bounds the output is absurd or not a number */
+    public Estimate estimate(String keyId, String model, Api api, JsonBody body, Optional<Pricing> pricing) throws InvalidJsonException {
+        OutputLimits limits = OutputLimits.of(api, body);
+        long input = TokenCounter.count(body.bytes());
+        long each = Math.min(history.expected(keyId, model), limits.maxEach().orElse(Long.MAX_VALUE));
+        long output = api == Api.EMBEDDINGS ? 0 : each * limits.choices();
+        long nanos = pricing.map(p -> Prices.cost(p, new Usage(input, output, 0, 0, 0))).orElse(0L);
+        return new Estimate(input, output, nanos, limits.choices());
+    }
+}

@@ -1,0 +1,145 @@
+package dev.tollgate.server.surface;
+
+import dev.tollgate.server.call.Call;
+import dev.tollgate.server.dispatch.Dispatcher;
+import dev.tollgate.server.dispatch.Embeddings;
+
+import dev.tollgate.policy.PolicySnapshot;
+import dev.tollgate.policy.PolicySnapshot.KeyChain;
+import dev.tollgate.policy.Route;
+import dev.tollgate.providers.usage.Usage;
+import dev.tollgate.providers.json.InvalidJsonException;
+import dev.tollgate.server.errors.GatewayError;
+import dev.tollgate.server.errors.GatewayException;
+import dev.tollgate.server.budget.OutputLimits;
+import dev.tollgate.server.gate.Admission;
+import dev.tollgate.server.gate.Gate;
+import dev.tollgate.server.gate.Identity;
+import dev.tollgate.server.gate.PresentedKey;
+import dev.tollgate.server.call.ModelName;
+import dev.tollgate.server.route.Routed;
+import dev.tollgate.server.route.Router;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import dev.tollgate.server.settle.Meter;
+import dev.tollgate.server.trace.RequestTrace;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * The stages after a surface has read its request, the same for every client dialect:
+ * gate (who, which model, limits, budget) -> router -> dispatcher, then settle the spend.
+ */
+public final class Pipeline {
+
+    /** The router's headers made once, not per request (HeaderNames.create looks each name up). */
+    private static final Map<String, HeaderName> ROUTER_HEADERS = Stream.concat(Router.SESSION_HEADERS.stream(), Stream.of(Router.FALLBACKS_HEADER))
+            .collect(Collectors.toUnmodifiableMap(n -> n, HeaderNames::create));
+
+    private final Gate gate;
+    private final Router router;
+    private final Dispatcher dispatcher;
+
+    public Pipeline(Gate gate, Router router, Dispatcher dispatcher) {
+        this.gate = gate;
+        this.router = router;
+        this.dispatcher = dispatcher;
+    }
+
+    public Dispatcher.Result run(Call call, ServerRequest req, ServerResponse res) throws GatewayException {
+        checkName(call);
+        // Before the gate, so a malformed fallback costs no rate-limit slot or reservation.
+        var fallbacks = req.headers().first(headerName(Router.FALLBACKS_HEADER));
+        if (fallbacks.isPresent()) {
+            Router.fallbackNames(fallbacks.get(), call.model());
+        }
+        try {
+            // With or without keys: an absurd n or max_tokens is the client's mistake, not the provider's to answer.
+            OutputLimits.of(call.api(), call.body());
+        } catch (InvalidJsonException e) {
+            throw new GatewayException(new GatewayError.BadRequest(e.getMessage(), e.param()));
+        }
+        Admission admission = gate.admit(call.policy(), PresentedKey.from(req), call);
+        switch (admission) {
+            case Admission.Refused refused -> {
+                if (refused.chain() != null) {
+                    recordCaller(call, refused.chain()); // the request log shows whose key was refused, and by what
+                }
+                throw new GatewayException(refused.error());
+            }
+            case Admission.Admitted admitted -> {
+                recordCaller(call, admitted.chain());
+                if (admitted.chain().capturesContent()) {
+                    call.trace().captureContent(call.body().bytes());
+                }
+                admitted.pass().rateLimitHeaders().forEach(res::header); // as OpenAI does, on every answer
+            }
+            default -> { }
+        }
+        Meter meter = admission.meter();
+        int status = 500;
+        Usage usage = Usage.NONE;
+        try {
+            Routed routed = router.route(call.policy(), call.model(), name -> req.headers().first(headerName(name)),
+                    fallback -> !(admission instanceof Admission.Admitted a)
+                            || !gate.allowedModels(new Identity.Caller(a.chain()), List.of(fallback)).isEmpty());
+            Embeddings.requireEmbedder(call, routed.route(), dispatcher.adapters());
+            Dispatcher.Result result = dispatcher.dispatch(call, routed, res, meter);
+            status = result.status();
+            usage = result.usage();
+            return result;
+        } finally {
+            meter.finish(status, usage);
+        }
+    }
+
+    /** Every surface's name passes here before the gate: a name is data, never URL syntax (see {@link ModelName}). */
+    private static void checkName(Call call) throws GatewayException {
+        ModelName.parse(call.model(), call.api() == dev.tollgate.providers.Api.GEMINI ? "the request path" : "'model'");
+    }
+
+    private static void recordCaller(Call call, KeyChain chain) {
+        call.trace().caller(chain.key().id(), chain.team().id(), chain.customer() == null ? null : chain.customer().id());
+    }
+
+    private static HeaderName headerName(String name) {
+        HeaderName known = ROUTER_HEADERS.get(name);
+        return known != null ? known : HeaderNames.create(name);
+    }
+
+    /**
+     * Refuses a request whose key (from the headers) is missing, unknown, revoked or expired, before
+     * its body is read: without a key nobody gets the gateway to buffer up to the body limit.
+     * A policy without keys lets everyone through, as the gate does.
+     */
+    public void authenticateBeforeBody(PolicySnapshot policy, ServerRequest req) throws GatewayException {
+        if (gate.identify(policy, PresentedKey.from(req)) instanceof Identity.Refused refused) {
+            if (refused.chain() != null) {
+                KeyChain chain = refused.chain();
+                RequestTrace.of(req).caller(chain.key().id(), chain.team().id(), chain.customer() == null ? null : chain.customer().id());
+            }
+            throw new GatewayException(refused.error());
+        }
+    }
+
+    /** For endpoints that spend nothing (token counting): the caller must still hold a valid key. */
+    public Route authorizedRoute(Call call, ServerRequest req) throws GatewayException {
+        checkName(call);
+        if (gate.identify(call.policy(), PresentedKey.from(req)) instanceof Identity.Refused refused) {
+            throw new GatewayException(refused.error());
+        }
+        return router.route(call.policy(), call.model());
+    }
+
+    public Gate gate() {
+        return gate;
+    }
+
+    public Dispatcher dispatcher() {
+        return dispatcher;
+    }
+}

@@ -1,0 +1,179 @@
+package dev.tollgate.server.surface.openai;
+
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.policy.PolicySnapshot;
+import dev.tollgate.providers.Api;
+import dev.tollgate.providers.json.InvalidJsonException;
+import dev.tollgate.providers.json.JsonBody;
+import dev.tollgate.server.errors.GatewayError;
+import dev.tollgate.server.errors.GatewayException;
+import dev.tollgate.server.errors.OpenAiErrors;
+import dev.tollgate.server.health.Drain;
+import dev.tollgate.server.surface.ModelListing;
+import dev.tollgate.server.gitops.PolicyHolder;
+import dev.tollgate.server.surface.BodyReader;
+import dev.tollgate.server.call.Call;
+import dev.tollgate.server.surface.Pipeline;
+import dev.tollgate.server.trace.RequestTrace;
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * OpenAI's API (chat completions, Responses, embeddings, models) under every base URL OpenAI clients
+ * are configured with: {@code /v1}, {@code /openai/v1} and {@code /openai}.
+ */
+public final class OpenAiSurface {
+
+    public static final List<String> PREFIXES = List.of("/v1", "/openai/v1", "/openai");
+
+    /** Client headers an OpenAI upstream may see; never the client's own credentials. */
+    private static final Set<String> PASS_HEADERS = Set.of("openai-beta", "originator", "session_id", "session-id",
+            "thread-id", "x-client-request-id", "version");
+
+    private final PolicyHolder policy;
+    private final Pipeline pipeline;
+    private final Drain drain;
+    private final long bodyLimit;
+
+    public OpenAiSurface(PolicyHolder policy, Pipeline pipeline, Drain drain, long bodyLimit) {
+        this.policy = policy;
+        this.pipeline = pipeline;
+        this.drain = drain;
+        this.bodyLimit = bodyLimit;
+    }
+
+    public void register(HttpRouting.Builder routing) {
+        for (String prefix : PREFIXES) {
+            routing.post(prefix + "/chat/completions", (req, res) -> handle(Api.CHAT_COMPLETIONS, req, res));
+            routing.post(prefix + "/responses", (req, res) -> handle(Api.RESPONSES, req, res));
+            routing.post(prefix + "/embeddings", (req, res) -> handle(Api.EMBEDDINGS, req, res));
+            routing.get(prefix + "/models", this::models);
+            routing.get(prefix + "/models/*", this::model);
+            routing.get(prefix + "/responses", OpenAiSurface::responsesOverWebSocket);
+        }
+    }
+
+    private void handle(Api api, ServerRequest req, ServerResponse res) {
+        if (!drain.enter()) {
+            OpenAiErrors.send(res, new GatewayError.Draining());
+            return;
+        }
+        try {
+            PolicySnapshot snapshot = policy.forRequest();
+            Call call = read(api, req, snapshot);
+            RequestTrace.of(req).dispatching(api, call.model(), call.stream(), snapshot, null);
+            pipeline.run(call, req, res);
+        } catch (GatewayException e) {
+            RequestTrace.of(req).error(e.error());
+            OpenAiErrors.send(res, e.error());
+        } finally {
+            drain.exit();
+        }
+    }
+
+    private Call read(Api api, ServerRequest req, PolicySnapshot snapshot) throws GatewayException {
+        pipeline.authenticateBeforeBody(snapshot, req);
+        JsonBody body;
+        try {
+            body = JsonBody.parse(BodyReader.read(req, bodyLimit));
+        } catch (InvalidJsonException e) {
+            throw new GatewayException(new GatewayError.BadRequest(e.getMessage() + ". Send a JSON object as in OpenAI's API reference.", null));
+        }
+        try {
+            String model = body.string("model").orElseThrow(() -> new InvalidJsonException(
+                    "'model' is required: name a model from GET /v1/models, e.g. \"model\": \"" + firstOr(snapshot.catalog(), "sim/echo") + "\"", "model"));
+            boolean stream = body.bool("stream").orElse(false);
+            switch (api) {
+                case CHAT_COMPLETIONS -> require(body, "messages", JsonToken.START_ARRAY, "a list of messages");
+                case EMBEDDINGS -> {
+                    if (!body.has("input")) {
+                        throw new InvalidJsonException("'input' is required: a string or a list of strings to embed", "input");
+                    }
+                }
+                case RESPONSES -> {
+                    Optional<JsonToken> input = body.token("input");
+                    if (input.isPresent() && input.get() != JsonToken.VALUE_STRING && input.get() != JsonToken.START_ARRAY
+                            && input.get() != JsonToken.VALUE_NULL) {
+                        throw new InvalidJsonException("'input' must be a string or a list of input items", "input");
+                    }
+                }
+            }
+            return new Call(api, model, stream, body, passHeaders(req), snapshot, RequestTrace.of(req));
+        } catch (InvalidJsonException e) {
+            throw new GatewayException(new GatewayError.BadRequest(e.getMessage(), e.param()));
+        }
+    }
+
+    private static void require(JsonBody body, String field, JsonToken kind, String what) throws InvalidJsonException {
+        Optional<JsonToken> token = body.token(field);
+        if (token.isEmpty() || token.get() == JsonToken.VALUE_NULL) {
+            throw new InvalidJsonException("'" + field + "' is required: " + what, field);
+        }
+        if (token.get() != kind) {
+            throw new InvalidJsonException("'" + field + "' must be " + what, field);
+        }
+    }
+
+    private static String firstOr(List<String> names, String fallback) {
+        return names.isEmpty() ? fallback : names.getFirst();
+    }
+
+    private static Map<String, String> passHeaders(ServerRequest req) {
+        Map<String, String> headers = new HashMap<>(8);
+        for (Header h : req.headers()) {
+            String name = h.name().toLowerCase(Locale.ROOT);
+            if (PASS_HEADERS.contains(name) || name.startsWith("x-codex-")) {
+                headers.put(name, h.get());
+            }
+        }
+        return headers;
+    }
+
+    private void models(ServerRequest req, ServerResponse res) {
+        switch (ModelListing.of(pipeline.gate(), policy.forRequest(), req)) {
+            case ModelListing.Refused refused -> OpenAiErrors.send(res, refused.error());
+            case ModelListing.Listed listed -> {
+                ObjectNode root = JsonBody.MAPPER.createObjectNode();
+                root.put("object", "list");
+                ArrayNode data = root.putArray("data");
+                listed.models().forEach(m -> data.add(model(m)));
+                res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                res.send(JsonBody.utf8(root.toString()));
+            }
+        }
+    }
+
+    /** {@code GET models/{id}}; a gateway name may hold a slash (sim/echo), so everything after models/ is the id. */
+    private void model(ServerRequest req, ServerResponse res) {
+        String path = req.path().path();
+        String id = path.substring(path.indexOf("/models/") + "/models/".length());
+        ModelListing.answerOne(pipeline.gate(), policy.forRequest(), req, res, id, Api.CHAT_COMPLETIONS, OpenAiSurface::model);
+    }
+
+    private static ObjectNode model(ModelListing.Entry m) {
+        return JsonBody.MAPPER.createObjectNode().put("id", m.name()).put("object", "model").put("created", 0).put("owned_by", m.owner());
+    }
+
+    /**
+     * Codex's built-in provider first tries the Responses WebSocket transport. Until the gateway
+     * serves it, 426 tells Codex at once to use HTTP streaming instead of retrying the upgrade.
+     */
+    private static void responsesOverWebSocket(ServerRequest req, ServerResponse res) {
+        res.status(Status.UPGRADE_REQUIRED_426);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(JsonBody.utf8(OpenAiErrors.body(new GatewayError.BadRequest(
+                "This gateway serves the Responses API over HTTP streaming, not WebSocket: POST /v1/responses with \"stream\": true.", null)).toString()));
+    }
+}
