@@ -5,14 +5,14 @@ import dev.tollgate.policy.PolicyDiff;
 import dev.tollgate.policy.PolicyException;
 import dev.tollgate.policy.PolicyLoader;
 import dev.tollgate.policy.PolicySnapshot;
-import dev.tollgate.server.gitops.DirectoryPolicyWatcher;
 import dev.tollgate.policy.Secrets;
+import dev.tollgate.server.audit.AuditCli;
+import dev.tollgate.server.gitops.DirectoryPolicyWatcher;
 import dev.tollgate.server.gitops.GitPolicyWatcher;
 import dev.tollgate.server.gitops.PolicyHolder;
 import dev.tollgate.server.gitops.PolicyWatcher;
 import dev.tollgate.server.settings.ConnectionSettings;
 import dev.tollgate.server.settings.ServerSettings;
-import dev.tollgate.server.audit.AuditCli;
 import dev.tollgate.server.telemetry.Telemetry;
 import dev.tollgate.server.telemetry.TelemetrySettings;
 import io.helidon.logging.common.LogConfig;
@@ -22,8 +22,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The {@code tollgate} command. */

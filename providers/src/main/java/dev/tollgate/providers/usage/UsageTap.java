@@ -20,6 +20,12 @@ public sealed interface UsageTap {
     /** Usage seen so far ({@link Usage#NONE} until the upstream reported it). */
     Usage usage();
 
+    /**
+     * Events so far that carried generated content, in the dialect's own terms: providers stream about
+     * a token per delta, so a stream cut before its usage is charged this many output tokens.
+     */
+    long deltas();
+
     /** Usage of a whole (non-streamed) response body. */
     static Usage ofBody(Api api, byte[] body) {
         try {
@@ -92,16 +98,26 @@ public sealed interface UsageTap {
     final class Chat implements UsageTap {
         private static final byte[] MARK = "\"usage\":{".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] MARK_SPACED = "\"usage\": {".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] DELTA = "\"delta\"".getBytes(StandardCharsets.US_ASCII);
         private final boolean hideUsageChunk;
         private Usage usage = Usage.NONE;
+        private long deltas;
 
         Chat(boolean hideUsageChunk) {
             this.hideUsageChunk = hideUsageChunk;
         }
 
         @Override
+        public long deltas() {
+            return deltas;
+        }
+
+        @Override
         public boolean accept(SseEvent event) {
             if (!event.contains(MARK) && !event.contains(MARK_SPACED)) {
+                if (event.contains(DELTA)) {
+                    deltas++;
+                }
                 return true;
             }
             JsonNode chunk = json(event.data());
@@ -125,7 +141,14 @@ public sealed interface UsageTap {
         private static final byte[] COMPLETED = "response.completed".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] INCOMPLETE = "response.incomplete".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] FAILED = "response.failed".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] DELTA = ".delta\"".getBytes(StandardCharsets.US_ASCII);
         private Usage usage = Usage.NONE;
+        private long deltas;
+
+        @Override
+        public long deltas() {
+            return deltas;
+        }
 
         @Override
         public boolean accept(SseEvent event) {
@@ -135,6 +158,8 @@ public sealed interface UsageTap {
                 if (u.isObject()) {
                     usage = responses(u).withWebSearches(WebSearchCalls.in(data));
                 }
+            } else if (event.contains(DELTA)) {
+                deltas++;
             }
             return true;
         }
@@ -149,11 +174,20 @@ public sealed interface UsageTap {
     final class Anthropic implements UsageTap {
         private static final byte[] START = "message_start".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] DELTA = "message_delta".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] CONTENT = "content_block_delta".getBytes(StandardCharsets.US_ASCII);
         private Usage usage = Usage.NONE;
+        private long deltas;
+
+        @Override
+        public long deltas() {
+            return deltas;
+        }
 
         @Override
         public boolean accept(SseEvent event) {
-            if (event.contains(START)) {
+            if (event.contains(CONTENT)) {
+                deltas++;
+            } else if (event.contains(START)) {
                 JsonNode u = json(event.data()).path("message").path("usage");
                 if (u.isObject()) {
                     usage = ProviderUsage.anthropic(u);
@@ -176,10 +210,20 @@ public sealed interface UsageTap {
     /** Gemini repeats usageMetadata on chunks; the last one seen is the total. */
     final class Gemini implements UsageTap {
         private static final byte[] MARK = "usageMetadata".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] CANDIDATES = "\"candidates\"".getBytes(StandardCharsets.US_ASCII);
         private Usage usage = Usage.NONE;
+        private long deltas;
+
+        @Override
+        public long deltas() {
+            return deltas;
+        }
 
         @Override
         public boolean accept(SseEvent event) {
+            if (event.contains(CANDIDATES)) {
+                deltas++;
+            }
             if (event.contains(MARK)) {
                 JsonNode u = json(event.data()).path("usageMetadata");
                 if (u.isObject()) {
@@ -198,10 +242,18 @@ public sealed interface UsageTap {
     /** Bedrock's ConverseStream reports usage once, on its metadata event after messageStop. */
     final class Converse implements UsageTap {
         private Usage usage = Usage.NONE;
+        private long deltas;
+
+        @Override
+        public long deltas() {
+            return deltas;
+        }
 
         @Override
         public boolean accept(SseEvent event) {
-            if ("metadata".equals(event.type())) {
+            if ("contentBlockDelta".equals(event.type())) {
+                deltas++;
+            } else if ("metadata".equals(event.type())) {
                 JsonNode u = json(event.data()).path("usage");
                 if (u.isObject()) {
                     usage = ProviderUsage.bedrock(u);

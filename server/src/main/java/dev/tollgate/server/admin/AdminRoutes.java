@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.policy.Admin;
-import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.server.audit.AuditEvent;
 import dev.tollgate.server.audit.AuditLog;
 import dev.tollgate.server.gitops.PolicyHolder;

@@ -1,11 +1,10 @@
 package dev.tollgate.server.budget;
 
+import dev.tollgate.policy.Budget;
+import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.server.ledger.Charge;
 import dev.tollgate.server.ledger.Ledger;
 import dev.tollgate.server.ledger.Reservation;
-
-import dev.tollgate.policy.Budget;
-import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import java.util.List;
 import java.util.Optional;
 

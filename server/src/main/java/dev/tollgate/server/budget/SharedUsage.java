@@ -3,7 +3,6 @@ package dev.tollgate.server.budget;
 import dev.tollgate.server.ledger.Charge;
 import dev.tollgate.server.ledger.Ledger;
 import dev.tollgate.server.ledger.Reservation;
-
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.LocalDate;
 import java.util.ArrayList;

@@ -1,14 +1,13 @@
 package dev.tollgate.server.budget;
 
-import dev.tollgate.server.ledger.Charge;
-import dev.tollgate.server.ledger.Ledger;
-import dev.tollgate.server.ledger.Reservation;
-
-import dev.tollgate.policy.Pricing;
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
+import dev.tollgate.policy.Pricing;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.usage.Usage;
+import dev.tollgate.server.ledger.Charge;
+import dev.tollgate.server.ledger.Ledger;
+import dev.tollgate.server.ledger.Reservation;
 import dev.tollgate.server.shared.StoreUnreachable;
 import java.time.Clock;
 import java.util.List;

@@ -1,12 +1,11 @@
 package dev.tollgate.server.budget;
 
-import dev.tollgate.server.ledger.Charge;
-import dev.tollgate.server.ledger.Ledger;
-import dev.tollgate.server.ledger.Reservation;
-
 import dev.tollgate.policy.Budget;
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.policy.Principal;
+import dev.tollgate.server.ledger.Charge;
+import dev.tollgate.server.ledger.Ledger;
+import dev.tollgate.server.ledger.Reservation;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package dev.tollgate.server.call;
 
-import dev.tollgate.server.trace.RequestTrace;
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.json.JsonBody;
+import dev.tollgate.server.trace.RequestTrace;
 import java.util.HashMap;
 import java.util.Map;
 

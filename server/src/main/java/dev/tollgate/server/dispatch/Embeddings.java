@@ -1,10 +1,9 @@
 package dev.tollgate.server.dispatch;
 
-import dev.tollgate.server.call.Call;
-
 import dev.tollgate.policy.Route;
-import dev.tollgate.providers.Api;
 import dev.tollgate.providers.Adapters;
+import dev.tollgate.providers.Api;
+import dev.tollgate.server.call.Call;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 

@@ -1,12 +1,12 @@
 package dev.tollgate.server.gate;
 
-import dev.tollgate.policy.Principal;
-import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
+import dev.tollgate.policy.PolicySnapshot;
+import dev.tollgate.policy.Principal;
 import dev.tollgate.policy.Secrets;
-import dev.tollgate.server.errors.GatewayError;
-import dev.tollgate.server.errors.GatewayError.Unauthorized.Reason;
 import dev.tollgate.server.budget.Level;
+import dev.tollgate.server.errors.GatewayError.Unauthorized.Reason;
+import dev.tollgate.server.errors.GatewayError;
 import java.time.Instant;
 
 /** Virtual key -> its chain, or a 401 saying whether the key is missing, unknown, expired or revoked. */

@@ -1,15 +1,15 @@
 package dev.tollgate.server.gate;
 
-import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
+import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Pricing;
 import dev.tollgate.policy.Route;
-import dev.tollgate.server.errors.GatewayError;
-import dev.tollgate.server.call.Call;
-import dev.tollgate.server.shared.StoreUnreachable;
 import dev.tollgate.server.budget.Estimate;
 import dev.tollgate.server.budget.Prices;
 import dev.tollgate.server.budget.Spend;
+import dev.tollgate.server.call.Call;
+import dev.tollgate.server.errors.GatewayError;
+import dev.tollgate.server.shared.StoreUnreachable;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -97,7 +97,7 @@ public final class Gate {
             throw e;
         }
         return switch (hold) {
-            case Spend.Held h -> new Admission.Admitted(chain, new Pass(spend, permit, h.reservation(), pricing, estimate));
+            case Spend.Held h -> new Admission.Admitted(chain, new Permit(permit, h.reservation(), pricing, estimate));
             case Spend.Refused r -> {
                 permit.release(0);
                 LOG.fine(() -> "budget refused key " + chain.key().id() + ": " + r.refusal().message());

@@ -1,10 +1,10 @@
 package dev.tollgate.server.health;
 
 import dev.tollgate.server.gitops.PolicyHolder;
+import dev.tollgate.server.shared.SharedStore;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
-import dev.tollgate.server.shared.SharedStore;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 

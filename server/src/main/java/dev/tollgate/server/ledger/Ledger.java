@@ -2,7 +2,6 @@ package dev.tollgate.server.ledger;
 
 import dev.tollgate.server.budget.RedisBudgets;
 import dev.tollgate.server.budget.Spend;
-
 import java.util.List;
 
 /**

@@ -1,11 +1,11 @@
 package dev.tollgate.server.route;
 
-import dev.tollgate.server.call.SessionId;
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Route;
+import dev.tollgate.server.call.ModelName;
+import dev.tollgate.server.call.SessionId;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
-import dev.tollgate.server.call.ModelName;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

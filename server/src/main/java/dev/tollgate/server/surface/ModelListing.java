@@ -1,20 +1,19 @@
 package dev.tollgate.server.surface;
 
-import dev.tollgate.server.call.ModelName;
-
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Route;
+import dev.tollgate.providers.Api;
+import dev.tollgate.providers.json.JsonBody;
+import dev.tollgate.server.call.ModelName;
+import dev.tollgate.server.errors.Dialect;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.gate.Gate;
 import dev.tollgate.server.gate.Identity;
 import dev.tollgate.server.gate.PresentedKey;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.helidon.http.HeaderNames;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tollgate.providers.Api;
-import dev.tollgate.providers.json.JsonBody;
-import dev.tollgate.server.errors.Dialect;
 import java.util.List;
 import java.util.Optional;
 

@@ -1,34 +1,34 @@
 package dev.tollgate.server.surface;
 
+import dev.tollgate.policy.PolicySnapshot.KeyChain;
+import dev.tollgate.policy.PolicySnapshot;
+import dev.tollgate.policy.Route;
+import dev.tollgate.providers.json.InvalidJsonException;
+import dev.tollgate.providers.usage.Usage;
+import dev.tollgate.server.budget.OutputLimits;
 import dev.tollgate.server.call.Call;
+import dev.tollgate.server.call.ModelName;
 import dev.tollgate.server.dispatch.Dispatcher;
 import dev.tollgate.server.dispatch.Embeddings;
-
-import dev.tollgate.policy.PolicySnapshot;
-import dev.tollgate.policy.PolicySnapshot.KeyChain;
-import dev.tollgate.policy.Route;
-import dev.tollgate.providers.usage.Usage;
-import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
-import dev.tollgate.server.budget.OutputLimits;
 import dev.tollgate.server.gate.Admission;
 import dev.tollgate.server.gate.Gate;
 import dev.tollgate.server.gate.Identity;
 import dev.tollgate.server.gate.PresentedKey;
-import dev.tollgate.server.call.ModelName;
 import dev.tollgate.server.route.Routed;
 import dev.tollgate.server.route.Router;
+import dev.tollgate.server.settle.Settle;
+import dev.tollgate.server.settle.Settlement;
+import dev.tollgate.server.trace.RequestTrace;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import dev.tollgate.server.settle.Meter;
-import dev.tollgate.server.trace.RequestTrace;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 
 /**
  * The stages after a surface has read its request, the same for every client dialect:
@@ -76,11 +76,12 @@ public final class Pipeline {
                 if (admitted.chain().capturesContent()) {
                     call.trace().captureContent(call.body().bytes());
                 }
-                admitted.pass().rateLimitHeaders().forEach(res::header); // as OpenAI does, on every answer
+                admitted.permit().rateLimitHeaders().forEach(res::header); // as OpenAI does, on every answer
             }
             default -> { }
         }
-        Meter meter = admission.meter();
+        // Settled in one place: before the answer's last bytes (the exchange calls it), or here whatever happened.
+        Settle settle = admission instanceof Admission.Admitted a ? new Settlement(gate.spend(), a.permit()) : Settle.NONE;
         int status = 500;
         Usage usage = Usage.NONE;
         try {
@@ -88,12 +89,12 @@ public final class Pipeline {
                     fallback -> !(admission instanceof Admission.Admitted a)
                             || !gate.allowedModels(new Identity.Caller(a.chain()), List.of(fallback)).isEmpty());
             Embeddings.requireEmbedder(call, routed.route(), dispatcher.adapters());
-            Dispatcher.Result result = dispatcher.dispatch(call, routed, res, meter);
+            Dispatcher.Result result = dispatcher.dispatch(call, routed, res, settle);
             status = result.status();
             usage = result.usage();
             return result;
         } finally {
-            meter.finish(status, usage);
+            settle.finish(status, usage);
         }
     }
 

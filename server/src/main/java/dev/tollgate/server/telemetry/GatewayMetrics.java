@@ -1,26 +1,25 @@
 package dev.tollgate.server.telemetry;
 
-import dev.tollgate.server.trace.RequestRecord;
-
 import dev.tollgate.server.gitops.PolicyStatus;
 import dev.tollgate.server.gitops.PolicyWatcher;
+import dev.tollgate.server.trace.RequestRecord;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.micrometer.core.instrument.Meter;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Micrometer meters in Prometheus form: the OpenTelemetry GenAI conventions (dots become underscores)

@@ -1,9 +1,8 @@
 package dev.tollgate.server.telemetry;
 
-import dev.tollgate.server.trace.RequestRecord;
-
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.server.trace.RequestRecord;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,22 +1,20 @@
 package dev.tollgate.server.telemetry;
 
-import dev.tollgate.server.trace.RequestRecord;
-import dev.tollgate.server.trace.RequestTrace;
-import dev.tollgate.server.trace.Tracing;
-
+import dev.tollgate.policy.PolicyDiff;
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Pricing;
-import dev.tollgate.policy.PolicyDiff;
 import dev.tollgate.server.audit.AuditEvent;
 import dev.tollgate.server.audit.AuditLog;
 import dev.tollgate.server.gitops.PolicyHolder;
 import dev.tollgate.server.gitops.PolicyStatus;
 import dev.tollgate.server.gitops.PolicyWatcher;
+import dev.tollgate.server.trace.RequestRecord;
+import dev.tollgate.server.trace.RequestTrace;
+import dev.tollgate.server.trace.Tracing;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.List;

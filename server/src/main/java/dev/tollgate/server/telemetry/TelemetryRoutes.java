@@ -1,13 +1,12 @@
 package dev.tollgate.server.telemetry;
 
-import dev.tollgate.server.trace.RequestRecord;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.server.admin.AdminAuth;
 import dev.tollgate.server.admin.QueryParams;
 import dev.tollgate.server.gitops.PolicyHolder;
+import dev.tollgate.server.trace.RequestRecord;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;

@@ -3,7 +3,6 @@ package dev.tollgate.server.trace;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.ir.Part;
 import dev.tollgate.providers.ir.ResponseFolder;
-import dev.tollgate.providers.ir.StreamEvent;
 import dev.tollgate.providers.ir.WireCodec;
 import dev.tollgate.providers.sse.SseEvent;
 import dev.tollgate.providers.sse.SseReader;

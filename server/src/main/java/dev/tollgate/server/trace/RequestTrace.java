@@ -1,12 +1,12 @@
 package dev.tollgate.server.trace;
 
-import io.helidon.webserver.http.ServerRequest;
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Route;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.upstream.UpstreamRequest;
 import dev.tollgate.providers.usage.Usage;
 import dev.tollgate.server.errors.GatewayError;
+import io.helidon.webserver.http.ServerRequest;
 import io.opentelemetry.api.trace.Span;
 import java.io.FilterOutputStream;
 import java.io.IOException;

@@ -1,26 +1,25 @@
 package dev.tollgate.server.usage;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.policy.Budget;
+import dev.tollgate.policy.PolicySnapshot.KeyChain;
+import dev.tollgate.policy.PolicySnapshot;
+import dev.tollgate.policy.Principal;
+import dev.tollgate.policy.RateLimit;
+import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.server.budget.Budgets;
 import dev.tollgate.server.budget.Level;
 import dev.tollgate.server.budget.Money;
 import dev.tollgate.server.budget.Periods;
 import dev.tollgate.server.budget.Spend;
-import dev.tollgate.server.ledger.Ledger;
-
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tollgate.policy.Budget;
-import dev.tollgate.policy.PolicySnapshot;
-import dev.tollgate.policy.PolicySnapshot.KeyChain;
-import dev.tollgate.policy.Principal;
-import dev.tollgate.policy.RateLimit;
-import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.OpenAiErrors;
 import dev.tollgate.server.gate.Gate;
 import dev.tollgate.server.gate.Identity;
 import dev.tollgate.server.gate.PresentedKey;
 import dev.tollgate.server.gitops.PolicyHolder;
+import dev.tollgate.server.ledger.Ledger;
 import dev.tollgate.server.shared.StoreUnreachable;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;

@@ -1,10 +1,5 @@
 package dev.tollgate.server.budget;
 
-import dev.tollgate.server.ledger.Charge;
-import dev.tollgate.server.ledger.Ledger;
-import dev.tollgate.server.ledger.Reservation;
-import dev.tollgate.server.ledger.SqliteLedger;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -14,6 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tollgate.policy.Budget;
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.providers.usage.Usage;
+import dev.tollgate.server.ledger.Charge;
+import dev.tollgate.server.ledger.Ledger;
+import dev.tollgate.server.ledger.Reservation;
+import dev.tollgate.server.ledger.SqliteLedger;
 import dev.tollgate.server.shared.RedisProcess;
 import dev.tollgate.server.shared.SharedRedis;
 import dev.tollgate.server.shared.SharedStore;

@@ -1,20 +1,19 @@
 package dev.tollgate.server.budget;
 
-import dev.tollgate.server.ledger.Charge;
-import dev.tollgate.server.ledger.Ledger;
-import dev.tollgate.server.ledger.Reservation;
-import dev.tollgate.server.ledger.SqliteLedger;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tollgate.policy.Budget;
 import dev.tollgate.policy.PolicyLoader;
-import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
+import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Secrets;
 import dev.tollgate.providers.usage.Usage;
+import dev.tollgate.server.ledger.Charge;
+import dev.tollgate.server.ledger.Ledger;
+import dev.tollgate.server.ledger.Reservation;
+import dev.tollgate.server.ledger.SqliteLedger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;

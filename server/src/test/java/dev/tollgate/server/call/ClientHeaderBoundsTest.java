@@ -1,7 +1,5 @@
 package dev.tollgate.server.call;
 
-import dev.tollgate.server.call.Call;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,11 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tollgate.policy.PolicyLoader;
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.providers.Api;
+import dev.tollgate.server.call.Call;
+import dev.tollgate.server.call.SessionId;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.route.Routed;
 import dev.tollgate.server.route.Router;
-import dev.tollgate.server.call.SessionId;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;

@@ -4,8 +4,8 @@ import dev.tollgate.policy.*;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.usage.Usage;
-import dev.tollgate.server.call.Call;
 import dev.tollgate.server.budget.*;
+import dev.tollgate.server.call.Call;
 import dev.tollgate.server.ledger.*;
 import java.nio.file.*;
 import java.util.*;
@@ -42,8 +42,9 @@ public final class GateBench {
                     for (int i = 0; i < n / threads; i++) {
                         Admission ad = gate.admit(snap, "tg-bench-key", call);
                         if (!(ad instanceof Admission.Admitted ok)) throw new IllegalStateException(ad.toString());
-                        ok.pass().beforeBody(200, usage);
-                        ok.pass().finish(200, usage);
+                        var settle = new dev.tollgate.server.settle.Settlement(spend, ok.permit());
+                        settle.beforeBody(200, usage);
+                        settle.finish(200, usage);
                     }
                 }));
             }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tollgate.policy.PolicyLoader;
-import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
+import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Secrets;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

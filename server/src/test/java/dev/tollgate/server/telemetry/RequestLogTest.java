@@ -1,11 +1,10 @@
 package dev.tollgate.server.telemetry;
 
-import dev.tollgate.server.trace.RequestRecord;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tollgate.server.trace.RequestRecord;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -4,15 +4,16 @@ import dev.tollgate.providers.sse.SseEvent;
 import dev.tollgate.providers.usage.Usage;
 
 /**
- * What the dispatcher tells governance while it relays an answer, so the spend is committed before
- * the answer's final bytes reach the client and a stream cut short is charged for what was generated.
+ * What an exchange tells the settle stage while it relays an answer: the usage its tap reports, so the
+ * spend is committed before the answer's final bytes reach the client and a stream cut short is charged
+ * for what was generated.
  */
-public interface Meter {
+public interface Settle {
 
-    /** Nothing to meter: the policy declares no keys. */
-    Meter NONE = new Meter() {
+    /** Nothing to settle: the policy declares no keys. */
+    Settle NONE = new Settle() {
         @Override
-        public void beforeEvent(SseEvent event, Usage usageSoFar) {
+        public void beforeEvent(SseEvent event, Usage usageSoFar, long deltasSoFar) {
         }
 
         @Override
@@ -25,7 +26,7 @@ public interface Meter {
     };
 
     /** Before a stream event is written; a final event commits the spend first. */
-    void beforeEvent(SseEvent event, Usage usageSoFar);
+    void beforeEvent(SseEvent event, Usage usageSoFar, long deltasSoFar);
 
     /** Before a whole answer is written. */
     void beforeBody(int status, Usage usage);

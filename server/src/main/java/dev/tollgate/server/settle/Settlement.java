@@ -1,26 +1,26 @@
-package dev.tollgate.server.gate;
+package dev.tollgate.server.settle;
 
 import dev.tollgate.policy.Pricing;
 import dev.tollgate.providers.relay.StreamRelay;
 import dev.tollgate.providers.sse.SseEvent;
 import dev.tollgate.providers.usage.Usage;
-import dev.tollgate.server.ledger.Charge;
 import dev.tollgate.server.budget.Estimate;
-import dev.tollgate.server.settle.Meter;
 import dev.tollgate.server.budget.Prices;
-import dev.tollgate.server.ledger.Reservation;
 import dev.tollgate.server.budget.Spend;
-import java.nio.charset.StandardCharsets;
+import dev.tollgate.server.gate.Permit;
+import dev.tollgate.server.gate.RateLimits;
+import dev.tollgate.server.ledger.Charge;
+import dev.tollgate.server.ledger.Reservation;
 import java.util.Optional;
 
 /**
- * An admitted request's hold on limits and budgets, until it settles. Settling happens once:
- * before the final event or body reaches the client, or when the request ends any other way. Used by
+ * The settle stage of one admitted request: its reservation becomes the real cost, once, from the
+ * usage the exchange's tap reports, before the final event or body reaches the client (so a killed
+ * gateway loses no spend), or when the request ends any other way (upstream failure, client gone),
+ * charged then for what was generated. Its rate-limit permit is released with the tokens used. Used by
  * the request's own thread only.
  */
-public final class Pass implements Meter {
-
-    private static final byte[] DELTA = "delta\"".getBytes(StandardCharsets.US_ASCII);
+public final class Settlement implements Settle {
 
     private final Spend spend;
     private final RateLimits.Permit permit;
@@ -31,28 +31,22 @@ public final class Pass implements Meter {
     private long tokensUsed;
     private long deltas;
 
-    Pass(Spend spend, RateLimits.Permit permit, Reservation reservation, Optional<Pricing> pricing, Estimate estimate) {
+    public Settlement(Spend spend, Permit admitted) {
         this.spend = spend;
-        this.permit = permit;
-        this.reservation = reservation;
-        this.pricing = pricing;
-        this.estimate = estimate;
-    }
-
-    /** The rate-limit headers every answer to this request carries. */
-    public java.util.Map<String, String> rateLimitHeaders() {
-        return permit.headers();
+        this.permit = admitted.limits();
+        this.reservation = admitted.reservation();
+        this.pricing = admitted.pricing();
+        this.estimate = admitted.estimate();
     }
 
     @Override
-    public void beforeEvent(SseEvent event, Usage usageSoFar) {
+    public void beforeEvent(SseEvent event, Usage usageSoFar, long deltasSoFar) {
         if (settled) {
             return;
         }
+        deltas = deltasSoFar;
         if (StreamRelay.isFinal(event)) {
             settle(usageSoFar == Usage.NONE ? cutShort() : usageSoFar, usageSoFar == Usage.NONE);
-        } else if (event.contains(DELTA)) {
-            deltas++;
         }
     }
 
@@ -111,7 +105,4 @@ public final class Pass implements Meter {
         permit.release(tokensUsed);
     }
 
-    public Reservation reservation() {
-        return reservation;
-    }
 }

@@ -1,0 +1,74 @@
+package dev.tollgate.server.dispatch;
+
+import dev.tollgate.policy.Provider;
+import dev.tollgate.policy.Route;
+import dev.tollgate.providers.Adapter;
+import dev.tollgate.providers.AdapterException;
+import dev.tollgate.providers.Adapters;
+import dev.tollgate.providers.Api;
+import dev.tollgate.providers.Outbound;
+import dev.tollgate.providers.ir.ChatRequest;
+import dev.tollgate.providers.json.InvalidJsonException;
+import dev.tollgate.providers.json.JsonBody;
+import dev.tollgate.providers.translate.Wires;
+import dev.tollgate.providers.upstream.UpstreamRequest;
+import dev.tollgate.providers.upstream.UpstreamResponse;
+import dev.tollgate.server.call.Call;
+import dev.tollgate.server.errors.GatewayError;
+import dev.tollgate.server.errors.GatewayException;
+import dev.tollgate.server.settle.Settle;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One attempt at one target, of one of two shapes: {@link Passthrough} (the client's format) or
+ * {@link Translated} (another format, through the IR). The provider's adapter builds its request; the
+ * attempt loop sends it, and asks the exchange to judge and relay the answer.
+ */
+sealed interface Exchange permits Passthrough, Translated {
+
+    UpstreamRequest request();
+
+    /** Reads as much of a 2xx as decides whether it is usable, while nothing has reached the client. */
+    Answer judge(UpstreamResponse response) throws Answer.Unusable;
+
+    /** Relays the answer (or the provider's error answer) to the client, settling before its last bytes. */
+    Dispatcher.Result relay(UpstreamResponse response, Answer answer, ServerResponse res, Settle settle);
+
+    /** Same format: the client's bytes go up as they came. Otherwise the request is translated through the IR. */
+    static Exchange prepare(Call call, ClientRequest client, Route.Target target, String credential, Optional<String> secret,
+                            Adapters adapters) throws GatewayException {
+        Provider provider = target.provider();
+        Adapter adapter = adapters.of(provider.kind());
+        Api upstreamApi = adapter.upstreamApi(provider, target.model(), call.api()).orElseThrow(() -> new GatewayException(new GatewayError.ProviderNotReady(
+                "Provider '" + provider.id() + "' (" + provider.kind().id() + ") cannot serve " + call.api().path() + " calls on this gateway yet.")));
+        boolean passthrough = upstreamApi == call.api();
+        JsonBody body = call.body();
+        if (!passthrough) {
+            try {
+                ChatRequest translated = adapter.adapt(provider, client.get().withModel(target.model()));
+                body = JsonBody.parse(Wires.codec(upstreamApi).encodeRequest(translated));
+            } catch (InvalidJsonException e) {
+                throw new IllegalStateException("an encoder wrote invalid JSON", e);
+            }
+        }
+        // Client headers belong to the client's format; the upstream of another format gets none of them.
+        // Translated calls always stream upstream.
+        Outbound out = new Outbound(provider, credential, secret, target.model(), upstreamApi, !passthrough || call.stream(), body,
+                passthrough, passthrough ? call.passHeaders() : Map.of());
+        try {
+            UpstreamRequest request = adapter.request(out);
+            return passthrough ? new Passthrough(call, target, request) : new Translated(call, client.get(), target, request, upstreamApi, adapter);
+        } catch (AdapterException e) {
+            throw new GatewayException(notMade(e));
+        }
+    }
+
+    static GatewayError notMade(AdapterException e) {
+        return switch (e.kind()) {
+            case NOT_READY -> new GatewayError.ProviderNotReady(e.getMessage());
+            case FAILED -> new GatewayError.UpstreamFailed(e.getMessage());
+        };
+    }
+}
