@@ -89,7 +89,8 @@ public final class EarlyAnswers implements DirectHandler {
 
     /** Helidon's own short description when it has one, e.g. "Header value contains invalid character". */
     private static String detail(String message) {
-        if (message.isBlank() || message.length() > 160 || message.startsWith("Bad request, see server log")) {
+        if (message.isBlank() || message.length() > 160 || message.startsWith("Bad request, see server log")
+                || message.equals("Internal error")) { // what Helidon says when its parser threw: no help, and no 5xx here
             return "";
         }
         return " (" + printable(message) + ")";

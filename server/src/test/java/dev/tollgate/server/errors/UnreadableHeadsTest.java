@@ -175,6 +175,16 @@ class UnreadableHeadsTest {
     }
 
     @Test
+    void aTabOrANulInTheRequestLineIsA400ThatDoesNotCallItselfAnInternalError() throws Exception {
+        // These end in " HTTP/1.1": Helidon's own parser refuses them (its message is "Internal error").
+        for (String line : List.of("GET\t/v1/models HTTP/1.1", "P\u0000ST /v1/models HTTP/1.1")) {
+            Answer a = raw((line + "\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            assertOpenAi(a, 400, "HTTP/1.1");
+            assertTrue(!a.body().contains("Internal error"), a.body());
+        }
+    }
+
+    @Test
     void aRequestLineLongerThanTheLimitGetsA414InThePathsDialect() throws Exception {
         String model = "m".repeat(20_000);
         Answer a = raw(("POST /v1beta/models/" + model + ":generateContent HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
