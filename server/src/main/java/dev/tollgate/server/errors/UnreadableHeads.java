@@ -27,8 +27,8 @@ import java.util.Set;
  *
  * <p>Bounded: it looks at no more than the prologue limit of what Helidon already read; then it reads
  * and drops what the client still sends, up to {@link #DRAIN_LIMIT} bytes (never holding more than one
- * read), so closing with unread bytes does not reset the connection and take the answer away. The
- * listener's head timeout ends a client that neither sends nor closes.
+ * read), so closing with unread bytes does not reset the connection and take the answer away (the staged
+ * close of RFC 9112 section 9.6). The listener's head timeout ends a client that neither sends nor closes.
  */
 public final class UnreadableHeads implements ServerConnectionSelector {
 
