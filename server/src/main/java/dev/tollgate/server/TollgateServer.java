@@ -8,7 +8,6 @@ import dev.tollgate.server.budget.Spend;
 import dev.tollgate.server.dashboard.DashboardRoutes;
 import dev.tollgate.server.dispatch.Dispatcher;
 import dev.tollgate.server.errors.Dialect;
-import dev.tollgate.server.errors.EarlyAnswers;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.gate.Gate;
 import dev.tollgate.server.gate.RateLimits;
@@ -18,7 +17,9 @@ import dev.tollgate.server.health.Drain;
 import dev.tollgate.server.health.HealthRoutes;
 import dev.tollgate.server.ledger.Ledger;
 import dev.tollgate.server.ledger.SqliteLedger;
+import dev.tollgate.server.listener.EarlyAnswers;
 import dev.tollgate.server.listener.Listener;
+import dev.tollgate.server.listener.UnreadableHeads;
 import dev.tollgate.server.route.Router;
 import dev.tollgate.server.route.Upstreams;
 import dev.tollgate.server.settings.ConnectionSettings;
@@ -217,6 +218,8 @@ public final class TollgateServer implements AutoCloseable {
         Failures.register(routing);
         listener.connections().bind(telemetry.metrics().registry());
         int management = telemetry.settings().managementPort();
+        Http1Config http1 = Http1Config.builder().validateResponseHeaders(false)
+                .addReceiveListener(listener.connections().receiveListener()).build();
         listener.start(builder -> builder
                 // Metrics without a token only on the management port: one for a private network, not the one clients reach.
                 .update(b -> {
@@ -231,8 +234,9 @@ public final class TollgateServer implements AutoCloseable {
                 .connectionOptions(o -> o.tcpNoDelay(true))
                 // Response header values come from this code or from upstream heads, which refuse a
                 // bare CR (ResponseHead): validating them again costs ~5% of a proxied request's CPU.
-                .addProtocol(Http1Config.builder().validateResponseHeaders(false)
-                        .addReceiveListener(listener.connections().receiveListener()).build())
+                .addProtocol(http1)
+                // A head HTTP/1.1 does not claim (bare LF, HTTP/1.0, a request line too long) gets a 400/414, not a silent close.
+                .addConnectionSelector(new UnreadableHeads(http1.maxPrologueLength()))
                 // Helidon's own refusals (bad head, huge headers, Content-Encoding) as JSON in the path's dialect;
                 // includeEntity hands them Helidon's short reason, which they reword rather than echo.
                 .directHandlers(EarlyAnswers.handlers())

@@ -12,7 +12,7 @@ import java.util.Optional;
  */
 public final class ClientFault {
 
-    static final String CHUNKED = "The request body's chunked framing is malformed: with Transfer-Encoding: chunked each chunk is "
+    public static final String CHUNKED = "The request body's chunked framing is malformed: with Transfer-Encoding: chunked each chunk is "
             + "its size in hex, CRLF, the bytes and CRLF, ending with 0, CRLF, CRLF. Send a Content-Length instead, or fix the framing.";
     static final String SHORT = "The request body ended before its declared length (Content-Length, or its last chunk): "
             + "send the whole body, or a Content-Length that matches it.";

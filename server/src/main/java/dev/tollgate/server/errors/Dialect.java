@@ -35,6 +35,35 @@ public final class Dialect {
         return Api.CHAT_COMPLETIONS;
     }
 
+    /**
+     * The dialect of a path as it came on the request line (query, dot segments and all), for answers
+     * given before routing: that of the path Helidon would route it to, which resolves {@code .} and
+     * {@code ..} segments first (so {@code /v1beta/models/../../v1/chat/completions} is OpenAI's, like
+     * the answer its route gives).
+     */
+    public static Api ofRawPath(String raw) {
+        if (raw == null) {
+            return Api.CHAT_COMPLETIONS;
+        }
+        int end = raw.length();
+        for (char c : new char[] {'?', '#'}) {
+            int i = raw.indexOf(c);
+            if (i >= 0 && i < end) {
+                end = i;
+            }
+        }
+        String path = raw.substring(0, end);
+        if (path.contains("%") || path.contains(".") || path.contains("//")) {
+            try {
+                // As Helidon's UriPathNoParam decodes a path for routing (a leading "//" kept as one "/").
+                path = java.net.URI.create(path.startsWith("//") ? path.substring(1) : path).normalize().getPath();
+            } catch (IllegalArgumentException notAUri) {
+                // Helidon refuses such a path before routing: the path as written decides
+            }
+        }
+        return ofPath(path == null ? raw : path);
+    }
+
     /** The whole error body in the dialect, as bytes (for answers written outside a routed response). */
     public static byte[] body(Api api, GatewayError error) {
         var body = switch (api) {

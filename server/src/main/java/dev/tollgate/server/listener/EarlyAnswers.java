@@ -1,6 +1,9 @@
-package dev.tollgate.server.errors;
+package dev.tollgate.server.listener;
 
 import dev.tollgate.providers.Api;
+import dev.tollgate.server.errors.ClientFault;
+import dev.tollgate.server.errors.Dialect;
+import dev.tollgate.server.errors.GatewayError;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.ServerResponseHeaders;
@@ -35,7 +38,7 @@ public final class EarlyAnswers implements DirectHandler {
     @Override
     public TransportResponse handle(TransportRequest request, EventType eventType, Status defaultStatus,
                                     ServerResponseHeaders responseHeaders, String message) {
-        Api dialect = Dialect.ofPath(request.path());
+        Api dialect = Dialect.ofRawPath(request.path());
         GatewayError error = error(request, eventType, defaultStatus, message == null ? "" : message);
         responseHeaders.set(HeaderNames.CONTENT_TYPE, "application/json");
         return TransportResponse.builder()
@@ -62,6 +65,9 @@ public final class EarlyAnswers implements DirectHandler {
             return new GatewayError.HttpRefused(431, "The request's headers are too large or too many for this gateway: "
                     + "send fewer and shorter headers (the whole head must stay under the server's header size limit).");
         }
+        if (status.code() == 414) {
+            return UnreadableHeads.tooLong(0); // Helidon's HTTP/1.1 parser found no line end within its prologue limit
+        }
         if (type == EventType.PAYLOAD_TOO_LARGE || status.code() == 413) {
             return new GatewayError.HttpRefused(413, "The request body is larger than this gateway accepts: send less context.");
         }
@@ -86,7 +92,8 @@ public final class EarlyAnswers implements DirectHandler {
 
     /** Helidon's own short description when it has one, e.g. "Header value contains invalid character". */
     private static String detail(String message) {
-        if (message.isBlank() || message.length() > 160 || message.startsWith("Bad request, see server log")) {
+        if (message.isBlank() || message.length() > 160 || message.startsWith("Bad request, see server log")
+                || message.equals("Internal error")) { // what Helidon says when its parser threw: no help, and no 5xx here
             return "";
         }
         return " (" + printable(message) + ")";
