@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * of framing are added. For non-OpenAI models it is an estimate within ~10-20%, which budgets only
  * need at admission: settling uses the provider's own count.
  *
- * <p>Tokenizing is the one costly step of admission (~50 µs per KB), and agents resend their whole
+ * <p>Tokenizing is the one costly step of admission, and agents resend their whole
  * history every turn, so counts are remembered per string value in a fixed table (direct-mapped,
  * 64K entries, one long each: a 40-bit tag of the value's hash and length, 24 bits of its count),
  * hashed straight from the parser's buffer. A collision only means a value is tokenized again; a

@@ -72,14 +72,6 @@ public final class Dispatcher {
         return adapters;
     }
 
-    public Result dispatch(Call call, Route route, ServerResponse res) throws GatewayException {
-        return dispatch(call, Routed.of(route), res, Settle.NONE);
-    }
-
-    public Result dispatch(Call call, Route route, ServerResponse res, Settle settle) throws GatewayException {
-        return dispatch(call, Routed.of(route), res, settle);
-    }
-
     /**
      * Tries the route's targets as {@link RoutePlan} orders them, moving on (or retrying after a
      * backoff) only while nothing has reached the client.

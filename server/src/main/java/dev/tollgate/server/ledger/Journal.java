@@ -104,8 +104,8 @@ final class Journal implements AutoCloseable {
      */
     static final int MAPPED_BYTES = 16 << 20;
     /**
-     * How far past the last row {@link #touch} (and {@link #take}, in a new file) faults pages in: the OS allocating a file's page on
-     * first touch took ~30 µs here, which a request would otherwise wait for every ~20 settles.
+     * How far past the last row {@link #touch} (and {@link #take}, in a new file) faults pages in: the OS
+     * allocates a file's page on first touch, which a settling request would otherwise wait for.
      */
     private static final int TOUCH_AHEAD = 256 << 10;
     private static final int PAGE = 4096;

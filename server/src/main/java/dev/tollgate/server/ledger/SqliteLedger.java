@@ -36,8 +36,8 @@ import java.util.logging.Logger;
  * into SQLite in one transaction:
  * <ul>
  *   <li>{@code spend_day}: settled spend summed per account chain, model and UTC day, which is all
- *   that budgets and usage reports read. Per-request detail is the request log's job; a row per
- *   request here cost the gateway ~10 µs of SQLite work per request.</li>
+ *   that budgets and usage reports read. Per-request detail is the request log's job: a row per
+ *   request here would be SQLite work on every request.</li>
  *   <li>{@code open_reservation}: reservations still unsettled when a fold ends (requests in
  *   flight), so that a crash charges them at start.</li>
  *   <li>{@code owed}: settles the shared store could not book, one row each, until replayed.</li>
@@ -55,8 +55,7 @@ public final class SqliteLedger implements Ledger {
     /**
      * How often it folds the journal into SQLite meanwhile (and once more when spend stops arriving).
      * A fold sums its rows per account chain and day, so its transaction is a few upserts whether it
-     * holds 50 rows or 500; on a 2-vCPU VM the ledger's thread cost ~6 µs a request at 2,000 req/s
-     * folding every 25 ms, most of it each fold's cold start.
+     * holds 50 rows or 500, and folding less often saves each fold's cold start.
      */
     private static final long FOLD_MILLIS = 250;
     private static final long CHECKPOINT_EVERY_NANOS = 1_000_000_000L;

@@ -64,12 +64,6 @@ public record ServerSettings(String host, int port, String policy, Path stateDir
         this(host, port, policy, stateDir, bodyLimit, shutdownGrace, gitBranch, gitPath, pollInterval, webhookSecret, Optional.empty());
     }
 
-    /** The same settings sharing budgets and limits with other nodes through the Redis at {@code url}. */
-    public ServerSettings withRedis(String url) {
-        return new ServerSettings(host, port, policy, stateDir, bodyLimit, shutdownGrace, gitBranch, gitPath, pollInterval, webhookSecret,
-                Optional.of(url), bodyBuffered, webhookBodyLimit);
-    }
-
     /** The same settings with other caps on request bodies held at once and on a webhook's body. */
     public ServerSettings withBodyCaps(long buffered, long webhookLimit) {
         return new ServerSettings(host, port, policy, stateDir, bodyLimit, shutdownGrace, gitBranch, gitPath, pollInterval, webhookSecret,

@@ -36,15 +36,15 @@ public final class RequestLog implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BATCH = 512;
     /**
-     * A quarter of a second between batches, one transaction per up to BATCH rows: on a 2-vCPU VM a row cost ~17 µs of
-     * CPU in batches of 50 every 25 ms and ~10 µs in batches of 500 every 250 ms, because most of a
-     * small batch's cost is caches and TLB gone cold while the thread slept. Records reach the
-     * search that much later; spend does not go through this log.
+     * A quarter of a second between batches, one transaction per up to BATCH rows: most of a small
+     * batch's cost is caches gone cold while the thread slept, so fewer, larger batches cost less a
+     * row (conformance-tests/bench/results). Records reach the search that much later; spend does not
+     * go through this log.
      */
     private static final long FLUSH_MILLIS = 250;
     /**
      * Rows bound between two yields: a long batch would hold a CPU for milliseconds, and a request
-     * thread woken behind it waits; yielding every ~0.3 ms lets it run. The transaction stays open.
+     * thread woken behind it waits; yielding every few dozen rows lets it run. The transaction stays open.
      */
     private static final int ROWS_PER_YIELD = 32;
     private static final String COLUMNS = "id, time_ms, key_id, team, customer, surface, api, client, requested_model, provider, model, "

@@ -60,8 +60,7 @@ public final class Tracing implements AutoCloseable {
         SdkTracerProvider provider = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "tollgate"))))
                 .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(ratio)))
-                // Batches of up to 2,048 spans: at 2,000 req/s (two spans each) that is two or three HTTP
-                // posts a second instead of eight; each post costs the JDK client more than marshaling a span.
+                // Large batches: each HTTP post costs the JDK client more than marshaling a span.
                 .addSpanProcessor(BatchSpanProcessor.builder(exporter)
                         .setMaxQueueSize(8192)
                         .setMaxExportBatchSize(2048)
