@@ -1,9 +1,7 @@
 package dev.tollgate.server.telemetry;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.server.trace.RequestRecord;
-import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -12,7 +10,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -233,7 +230,7 @@ public final class RequestLog implements AutoCloseable {
             }
             int bound = 0;
             for (RequestRecord r : batch) {
-                bind(insert, r);
+                RequestRows.bind(insert, r);
                 insert.addBatch();
                 if (++bound % ROWS_PER_YIELD == 0) {
                     insert.executeBatch();
@@ -259,80 +256,6 @@ public final class RequestLog implements AutoCloseable {
      * One record's columns. Kept out of the batch loop, and the attempts written by hand rather than
      * by Jackson: C2 compiled the whole loop with Jackson inlined in ~0.7 s, again after every deopt.
      */
-    private static void bind(PreparedStatement insert, RequestRecord r) throws SQLException {
-        int i = 1;
-        insert.setString(i++, r.id());
-        insert.setLong(i++, r.time().toEpochMilli());
-        insert.setString(i++, r.keyId());
-        insert.setString(i++, r.team());
-        insert.setString(i++, r.customer());
-        insert.setString(i++, r.surface());
-        insert.setString(i++, r.api());
-        insert.setString(i++, r.client());
-        insert.setString(i++, r.requestedModel());
-        insert.setString(i++, r.provider());
-        insert.setString(i++, r.model());
-        insert.setString(i++, attemptsJson(r.attempts()));
-        insert.setInt(i++, r.status());
-        insert.setString(i++, r.errorType());
-        insert.setInt(i++, r.stream() ? 1 : 0);
-        insert.setLong(i++, r.inputTokens());
-        insert.setLong(i++, r.outputTokens());
-        insert.setLong(i++, r.cachedTokens());
-        insert.setLong(i++, r.cacheWriteTokens());
-        insert.setLong(i++, r.reasoningTokens());
-        insert.setString(i++, r.costUsd() == null ? null : r.costUsd().toPlainString());
-        insert.setDouble(i++, r.latencyMillis());
-        if (r.ttftMillis() == null) {
-            insert.setNull(i++, Types.REAL);
-        } else {
-            insert.setDouble(i++, r.ttftMillis());
-        }
-        insert.setDouble(i++, r.upstreamMillis());
-        insert.setString(i++, r.policyCommit());
-        insert.setString(i++, r.traceId());
-        insert.setString(i++, r.content() == null ? null : r.content().request());
-        insert.setString(i++, r.content() == null ? null : r.content().response());
-    }
-
-    static String attemptsJson(List<RequestRecord.Attempt> attempts) {
-        StringBuilder json = new StringBuilder(64 * attempts.size() + 2).append('[');
-        for (RequestRecord.Attempt a : attempts) {
-            if (json.length() > 1) {
-                json.append(',');
-            }
-            json.append("{\"provider\":");
-            quote(json, a.provider());
-            json.append(",\"model\":");
-            quote(json, a.model());
-            json.append(",\"outcome\":");
-            quote(json, a.outcome());
-            json.append(",\"millis\":");
-            micros(json, Double.isFinite(a.millis()) ? a.millis() : 0);
-            json.append('}');
-        }
-        return json.append(']').toString();
-    }
-
-    /** Milliseconds to the microsecond ("12.345"), without Double.toString's shortest-digits search. */
-    private static void micros(StringBuilder json, double millis) {
-        long us = Math.round(millis * 1000);
-        if (us < 0) {
-            json.append('-');
-            us = -us;
-        }
-        long frac = us % 1000;
-        json.append(us / 1000).append('.').append(frac < 100 ? (frac < 10 ? "00" : "0") : "").append(frac);
-    }
-
-    private static void quote(StringBuilder json, String value) {
-        if (value == null) {
-            json.append("null");
-        } else {
-            json.append('"').append(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(value)).append('"');
-        }
-    }
-
     /** Deletes rows older than the retention, at most once a minute. */
     private void prune() {
         Instant now = Instant.now();
@@ -419,7 +342,7 @@ public final class RequestLog implements AutoCloseable {
             }
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
-                    out.add(read(rs, null));
+                    out.add(RequestRows.read(rs, null));
                 }
             }
         }
@@ -437,7 +360,7 @@ public final class RequestLog implements AutoCloseable {
                     return java.util.Optional.empty();
                 }
                 String request = rs.getString("request_content");
-                return java.util.Optional.of(read(rs, request == null ? null
+                return java.util.Optional.of(RequestRows.read(rs, request == null ? null
                         : new RequestRecord.Content(request, rs.getString("response_content"))));
             }
         }
@@ -456,26 +379,6 @@ public final class RequestLog implements AutoCloseable {
         }
     }
 
-    private static RequestRecord read(ResultSet rs, RequestRecord.Content content) throws SQLException {
-        List<RequestRecord.Attempt> attempts;
-        try {
-            attempts = JSON.readValue(rs.getString("attempts"), new TypeReference<>() { });
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            attempts = List.of();
-        }
-        String cost = rs.getString("cost_usd");
-        double ttft = rs.getDouble("ttft_ms");
-        Double ttftMillis = rs.wasNull() ? null : ttft;
-        return new RequestRecord(rs.getString("id"), Instant.ofEpochMilli(rs.getLong("time_ms")), rs.getString("key_id"),
-                rs.getString("team"), rs.getString("customer"), rs.getString("surface"), rs.getString("api"), rs.getString("client"),
-                rs.getString("requested_model"), rs.getString("provider"), rs.getString("model"), attempts, rs.getInt("status"),
-                rs.getString("error_type"), rs.getInt("stream") == 1, rs.getLong("input_tokens"), rs.getLong("output_tokens"),
-                rs.getLong("cached_tokens"), rs.getLong("cache_write_tokens"), rs.getLong("reasoning_tokens"),
-                cost == null ? null : new BigDecimal(cost), rs.getDouble("latency_ms"), ttftMillis, rs.getDouble("upstream_ms"),
-                rs.getString("policy_commit"), rs.getString("trace_id"), content);
-    }
-
-    /** Writes what is queued (up to a deadline), then closes the store. */
     @Override
     public void close() {
         closing = true;

@@ -35,12 +35,12 @@ class RequestLogTest {
     void attemptsAreWrittenAsJsonThatReadsBack() throws Exception {
         List<RequestRecord.Attempt> attempts = List.of(new RequestRecord.Attempt("up", "m \"quoted\" \u00e9\n", "timed_out", 12.25),
                 new RequestRecord.Attempt("other", null, "answered", 0.5));
-        List<RequestRecord.Attempt> back = new com.fasterxml.jackson.databind.ObjectMapper().readValue(RequestLog.attemptsJson(attempts),
+        List<RequestRecord.Attempt> back = new com.fasterxml.jackson.databind.ObjectMapper().readValue(RequestRows.attemptsJson(attempts),
                 new com.fasterxml.jackson.core.type.TypeReference<List<RequestRecord.Attempt>>() { });
         assertEquals(attempts, back);
-        assertEquals("[]", RequestLog.attemptsJson(List.of()));
+        assertEquals("[]", RequestRows.attemptsJson(List.of()));
         assertEquals("[{\"provider\":\"up\",\"model\":\"m\",\"outcome\":\"answered\",\"millis\":3.007}]",
-                RequestLog.attemptsJson(List.of(new RequestRecord.Attempt("up", "m", "answered", 3.0071))), "to the microsecond");
+                RequestRows.attemptsJson(List.of(new RequestRecord.Attempt("up", "m", "answered", 3.0071))), "to the microsecond");
     }
 
     @Test
