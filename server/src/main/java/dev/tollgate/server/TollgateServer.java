@@ -26,6 +26,7 @@ import dev.tollgate.server.settings.ConnectionSettings;
 import dev.tollgate.server.settings.ServerSettings;
 import dev.tollgate.server.shared.NodeName;
 import dev.tollgate.server.shared.SharedStore;
+import dev.tollgate.server.surface.ApiHandler;
 import dev.tollgate.server.surface.BodyBudget;
 import dev.tollgate.server.surface.Failures;
 import dev.tollgate.server.surface.Pipeline;
@@ -188,9 +189,8 @@ public final class TollgateServer implements AutoCloseable {
         }
         Upstreams upstreams = new Upstreams(clock);
         Pipeline pipeline = new Pipeline(gate, new Router(), new Dispatcher(new UpstreamClient(), upstreams, adapters));
-        OpenAiSurface openai = new OpenAiSurface(policy, pipeline, drain, settings.bodyLimit());
-        AnthropicSurface anthropic = new AnthropicSurface(policy, pipeline, drain, settings.bodyLimit());
-        GeminiSurface gemini = new GeminiSurface(policy, pipeline, drain, settings.bodyLimit());
+        // The surfaces: each its paths and dialect, all through one handler (and one error handler, below).
+        ApiHandler api = new ApiHandler(policy, pipeline, drain, settings.bodyLimit());
         HttpRouting.Builder routing = HttpRouting.builder();
         // Outermost: the connection waits for its next request head once the handler has returned.
         routing.addFilter(listener.connections()::filter);
@@ -210,9 +210,7 @@ public final class TollgateServer implements AutoCloseable {
         }
         HealthRoutes.register(routing, policy, drain, shared, listener::accepting);
         new UsageRoutes(policy, gate).register(routing, OpenAiSurface.PREFIXES);
-        openai.register(routing);
-        anthropic.register(routing);
-        gemini.register(routing);
+        routing.register(new OpenAiSurface(api), new AnthropicSurface(api), new GeminiSurface(api));
         routing.any((req, res) -> Dialect.send(Dialect.ofPath(req.path().path()), res,
                 new GatewayError.UnknownPath(req.prologue().method().text(), req.path().path())));
         Failures.register(routing);

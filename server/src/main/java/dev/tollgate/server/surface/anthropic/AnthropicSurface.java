@@ -11,17 +11,14 @@ import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.server.call.Call;
 import dev.tollgate.server.errors.AnthropicErrors;
 import dev.tollgate.server.errors.GatewayError;
-import dev.tollgate.server.errors.GatewayException;
-import dev.tollgate.server.gitops.PolicyHolder;
-import dev.tollgate.server.health.Drain;
-import dev.tollgate.server.surface.BodyReader;
+import dev.tollgate.server.surface.ApiHandler;
 import dev.tollgate.server.surface.ModelListing;
-import dev.tollgate.server.surface.Pipeline;
 import dev.tollgate.server.trace.RequestTrace;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
-import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.HashMap;
@@ -34,71 +31,41 @@ import java.util.Optional;
  * Anthropic's Messages API under {@code /anthropic} (Claude Code's {@code ANTHROPIC_BASE_URL}), any
  * model behind it: Anthropic models pass through, others are translated by the dispatcher.
  */
-public final class AnthropicSurface {
+public final class AnthropicSurface implements HttpService {
 
     public static final String PREFIX = "/anthropic";
 
-    private final PolicyHolder policy;
-    private final Pipeline pipeline;
-    private final Drain drain;
-    private final long bodyLimit;
+    private static final String BODY_HINT = "Send a JSON object as in Anthropic's API reference.";
 
-    public AnthropicSurface(PolicyHolder policy, Pipeline pipeline, Drain drain, long bodyLimit) {
-        this.policy = policy;
-        this.pipeline = pipeline;
-        this.drain = drain;
-        this.bodyLimit = bodyLimit;
+    private final ApiHandler handler;
+
+    public AnthropicSurface(ApiHandler handler) {
+        this.handler = handler;
     }
 
-    public void register(HttpRouting.Builder routing) {
+    @Override
+    public void routing(HttpRules rules) {
         // Claude Code probes its base URL with HEAD before the first call.
-        routing.route(Method.HEAD, PREFIX, (req, res) -> res.send());
-        routing.route(Method.HEAD, PREFIX + "/*", (req, res) -> res.send());
-        routing.post(PREFIX + "/v1/messages", this::messages);
-        routing.post(PREFIX + "/v1/messages/count_tokens", this::countTokens);
-        routing.get(PREFIX + "/v1/models", this::models);
-        routing.get(PREFIX + "/v1/models/*", this::model);
-        routing.any(PREFIX, this::unknown);
-        routing.any(PREFIX + "/*", this::unknown);
+        rules.route(Method.HEAD, PREFIX, (req, res) -> res.send());
+        rules.route(Method.HEAD, PREFIX + "/*", (req, res) -> res.send());
+        rules.post(PREFIX + "/v1/messages", this::messages);
+        rules.post(PREFIX + "/v1/messages/count_tokens", this::countTokens);
+        rules.get(PREFIX + "/v1/models", this::models);
+        rules.get(PREFIX + "/v1/models/*", this::model);
+        rules.any(PREFIX, this::unknown);
+        rules.any(PREFIX + "/*", this::unknown);
     }
 
     private void messages(ServerRequest req, ServerResponse res) {
-        if (!drain.enter()) {
-            AnthropicErrors.send(res, new GatewayError.Draining());
-            return;
-        }
-        try {
-            Call call = read(req, policy.forRequest());
-            RequestTrace.of(req).dispatching(Api.MESSAGES, call.model(), call.stream(), call.policy(), null);
-            pipeline.run(call, req, res);
-        } catch (GatewayException e) {
-            RequestTrace.of(req).error(e.error());
-            AnthropicErrors.send(res, e.error());
-        } finally {
-            drain.exit();
-        }
+        handler.handle(req, res, Api.MESSAGES, BODY_HINT, (body, snapshot, trace) -> read(req, body, snapshot, trace));
     }
 
-    private Call read(ServerRequest req, PolicySnapshot snapshot) throws GatewayException {
-        pipeline.authenticateBeforeBody(snapshot, req);
-        JsonBody body = parse(req);
-        try {
-            String model = body.string("model").orElseThrow(() -> new InvalidJsonException("'model' is required", "model"));
-            if (body.token("messages").filter(t -> t == JsonToken.START_ARRAY).isEmpty()) {
-                throw new InvalidJsonException("'messages' is required: a list of {role, content} messages", "messages");
-            }
-            return new Call(Api.MESSAGES, model, body.bool("stream").orElse(false), body, passHeaders(req), snapshot, RequestTrace.of(req));
-        } catch (InvalidJsonException e) {
-            throw new GatewayException(new GatewayError.BadRequest(e.getMessage(), e.param()));
+    private static Call read(ServerRequest req, JsonBody body, PolicySnapshot snapshot, RequestTrace trace) throws InvalidJsonException {
+        String model = body.string("model").orElseThrow(() -> new InvalidJsonException("'model' is required", "model"));
+        if (body.token("messages").filter(t -> t == JsonToken.START_ARRAY).isEmpty()) {
+            throw new InvalidJsonException("'messages' is required: a list of {role, content} messages", "messages");
         }
-    }
-
-    private JsonBody parse(ServerRequest req) throws GatewayException {
-        try {
-            return JsonBody.parse(BodyReader.read(req, bodyLimit));
-        } catch (InvalidJsonException e) {
-            throw new GatewayException(new GatewayError.BadRequest(e.getMessage() + ". Send a JSON object as in Anthropic's API reference.", null));
-        }
+        return new Call(Api.MESSAGES, model, body.bool("stream").orElse(false), body, passHeaders(req), snapshot, trace);
     }
 
     /**
@@ -106,19 +73,15 @@ public final class AnthropicSurface {
      * request per token), which is what Claude Code needs to decide when to compact.
      */
     private void countTokens(ServerRequest req, ServerResponse res) {
-        try {
-            Call call = read(req, policy.forRequest());
-            Route route = pipeline.authorizedRoute(call, req);
-            if (pipeline.dispatcher().countTokens(call, route.targets().getFirst(), res)) {
+        handler.handle(req, res, Api.MESSAGES, BODY_HINT, (body, snapshot, trace) -> read(req, body, snapshot, trace), (call, rq, rs) -> {
+            Route route = handler.pipeline().authorizedRoute(call, rq);
+            if (handler.pipeline().dispatcher().countTokens(call, route.targets().getFirst(), rs)) {
                 return;
             }
             long estimate = Math.max(1, call.body().bytes().length / 4);
-            res.header(HeaderNames.CONTENT_TYPE, "application/json");
-            res.send(JsonBody.utf8("{\"input_tokens\":" + estimate + "}"));
-        } catch (GatewayException e) {
-            RequestTrace.of(req).error(e.error());
-            AnthropicErrors.send(res, e.error());
-        }
+            rs.header(HeaderNames.CONTENT_TYPE, "application/json");
+            rs.send(JsonBody.utf8("{\"input_tokens\":" + estimate + "}"));
+        });
     }
 
     /**
@@ -126,7 +89,7 @@ public final class AnthropicSurface {
      * {@code limit} (1-1000, default 20), {@code after_id} and {@code before_id}; only what the key may use.
      */
     private void models(ServerRequest req, ServerResponse res) {
-        switch (ModelListing.of(pipeline.gate(), policy.forRequest(), req)) {
+        switch (ModelListing.of(handler.pipeline().gate(), handler.policy().forRequest(), req)) {
             case ModelListing.Refused refused -> AnthropicErrors.send(res, refused.error());
             case ModelListing.Listed listed -> {
                 List<ModelListing.Entry> all = listed.models();
@@ -179,7 +142,7 @@ public final class AnthropicSurface {
     /** {@code GET /v1/models/{id}}; a gateway name may hold a slash (sim/echo), so everything after models/ is the id. */
     private void model(ServerRequest req, ServerResponse res) {
         String id = req.path().path().substring((PREFIX + "/v1/models/").length());
-        ModelListing.answerOne(pipeline.gate(), policy.forRequest(), req, res, id, Api.MESSAGES, AnthropicSurface::model);
+        ModelListing.answerOne(handler.pipeline().gate(), handler.policy().forRequest(), req, res, id, Api.MESSAGES, AnthropicSurface::model);
     }
 
     /** The gateway knows no release dates: the epoch stands for "unknown"; {@code lifecycle} is required by the SDKs. */

@@ -3,7 +3,6 @@ package dev.tollgate.server.surface.gemini;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Route;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.json.InvalidJsonException;
@@ -12,14 +11,12 @@ import dev.tollgate.server.call.Call;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.errors.GoogleErrors;
-import dev.tollgate.server.gitops.PolicyHolder;
-import dev.tollgate.server.health.Drain;
-import dev.tollgate.server.surface.BodyReader;
+import dev.tollgate.server.surface.ApiHandler;
 import dev.tollgate.server.surface.ModelListing;
-import dev.tollgate.server.surface.Pipeline;
 import dev.tollgate.server.trace.RequestTrace;
 import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.List;
@@ -29,31 +26,26 @@ import java.util.Map;
  * Gemini's API: {@code POST .../v1beta/models/{model}:generateContent | :streamGenerateContent |
  * :countTokens} under {@code /genai} (a base URL with a prefix) and at {@code /v1beta} (one without).
  */
-public final class GeminiSurface {
+public final class GeminiSurface implements HttpService {
 
     public static final List<String> PREFIXES = List.of("/genai/v1beta/models/", "/v1beta/models/");
 
-    private final PolicyHolder policy;
-    private final Pipeline pipeline;
-    private final Drain drain;
-    private final long bodyLimit;
+    private final ApiHandler handler;
 
-    public GeminiSurface(PolicyHolder policy, Pipeline pipeline, Drain drain, long bodyLimit) {
-        this.policy = policy;
-        this.pipeline = pipeline;
-        this.drain = drain;
-        this.bodyLimit = bodyLimit;
+    public GeminiSurface(ApiHandler handler) {
+        this.handler = handler;
     }
 
-    public void register(HttpRouting.Builder routing) {
+    @Override
+    public void routing(HttpRules rules) {
         for (String prefix : PREFIXES) {
             // "{model}:{method}" is one path segment; it is split here rather than by a path template.
-            routing.post(prefix + "*", this::handle);
-            routing.get(prefix.substring(0, prefix.length() - 1), this::models);
-            routing.get(prefix, this::models);
-            routing.get(prefix + "*", this::model);
+            rules.post(prefix + "*", this::handle);
+            rules.get(prefix.substring(0, prefix.length() - 1), this::models);
+            rules.get(prefix, this::models);
+            rules.get(prefix + "*", this::model);
         }
-        routing.any("/genai/*", (req, res) -> GoogleErrors.send(res, new GatewayError.NoSuchPath("There is no "
+        rules.any("/genai/*", (req, res) -> GoogleErrors.send(res, new GatewayError.NoSuchPath("There is no "
                 + req.prologue().method().text() + " " + req.path().path() + " on this gateway. Gemini clients use the base URL /genai "
                 + "(POST /genai/v1beta/models/{model}:streamGenerateContent?alt=sse).")));
     }
@@ -65,36 +57,27 @@ public final class GeminiSurface {
         int colon = segment.lastIndexOf(':');
         String model = colon < 0 ? segment : segment.substring(0, colon);
         String method = colon < 0 ? "" : segment.substring(colon + 1);
-        if (!drain.enter()) {
-            GoogleErrors.send(res, new GatewayError.Draining());
-            return;
-        }
-        try {
-            PolicySnapshot snapshot = policy.forRequest();
-            boolean stream = switch (method) {
-                case "generateContent", "countTokens" -> false;
-                case "streamGenerateContent" -> true;
-                default -> throw new GatewayException(new GatewayError.NoSuchPath("Unknown method '" + method
+        boolean stream;
+        switch (method) {
+            case "generateContent", "countTokens" -> stream = false;
+            case "streamGenerateContent" -> stream = true;
+            default -> {
+                ApiHandler.refuse(RequestTrace.of(req), res, Api.GEMINI, new GatewayError.NoSuchPath("Unknown method '" + method
                         + "': use :generateContent, :streamGenerateContent or :countTokens."));
-            };
-            pipeline.authenticateBeforeBody(snapshot, req);
-            JsonBody body = parse(req);
-            Call call = new Call(Api.GEMINI, model, stream, body, Map.of(), snapshot, RequestTrace.of(req));
-            if (method.equals("countTokens")) {
-                countTokens(call, pipeline.authorizedRoute(call, req), res);
                 return;
             }
-            if (body.token("contents").filter(t -> t == JsonToken.START_ARRAY).isEmpty()) {
-                throw new GatewayException(new GatewayError.BadRequest("'contents' is required: a list of {role, parts}", "contents"));
-            }
-            RequestTrace.of(req).dispatching(Api.GEMINI, call.model(), call.stream(), call.policy(), null);
-            pipeline.run(call, req, res);
-        } catch (GatewayException e) {
-            RequestTrace.of(req).error(e.error());
-            GoogleErrors.send(res, e.error());
-        } finally {
-            drain.exit();
         }
+        if (method.equals("countTokens")) {
+            handler.handle(req, res, Api.GEMINI, "", (body, snapshot, trace) -> new Call(Api.GEMINI, model, false, body, Map.of(), snapshot, trace),
+                    (call, rq, rs) -> countTokens(call, handler.pipeline().authorizedRoute(call, rq), rs));
+            return;
+        }
+        handler.handle(req, res, Api.GEMINI, "", (body, snapshot, trace) -> {
+            if (body.token("contents").filter(t -> t == JsonToken.START_ARRAY).isEmpty()) {
+                throw new InvalidJsonException("'contents' is required: a list of {role, parts}", "contents");
+            }
+            return new Call(Api.GEMINI, model, stream, body, Map.of(), snapshot, trace);
+        });
     }
 
     /**
@@ -102,7 +85,7 @@ public final class GeminiSurface {
      * ...}, paged by {@code pageSize} (default 50, at most 1000) and {@code pageToken}; only what the key may use.
      */
     private void models(ServerRequest req, ServerResponse res) {
-        switch (ModelListing.of(pipeline.gate(), policy.forRequest(), req)) {
+        switch (ModelListing.of(handler.pipeline().gate(), handler.policy().forRequest(), req)) {
             case ModelListing.Refused refused -> GoogleErrors.send(res, refused.error());
             case ModelListing.Listed listed -> {
                 List<ModelListing.Entry> all = listed.models();
@@ -137,7 +120,7 @@ public final class GeminiSurface {
     private void model(ServerRequest req, ServerResponse res) {
         String path = req.path().path();
         String id = PREFIXES.stream().filter(path::startsWith).findFirst().map(p -> path.substring(p.length())).orElse(path);
-        ModelListing.answerOne(pipeline.gate(), policy.forRequest(), req, res, id, Api.GEMINI, GeminiSurface::model);
+        ModelListing.answerOne(handler.pipeline().gate(), handler.policy().forRequest(), req, res, id, Api.GEMINI, GeminiSurface::model);
     }
 
     private static ObjectNode model(ModelListing.Entry m) {
@@ -148,17 +131,9 @@ public final class GeminiSurface {
         return o;
     }
 
-    private JsonBody parse(ServerRequest req) throws GatewayException {
-        try {
-            return JsonBody.parse(BodyReader.read(req, bodyLimit));
-        } catch (InvalidJsonException e) {
-            throw new GatewayException(new GatewayError.BadRequest(e.getMessage(), null));
-        }
-    }
-
     /** Gemini models count with Gemini; for others the gateway estimates about four bytes per token. */
     private void countTokens(Call call, Route route, ServerResponse res) throws GatewayException {
-        if (pipeline.dispatcher().countTokens(call, route.targets().getFirst(), res)) {
+        if (handler.pipeline().dispatcher().countTokens(call, route.targets().getFirst(), res)) {
             return;
         }
         res.header(HeaderNames.CONTENT_TYPE, "application/json");

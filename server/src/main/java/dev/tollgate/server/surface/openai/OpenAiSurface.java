@@ -9,18 +9,15 @@ import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.server.call.Call;
 import dev.tollgate.server.errors.GatewayError;
-import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.errors.OpenAiErrors;
-import dev.tollgate.server.gitops.PolicyHolder;
-import dev.tollgate.server.health.Drain;
-import dev.tollgate.server.surface.BodyReader;
+import dev.tollgate.server.surface.ApiHandler;
 import dev.tollgate.server.surface.ModelListing;
-import dev.tollgate.server.surface.Pipeline;
 import dev.tollgate.server.trace.RequestTrace;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.HashMap;
@@ -34,86 +31,58 @@ import java.util.Set;
  * OpenAI's API (chat completions, Responses, embeddings, models) under every base URL OpenAI clients
  * are configured with: {@code /v1}, {@code /openai/v1} and {@code /openai}.
  */
-public final class OpenAiSurface {
+public final class OpenAiSurface implements HttpService {
 
     public static final List<String> PREFIXES = List.of("/v1", "/openai/v1", "/openai");
 
     /** Client headers an OpenAI upstream may see; never the client's own credentials. */
     private static final Set<String> PASS_HEADERS = Set.of("openai-beta", "originator", "session_id", "session-id",
             "thread-id", "x-client-request-id", "version");
+    private static final String BODY_HINT = "Send a JSON object as in OpenAI's API reference.";
 
-    private final PolicyHolder policy;
-    private final Pipeline pipeline;
-    private final Drain drain;
-    private final long bodyLimit;
+    private final ApiHandler handler;
 
-    public OpenAiSurface(PolicyHolder policy, Pipeline pipeline, Drain drain, long bodyLimit) {
-        this.policy = policy;
-        this.pipeline = pipeline;
-        this.drain = drain;
-        this.bodyLimit = bodyLimit;
+    public OpenAiSurface(ApiHandler handler) {
+        this.handler = handler;
     }
 
-    public void register(HttpRouting.Builder routing) {
+    @Override
+    public void routing(HttpRules rules) {
         for (String prefix : PREFIXES) {
-            routing.post(prefix + "/chat/completions", (req, res) -> handle(Api.CHAT_COMPLETIONS, req, res));
-            routing.post(prefix + "/responses", (req, res) -> handle(Api.RESPONSES, req, res));
-            routing.post(prefix + "/embeddings", (req, res) -> handle(Api.EMBEDDINGS, req, res));
-            routing.get(prefix + "/models", this::models);
-            routing.get(prefix + "/models/*", this::model);
-            routing.get(prefix + "/responses", OpenAiSurface::responsesOverWebSocket);
+            rules.post(prefix + "/chat/completions", (req, res) -> handle(Api.CHAT_COMPLETIONS, req, res));
+            rules.post(prefix + "/responses", (req, res) -> handle(Api.RESPONSES, req, res));
+            rules.post(prefix + "/embeddings", (req, res) -> handle(Api.EMBEDDINGS, req, res));
+            rules.get(prefix + "/models", this::models);
+            rules.get(prefix + "/models/*", this::model);
+            rules.get(prefix + "/responses", OpenAiSurface::responsesOverWebSocket);
         }
     }
 
     private void handle(Api api, ServerRequest req, ServerResponse res) {
-        if (!drain.enter()) {
-            OpenAiErrors.send(res, new GatewayError.Draining());
-            return;
-        }
-        try {
-            PolicySnapshot snapshot = policy.forRequest();
-            Call call = read(api, req, snapshot);
-            RequestTrace.of(req).dispatching(api, call.model(), call.stream(), snapshot, null);
-            pipeline.run(call, req, res);
-        } catch (GatewayException e) {
-            RequestTrace.of(req).error(e.error());
-            OpenAiErrors.send(res, e.error());
-        } finally {
-            drain.exit();
-        }
+        handler.handle(req, res, api, BODY_HINT, (body, snapshot, trace) -> read(api, req, body, snapshot, trace));
     }
 
-    private Call read(Api api, ServerRequest req, PolicySnapshot snapshot) throws GatewayException {
-        pipeline.authenticateBeforeBody(snapshot, req);
-        JsonBody body;
-        try {
-            body = JsonBody.parse(BodyReader.read(req, bodyLimit));
-        } catch (InvalidJsonException e) {
-            throw new GatewayException(new GatewayError.BadRequest(e.getMessage() + ". Send a JSON object as in OpenAI's API reference.", null));
-        }
-        try {
-            String model = body.string("model").orElseThrow(() -> new InvalidJsonException(
-                    "'model' is required: name a model from GET /v1/models, e.g. \"model\": \"" + firstOr(snapshot.catalog(), "sim/echo") + "\"", "model"));
-            boolean stream = body.bool("stream").orElse(false);
-            switch (api) {
-                case CHAT_COMPLETIONS -> require(body, "messages", JsonToken.START_ARRAY, "a list of messages");
-                case EMBEDDINGS -> {
-                    if (!body.has("input")) {
-                        throw new InvalidJsonException("'input' is required: a string or a list of strings to embed", "input");
-                    }
-                }
-                case RESPONSES -> {
-                    Optional<JsonToken> input = body.token("input");
-                    if (input.isPresent() && input.get() != JsonToken.VALUE_STRING && input.get() != JsonToken.START_ARRAY
-                            && input.get() != JsonToken.VALUE_NULL) {
-                        throw new InvalidJsonException("'input' must be a string or a list of input items", "input");
-                    }
+    private static Call read(Api api, ServerRequest req, JsonBody body, PolicySnapshot snapshot, RequestTrace trace) throws InvalidJsonException {
+        String model = body.string("model").orElseThrow(() -> new InvalidJsonException(
+                "'model' is required: name a model from GET /v1/models, e.g. \"model\": \"" + firstOr(snapshot.catalog(), "sim/echo") + "\"", "model"));
+        boolean stream = body.bool("stream").orElse(false);
+        switch (api) {
+            case CHAT_COMPLETIONS -> require(body, "messages", JsonToken.START_ARRAY, "a list of messages");
+            case EMBEDDINGS -> {
+                if (!body.has("input")) {
+                    throw new InvalidJsonException("'input' is required: a string or a list of strings to embed", "input");
                 }
             }
-            return new Call(api, model, stream, body, passHeaders(req), snapshot, RequestTrace.of(req));
-        } catch (InvalidJsonException e) {
-            throw new GatewayException(new GatewayError.BadRequest(e.getMessage(), e.param()));
+            case RESPONSES -> {
+                Optional<JsonToken> input = body.token("input");
+                if (input.isPresent() && input.get() != JsonToken.VALUE_STRING && input.get() != JsonToken.START_ARRAY
+                        && input.get() != JsonToken.VALUE_NULL) {
+                    throw new InvalidJsonException("'input' must be a string or a list of input items", "input");
+                }
+            }
+            default -> throw new IllegalArgumentException("not an OpenAI API: " + api);
         }
+        return new Call(api, model, stream, body, passHeaders(req), snapshot, trace);
     }
 
     private static void require(JsonBody body, String field, JsonToken kind, String what) throws InvalidJsonException {
@@ -142,7 +111,7 @@ public final class OpenAiSurface {
     }
 
     private void models(ServerRequest req, ServerResponse res) {
-        switch (ModelListing.of(pipeline.gate(), policy.forRequest(), req)) {
+        switch (ModelListing.of(handler.pipeline().gate(), handler.policy().forRequest(), req)) {
             case ModelListing.Refused refused -> OpenAiErrors.send(res, refused.error());
             case ModelListing.Listed listed -> {
                 ObjectNode root = JsonBody.MAPPER.createObjectNode();
@@ -159,7 +128,7 @@ public final class OpenAiSurface {
     private void model(ServerRequest req, ServerResponse res) {
         String path = req.path().path();
         String id = path.substring(path.indexOf("/models/") + "/models/".length());
-        ModelListing.answerOne(pipeline.gate(), policy.forRequest(), req, res, id, Api.CHAT_COMPLETIONS, OpenAiSurface::model);
+        ModelListing.answerOne(handler.pipeline().gate(), handler.policy().forRequest(), req, res, id, Api.CHAT_COMPLETIONS, OpenAiSurface::model);
     }
 
     private static ObjectNode model(ModelListing.Entry m) {
