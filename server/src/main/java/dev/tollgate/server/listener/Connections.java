@@ -1,5 +1,7 @@
 package dev.tollgate.server.listener;
 
+import dev.tollgate.server.errors.Dialect;
+import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.settings.ConnectionSettings;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderNames;
@@ -61,6 +63,9 @@ public final class Connections {
     private final Map<SocketAddress, Conn> open = new ConcurrentHashMap<>();
     private final AtomicLong headTimeouts = new AtomicLong();
     private final AtomicLong idleTimeouts = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    /** Above this many open connections a new connection's first request is refused (a 503 that closes it). */
+    private volatile int refuseAbove = Integer.MAX_VALUE;
 
     public Connections(ConnectionSettings settings) {
         this(settings, System::nanoTime);
@@ -114,6 +119,16 @@ public final class Connections {
                 }
             }
         });
+        if (overCap(req)) {
+            // Short of the hard cap (where new connections wait unanswered in the OS backlog) the answer says so.
+            refused.incrementAndGet();
+            res.header(HeaderValues.CONNECTION_CLOSE);
+            String path = req.path().path();
+            Dialect.send(Dialect.ofPath(path), res, new GatewayError.Overloaded("The gateway has as many client connections open as "
+                    + "it serves at once (" + refuseAbove + ", tollgate.connections.max); this one is closed. Retry in a moment, "
+                    + "and reuse connections (keep-alive) rather than opening new ones."));
+            return;
+        }
         try {
             chain.proceed();
         } finally {
@@ -160,6 +175,25 @@ public final class Connections {
     public Duration sweepPeriod() {
         long shortest = Math.min(settings.headTimeout().toMillis(), settings.idleTimeout().toMillis());
         return Duration.ofMillis(Math.clamp(shortest / 4, 50, 1000));
+    }
+
+    /** A new connection's first request while more are open than the soft cap; health checks always pass. */
+    private boolean overCap(RoutingRequest req) {
+        if (open.size() <= refuseAbove || req.path().path().startsWith("/health/")) {
+            return false;
+        }
+        Conn c = open.get(req.remotePeer().address());
+        return c != null && !c.servedOne;
+    }
+
+    /** Sets the soft cap: above it a new connection's first request gets a 503 in its dialect and is closed. */
+    void refuseAbove(int connections) {
+        refuseAbove = connections;
+    }
+
+    /** First requests refused because too many connections were open. */
+    public long refusedOverCap() {
+        return refused.get();
     }
 
     /** Client connections open now (closed ones drop out at the next sweep). */

@@ -26,7 +26,8 @@ import java.util.logging.Logger;
  *       after the descriptors open at start and a reserve, since each client connection may hold one
  *       upstream connection): Helidon takes a slot before {@code accept()}, so at the cap new
  *       connections wait in the OS listen backlog until one frees, and {@code accept()} never meets
- *       "Too many open files" because of clients.</li>
+ *       "Too many open files" because of clients. A sixteenth below the cap, a new connection's first
+ *       request is answered with a 503 in its dialect that says why, and the connection closed.</li>
  *   <li>Should the listener stop anyway (Helidon 4.5 ends its accept loop for good on any error from
  *       {@code accept()}), a watchdog that connects to it every second notices the refused connection,
  *       starts a new server on the same port (retrying until descriptors are free again) and meanwhile
@@ -59,6 +60,8 @@ public final class Listener implements AutoCloseable {
     public Listener(ConnectionSettings settings, String host) {
         this.connections = new Connections(settings);
         this.cap = clamp(settings.maxConnections(), descriptorLimit(), openDescriptors());
+        // A margin below the hard cap where a new connection is still answered, with a 503 that says why.
+        connections.refuseAbove(cap - Math.max(1, cap / 16));
         this.host = host;
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("tollgate-listener-watchdog").daemon(true).unstarted(r));
         if (cap < settings.maxConnections()) {

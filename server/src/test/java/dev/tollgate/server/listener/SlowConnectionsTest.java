@@ -135,6 +135,58 @@ class SlowConnectionsTest {
         assertEquals(0, gateway.listener().connections().idleTimeouts() + gateway.listener().connections().headTimeouts());
     }
 
+    /** Near the cap a new connection is told why it is refused; health checks still pass; it serves again once others leave. */
+    @Test
+    void beyondTheSoftCapANewConnectionGetsA503InItsDialectAndIsClosed() throws Exception {
+        var policy = PolicyLoader.load(Map.of("p.yaml",
+                "providers:\n  - {id: up, kind: openai-compatible, base_url: \"http://127.0.0.1:9/v1\"}\n".getBytes(StandardCharsets.UTF_8)));
+        TollgateServer small = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", Path.of("unused"), 1 << 20, Duration.ofSeconds(1)),
+                new ConnectionSettings(8, Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30)), new PolicyHolder(policy), null,
+                Clock.systemUTC(), Telemetry.create(TelemetrySettings.defaults(), null));
+        List<Socket> kept = new java.util.ArrayList<>();
+        try {
+            // As many kept-alive connections as the soft cap: a sixteenth below the hard cap (at least 16).
+            int soft = small.listener().cap() - Math.max(1, small.listener().cap() / 16);
+            for (int i = 0; i < soft; i++) {
+                Socket s = new Socket("127.0.0.1", small.port());
+                s.setSoTimeout(20_000);
+                kept.add(s);
+                s.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                byte[] head = new byte[12];
+                s.getInputStream().readNBytes(head, 0, head.length);
+                assertTrue(new String(head, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200"));
+            }
+            await(() -> small.listener().connections().open() == soft, soft + " connections open");
+            try (Socket s = new Socket("127.0.0.1", small.port())) {
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write(("POST /anthropic/v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                String all = readToEnd(s); // then the server closes it
+                assertTrue(all.startsWith("HTTP/1.1 503"), all);
+                assertTrue(all.toLowerCase().contains("retry-after: 1"), all);
+                assertTrue(all.contains("\"overloaded_error\"") && all.contains("tollgate.connections.max"), all);
+            }
+            assertEquals(1, small.listener().connections().refusedOverCap());
+            for (Socket s : kept) {
+                s.close();
+            }
+            await(() -> small.listener().connections().open() < soft, "the kept connections gone");
+            try (Socket s = new Socket("127.0.0.1", small.port())) {
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                assertTrue(readToEnd(s).startsWith("HTTP/1.1 200"));
+            }
+        } finally {
+            for (Socket s : kept) {
+                s.close();
+            }
+            small.close();
+        }
+    }
+
     @Test
     void aListenerThatStopsIsStartedAgainOnTheSamePort() throws Exception {
         Listener listener = gateway.listener();
