@@ -1,5 +1,6 @@
 package dev.tollgate.policy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -16,8 +17,10 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import java.util.stream.Stream;
 
 /**
@@ -140,40 +143,28 @@ public final class PolicyLoader {
         final List<Admin> admins = new ArrayList<>();
 
         void read(YamlFields f, CrossChecks cross) {
-            var root = f.doc.root;
-            f.fields(root, "", TOP_FIELDS);
+            f.fields(f.doc.root, "", TOP_FIELDS);
             ProviderSection provider = new ProviderSection(f);
             ModelSection model = new ModelSection(f);
             GovernanceSection governed = new GovernanceSection(f);
             PricingSection price = new PricingSection(f);
             AdminSection admin = new AdminSection(f);
-            f.each(root, "", "providers", (n, p) -> {
-                cross.providers.add(new CrossChecks.Entry(n, f.doc, p));
-                provider.read(n, p).ifPresent(providers::add);
-            });
-            f.each(root, "", "models", (n, p) -> {
-                cross.models.add(new CrossChecks.Entry(n, f.doc, p));
-                model.read(n, p).ifPresent(models::add);
-            });
-            f.each(root, "", "customers", (n, p) -> {
-                cross.customers.add(new CrossChecks.Entry(n, f.doc, p));
-                governed.customer(n, p).ifPresent(customers::add);
-            });
-            f.each(root, "", "teams", (n, p) -> {
-                cross.teams.add(new CrossChecks.Entry(n, f.doc, p));
-                governed.team(n, p).ifPresent(teams::add);
-            });
-            f.each(root, "", "keys", (n, p) -> {
-                cross.keys.add(new CrossChecks.Entry(n, f.doc, p));
-                governed.key(n, p).ifPresent(keys::add);
-            });
-            f.each(root, "", "pricing", (n, p) -> {
-                cross.pricing.add(new CrossChecks.Entry(n, f.doc, p));
-                price.read(n, p).ifPresent(pricing::add);
-            });
-            f.each(root, "", "admins", (n, p) -> {
-                cross.admins.add(new CrossChecks.Entry(n, f.doc, p));
-                admin.read(n, p).ifPresent(admins::add);
+            read(f, "providers", cross.providers, provider::read, providers);
+            read(f, "models", cross.models, model::read, models);
+            read(f, "customers", cross.customers, governed::customer, customers);
+            read(f, "teams", cross.teams, governed::team, teams);
+            read(f, "keys", cross.keys, governed::key, keys);
+            read(f, "pricing", cross.pricing, price::read, pricing);
+            read(f, "admins", cross.admins, admin::read, admins);
+        }
+
+        /** Each entry of one section: kept as written for the checks across files, and read into {@code into} when valid. */
+        private static <T> void read(YamlFields f, String section, List<CrossChecks.Entry> written,
+                                     BiFunction<JsonNode, String, Optional<T>> reader,
+                                     List<T> into) {
+            f.each(f.doc.root, "", section, (n, p) -> {
+                written.add(new CrossChecks.Entry(n, f.doc, p));
+                reader.apply(n, p).ifPresent(into::add);
             });
         }
 

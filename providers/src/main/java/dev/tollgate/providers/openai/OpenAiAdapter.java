@@ -5,11 +5,9 @@ import dev.tollgate.policy.ProviderKind;
 import dev.tollgate.policy.ProviderSpec.Setting;
 import dev.tollgate.providers.Adapter;
 import dev.tollgate.providers.Api;
-import dev.tollgate.providers.CommonSettings;
 import dev.tollgate.providers.Outbound;
 import dev.tollgate.providers.upstream.UpstreamRequest;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** OpenAI's own API: {@code Authorization: Bearer}, the base URL ending in {@code /v1}. Other clients get Responses. */
@@ -24,7 +22,7 @@ public final class OpenAiAdapter implements Adapter {
 
     @Override
     public List<Setting> settings() {
-        return CommonSettings.with(OpenAiFamily.API);
+        return OpenAiFamily.SETTINGS;
     }
 
     @Override
@@ -34,7 +32,6 @@ public final class OpenAiAdapter implements Adapter {
 
     @Override
     public UpstreamRequest request(Outbound call) {
-        return OpenAiFamily.request(call, UpstreamRequest.uri(call.provider().baseUrl() + "/" + call.api().path()),
-                call.secret().map(s -> Map.entry("authorization", "Bearer " + s)));
+        return OpenAiFamily.bearerRequest(call);
     }
 }

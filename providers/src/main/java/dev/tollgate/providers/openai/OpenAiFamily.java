@@ -48,6 +48,15 @@ public final class OpenAiFamily {
         return Optional.of(client == Api.RESPONSES || client == Api.CHAT_COMPLETIONS ? client : fallback);
     }
 
+    /** The settings every OpenAI-format kind takes. */
+    public static final java.util.List<Setting> SETTINGS = dev.tollgate.providers.CommonSettings.with(API);
+
+    /** The request to {@code base_url/<api path>} with {@code Authorization: Bearer}: OpenAI's and the compatible servers'. */
+    public static UpstreamRequest bearerRequest(Outbound call) {
+        return request(call, UpstreamRequest.uri(call.provider().baseUrl() + "/" + call.api().path()),
+                call.secret().map(s -> Map.entry("authorization", "Bearer " + s)));
+    }
+
     /** The request to {@code uri}, with {@code auth} (header name to value) when the credential resolved. */
     public static UpstreamRequest request(Outbound call, URI uri, Optional<Map.Entry<String, String>> auth) {
         Map<String, byte[]> edits = new HashMap<>(2);
