@@ -45,7 +45,8 @@ class AttemptLoopTest {
     private FakeUpstream a;
     private FakeUpstream b;
     private WebServer server;
-    private final List<Dispatcher.Result> results = new CopyOnWriteArrayList<>();
+    /** Filled after the answer is sent: read with {@link #result()}, which waits for it. */
+    private final java.util.concurrent.BlockingQueue<Dispatcher.Result> results = new java.util.concurrent.LinkedBlockingQueue<>();
     private final List<AttemptsFailed> failures = new CopyOnWriteArrayList<>();
 
     @BeforeEach
@@ -91,6 +92,14 @@ class AttemptLoopTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    private Dispatcher.Result result() throws InterruptedException {
+        Dispatcher.Result r = results.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+        if (r == null) {
+            throw new AssertionError("the dispatcher returned no result within 10 s");
+        }
+        return r;
+    }
+
     private static List<Attempt.Outcome> outcomes(List<Attempt> attempts) {
         return attempts.stream().map(Attempt::outcome).toList();
     }
@@ -105,7 +114,7 @@ class AttemptLoopTest {
         assertEquals(2, a.received.size(), "retried once on the same target");
         assertEquals(1, b.received.size());
         assertEquals(List.of(Attempt.Outcome.UPSTREAM_ERROR, Attempt.Outcome.UPSTREAM_ERROR, Attempt.Outcome.ANSWERED),
-                outcomes(results.getFirst().attempts()));
+                outcomes(result().attempts()));
         assertEquals("b-model", JsonBody.MAPPER.readTree(b.received.getFirst().body()).path("model").asText());
     }
 
@@ -116,7 +125,7 @@ class AttemptLoopTest {
         HttpResponse<String> answer = run();
         assertEquals(200, answer.statusCode(), answer.body());
         assertTrue(answer.body().contains("from-b"), answer.body());
-        assertEquals(Attempt.Outcome.ANSWERED, results.getFirst().attempts().getLast().outcome());
+        assertEquals(Attempt.Outcome.ANSWERED, result().attempts().getLast().outcome());
     }
 
     @Test
@@ -148,6 +157,6 @@ class AttemptLoopTest {
         assertEquals(400, answer.statusCode());
         assertEquals(1, a.received.size());
         assertEquals(0, b.received.size());
-        assertEquals(List.of(Attempt.Outcome.ANSWERED), outcomes(results.getFirst().attempts()));
+        assertEquals(List.of(Attempt.Outcome.ANSWERED), outcomes(result().attempts()));
     }
 }
