@@ -12,10 +12,25 @@ import java.util.OptionalInt;
  *
  * @param captureContent whether the request log keeps prompts and answers of this level's requests;
  *                       empty leaves it to the next wider level (off when no level says)
+ * @param unpriced       {@code allow}: a model without a price may be used although a budget applies (a free
+ *                       self-hosted model); empty leaves it to the next wider level (refused when no level says)
  */
 public record Governance(List<Budget> budgets, List<RateLimit> limits, ModelAccess models,
                          OptionalInt maxConcurrent, Optional<Instant> expires, Map<String, String> labels,
-                         Optional<Boolean> captureContent) {
+                         Optional<Boolean> captureContent, Optional<Unpriced> unpriced) {
+
+    /** What a level says of models without a price. */
+    public enum Unpriced {
+        /** Refused while any budget of the chain applies: a budget cannot hold what it cannot price. */
+        REFUSE,
+        /** Served, counted at $0: for free models (self-hosted), chosen explicitly. */
+        ALLOW
+    }
+
+    public Governance(List<Budget> budgets, List<RateLimit> limits, ModelAccess models, OptionalInt maxConcurrent,
+                      Optional<Instant> expires, Map<String, String> labels, Optional<Boolean> captureContent) {
+        this(budgets, limits, models, maxConcurrent, expires, labels, captureContent, Optional.empty());
+    }
 
     public static final Governance NONE = new Governance(List.of(), List.of(), ModelAccess.ANY, OptionalInt.empty(),
             Optional.empty(), Map.of());

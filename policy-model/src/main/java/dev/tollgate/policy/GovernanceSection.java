@@ -22,7 +22,7 @@ import java.util.Set;
 final class GovernanceSection {
 
     static final Set<String> FIELDS = Set.of("budgets", "limits", "allow_models", "deny_models",
-            "max_concurrent", "expires", "labels", "capture_content");
+            "max_concurrent", "expires", "labels", "capture_content", "unpriced");
     static final Set<String> CUSTOMER_FIELDS = union(FIELDS, "id", "name");
     static final Set<String> TEAM_FIELDS = union(FIELDS, "id", "customer", "name");
     static final Set<String> KEY_FIELDS = union(FIELDS, "id", "team", "sha256", "description", "revoked");
@@ -121,7 +121,23 @@ final class GovernanceSection {
         }
         return new Governance(budgets, limits, access,
                 concurrent == null ? OptionalInt.empty() : OptionalInt.of(concurrent.intValue()), expires,
-                f.stringMap(node, path, "labels"), capture);
+                f.stringMap(node, path, "labels"), capture, unpriced(node, path));
+    }
+
+    private Optional<Governance.Unpriced> unpriced(JsonNode node, String path) {
+        String value = node.has("unpriced") ? f.text(node, path, "unpriced", false) : null;
+        if (value == null) {
+            return Optional.empty();
+        }
+        return switch (value) {
+            case "allow" -> Optional.of(Governance.Unpriced.ALLOW);
+            case "refuse" -> Optional.of(Governance.Unpriced.REFUSE);
+            default -> {
+                f.problem(join(path, "unpriced"), "'unpriced' must be refuse (the default: a budget cannot hold a model it cannot price) "
+                        + "or allow (serve models without a price at $0, e.g. a free self-hosted model), found '" + value + "'");
+                yield Optional.empty();
+            }
+        };
     }
 
     Optional<Customer> customer(JsonNode node, String path) {

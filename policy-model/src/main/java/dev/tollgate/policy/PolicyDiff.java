@@ -196,6 +196,8 @@ public final class PolicyDiff {
                 b.maxConcurrent().isPresent() ? b.maxConcurrent().getAsInt() : "unlimited");
         change(out, who, "expiry", a.expires().map(Object::toString).orElse("never"), b.expires().map(Object::toString).orElse("never"));
         mapChanges(out, who, "label", a.labels(), b.labels());
+        change(out, who, "models without a price", a.unpriced().map(u -> u == Governance.Unpriced.ALLOW ? "allowed" : "refused").orElse("inherited"),
+                b.unpriced().map(u -> u == Governance.Unpriced.ALLOW ? "allowed" : "refused").orElse("inherited"));
         change(out, who, "content capture", a.captureContent().map(c -> c ? "on" : "off").orElse("inherited"),
                 b.captureContent().map(c -> c ? "on" : "off").orElse("inherited"));
     }

@@ -22,6 +22,24 @@ public final class PolicySnapshot {
         }
 
         /** Whether prompts and answers go into the request log: the narrowest level that says wins; off by default. */
+        /**
+         * Whether a model without a price may be used: yes when no budget applies in the chain, else
+         * only when the narrowest level that says so allows it.
+         */
+        public boolean mayUseUnpriced() {
+            for (Principal level : new Principal[]{key, team, customer}) {
+                if (level != null && level.governance().unpriced().isPresent()) {
+                    return level.governance().unpriced().get() == Governance.Unpriced.ALLOW;
+                }
+            }
+            for (Principal level : new Principal[]{key, team, customer}) {
+                if (level != null && !level.governance().budgets().isEmpty()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         public boolean capturesContent() {
             for (Principal level : new Principal[]{key, team, customer}) {
                 if (level != null && level.governance().captureContent().isPresent()) {

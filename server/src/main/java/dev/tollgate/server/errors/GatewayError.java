@@ -39,6 +39,22 @@ public sealed interface GatewayError {
         }
     }
 
+    /**
+     * A model without a price while a budget applies: the budget could not hold what it costs, so the
+     * request is refused rather than served free.
+     */
+    record ModelUnpriced(String model, String keyId) implements GatewayError {
+        public int status() {
+            return 400;
+        }
+
+        public String message() {
+            return "The model '" + model + "' has no price on this gateway, and the budgets of key '" + keyId
+                    + "' cannot hold what it would cost. Ask the platform team to price it (a pricing: row for '" + model
+                    + "', USD per million tokens) or, for a free self-hosted model, to set unpriced: allow; or use a priced model (GET /v1/models).";
+        }
+    }
+
     /** A rate limit or the concurrency cap; {@code headers} carry Retry-After (Codex retries a 429 only with it). */
     record RateLimited(String message, Map<String, String> headers) implements GatewayError {
         public int status() {

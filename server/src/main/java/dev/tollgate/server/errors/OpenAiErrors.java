@@ -30,6 +30,7 @@ public final class OpenAiErrors {
             case GatewayError.BadRequest b -> e.put("param", b.param());
             case GatewayError.ModelNotFound m -> e.put("param", "model");
             case GatewayError.ModelDenied m -> e.put("param", "model");
+            case GatewayError.ModelUnpriced m -> e.put("param", "model");
             default -> e.putNull("param");
         }
         e.put("code", shape.code());
@@ -69,6 +70,7 @@ public final class OpenAiErrors {
                 case REVOKED -> "revoked_api_key";
             });
             case GatewayError.ModelDenied m -> new Shape("invalid_request_error", "model_not_allowed");
+            case GatewayError.ModelUnpriced m -> new Shape("invalid_request_error", "model_not_priced");
             case GatewayError.RateLimited r -> new Shape("rate_limit_error", "rate_limit_exceeded");
             // Not "insufficient_quota": Codex replaces that code's message with its own about billing plans.
             case GatewayError.BudgetExhausted b -> new Shape("budget_exceeded", "budget_exceeded");

@@ -67,6 +67,10 @@ public final class Gate {
             return new Admission.Refused(new GatewayError.ModelDenied(call.model(), denied.get()), chain);
         }
         Optional<Pricing> pricing = Prices.of(policy, model);
+        if (pricing.isEmpty() && !chain.mayUseUnpriced()) {
+            // Money fails closed: a budget cannot hold a model it cannot price.
+            return new Admission.Refused(new GatewayError.ModelUnpriced(call.model(), chain.key().id()), chain);
+        }
         Estimate estimate;
         try {
             estimate = spend.estimate(chain.key().id(), model, call.api(), call.body(), pricing);

@@ -33,6 +33,7 @@ class GateTest {
             models:
               - {name: cheap, targets: [{provider: up, model: cheap-up}]}
               - {name: secret-model, targets: [{provider: up, model: s}]}
+              - {name: free, targets: [{provider: up, model: free-up}]}
             pricing:
               - {model: cheap, input: 1000, output: 1000}
             customers:
@@ -43,7 +44,10 @@ class GateTest {
               - {id: alice, team: infra, sha256: %s}
               - {id: limited, team: infra, sha256: %s, limits: {requests_per_minute: 1}}
               - {id: poor, team: infra, sha256: %s, budgets: [{amount_usd: 0.000001, period: daily}]}
-            """.formatted(Secrets.sha256("k-alice"), Secrets.sha256("k-limited"), Secrets.sha256("k-poor"));
+              - {id: budgeted, team: infra, sha256: %s, budgets: [{amount_usd: 5, period: monthly}]}
+              - {id: selfhosted, team: infra, sha256: %s, budgets: [{amount_usd: 5, period: monthly}], unpriced: allow}
+            """.formatted(Secrets.sha256("k-alice"), Secrets.sha256("k-limited"), Secrets.sha256("k-poor"), Secrets.sha256("k-budgeted"),
+            Secrets.sha256("k-selfhosted"));
 
     @TempDir
     Path state;
@@ -116,5 +120,17 @@ class GateTest {
         Admission.Refused refused = assertInstanceOf(Admission.Refused.class, gate.admit(policy, "k-poor", chat("cheap")));
         GatewayError.BudgetExhausted exhausted = assertInstanceOf(GatewayError.BudgetExhausted.class, refused.error());
         assertTrue(exhausted.message().toLowerCase().contains("daily budget"), exhausted.message());
+    }
+
+    /** Money fails closed: a model without a price is refused while a budget applies, unless the policy says it is free. */
+    @Test
+    void aModelWithoutAPriceIsRefusedWhileABudgetAppliesUnlessAllowed() throws Exception {
+        Admission.Refused refused = assertInstanceOf(Admission.Refused.class, gate.admit(policy, "k-budgeted", chat("free")));
+        GatewayError.ModelUnpriced unpriced = assertInstanceOf(GatewayError.ModelUnpriced.class, refused.error());
+        assertEquals(400, unpriced.status());
+        assertTrue(unpriced.message().contains("'free' has no price") && unpriced.message().contains("unpriced: allow"), unpriced.message());
+        assertInstanceOf(Admission.Admitted.class, gate.admit(policy, "k-selfhosted", chat("free")), "allowed explicitly");
+        assertInstanceOf(Admission.Admitted.class, gate.admit(policy, "k-alice", chat("free")), "no budget in alice's chain to hold");
+        assertInstanceOf(Admission.Admitted.class, gate.admit(policy, "k-budgeted", chat("cheap")), "a priced model is served");
     }
 }
