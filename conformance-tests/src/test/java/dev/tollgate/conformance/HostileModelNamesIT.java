@@ -50,7 +50,8 @@ class HostileModelNamesIT {
                   - {model: simgem/cheap, input: 0.01, output: 0.01}
                   - {model: simgem/priced, input: 1000, output: 1000}
                 customers: [{id: acme}]
-                teams: [{id: infra, customer: acme}]
+                # The odd-but-legal names are test models nobody priced: served at $0 on purpose here.
+                teams: [{id: infra, customer: acme, unpriced: allow}]
                 keys:
                   - {id: tight, team: infra, sha256: %s, deny_models: ["simgem/priced"], budgets: [{amount_usd: 0.001, period: total}]}
                 """.formatted(keys.resolve("good.json"), KeyHash.sha256(KEY)));

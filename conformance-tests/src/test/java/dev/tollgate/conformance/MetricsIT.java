@@ -37,6 +37,7 @@ class MetricsIT {
                   - {name: shaky, targets: [{provider: flaky, model: shaky-m}]}
                 pricing:
                   - {model: steady, input: 1000, output: 1000}
+                  - {model: shaky, input: 1000, output: 1000}
                 customers: [{id: acme, budgets: [{amount_usd: 500, period: monthly}]}]
                 teams: [{id: infra, customer: acme}]
                 keys:

@@ -14,18 +14,25 @@ import java.util.Optional;
 public final class Estimator {
 
     private final OutputHistory history;
+    private final InputRatio inputRatio;
 
     public Estimator(OutputHistory history) {
+        this(history, new InputRatio());
+    }
+
+    public Estimator(OutputHistory history, InputRatio inputRatio) {
         this.history = history;
+        this.inputRatio = inputRatio;
     }
 
     /** @throws InvalidJsonException when a field that multiplies or bounds the output is absurd or not a number */
     public Estimate estimate(String keyId, String model, Api api, JsonBody body, Optional<Pricing> pricing) throws InvalidJsonException {
         OutputLimits limits = OutputLimits.of(api, body);
-        long input = TokenCounter.count(body.bytes());
+        long counted = TokenCounter.count(body.bytes());
+        long input = inputRatio.expected(model, counted);
         long each = Math.min(history.expected(keyId, model), limits.maxEach().orElse(Long.MAX_VALUE));
         long output = api == Api.EMBEDDINGS ? 0 : each * limits.choices();
         long nanos = pricing.map(p -> Prices.cost(p, new Usage(input, output, 0, 0, 0))).orElse(0L);
-        return new Estimate(input, output, nanos, limits.choices());
+        return new Estimate(input, output, nanos, limits.choices(), counted);
     }
 }

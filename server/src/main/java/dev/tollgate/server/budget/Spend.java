@@ -24,7 +24,8 @@ public final class Spend implements AutoCloseable {
 
     private final Budgets book;
     private final OutputHistory history = new OutputHistory();
-    private final Estimator estimator = new Estimator(history);
+    private final InputRatio inputRatio = new InputRatio();
+    private final Estimator estimator = new Estimator(history, inputRatio);
     private final Supplier<Ledger> opener;
     private final Clock clock;
     private volatile Ledger ledger;
@@ -106,9 +107,21 @@ public final class Spend implements AutoCloseable {
 
     /** @param choices how many answers the request asked for (the output history learns one answer's length) */
     public void settle(Reservation r, Charge charge, int choices) {
+        settle(r, charge, choices, 0);
+    }
+
+    /**
+     * @param choices      how many answers the request asked for (the output history learns one answer's length)
+     * @param countedInput the gateway's count of the request's input, which the provider's reported input teaches
+     *                     the model's {@link InputRatio}; 0 when unknown
+     */
+    public void settle(Reservation r, Charge charge, int choices, long countedInput) {
         boolean booked = book.settle(r, charge);
         if (!charge.estimated() && charge.usage().outputTokens() > 0) {
             history.observe(r.keyId(), r.model(), charge.usage().outputTokens(), choices);
+        }
+        if (!charge.estimated()) {
+            inputRatio.observe(r.model(), countedInput, charge.usage().inputTokens());
         }
         ledger().settled(r, charge, !booked);
     }

@@ -100,7 +100,7 @@ public final class Settlement implements Settle {
         settled = true;
         tokensUsed = usage.totalTokens();
         long cost = pricing.map(p -> Prices.cost(p, usage)).orElse(0L);
-        spend.settle(reservation, new Charge(cost, usage, estimated), estimate.choices());
+        spend.settle(reservation, new Charge(cost, usage, estimated), estimate.choices(), estimate.countedInput());
         // Before the last bytes too: a client that sends its next request on seeing them finds the slot free.
         permit.release(tokensUsed);
     }
