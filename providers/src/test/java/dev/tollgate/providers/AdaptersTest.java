@@ -80,4 +80,19 @@ class AdaptersTest {
             assertEquals(false, settings.path("additionalProperties").asBoolean(true), "kind " + spec.kind().id());
         }
     }
+
+    /** The example policy prices every target it routes to: with budgets on its keys, an unpriced one would be refused. */
+    @Test
+    void theExamplePolicyPricesEverythingItRoutesTo() throws Exception {
+        var example = PolicyLoader.loadDirectory(java.nio.file.Path.of(System.getProperty("user.dir")).resolveSibling("policies-example-repo"));
+        List<String> unpriced = new java.util.ArrayList<>();
+        for (var model : example.policy().models()) {
+            for (var target : java.util.stream.Stream.concat(model.targets().stream(), model.fallbacks().stream()).toList()) {
+                if (example.pricing(target.model()).isEmpty() && example.pricing(model.name()).isEmpty()) {
+                    unpriced.add(model.name() + " -> " + target.provider() + "/" + target.model());
+                }
+            }
+        }
+        assertEquals(List.of(), unpriced);
+    }
 }
