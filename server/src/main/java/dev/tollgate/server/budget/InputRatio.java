@@ -6,14 +6,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * How many input tokens a provider bills for each token the gateway counts, per model: tokenizers
  * differ (o200k_base here, the provider's own there) and providers add their own framing. A moving
  * ratio that leans up like {@link OutputHistory} (a higher ratio moves it halfway at once, a lower one a
- * quarter), bounded so that one absurd report cannot lock a budget; the reservation counts input with it,
- * so estimates stop falling short under concurrency once a model has been seen.
+ * quarter), never below 1 and at most 8, so that one absurd report cannot lock a budget; the reservation
+ * counts input with it, so estimates stop falling short under concurrency once a model has been seen.
  */
 public final class InputRatio {
 
     /** In thousandths: a model never seen is billed as counted. */
     static final long SAME = 1_000;
-    private static final long LOWEST = 250;
+    /** Never below the count: reserving more than a provider bills only settles lower; less could overrun a budget. */
+    private static final long LOWEST = SAME;
     private static final long HIGHEST = 8_000;
 
     private final ConcurrentHashMap<String, Long> perMille = new ConcurrentHashMap<>();
