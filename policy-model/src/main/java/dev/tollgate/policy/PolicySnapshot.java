@@ -61,6 +61,8 @@ public final class PolicySnapshot {
     private final Map<String, Customer> customers = new HashMap<>();
     private final Map<String, Team> teams = new HashMap<>();
     private final Map<String, Pricing> pricing = new HashMap<>();
+    /** {@code provider/model} of every target and fallback the catalog declares. */
+    private final java.util.Set<String> declaredTargets = new java.util.HashSet<>();
 
     /** Only a checked policy (from {@link PolicyLoader}) is indexed: references are known to resolve. */
     PolicySnapshot(Policy policy, String version, List<Pricing> defaultPricing) {
@@ -71,8 +73,10 @@ public final class PolicySnapshot {
             List<Route.Target> targets = new ArrayList<>();
             for (ModelTarget t : m.targets()) {
                 targets.add(new Route.Target(providers.get(t.provider()), t.model(), t.weight()));
+                declaredTargets.add(t.provider() + "/" + t.model());
             }
             for (ModelTarget t : m.fallbacks()) {
+                declaredTargets.add(t.provider() + "/" + t.model());
                 targets.add(new Route.Target(providers.get(t.provider()), t.model(), t.weight()));
             }
             Route route = new Route(m.name(), targets, m.targets().size(), m.retry());
@@ -137,6 +141,11 @@ public final class PolicySnapshot {
     /** Content hash of the files (or the Git commit) this snapshot came from; logged with every request. */
     public String version() {
         return version;
+    }
+
+    /** Whether {@code provider/model} names a target or fallback of the catalog: a name the policy itself wrote. */
+    public boolean declaresTarget(String providerSlashModel) {
+        return declaredTargets.contains(providerSlashModel);
     }
 
     public Optional<Provider> provider(String id) {

@@ -218,9 +218,25 @@ public final class Telemetry implements AutoCloseable {
     }
 
     /** Label values from the policy only: a name the policy does not declare becomes "other". */
+    /**
+     * A {@code provider/model} name as its own label when the policy declares that provider: the whole
+     * name when the catalog routes to that model too, else {@code provider/other}; anything else is
+     * {@code other}. Either way the labels are the policy's names, never a client's.
+     */
+    static String directName(String requested, PolicySnapshot snapshot) {
+        int slash = requested == null ? -1 : requested.indexOf('/');
+        if (slash <= 0 || snapshot.provider(requested.substring(0, slash)).isEmpty()) {
+            return "other";
+        }
+        return snapshot.declaresTarget(requested) ? requested : requested.substring(0, slash) + "/other";
+    }
+
     private static GatewayMetrics.Labels labels(RequestTrace.Facts t, String errorType, PolicySnapshot snapshot) {
-        String requestModel = t.requestedModel() == null ? "none" : t.catalogModel() != null ? t.catalogModel() : "other";
-        String responseModel = t.upstreamModel() == null ? "none" : t.catalogModel() != null ? t.upstreamModel() : "other";
+        String direct = directName(t.requestedModel(), snapshot);
+        String requestModel = t.requestedModel() == null ? "none" : t.catalogModel() != null ? t.catalogModel() : direct;
+        // The upstream model is the policy's own name only for a catalog model or a target it declares.
+        boolean declared = t.catalogModel() != null || t.requestedModel() != null && snapshot.declaresTarget(t.requestedModel());
+        String responseModel = t.upstreamModel() == null ? "none" : declared ? t.upstreamModel() : "other";
         String key = t.keyId() != null && snapshot.key(t.keyId()).isPresent() ? t.keyId() : t.keyId() == null ? "none" : "other";
         String team = t.team() != null && snapshot.team(t.team()).isPresent() ? t.team() : t.team() == null ? "none" : "other";
         String error = errorType == null ? "none" : ERROR_TYPE.matcher(errorType).matches() ? errorType : "other";
