@@ -97,12 +97,27 @@ public final class PolicyLoader {
 
     /** Loads from file name -> content (a directory, a Git tree, a test) under the given version. */
     public static PolicySnapshot load(Map<String, byte[]> files, String version) throws PolicyException {
-        return new PolicySnapshot(parse(files), version, DEFAULT_PRICING);
+        Parsed parsed = read(files);
+        PolicySnapshot snapshot = new PolicySnapshot(parsed.policy(), version, DEFAULT_PRICING);
+        // Needs the whole indexed policy (prices, bundled ones included, and each key's chain).
+        List<Problem> unpriced = UnpricedModels.check(snapshot, parsed.modelPositions());
+        if (!unpriced.isEmpty()) {
+            throw new PolicyException(unpriced);
+        }
+        return snapshot;
+    }
+
+    /** A checked policy and where its catalog models are declared. */
+    private record Parsed(Policy policy, Map<String, SourcePos> modelPositions) {
     }
 
     /** Parses and checks without indexing. */
     /** Parses and checks without indexing. */
     public static Policy parse(Map<String, byte[]> files) throws PolicyException {
+        return read(files).policy();
+    }
+
+    private static Parsed read(Map<String, byte[]> files) throws PolicyException {
         List<Problem> problems = new ArrayList<>();
         Sections all = new Sections();
         CrossChecks cross = new CrossChecks();
@@ -129,7 +144,14 @@ public final class PolicyLoader {
                     .thenComparingInt(p -> p.pos().column()));
             throw new PolicyException(problems);
         }
-        return all.policy();
+        Map<String, SourcePos> positions = new java.util.HashMap<>();
+        for (CrossChecks.Entry m : cross.models) {
+            String name = m.text("name");
+            if (name != null) {
+                positions.putIfAbsent(name, m.pos());
+            }
+        }
+        return new Parsed(all.policy(), positions);
     }
 
     /** The valid entries of every file, section by section. */

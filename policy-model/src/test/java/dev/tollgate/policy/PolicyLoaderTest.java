@@ -177,6 +177,31 @@ class PolicyLoaderTest {
         assertTrue(all.contains("broken.yaml:"), all);
     }
 
+    /** A catalog model without a price that a budgeted key may use would be refused at run time: validate says so first. */
+    @Test
+    void anUnpricedModelABudgetedKeyMayUseIsRefusedWhereItIsDeclared() throws Exception {
+        String policy = """
+                providers:
+                  - {id: up, kind: openai-compatible, base_url: "http://127.0.0.1:1/v1"}
+                models:
+                  - {name: priced, targets: [{provider: up, model: p}]}
+                  - {name: free, targets: [{provider: up, model: f}]}
+                pricing:
+                  - {model: priced, input: 1, output: 1}
+                customers: [{id: acme}]
+                teams: [{id: infra, customer: acme}]
+                keys:
+                  - {id: spender, team: infra, sha256: %s, budgets: [{amount_usd: 5, period: daily}]KEYEXTRA}
+                """.formatted("a".repeat(64));
+        PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.load(files("p.yaml", policy.replace("KEYEXTRA", ""))));
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.problems().getFirst().startsWith("p.yaml:5:5: model 'free' has no price") && e.problems().getFirst().contains("key 'spender'"),
+                e.getMessage());
+        PolicyLoader.load(files("p.yaml", policy.replace("KEYEXTRA", ", unpriced: allow")));
+        PolicyLoader.load(files("p.yaml", policy.replace("KEYEXTRA", ", deny_models: [free]")));
+        PolicyLoader.load(files("p.yaml", policy.replace(", budgets: [{amount_usd: 5, period: daily}]KEYEXTRA", "")));
+    }
+
     @Test
     void rejectsBrokenYaml() {
         PolicyException e = assertThrows(PolicyException.class,

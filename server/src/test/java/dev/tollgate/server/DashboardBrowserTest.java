@@ -62,6 +62,7 @@ class DashboardBrowserTest {
                         customer: acme
                         name: Platform
                         budgets: [{amount_usd: 1, period: monthly}]
+                        unpriced: allow
                     keys:
                       - {id: alice, team: platform, sha256: %s}
                     """.formatted("448955954cc7c391fbb6efb18ab2a3cff20b26897563d40905fd076433d9ada8"); // sha256 of KEY

@@ -70,6 +70,7 @@ class GovernanceTest {
                   - {name: other, targets: [{provider: up, model: o}]}
                 pricing:
                   - {model: cheap, input: 1000, output: 1000}
+                  - {model: other, input: 1000, output: 1000}
                 admins:
                   - {id: ops, role: viewer, sha256: %s}
                 customers:

@@ -33,7 +33,6 @@ class GateTest {
             models:
               - {name: cheap, targets: [{provider: up, model: cheap-up}]}
               - {name: secret-model, targets: [{provider: up, model: s}]}
-              - {name: free, targets: [{provider: up, model: free-up}]}
             pricing:
               - {model: cheap, input: 1000, output: 1000}
             customers:
@@ -125,12 +124,13 @@ class GateTest {
     /** Money fails closed: a model without a price is refused while a budget applies, unless the policy says it is free. */
     @Test
     void aModelWithoutAPriceIsRefusedWhileABudgetAppliesUnlessAllowed() throws Exception {
-        Admission.Refused refused = assertInstanceOf(Admission.Refused.class, gate.admit(policy, "k-budgeted", chat("free")));
+        // A provider/model name the catalog does not price (validate refuses an unpriced catalog model a budgeted key may use).
+        Admission.Refused refused = assertInstanceOf(Admission.Refused.class, gate.admit(policy, "k-budgeted", chat("up/free-up")));
         GatewayError.ModelUnpriced unpriced = assertInstanceOf(GatewayError.ModelUnpriced.class, refused.error());
         assertEquals(400, unpriced.status());
-        assertTrue(unpriced.message().contains("'free' has no price") && unpriced.message().contains("unpriced: allow"), unpriced.message());
-        assertInstanceOf(Admission.Admitted.class, gate.admit(policy, "k-selfhosted", chat("free")), "allowed explicitly");
-        assertInstanceOf(Admission.Admitted.class, gate.admit(policy, "k-alice", chat("free")), "no budget in alice's chain to hold");
+        assertTrue(unpriced.message().contains("'up/free-up' has no price") && unpriced.message().contains("unpriced: allow"), unpriced.message());
+        assertInstanceOf(Admission.Admitted.class, gate.admit(policy, "k-selfhosted", chat("up/free-up")), "allowed explicitly");
+        assertInstanceOf(Admission.Admitted.class, gate.admit(policy, "k-alice", chat("up/free-up")), "no budget in alice's chain to hold");
         assertInstanceOf(Admission.Admitted.class, gate.admit(policy, "k-budgeted", chat("cheap")), "a priced model is served");
     }
 }
