@@ -11,27 +11,44 @@ import java.util.List;
 import java.util.Optional;
 
 /** OpenAI's own API: {@code Authorization: Bearer}, the base URL ending in {@code /v1}. Other clients get Responses. */
-public final class OpenAiAdapter implements Adapter {
+public class OpenAiAdapter implements Adapter {
 
     public static final ProviderKind KIND = ProviderKind.of("openai");
 
-    @Override
-    public ProviderKind kind() {
-        return KIND;
+    private final ProviderKind kind;
+    private final Api otherClients;
+
+    public OpenAiAdapter() {
+        this(KIND, Api.RESPONSES);
+    }
+
+    /**
+     * A server at its own base URL that speaks OpenAI's API with a Bearer key.
+     *
+     * @param otherClients the API non-OpenAI clients (Anthropic, Gemini) are translated to
+     */
+    protected OpenAiAdapter(ProviderKind kind, Api otherClients) {
+        this.kind = kind;
+        this.otherClients = otherClients;
     }
 
     @Override
-    public List<Setting> settings() {
+    public final ProviderKind kind() {
+        return kind;
+    }
+
+    @Override
+    public final List<Setting> settings() {
         return OpenAiFamily.SETTINGS;
     }
 
     @Override
-    public Optional<Api> upstreamApi(Provider provider, String upstreamModel, Api client) {
-        return OpenAiFamily.upstreamApi(provider, client, Api.RESPONSES);
+    public final Optional<Api> upstreamApi(Provider provider, String upstreamModel, Api client) {
+        return OpenAiFamily.upstreamApi(provider, client, otherClients);
     }
 
     @Override
-    public UpstreamRequest request(Outbound call) {
+    public final UpstreamRequest request(Outbound call) {
         return OpenAiFamily.bearerRequest(call);
     }
 }

@@ -7,6 +7,7 @@ import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.sse.SseEvent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Whether a relayed stream reached the event that ends its dialect's answer: chat's {@code [DONE]} or
@@ -112,15 +113,7 @@ public final class StreamEnd {
     }
 
     private static boolean startsWith(byte[] raw, int at, byte[] prefix) {
-        if (at + prefix.length > raw.length) {
-            return false;
-        }
-        for (int j = 0; j < prefix.length; j++) {
-            if (raw[at + j] != prefix[j]) {
-                return false;
-            }
-        }
-        return true;
+        return at + prefix.length <= raw.length && Arrays.equals(raw, at, at + prefix.length, prefix, 0, prefix.length);
     }
 
     private static byte[][] ascii(String... marks) {

@@ -4,7 +4,9 @@ import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Pricing;
 import dev.tollgate.policy.Route;
+import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.server.budget.Estimate;
+import dev.tollgate.server.budget.OutputLimits;
 import dev.tollgate.server.budget.Prices;
 import dev.tollgate.server.budget.Spend;
 import dev.tollgate.server.call.Call;
@@ -47,6 +49,12 @@ public final class Gate {
 
     public Admission admit(PolicySnapshot policy, String secret, Call call) {
         if (open(policy)) {
+            // No estimate to read them: an absurd n or max_tokens is still the client's mistake, not the provider's.
+            try {
+                OutputLimits.of(call.api(), call.body());
+            } catch (InvalidJsonException e) {
+                return new Admission.Refused(new GatewayError.BadRequest(e.getMessage(), e.param()));
+            }
             return Admission.OPEN;
         }
         KeyChain chain;
@@ -74,7 +82,7 @@ public final class Gate {
         Estimate estimate;
         try {
             estimate = spend.estimate(chain.key().id(), model, call.api(), call.body(), pricing);
-        } catch (dev.tollgate.providers.json.InvalidJsonException e) {
+        } catch (InvalidJsonException e) {
             return new Admission.Refused(new GatewayError.BadRequest(e.getMessage(), e.param()), chain);
         }
         try {

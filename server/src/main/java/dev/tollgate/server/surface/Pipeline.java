@@ -3,14 +3,11 @@ package dev.tollgate.server.surface;
 import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Route;
-import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.providers.usage.Usage;
-import dev.tollgate.server.budget.OutputLimits;
 import dev.tollgate.server.call.Call;
 import dev.tollgate.server.call.ModelName;
 import dev.tollgate.server.dispatch.Dispatcher;
 import dev.tollgate.server.dispatch.Embeddings;
-import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
 import dev.tollgate.server.gate.Admission;
 import dev.tollgate.server.gate.Gate;
@@ -56,12 +53,6 @@ public final class Pipeline {
         var fallbacks = req.headers().first(headerName(Router.FALLBACKS_HEADER));
         if (fallbacks.isPresent()) {
             Router.fallbackNames(fallbacks.get(), call.model());
-        }
-        try {
-            // With or without keys: an absurd n or max_tokens is the client's mistake, not the provider's to answer.
-            OutputLimits.of(call.api(), call.body());
-        } catch (InvalidJsonException e) {
-            throw new GatewayException(new GatewayError.BadRequest(e.getMessage(), e.param()));
         }
         Admission admission = gate.admit(call.policy(), PresentedKey.from(req), call);
         switch (admission) {
