@@ -47,6 +47,13 @@ public final class PolicyDiff {
             price(o, w, "5-minute cache write", a.cacheWrite5m(), b.cacheWrite5m());
             price(o, w, "1-hour cache write", a.cacheWrite1h(), b.cacheWrite1h());
             price(o, w, "web search", a.webSearch(), b.webSearch(), "per thousand searches");
+            if (!a.above().equals(b.above())) {
+                o.add(w + ": long-context tier " + a.above().map(PolicyDiff::tier).orElse("none") + " -> "
+                        + b.above().map(PolicyDiff::tier).orElse("none"));
+            }
+            if (!new java.util.TreeMap<>(a.serviceTiers()).toString().equals(new java.util.TreeMap<>(b.serviceTiers()).toString())) {
+                o.add(w + ": service tiers " + new java.util.TreeMap<>(a.serviceTiers()) + " -> " + new java.util.TreeMap<>(b.serviceTiers()));
+            }
         });
         compare(out, "admin", before.admins(), after.admins(), Admin::id, (w, a, b, o) -> {
             change(o, w, "role", a.role().name().toLowerCase(), b.role().name().toLowerCase());
@@ -55,6 +62,10 @@ public final class PolicyDiff {
             }
         });
         return out;
+    }
+
+    private static String tier(Pricing.LongContext t) {
+        return "above " + t.inputTokens() + " input tokens: $" + t.input().toPlainString() + " in, $" + t.output().toPlainString() + " out";
     }
 
     private interface Changes<T> {

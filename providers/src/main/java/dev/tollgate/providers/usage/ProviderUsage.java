@@ -6,24 +6,88 @@ import com.fasterxml.jackson.databind.JsonNode;
  * Each provider's usage object turned into {@link Usage}. The shapes disagree on what "input" and
  * "output" include, so each is normalized here: input includes cache reads and writes, output
  * includes reasoning.
+ *
+ * <p>A usage object that is not what the provider documents (a count missing, negative, fractional,
+ * text, or beyond any real request) is {@link Usage#NONE}: the request is then charged its
+ * reservation, never priced from zeros or from a number nobody can bill.
  */
 public final class ProviderUsage {
+
+    /** More tokens than any request carries: a count above it is garbage, not usage. */
+    static final long MAX_TOKENS = 1_000_000_000_000L;
 
     private ProviderUsage() {
     }
 
-    /** OpenAI chat completions: prompt_tokens include cached_tokens; completion_tokens include reasoning_tokens. */
-    public static Usage openAiChat(JsonNode u) {
-        return new Usage(u.path("prompt_tokens").asLong(), u.path("completion_tokens").asLong(),
-                u.path("prompt_tokens_details").path("cached_tokens").asLong(), 0,
-                u.path("completion_tokens_details").path("reasoning_tokens").asLong());
+    /** Thrown (without a stack) when a count cannot be read; the caller answers {@link Usage#NONE}. */
+    private static final class Unreadable extends Exception {
+        Unreadable() {
+            super(null, null, false, false);
+        }
     }
 
-    /** OpenAI Responses: the same inclusions as chat under other names. */
+    /** A count the provider reported: absent is {@code otherwise}, or unreadable when required; anything but a whole number in range is unreadable. */
+    private static long count(JsonNode u, String field, boolean required, long otherwise) throws Unreadable {
+        JsonNode n = u.get(field);
+        if (n == null || n.isNull()) {
+            if (required) {
+                throw new Unreadable();
+            }
+            return otherwise;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0 || n.asLong() > MAX_TOKENS) {
+            throw new Unreadable();
+        }
+        return n.asLong();
+    }
+
+    private static long count(JsonNode u, String field, boolean required) throws Unreadable {
+        return count(u, field, required, 0);
+    }
+
+    private static String tier(JsonNode n) {
+        return n != null && n.isTextual() && !n.asText().isBlank() ? n.asText() : null;
+    }
+
+    /**
+     * OpenAI chat completions: prompt_tokens include cached_tokens (and, from GPT-5.6, cache_write_tokens);
+     * completion_tokens include reasoning_tokens. Embeddings report prompt_tokens only.
+     */
+    public static Usage openAiChat(JsonNode u) {
+        if (!u.isObject()) {
+            return Usage.NONE;
+        }
+        try {
+            JsonNode details = u.path("prompt_tokens_details");
+            return new Usage(count(u, "prompt_tokens", true), count(u, "completion_tokens", false),
+                    count(details, "cached_tokens", false), count(details, "cache_write_tokens", false),
+                    count(u.path("completion_tokens_details"), "reasoning_tokens", false));
+        } catch (Unreadable e) {
+            return Usage.NONE;
+        }
+    }
+
+    /**
+     * OpenAI Responses: the same inclusions as chat under other names. GPT-5.6 and later report the
+     * tokens written to the prompt cache in {@code input_tokens_details.cache_write_tokens}, billed at 1.25x input.
+     */
     public static Usage openAiResponses(JsonNode u) {
-        return new Usage(u.path("input_tokens").asLong(), u.path("output_tokens").asLong(),
-                u.path("input_tokens_details").path("cached_tokens").asLong(), 0,
-                u.path("output_tokens_details").path("reasoning_tokens").asLong());
+        if (!u.isObject()) {
+            return Usage.NONE;
+        }
+        try {
+            JsonNode details = u.path("input_tokens_details");
+            return new Usage(count(u, "input_tokens", true), count(u, "output_tokens", true),
+                    count(details, "cached_tokens", false), count(details, "cache_write_tokens", false),
+                    count(u.path("output_tokens_details"), "reasoning_tokens", false));
+        } catch (Unreadable e) {
+            return Usage.NONE;
+        }
+    }
+
+    /** The tier an OpenAI response says it was served in ({@code service_tier} beside its usage); null when absent. */
+    public static String openAiServiceTier(JsonNode response) {
+        return tier(response.get("service_tier"));
     }
 
     /**
@@ -31,15 +95,22 @@ public final class ProviderUsage {
      * split by lifetime in {@code cache_creation} (ephemeral_5m / ephemeral_1h), else all 5-minute.
      */
     public static Usage anthropic(JsonNode u) {
-        long read = u.path("cache_read_input_tokens").asLong();
-        long write = u.path("cache_creation_input_tokens").asLong();
-        JsonNode split = u.path("cache_creation");
-        long write1h = split.path("ephemeral_1h_input_tokens").asLong();
-        if (split.isObject() && write == 0) {
-            write = split.path("ephemeral_5m_input_tokens").asLong() + write1h;
+        if (!u.isObject()) {
+            return Usage.NONE;
         }
-        return new Usage(u.path("input_tokens").asLong() + read + write, u.path("output_tokens").asLong(), read, write, 0,
-                Math.min(write1h, write), webSearches(u, 0));
+        try {
+            long read = count(u, "cache_read_input_tokens", false);
+            long write = count(u, "cache_creation_input_tokens", false);
+            JsonNode split = u.path("cache_creation");
+            long write1h = count(split, "ephemeral_1h_input_tokens", false);
+            if (split.isObject() && write == 0) {
+                write = count(split, "ephemeral_5m_input_tokens", false) + write1h;
+            }
+            return new Usage(count(u, "input_tokens", true) + read + write, count(u, "output_tokens", true), read, write, 0,
+                    Math.min(write1h, write), webSearches(u, 0), tier(u.get("service_tier")));
+        } catch (Unreadable e) {
+            return Usage.NONE;
+        }
     }
 
     /**
@@ -47,27 +118,43 @@ public final class ProviderUsage {
      * the earlier count, what it leaves out (often everything but output_tokens) stays.
      */
     public static Usage anthropic(JsonNode u, Usage before) {
-        long read = u.has("cache_read_input_tokens") ? u.path("cache_read_input_tokens").asLong() : before.cachedInputTokens();
-        long write = u.has("cache_creation_input_tokens") ? u.path("cache_creation_input_tokens").asLong() : before.cacheWriteTokens();
-        long write1h = u.path("cache_creation").path("ephemeral_1h_input_tokens").asLong(before.cacheWrite1hTokens());
-        long plain = u.has("input_tokens") ? u.path("input_tokens").asLong() : before.uncachedInputTokens();
-        return new Usage(plain + read + write, u.path("output_tokens").asLong(before.outputTokens()), read, write,
-                before.reasoningTokens(), Math.min(write1h, write), webSearches(u, before.webSearches()));
+        if (!u.isObject()) {
+            return Usage.NONE;
+        }
+        try {
+            long read = count(u, "cache_read_input_tokens", false, before.cachedInputTokens());
+            long write = count(u, "cache_creation_input_tokens", false, before.cacheWriteTokens());
+            long write1h = count(u.path("cache_creation"), "ephemeral_1h_input_tokens", false, before.cacheWrite1hTokens());
+            long plain = count(u, "input_tokens", false, before.uncachedInputTokens());
+            String tier = tier(u.get("service_tier"));
+            return new Usage(plain + read + write, count(u, "output_tokens", false, before.outputTokens()), read, write,
+                    before.reasoningTokens(), Math.min(write1h, write), webSearches(u, before.webSearches()),
+                    tier != null ? tier : before.serviceTier());
+        } catch (Unreadable e) {
+            return Usage.NONE;
+        }
     }
 
     /** Searches Anthropic's web_search server tool ran, billed per search. */
-    private static long webSearches(JsonNode u, long otherwise) {
-        return u.path("server_tool_use").path("web_search_requests").asLong(otherwise);
+    private static long webSearches(JsonNode u, long otherwise) throws Unreadable {
+        return count(u.path("server_tool_use"), "web_search_requests", false, otherwise);
     }
 
     /**
      * Gemini usageMetadata: promptTokenCount includes cachedContentTokenCount; candidatesTokenCount
-     * excludes thoughtsTokenCount, which is billed as output.
+     * excludes thoughtsTokenCount, which is billed as output. Zero counts are left out of the JSON.
      */
     public static Usage gemini(JsonNode u) {
-        long thoughts = u.path("thoughtsTokenCount").asLong();
-        return new Usage(u.path("promptTokenCount").asLong(), u.path("candidatesTokenCount").asLong() + thoughts,
-                u.path("cachedContentTokenCount").asLong(), 0, thoughts);
+        if (!u.isObject()) {
+            return Usage.NONE;
+        }
+        try {
+            long thoughts = count(u, "thoughtsTokenCount", false);
+            return new Usage(count(u, "promptTokenCount", true), count(u, "candidatesTokenCount", false) + thoughts,
+                    count(u, "cachedContentTokenCount", false), 0, thoughts);
+        } catch (Unreadable e) {
+            return Usage.NONE;
+        }
     }
 
     /**
@@ -75,8 +162,15 @@ public final class ProviderUsage {
      * adds all four), so both are added in.
      */
     public static Usage bedrock(JsonNode u) {
-        long read = u.path("cacheReadInputTokens").asLong();
-        long write = u.path("cacheWriteInputTokens").asLong();
-        return new Usage(u.path("inputTokens").asLong() + read + write, u.path("outputTokens").asLong(), read, write, 0);
+        if (!u.isObject()) {
+            return Usage.NONE;
+        }
+        try {
+            long read = count(u, "cacheReadInputTokens", false);
+            long write = count(u, "cacheWriteInputTokens", false);
+            return new Usage(count(u, "inputTokens", true) + read + write, count(u, "outputTokens", true), read, write, 0);
+        } catch (Unreadable e) {
+            return Usage.NONE;
+        }
     }
 }

@@ -39,11 +39,11 @@ public sealed interface UsageTap {
                 return Usage.NONE;
             }
             return switch (api) {
-                case RESPONSES -> responses(usage).withWebSearches(WebSearchCalls.in(body));
+                case RESPONSES -> served(body, searched(responses(usage), WebSearchCalls.in(body)));
                 case MESSAGES -> ProviderUsage.anthropic(usage);
                 case GEMINI -> ProviderUsage.gemini(usage);
                 case CONVERSE -> ProviderUsage.bedrock(usage);
-                case CHAT_COMPLETIONS, EMBEDDINGS -> chat(usage);
+                case CHAT_COMPLETIONS, EMBEDDINGS -> served(body, chat(usage));
             };
         } catch (InvalidJsonException e) {
             return Usage.NONE;
@@ -72,6 +72,33 @@ public sealed interface UsageTap {
             case CONVERSE -> new Converse();
             case CHAT_COMPLETIONS, EMBEDDINGS -> new Chat(hideUsageChunk);
         };
+    }
+
+    /** Searches added to reported usage; unreadable usage stays {@link Usage#NONE}, so the request is charged its reservation. */
+    private static Usage searched(Usage u, long searches) {
+        return u == Usage.NONE ? u : u.withWebSearches(searches);
+    }
+
+    /** An OpenAI answer's top-level service_tier (the tier it was served in), read only when the body names one. */
+    private static Usage served(byte[] body, Usage u) throws InvalidJsonException {
+        if (u == Usage.NONE || !contains(body, "\"service_tier\"".getBytes(StandardCharsets.US_ASCII))) {
+            return u;
+        }
+        JsonNode tier = JsonBody.parse(body).node("service_tier");
+        return tier != null && tier.isTextual() && !tier.asText().isBlank() ? u.withServiceTier(tier.asText()) : u;
+    }
+
+    private static boolean contains(byte[] data, byte[] part) {
+        outer:
+        for (int i = 0; i <= data.length - part.length; i++) {
+            for (int j = 0; j < part.length; j++) {
+                if (data[i + j] != part[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     static Usage chat(JsonNode u) {
@@ -124,6 +151,9 @@ public sealed interface UsageTap {
             JsonNode u = chunk.path("usage");
             if (u.isObject()) {
                 usage = chat(u);
+                if (usage != Usage.NONE) {
+                    usage = usage.withServiceTier(ProviderUsage.openAiServiceTier(chunk));
+                }
                 JsonNode choices = chunk.path("choices");
                 return !(hideUsageChunk && (choices.isMissingNode() || choices.isEmpty()));
             }
@@ -154,9 +184,13 @@ public sealed interface UsageTap {
         public boolean accept(SseEvent event) {
             if (event.contains(COMPLETED) || event.contains(INCOMPLETE) || event.contains(FAILED)) {
                 byte[] data = event.data();
-                JsonNode u = json(data).path("response").path("usage");
+                JsonNode response = json(data).path("response");
+                JsonNode u = response.path("usage");
                 if (u.isObject()) {
-                    usage = responses(u).withWebSearches(WebSearchCalls.in(data));
+                    usage = searched(responses(u), WebSearchCalls.in(data));
+                    if (usage != Usage.NONE) {
+                        usage = usage.withServiceTier(ProviderUsage.openAiServiceTier(response));
+                    }
                 }
             } else if (event.contains(DELTA)) {
                 deltas++;

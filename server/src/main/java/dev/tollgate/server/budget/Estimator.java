@@ -32,7 +32,18 @@ public final class Estimator {
         long input = inputRatio.expected(model, counted);
         long each = Math.min(history.expected(keyId, model), limits.maxEach().orElse(Long.MAX_VALUE));
         long output = api == Api.EMBEDDINGS ? 0 : each * limits.choices();
-        long nanos = pricing.map(p -> Prices.cost(p, new Usage(input, output, 0, 0, 0))).orElse(0L);
-        return new Estimate(input, output, nanos, limits.choices(), counted);
+        // Reserved at the tier asked for and, for a long prompt, at the long-context rates.
+        String tier = requestedTier(api, body);
+        long nanos = pricing.map(p -> Prices.cost(p, new Usage(input, output, 0, 0, 0).withServiceTier(tier))).orElse(0L);
+        return new Estimate(input, output, nanos, limits.choices(), counted, tier);
+    }
+
+    /** OpenAI's {@code service_tier} (chat, Responses); other dialects choose no priced tier in the request. */
+    static String requestedTier(Api api, JsonBody body) {
+        if (api != Api.CHAT_COMPLETIONS && api != Api.RESPONSES) {
+            return null;
+        }
+        var tier = body.node("service_tier");
+        return tier != null && tier.isTextual() && !tier.asText().isBlank() ? tier.asText() : null;
     }
 }

@@ -34,7 +34,9 @@ public final class Prices {
      * three times a request (estimate, settle, request record), so in exact picodollar longs when
      * they can hold it, the same result as {@link Pricing#cost}'s BigDecimals at a fraction of the cost.
      */
-    public static long cost(Pricing p, Usage u) {
+    public static long cost(Pricing row, Usage u) {
+        // The long-context tier by the request's whole input, times the tier it was served in.
+        Pricing p = row.ratesFor(u.inputTokens(), u.serviceTier());
         long picos = picos(p, u);
         if (picos >= 0) {
             return (picos + 500) / 1000;

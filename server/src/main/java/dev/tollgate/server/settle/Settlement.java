@@ -46,7 +46,8 @@ public final class Settlement implements Settle {
         }
         deltas = deltasSoFar;
         if (StreamRelay.isFinal(event)) {
-            settle(usageSoFar == Usage.NONE ? cutShort() : usageSoFar, usageSoFar == Usage.NONE);
+            // An answer that ends without readable usage is never free: it costs what was reserved.
+            settle(usageSoFar == Usage.NONE ? reserved() : usageSoFar, usageSoFar == Usage.NONE);
         }
     }
 
@@ -58,8 +59,8 @@ public final class Settlement implements Settle {
         if (status >= 300) {
             settle(Usage.NONE, false);
         } else if (usage == Usage.NONE) {
-            // A provider that reports no usage is charged the estimate rather than nothing.
-            settle(new Usage(estimate.inputTokens(), estimate.outputTokens(), 0, 0, 0), true);
+            // A provider that reports no usage (or usage nobody can read) is charged the estimate rather than nothing.
+            settle(reserved(), true);
         } else {
             settle(usage, false);
         }
@@ -72,6 +73,11 @@ public final class Settlement implements Settle {
             settle(reported ? atLeastWhatWasSeen(usage) : cutShort(), !reported && deltas > 0);
         }
         permit.release(tokensUsed);
+    }
+
+    /** What was reserved, in tokens, and at least a token per content delta relayed. */
+    private Usage reserved() {
+        return new Usage(estimate.inputTokens(), Math.max(estimate.outputTokens(), deltas), 0, 0, 0);
     }
 
     /**
@@ -93,13 +99,16 @@ public final class Settlement implements Settle {
         if (input == u.inputTokens() && output == u.outputTokens()) {
             return u;
         }
-        return new Usage(input, output, u.cachedInputTokens(), u.cacheWriteTokens(), u.reasoningTokens(), u.cacheWrite1hTokens(), u.webSearches());
+        return new Usage(input, output, u.cachedInputTokens(), u.cacheWriteTokens(), u.reasoningTokens(), u.cacheWrite1hTokens(), u.webSearches(),
+                u.serviceTier());
     }
 
     private void settle(Usage usage, boolean estimated) {
         settled = true;
         tokensUsed = usage.totalTokens();
-        long cost = pricing.map(p -> Prices.cost(p, usage)).orElse(0L);
+        // Priced in the tier the upstream says it served, else the one the request asked for.
+        Usage priced = usage.serviceTier() == null ? usage.withServiceTier(estimate.serviceTier()) : usage;
+        long cost = pricing.map(p -> Prices.cost(p, priced)).orElse(0L);
         spend.settle(reservation, new Charge(cost, usage, estimated), estimate.choices(), estimate.countedInput());
         // Before the last bytes too: a client that sends its next request on seeing them finds the slot free.
         permit.release(tokensUsed);
