@@ -72,11 +72,18 @@ public final class ProviderUsage {
 
     /**
      * Bedrock Converse: inputTokens exclude cacheReadInputTokens and cacheWriteInputTokens (totalTokens
-     * adds all four), so both are added in.
+     * adds all four), so both are added in; {@code cacheDetails} splits the writes by lifetime.
      */
     public static Usage bedrock(JsonNode u) {
         long read = u.path("cacheReadInputTokens").asLong();
         long write = u.path("cacheWriteInputTokens").asLong();
-        return new Usage(u.path("inputTokens").asLong() + read + write, u.path("outputTokens").asLong(), read, write, 0);
+        long write1h = 0;
+        for (JsonNode detail : u.path("cacheDetails")) { // writes by lifetime, when a cache point asked for 1h
+            if ("1h".equals(detail.path("ttl").asText())) {
+                write1h += detail.path("inputTokens").asLong();
+            }
+        }
+        return new Usage(u.path("inputTokens").asLong() + read + write, u.path("outputTokens").asLong(), read, write, 0,
+                Math.min(write1h, write));
     }
 }
