@@ -117,6 +117,9 @@ final class ModelCalls {
                 PromptCache.Use cached = cache.use(format, target(req, format, conv.model()), root);
                 Reply reply = new Reply(Ids.next(format.idPrefix()), conv.model(), System.currentTimeMillis() / 1000,
                         conv.inputTokens(), conv.includeUsage(), Answers.decide(conv, words, format.callIdPrefix()), format.choices(root), cached);
+                log.usage(body, "{\"input_tokens\":" + reply.inputTokens() + ",\"cache_read\":" + reply.cache().read()
+                        + ",\"cache_write_5m\":" + reply.cache().write5m() + ",\"cache_write_1h\":" + reply.cache().write1h()
+                        + ",\"output_tokens\":" + reply.outputTokens() + "}");
                 if (conv.stream()) {
                     stream(res, format, reply, fault, ttft, gap, sse);
                 } else {
