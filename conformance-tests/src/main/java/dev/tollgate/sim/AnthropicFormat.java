@@ -92,11 +92,20 @@ final class AnthropicFormat implements WireFormat {
         g.writeStringField("stop_reason", stopReason(r));
         g.writeNullField("stop_sequence");
         g.writeObjectFieldStart("usage");
-        g.writeNumberField("input_tokens", r.inputTokens());
-        g.writeNumberField("cache_creation_input_tokens", 0);
-        g.writeNumberField("cache_read_input_tokens", 0);
+        cacheUsage(r, g);
         g.writeNumberField("output_tokens", r.outputTokens());
         g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    /** input_tokens leave out cache reads and writes, which come apart; writes split by TTL as the API does. */
+    private static void cacheUsage(Reply r, JsonGenerator g) throws IOException {
+        g.writeNumberField("input_tokens", r.uncachedInputTokens());
+        g.writeNumberField("cache_creation_input_tokens", r.cache().write());
+        g.writeNumberField("cache_read_input_tokens", r.cache().read());
+        g.writeObjectFieldStart("cache_creation");
+        g.writeNumberField("ephemeral_5m_input_tokens", r.cache().write5m());
+        g.writeNumberField("ephemeral_1h_input_tokens", r.cache().write1h());
         g.writeEndObject();
     }
 
@@ -117,9 +126,7 @@ final class AnthropicFormat implements WireFormat {
         g.writeNullField("stop_reason");
         g.writeNullField("stop_sequence");
         g.writeObjectFieldStart("usage");
-        g.writeNumberField("input_tokens", r.inputTokens());
-        g.writeNumberField("cache_creation_input_tokens", 0);
-        g.writeNumberField("cache_read_input_tokens", 0);
+        cacheUsage(r, g);
         // Like the real API: a provisional count here, the final one in message_delta (not a sum).
         g.writeNumberField("output_tokens", Math.min(1, r.outputTokens()));
         g.writeEndObject();

@@ -89,9 +89,24 @@ final class BedrockFormat implements WireFormat {
 
     private static void usage(Reply r, JsonGenerator g) throws IOException {
         g.writeObjectFieldStart("usage");
-        g.writeNumberField("inputTokens", r.inputTokens());
+        g.writeNumberField("inputTokens", r.uncachedInputTokens());
         g.writeNumberField("outputTokens", r.outputTokens());
         g.writeNumberField("totalTokens", r.totalTokens());
+        if (r.cache().read() > 0 || r.cache().write() > 0) {
+            g.writeNumberField("cacheReadInputTokens", r.cache().read());
+            g.writeNumberField("cacheWriteInputTokens", r.cache().write());
+            g.writeArrayFieldStart("cacheDetails"); // writes by TTL, 1h first
+            for (String ttl : new String[] {"1h", "5m"}) {
+                int n = ttl.equals("1h") ? r.cache().write1h() : r.cache().write5m();
+                if (n > 0) {
+                    g.writeStartObject();
+                    g.writeNumberField("inputTokens", n);
+                    g.writeStringField("ttl", ttl);
+                    g.writeEndObject();
+                }
+            }
+            g.writeEndArray();
+        }
         g.writeEndObject();
     }
 

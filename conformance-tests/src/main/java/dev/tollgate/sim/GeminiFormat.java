@@ -164,6 +164,9 @@ final class GeminiFormat implements WireFormat {
         g.writeEndArray();
         g.writeObjectFieldStart("usageMetadata");
         g.writeNumberField("promptTokenCount", r.inputTokens());
+        if (r.cache().read() > 0) {
+            g.writeNumberField("cachedContentTokenCount", r.cache().read()); // included in promptTokenCount
+        }
         g.writeNumberField("candidatesTokenCount", outputSoFar);
         g.writeNumberField("totalTokenCount", r.inputTokens() + outputSoFar);
         g.writeEndObject();

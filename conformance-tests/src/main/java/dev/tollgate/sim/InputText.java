@@ -30,6 +30,11 @@ final class InputText {
         return n;
     }
 
+    /** The characters of one block of a request (a content block, a message, an input item) by the same rule. */
+    static int blockChars(JsonNode block) {
+        return count(block, true);
+    }
+
     private static int count(JsonNode node, boolean textual) {
         if (node.isTextual()) {
             return textual ? node.textValue().length() : 0;

@@ -40,12 +40,14 @@ final class ModelCalls {
     private final FaultQueue faults;
     /** Bedrock's test key, or null when none was given. */
     private final SigV4Check sigV4;
+    private final PromptCache cache;
 
-    ModelCalls(SimOptions options, RequestLog log, FaultQueue faults, SigV4Check sigV4) {
+    ModelCalls(SimOptions options, RequestLog log, FaultQueue faults, SigV4Check sigV4, PromptCache cache) {
         this.options = options;
         this.log = log;
         this.faults = faults;
         this.sigV4 = sigV4;
+        this.cache = cache;
     }
 
     void handle(ServerRequest req, ServerResponse res, WireFormat format, Op op, String pathModel, boolean sse)
@@ -112,8 +114,12 @@ final class ModelCalls {
                 sendJson(res, g -> Embeddings.write(r, model, tokens, g));
             }
             case GENERATE, STREAM_GENERATE -> {
+                PromptCache.Use cached = cache.use(format, target(req, format, conv.model()), root);
                 Reply reply = new Reply(Ids.next(format.idPrefix()), conv.model(), System.currentTimeMillis() / 1000,
-                        conv.inputTokens(), conv.includeUsage(), Answers.decide(conv, words, format.callIdPrefix()), format.choices(root));
+                        conv.inputTokens(), conv.includeUsage(), Answers.decide(conv, words, format.callIdPrefix()), format.choices(root), cached);
+                log.usage(body, "{\"input_tokens\":" + reply.inputTokens() + ",\"cache_read\":" + reply.cache().read()
+                        + ",\"cache_write_5m\":" + reply.cache().write5m() + ",\"cache_write_1h\":" + reply.cache().write1h()
+                        + ",\"output_tokens\":" + reply.outputTokens() + "}");
                 if (conv.stream()) {
                     stream(res, format, reply, fault, ttft, gap, sse);
                 } else {
@@ -127,6 +133,25 @@ final class ModelCalls {
                 }
             }
         }
+    }
+
+    /**
+     * Whose cache a request uses: a provider keeps one per account and model, so the format, the model
+     * and the credential (Bedrock's access key id, not its per-request signature), hashed.
+     */
+    static String target(ServerRequest req, WireFormat format, String model) {
+        String credential = req.headers().first(HeaderNames.create("x-api-key"))
+                .or(() -> req.headers().first(HeaderNames.create("api-key")))
+                .or(() -> req.headers().first(HeaderNames.create("x-goog-api-key")))
+                .or(() -> req.query().first("key").asOptional())
+                .or(() -> req.headers().first(HeaderNames.AUTHORIZATION))
+                .orElse("");
+        int at = credential.indexOf("Credential=");
+        if (at >= 0) {
+            int end = credential.indexOf('/', at);
+            credential = credential.substring(at, end < 0 ? credential.length() : end);
+        }
+        return format.getClass().getSimpleName() + "|" + model + "|" + Integer.toHexString(credential.hashCode());
     }
 
     /**

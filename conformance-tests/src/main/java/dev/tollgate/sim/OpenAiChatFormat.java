@@ -238,7 +238,7 @@ final class OpenAiChatFormat implements WireFormat {
         g.writeNumberField("completion_tokens", r.outputTokens());
         g.writeNumberField("total_tokens", r.totalTokens());
         g.writeObjectFieldStart("prompt_tokens_details");
-        g.writeNumberField("cached_tokens", 0);
+        g.writeNumberField("cached_tokens", r.cache().read());
         g.writeEndObject();
         g.writeObjectFieldStart("completion_tokens_details");
         g.writeNumberField("reasoning_tokens", 0);

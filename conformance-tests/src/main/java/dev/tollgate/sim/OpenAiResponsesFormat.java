@@ -296,7 +296,7 @@ final class OpenAiResponsesFormat implements WireFormat {
             g.writeObjectFieldStart("usage");
             g.writeNumberField("input_tokens", r.inputTokens());
             g.writeObjectFieldStart("input_tokens_details");
-            g.writeNumberField("cached_tokens", 0);
+            g.writeNumberField("cached_tokens", r.cache().read());
             g.writeEndObject();
             g.writeNumberField("output_tokens", r.outputTokens());
             g.writeObjectFieldStart("output_tokens_details");

@@ -34,8 +34,9 @@ public final class ProviderSim implements AutoCloseable {
     public static ProviderSim start(SimOptions options) {
         RequestLog log = new RequestLog(options.recordLimit());
         FaultQueue faults = new FaultQueue();
-        ModelCalls calls = new ModelCalls(options, log, faults, SigV4Check.fromEnv(System.getenv()));
-        SimControl control = new SimControl(log, faults);
+        PromptCache cache = new PromptCache(System::currentTimeMillis);
+        ModelCalls calls = new ModelCalls(options, log, faults, SigV4Check.fromEnv(System.getenv()), cache);
+        SimControl control = new SimControl(log, faults, cache);
         WebServer server = WebServer.builder()
                 .host("127.0.0.1")
                 .port(options.port())

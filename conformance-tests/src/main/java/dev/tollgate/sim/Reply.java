@@ -12,8 +12,24 @@ import java.util.List;
  * @param includeUsage OpenAI chat streams only: emit the usage chunk
  * @param answer       text or a tool call
  * @param choices      how many answers were asked for (chat's {@code n}, Gemini's {@code candidateCount}); each costs its output
+ * @param cache        of the input tokens, those read from and written to the prompt cache
  */
-record Reply(String id, String model, long created, int inputTokens, boolean includeUsage, Answer answer, int choices) {
+record Reply(String id, String model, long created, int inputTokens, boolean includeUsage, Answer answer, int choices,
+             PromptCache.Use cache) {
+
+    /** An answer whose input touched no prompt cache. */
+    Reply(String id, String model, long created, int inputTokens, boolean includeUsage, Answer answer, int choices) {
+        this(id, model, created, inputTokens, includeUsage, answer, choices, PromptCache.Use.NONE);
+    }
+
+    Reply {
+        cache = cache.within(inputTokens);
+    }
+
+    /** Input neither read from nor written to the cache (Anthropic's and Bedrock's input_tokens). */
+    int uncachedInputTokens() {
+        return inputTokens - cache.read() - cache.write();
+    }
 
     /** Output tokens to report: every choice's, as the providers bill them. */
     int outputTokens() {

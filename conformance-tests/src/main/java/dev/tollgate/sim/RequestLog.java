@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -17,7 +18,9 @@ import io.helidon.webserver.http.ServerRequest;
  * {@code GET /_sim/requests} asks.
  */
 final class RequestLog {
-    private record Entry(long seq, long atMillis, String method, String path, String query, String[] headers, byte[] body) {
+    /** {@code usage}: what the answer reported, set once it is decided (JSON), for tests that price it themselves. */
+    private record Entry(long seq, long atMillis, String method, String path, String query, String[] headers, byte[] body,
+                         AtomicReference<String> usage) {
     }
 
     private final AtomicReferenceArray<Entry> ring;
@@ -44,7 +47,22 @@ final class RequestLog {
         }
         long seq = next.getAndIncrement();
         ring.set((int) (seq % size), new Entry(seq, System.currentTimeMillis(),
-                req.prologue().method().text(), req.path().rawPath(), req.query().rawValue(), headers, body));
+                req.prologue().method().text(), req.path().rawPath(), req.query().rawValue(), headers, body, new AtomicReference<>()));
+    }
+
+    /**
+     * Notes the usage the answer to the request with this body reports. The entry is found by the body
+     * it holds (the same array), newest first, so it is among the last few recorded.
+     */
+    void usage(byte[] body, String json) {
+        long end = next.get();
+        for (long s = end - 1; s >= Math.max(0, end - size); s--) {
+            Entry e = ring.get((int) (s % size));
+            if (e != null && e.body == body) {
+                e.usage.set(json);
+                return;
+            }
+        }
     }
 
     int clear() {
@@ -84,6 +102,10 @@ final class RequestLog {
             g.writeEndObject();
             g.writeFieldName("body");
             writeBody(e.body, g);
+            if (e.usage.get() != null) {
+                g.writeFieldName("usage");
+                g.writeRawValue(e.usage.get());
+            }
             g.writeEndObject();
         }
         g.writeEndArray();

@@ -12,10 +12,12 @@ import io.helidon.webserver.http.ServerResponse;
 final class SimControl {
     private final RequestLog log;
     private final FaultQueue faults;
+    private final PromptCache cache;
 
-    SimControl(RequestLog log, FaultQueue faults) {
+    SimControl(RequestLog log, FaultQueue faults, PromptCache cache) {
         this.log = log;
         this.faults = faults;
+        this.cache = cache;
     }
 
     void register(HttpRouting.Builder r) {
@@ -23,6 +25,7 @@ final class SimControl {
         r.get("/_sim/requests", (req, res) -> ModelCalls.sendJson(res, log::writeJson));
         r.delete("/_sim/requests", (req, res) -> {
             int n = log.clear();
+            cache.clear(); // a fresh slate per test: a warm cache would change the next test's usage
             ModelCalls.sendJson(res, g -> {
                 g.writeStartObject();
                 g.writeNumberField("cleared", n);

@@ -42,6 +42,14 @@
  * (every choice is billed); a whole chat answer lists n identical choices, streams and Gemini answers carry one.
  * OpenAI chat streams send the usage chunk only with {@code stream_options.include_usage}, and then
  * {@code "usage": null} on every other chunk.
+ * Prompt caching ({@link dev.tollgate.sim.PromptCache}) is modelled per format, model and credential on the
+ * simulator's clock: Anthropic and Bedrock cache only prefixes ending at a breakpoint ({@code cache_control},
+ * {@code cachePoint}; 5m or 1h, 1,024 tokens or more) and read one back at a later breakpoint or up to 20
+ * blocks before it ({@code cache_read_input_tokens}, {@code cache_creation} split by TTL; Bedrock's
+ * {@code cacheReadInputTokens}, {@code cacheWriteInputTokens}, {@code cacheDetails}); OpenAI caches every
+ * repeated prefix of 1,024 tokens or more for 10 minutes, per {@code prompt_cache_key}, read in 128-token steps
+ * ({@code cached_tokens}); Gemini a repeated prefix for 5 minutes ({@code cachedContentTokenCount}). Reads and
+ * writes are parts of the input tokens above, so a conversation that never repeats a prefix reports none.
  *
  * <h2>Per-request headers</h2>
  * {@code x-sim-ttft-ms} (delay before the first byte), {@code x-sim-chunk-gap-ms} (before each token after the
@@ -69,7 +77,9 @@
  * <ul>
  * <li>{@code GET /_sim/requests}: the last {@code --record} (200) provider requests, oldest first:
  *     {@code [{seq, at_ms, method, path, query, headers:{lower-case name: value}, body}]}, body parsed as JSON
- *     (text if it does not parse, null if empty). {@code DELETE /_sim/requests} clears: {@code {"cleared":N}}.</li>
+ *     (text if it does not parse, null if empty), and for a model call the usage its answer reported,
+ *     {@code usage: {input_tokens (all of them), cache_read, cache_write_5m, cache_write_1h, output_tokens}}.
+ *     {@code DELETE /_sim/requests} clears, and forgets the prompt caches: {@code {"cleared":N}}.</li>
  * <li>{@code POST /_sim/faults} {@code {"faults":[{...fault..., "model":"x", "times":N}, ...]}} queues faults; each
  *     provider request takes the first entry whose model matches (or that has none), {@code times} (default 1)
  *     times. Answers {@code {"queued":N}}; 400 and nothing queued if any entry is invalid.

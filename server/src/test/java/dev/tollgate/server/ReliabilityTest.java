@@ -337,6 +337,33 @@ class ReliabilityTest {
         }
     }
 
+    /** Responses and chat clients name their conversation in the body (Codex's prompt_cache_key); Claude Code in its own header. */
+    @Test
+    void aPromptCacheKeyOrClaudeCodesSessionHeaderStaysOnOneTarget() throws Exception {
+        start(twoUpstreams("", "{name: m, targets: [{provider: a, model: ma}, {provider: b, model: mb}]}"));
+        java.util.Set<Boolean> spread = new java.util.HashSet<>();
+        for (int s = 0; s < 10; s++) {
+            a.received.clear();
+            b.received.clear();
+            String key = "\"prompt_cache_key\":\"conv-" + s + "\"";
+            String keyed = "{\"model\":\"m\"," + key + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            for (int i = 0; i < 10; i++) {
+                assertEquals(200, chat(keyed).statusCode());
+            }
+            assertTrue(a.received.isEmpty() != b.received.isEmpty(), "all 10 turns of prompt_cache_key conv-" + s + " on one upstream");
+            assertTrue(a.received.stream().allMatch(r -> r.body().contains(key)),
+                    "the key reaches an OpenAI upstream as is");
+            spread.add(a.received.isEmpty());
+            a.received.clear();
+            b.received.clear();
+            for (int i = 0; i < 10; i++) {
+                assertEquals(200, chat(CHAT, "x-claude-code-session-id", "0898d376-b644-4f93-9955-abffc460b2" + s + s).statusCode());
+            }
+            assertTrue(a.received.isEmpty() != b.received.isEmpty(), "all 10 turns of Claude Code's session " + s + " on one upstream");
+        }
+        assertEquals(2, spread.size(), "conversations still spread over both targets");
+    }
+
     @Test
     void theCircuitOpensAfterFailuresSkipsTheTargetThenOneProbeClosesIt() throws Exception {
         start(twoUpstreams(", circuit_breaker: {failures: 2, window_seconds: 60, open_seconds: 30}", M_FALLING_BACK));

@@ -25,7 +25,7 @@ public final class AnthropicAdapter implements Adapter {
 
     @Override
     public List<Setting> settings() {
-        return CommonSettings.with(VERSION);
+        return CommonSettings.with(VERSION, CacheBreakpoints.TTL);
     }
 
     @Override
@@ -35,7 +35,7 @@ public final class AnthropicAdapter implements Adapter {
 
     @Override
     public UpstreamRequest request(Outbound call) {
-        return AnthropicNative.prepare(call.provider(), call.secret(), "messages", call.model(), call.body(), call.passHeaders());
+        return AnthropicNative.prepare(call.provider(), call.secret(), "messages", call.model(), CacheBreakpoints.on(call), call.passHeaders());
     }
 
     /** Anthropic counts an Anthropic client's tokens itself. */

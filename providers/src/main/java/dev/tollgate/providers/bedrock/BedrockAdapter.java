@@ -9,6 +9,7 @@ import dev.tollgate.providers.Api;
 import dev.tollgate.providers.CommonSettings;
 import dev.tollgate.providers.ErrorMessages;
 import dev.tollgate.providers.Outbound;
+import dev.tollgate.providers.anthropic.CacheBreakpoints;
 import dev.tollgate.providers.upstream.UpstreamRequest;
 import java.net.URI;
 import java.util.List;
@@ -36,7 +37,7 @@ public final class BedrockAdapter implements Adapter {
 
     @Override
     public List<Setting> settings() {
-        return CommonSettings.with(REGION, ACCESS_KEY_ID, SESSION_TOKEN);
+        return CommonSettings.with(REGION, ACCESS_KEY_ID, SESSION_TOKEN, CacheBreakpoints.TTL);
     }
 
     @Override
@@ -83,7 +84,13 @@ public final class BedrockAdapter implements Adapter {
                 AdapterException.Kind.NOT_READY, "Provider '" + provider.id() + "' has no usable AWS key on this gateway ("
                 + provider.settings().get(ACCESS_KEY_ID.name()) + " not set). Ask the platform team"
                 + " to provide it, or use a model of another provider (GET /v1/models)."));
-        return BedrockNative.prepare(provider, key, call.model(), call.body().bytes());
+        byte[] body = call.body().bytes();
+        // Only Claude's models on Bedrock take cache points here; others would refuse the block.
+        Optional<String> ttl = CacheBreakpoints.ttl(provider);
+        if (ttl.isPresent() && ConverseCodec.claude(call.model())) {
+            body = CachePoints.place(body, ttl.get());
+        }
+        return BedrockNative.prepare(provider, key, call.model(), body);
     }
 
     /** Bedrock names the error in a header ({@code ValidationException:<namespace>}) and puts only the message in the body. */

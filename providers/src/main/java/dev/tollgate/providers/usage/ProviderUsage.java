@@ -159,7 +159,7 @@ public final class ProviderUsage {
 
     /**
      * Bedrock Converse: inputTokens exclude cacheReadInputTokens and cacheWriteInputTokens (totalTokens
-     * adds all four), so both are added in.
+     * adds all four), so both are added in; {@code cacheDetails} splits the writes by lifetime.
      */
     public static Usage bedrock(JsonNode u) {
         if (!u.isObject()) {
@@ -168,7 +168,14 @@ public final class ProviderUsage {
         try {
             long read = count(u, "cacheReadInputTokens", false);
             long write = count(u, "cacheWriteInputTokens", false);
-            return new Usage(count(u, "inputTokens", true) + read + write, count(u, "outputTokens", true), read, write, 0);
+            long write1h = 0;
+            for (JsonNode detail : u.path("cacheDetails")) { // writes by lifetime, when a cache point asked for 1h
+                if ("1h".equals(detail.path("ttl").asText())) {
+                    write1h += count(detail, "inputTokens", false);
+                }
+            }
+            return new Usage(count(u, "inputTokens", true) + read + write, count(u, "outputTokens", true), read, write, 0,
+                    Math.min(write1h, write));
         } catch (Unreadable e) {
             return Usage.NONE;
         }

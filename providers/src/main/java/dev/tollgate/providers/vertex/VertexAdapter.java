@@ -7,6 +7,7 @@ import dev.tollgate.providers.Adapter;
 import dev.tollgate.providers.AdapterException;
 import dev.tollgate.providers.Api;
 import dev.tollgate.providers.CommonSettings;
+import dev.tollgate.providers.anthropic.CacheBreakpoints;
 import dev.tollgate.providers.Outbound;
 import dev.tollgate.providers.google.ServiceAccountTokens;
 import dev.tollgate.providers.google.TokenException;
@@ -61,7 +62,7 @@ public final class VertexAdapter implements Adapter {
 
     @Override
     public List<Setting> settings() {
-        return CommonSettings.with(PROJECT, LOCATION, PUBLISHER);
+        return CommonSettings.with(PROJECT, LOCATION, PUBLISHER, CacheBreakpoints.TTL);
     }
 
     @Override
@@ -125,7 +126,7 @@ public final class VertexAdapter implements Adapter {
     public UpstreamRequest request(Outbound call) throws AdapterException {
         String token = accessToken(call);
         return call.api() == Api.MESSAGES
-                ? VertexNative.claude(call.provider(), token, call.model(), call.stream(), call.body(), call.passHeaders())
+                ? VertexNative.claude(call.provider(), token, call.model(), call.stream(), CacheBreakpoints.on(call), call.passHeaders())
                 : VertexNative.gemini(call.provider(), token, call.model(), call.stream(), call.body().bytes());
     }
 

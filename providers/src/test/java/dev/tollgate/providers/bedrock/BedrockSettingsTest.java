@@ -67,7 +67,7 @@ class BedrockSettingsTest {
         // and 'foo', which no bedrock provider takes, is refused with the settings it does take
         assertEquals(4, problems.size(), String.join("\n", problems));
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("p.yaml:4:") && p.contains("unknown setting 'foo' for kind bedrock")
-                && p.contains("region, access-key-id, session-token, reasoning, max-output-tokens")), String.join("\n", problems));
+                && p.contains("region, access-key-id, session-token, prompt-cache-ttl, reasoning, max-output-tokens")), String.join("\n", problems));
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("p.yaml:4:") && p.contains("settings.region")), String.join("\n", problems));
         assertTrue(problems.stream().anyMatch(p -> p.contains("access-key-id")), String.join("\n", problems));
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("p.yaml:3:") && p.contains("exactly one credential")), String.join("\n", problems));

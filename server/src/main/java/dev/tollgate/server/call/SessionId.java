@@ -11,8 +11,9 @@ import java.util.regex.Pattern;
  */
 public final class SessionId {
 
-    /** Where clients send one: the gateway's own header, and Codex's two spellings. */
-    public static final java.util.List<String> HEADERS = java.util.List.of("x-tollgate-session", "session-id", "session_id");
+    /** Where clients send one: the gateway's own header, Codex's two spellings and Claude Code's. */
+    public static final java.util.List<String> HEADERS = java.util.List.of("x-tollgate-session", "session-id", "session_id",
+            "x-claude-code-session-id");
 
     public static final int MAX_LENGTH = 128;
     private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_LENGTH + "}");

@@ -23,6 +23,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -76,7 +77,7 @@ public final class Pipeline {
         int status = 500;
         Usage usage = Usage.NONE;
         try {
-            Routed routed = router.route(call.policy(), call.model(), name -> req.headers().first(headerName(name)),
+            Routed routed = router.route(call.policy(), call.model(), name -> req.headers().first(headerName(name)), promptCacheKey(call),
                     fallback -> !(admission instanceof Admission.Admitted a)
                             || !gate.allowedModels(new Identity.Caller(a.chain()), List.of(fallback)).isEmpty());
             Embeddings.requireEmbedder(call, routed.route(), dispatcher.adapters());
@@ -86,6 +87,18 @@ public final class Pipeline {
             return result;
         } finally {
             settle.finish(status, usage);
+        }
+    }
+
+    /** A Responses or chat client's name for its conversation: a prompt cache lives on one upstream, so the conversation stays there. */
+    private static Optional<String> promptCacheKey(Call call) {
+        if (call.api() != dev.tollgate.providers.Api.RESPONSES && call.api() != dev.tollgate.providers.Api.CHAT_COMPLETIONS) {
+            return Optional.empty();
+        }
+        try {
+            return call.body().string("prompt_cache_key");
+        } catch (dev.tollgate.providers.json.InvalidJsonException notAString) {
+            return Optional.empty(); // only a hint for the cache: the upstream judges the field
         }
     }
 
