@@ -7,6 +7,7 @@ import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.sse.SseEvent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
 
 /**
  * Reads token usage from a response as it passes, parsing only the event that carries it.
@@ -21,10 +22,10 @@ public sealed interface UsageTap {
     Usage usage();
 
     /**
-     * Events so far that carried generated content, in the dialect's own terms: providers stream about
-     * a token per delta, so a stream cut before its usage is charged this many output tokens.
+     * The generated content relayed so far (text, tool-call arguments, reasoning): a stream cut before
+     * the provider's count is charged its tokens as output.
      */
-    long deltas();
+    RelayedOutput relayed();
 
     /** Usage of a whole (non-streamed) response body. */
     static Usage ofBody(Api api, byte[] body) {
@@ -99,28 +100,32 @@ public sealed interface UsageTap {
         private static final byte[] MARK = "\"usage\":{".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] MARK_SPACED = "\"usage\": {".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] DELTA = "\"delta\"".getBytes(StandardCharsets.US_ASCII);
+        private static final Set<String> TEXT = Set.of("content", "arguments", "reasoning_content", "reasoning", "refusal");
         private final boolean hideUsageChunk;
         private Usage usage = Usage.NONE;
-        private long deltas;
+        private final RelayedOutput relayed = new RelayedOutput();
 
         Chat(boolean hideUsageChunk) {
             this.hideUsageChunk = hideUsageChunk;
         }
 
         @Override
-        public long deltas() {
-            return deltas;
+        public RelayedOutput relayed() {
+            return relayed;
         }
 
         @Override
         public boolean accept(SseEvent event) {
             if (!event.contains(MARK) && !event.contains(MARK_SPACED)) {
                 if (event.contains(DELTA)) {
-                    deltas++;
+                    DeltaText.collect(event.data(), TEXT, Set.of(), relayed);
                 }
                 return true;
             }
             JsonNode chunk = json(event.data());
+            if (event.contains(DELTA)) {
+                DeltaText.collect(event.data(), TEXT, Set.of(), relayed); // a chunk may carry content and usage
+            }
             JsonNode u = chunk.path("usage");
             if (u.isObject()) {
                 usage = chat(u);
@@ -142,12 +147,13 @@ public sealed interface UsageTap {
         private static final byte[] INCOMPLETE = "response.incomplete".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] FAILED = "response.failed".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] DELTA = ".delta\"".getBytes(StandardCharsets.US_ASCII);
+        private static final Set<String> TEXT = Set.of("delta");
         private Usage usage = Usage.NONE;
-        private long deltas;
+        private final RelayedOutput relayed = new RelayedOutput();
 
         @Override
-        public long deltas() {
-            return deltas;
+        public RelayedOutput relayed() {
+            return relayed;
         }
 
         @Override
@@ -159,7 +165,7 @@ public sealed interface UsageTap {
                     usage = responses(u).withWebSearches(WebSearchCalls.in(data));
                 }
             } else if (event.contains(DELTA)) {
-                deltas++;
+                DeltaText.collect(event.data(), TEXT, Set.of(), relayed);
             }
             return true;
         }
@@ -175,18 +181,19 @@ public sealed interface UsageTap {
         private static final byte[] START = "message_start".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] DELTA = "message_delta".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] CONTENT = "content_block_delta".getBytes(StandardCharsets.US_ASCII);
+        private static final Set<String> TEXT = Set.of("text", "partial_json", "thinking");
         private Usage usage = Usage.NONE;
-        private long deltas;
+        private final RelayedOutput relayed = new RelayedOutput();
 
         @Override
-        public long deltas() {
-            return deltas;
+        public RelayedOutput relayed() {
+            return relayed;
         }
 
         @Override
         public boolean accept(SseEvent event) {
             if (event.contains(CONTENT)) {
-                deltas++;
+                DeltaText.collect(event.data(), TEXT, Set.of(), relayed);
             } else if (event.contains(START)) {
                 JsonNode u = json(event.data()).path("message").path("usage");
                 if (u.isObject()) {
@@ -211,18 +218,20 @@ public sealed interface UsageTap {
     final class Gemini implements UsageTap {
         private static final byte[] MARK = "usageMetadata".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] CANDIDATES = "\"candidates\"".getBytes(StandardCharsets.US_ASCII);
+        private static final Set<String> TEXT = Set.of("text");
+        private static final Set<String> OBJECTS = Set.of("args");
         private Usage usage = Usage.NONE;
-        private long deltas;
+        private final RelayedOutput relayed = new RelayedOutput();
 
         @Override
-        public long deltas() {
-            return deltas;
+        public RelayedOutput relayed() {
+            return relayed;
         }
 
         @Override
         public boolean accept(SseEvent event) {
             if (event.contains(CANDIDATES)) {
-                deltas++;
+                DeltaText.collect(event.data(), TEXT, OBJECTS, relayed);
             }
             if (event.contains(MARK)) {
                 JsonNode u = json(event.data()).path("usageMetadata");
@@ -241,18 +250,19 @@ public sealed interface UsageTap {
 
     /** Bedrock's ConverseStream reports usage once, on its metadata event after messageStop. */
     final class Converse implements UsageTap {
+        private static final Set<String> TEXT = Set.of("text", "input");
         private Usage usage = Usage.NONE;
-        private long deltas;
+        private final RelayedOutput relayed = new RelayedOutput();
 
         @Override
-        public long deltas() {
-            return deltas;
+        public RelayedOutput relayed() {
+            return relayed;
         }
 
         @Override
         public boolean accept(SseEvent event) {
             if ("contentBlockDelta".equals(event.type())) {
-                deltas++;
+                DeltaText.collect(event.data(), TEXT, Set.of(), relayed);
             } else if ("metadata".equals(event.type())) {
                 JsonNode u = json(event.data()).path("usage");
                 if (u.isObject()) {
