@@ -82,6 +82,9 @@ public final class TranslatedStream {
                 }
                 client.flush();
                 relayed++;
+                for (StreamEvent e : events) {
+                    usage.written(e); // only what reached the client counts as relayed
+                }
             } catch (IOException | RuntimeException e) {
                 return usage.outcome(new RelayOutcome.ClientGone(e instanceof IOException io ? io : new IOException(e.getMessage(), e)));
             }
@@ -143,9 +146,6 @@ public final class TranslatedStream {
         void accept(StreamEvent e) {
             switch (e) {
                 case StreamEvent.Started s -> reported = s.usage();
-                case StreamEvent.TextDelta d -> relayed.add(d.text());
-                case StreamEvent.ToolArgumentsDelta d -> relayed.add(d.json());
-                case StreamEvent.ThinkingDelta d -> relayed.add(d.text());
                 case StreamEvent.Finished f -> {
                     reported = f.usage();
                     finished = true;
@@ -157,6 +157,15 @@ public final class TranslatedStream {
                 default -> { }
             }
             usage = reported;
+        }
+
+        void written(StreamEvent e) {
+            switch (e) {
+                case StreamEvent.TextDelta d -> relayed.add(d.text());
+                case StreamEvent.ToolArgumentsDelta d -> relayed.add(d.json());
+                case StreamEvent.ThinkingDelta d -> relayed.add(d.text());
+                default -> { }
+            }
         }
 
         /**

@@ -27,6 +27,9 @@ public sealed interface UsageTap {
      */
     RelayedOutput relayed();
 
+    /** The event reached the client (it was written): its generated content counts as relayed. */
+    void written(SseEvent event);
+
     /** Usage of a whole (non-streamed) response body. */
     static Usage ofBody(Api api, byte[] body) {
         try {
@@ -115,17 +118,18 @@ public sealed interface UsageTap {
         }
 
         @Override
+        public void written(SseEvent event) {
+            if (event.contains(DELTA)) {
+                DeltaText.collect(event.data(), TEXT, Set.of(), relayed);
+            }
+        }
+
+        @Override
         public boolean accept(SseEvent event) {
             if (!event.contains(MARK) && !event.contains(MARK_SPACED)) {
-                if (event.contains(DELTA)) {
-                    DeltaText.collect(event.data(), TEXT, Set.of(), relayed);
-                }
                 return true;
             }
             JsonNode chunk = json(event.data());
-            if (event.contains(DELTA)) {
-                DeltaText.collect(event.data(), TEXT, Set.of(), relayed); // a chunk may carry content and usage
-            }
             JsonNode u = chunk.path("usage");
             if (u.isObject()) {
                 usage = chat(u);
@@ -157,6 +161,13 @@ public sealed interface UsageTap {
         }
 
         @Override
+        public void written(SseEvent event) {
+            if (event.contains(DELTA)) {
+                DeltaText.collect(event.data(), TEXT, Set.of(), relayed);
+            }
+        }
+
+        @Override
         public boolean accept(SseEvent event) {
             if (event.contains(COMPLETED) || event.contains(INCOMPLETE) || event.contains(FAILED)) {
                 byte[] data = event.data();
@@ -164,8 +175,6 @@ public sealed interface UsageTap {
                 if (u.isObject()) {
                     usage = responses(u).withWebSearches(WebSearchCalls.in(data));
                 }
-            } else if (event.contains(DELTA)) {
-                DeltaText.collect(event.data(), TEXT, Set.of(), relayed);
             }
             return true;
         }
@@ -191,9 +200,16 @@ public sealed interface UsageTap {
         }
 
         @Override
-        public boolean accept(SseEvent event) {
+        public void written(SseEvent event) {
             if (event.contains(CONTENT)) {
                 DeltaText.collect(event.data(), TEXT, Set.of(), relayed);
+            }
+        }
+
+        @Override
+        public boolean accept(SseEvent event) {
+            if (event.contains(CONTENT)) {
+                return true;
             } else if (event.contains(START)) {
                 JsonNode u = json(event.data()).path("message").path("usage");
                 if (u.isObject()) {
@@ -229,10 +245,14 @@ public sealed interface UsageTap {
         }
 
         @Override
-        public boolean accept(SseEvent event) {
+        public void written(SseEvent event) {
             if (event.contains(CANDIDATES)) {
                 DeltaText.collect(event.data(), TEXT, OBJECTS, relayed);
             }
+        }
+
+        @Override
+        public boolean accept(SseEvent event) {
             if (event.contains(MARK)) {
                 JsonNode u = json(event.data()).path("usageMetadata");
                 if (u.isObject()) {
@@ -260,10 +280,15 @@ public sealed interface UsageTap {
         }
 
         @Override
-        public boolean accept(SseEvent event) {
+        public void written(SseEvent event) {
             if ("contentBlockDelta".equals(event.type())) {
                 DeltaText.collect(event.data(), TEXT, Set.of(), relayed);
-            } else if ("metadata".equals(event.type())) {
+            }
+        }
+
+        @Override
+        public boolean accept(SseEvent event) {
+            if ("metadata".equals(event.type())) {
                 JsonNode u = json(event.data()).path("usage");
                 if (u.isObject()) {
                     usage = ProviderUsage.bedrock(u);

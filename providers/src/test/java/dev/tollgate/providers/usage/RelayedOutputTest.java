@@ -19,6 +19,22 @@ class RelayedOutputTest {
         return new SseEvent(text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** As the relay does: the tap sees the event, then it is written to the client. */
+    private static void feed(UsageTap tap, SseEvent event) {
+        if (tap.accept(event)) {
+            tap.written(event);
+        }
+    }
+
+    @Test
+    void onlyWhatWasWrittenCounts() {
+        UsageTap tap = UsageTap.forStream(Api.MESSAGES, false);
+        SseEvent delta = event("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+                + "\"text\":\"Hello\"}}\n\n");
+        tap.accept(delta); // the client went away before it was written
+        assertEquals(0, tap.relayed().tokens());
+    }
+
     private static final String TEXT = "Hello from the Tollgate provider simulator,";
     private static final String ARGS = "{\"cmd\":\"echo hi\"}";
 
@@ -47,9 +63,9 @@ class RelayedOutputTest {
     @Test
     void chatCountsContentAndToolArguments() {
         UsageTap tap = UsageTap.forStream(Api.CHAT_COMPLETIONS, false);
-        tap.accept(event("data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n"));
-        tap.accept(event("data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + TEXT + "\"}}]}\n\n"));
-        tap.accept(event("data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
+        feed(tap, event("data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n"));
+        feed(tap, event("data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + TEXT + "\"}}]}\n\n"));
+        feed(tap, event("data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
                 + "\"type\":\"function\",\"function\":{\"name\":\"exec_command\",\"arguments\":\"" + ARGS.replace("\"", "\\\"") + "\"}}]}}]}\n\n"));
         assertEquals(RelayedOutput.tokens(TEXT) + RelayedOutput.tokens(ARGS), tap.relayed().tokens());
         assertEquals(Usage.NONE, tap.usage());
@@ -58,10 +74,10 @@ class RelayedOutputTest {
     @Test
     void responsesCountsTextAndArgumentDeltas() {
         UsageTap tap = UsageTap.forStream(Api.RESPONSES, false);
-        tap.accept(event("event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"resp_1\",\"usage\":null}}\n\n"));
-        tap.accept(event("event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"item_id\":\"msg_1\",\"delta\":\""
+        feed(tap, event("event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"resp_1\",\"usage\":null}}\n\n"));
+        feed(tap, event("event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"item_id\":\"msg_1\",\"delta\":\""
                 + TEXT + "\",\"logprobs\":[]}\n\n"));
-        tap.accept(event("event: response.function_call_arguments.delta\ndata: {\"type\":\"response.function_call_arguments.delta\","
+        feed(tap, event("event: response.function_call_arguments.delta\ndata: {\"type\":\"response.function_call_arguments.delta\","
                 + "\"item_id\":\"fc_1\",\"delta\":\"" + ARGS.replace("\"", "\\\"") + "\"}\n\n"));
         assertEquals(RelayedOutput.tokens(TEXT) + RelayedOutput.tokens(ARGS), tap.relayed().tokens());
     }
@@ -69,15 +85,15 @@ class RelayedOutputTest {
     @Test
     void anthropicCountsTheDeltasAfterMessageStartBesideItsUsage() {
         UsageTap tap = UsageTap.forStream(Api.MESSAGES, false);
-        tap.accept(event("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"role\":\"assistant\","
+        feed(tap, event("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"role\":\"assistant\","
                 + "\"usage\":{\"input_tokens\":40,\"output_tokens\":1}}}\n\n"));
-        tap.accept(event("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\","
+        feed(tap, event("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\","
                 + "\"thinking\":\"Let me see.\"}}\n\n"));
-        tap.accept(event("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\","
+        feed(tap, event("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\","
                 + "\"signature\":\"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds\"}}\n\n"));
-        tap.accept(event("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"text_delta\","
+        feed(tap, event("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"text_delta\","
                 + "\"text\":\"" + TEXT + "\"}}\n\n"));
-        tap.accept(event("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":\"input_json_delta\","
+        feed(tap, event("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":\"input_json_delta\","
                 + "\"partial_json\":\"" + ARGS.replace("\"", "\\\"") + "\"}}\n\n"));
         assertEquals(new Usage(40, 1, 0, 0, 0), tap.usage(), "message_start's input and provisional output");
         assertEquals(RelayedOutput.tokens("Let me see.") + RelayedOutput.tokens(TEXT) + RelayedOutput.tokens(ARGS), tap.relayed().tokens(),
@@ -87,9 +103,9 @@ class RelayedOutputTest {
     @Test
     void geminiCountsTextAndFunctionCallArgs() {
         UsageTap tap = UsageTap.forStream(Api.GEMINI, false);
-        tap.accept(event("data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"" + TEXT + "\"}]},\"index\":0}],"
+        feed(tap, event("data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"" + TEXT + "\"}]},\"index\":0}],"
                 + "\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":7},\"modelVersion\":\"gemini-x\",\"responseId\":\"r1\"}\n\n"));
-        tap.accept(event("data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"functionCall\":{\"name\":\"run\",\"args\":"
+        feed(tap, event("data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"functionCall\":{\"name\":\"run\",\"args\":"
                 + ARGS + "},\"thoughtSignature\":\"c2lnbmF0dXJl\"}]},\"index\":0}]}\n\n"));
         assertEquals(RelayedOutput.tokens(TEXT) + RelayedOutput.tokens(ARGS), tap.relayed().tokens());
         assertEquals(9, tap.usage().inputTokens(), "Gemini's usage so far, from its chunks");
@@ -98,8 +114,8 @@ class RelayedOutputTest {
     @Test
     void converseCountsTextAndToolInputDeltas() {
         UsageTap tap = UsageTap.forStream(Api.CONVERSE, false);
-        tap.accept(event("event: contentBlockDelta\ndata: {\"contentBlockIndex\":0,\"delta\":{\"text\":\"" + TEXT + "\"}}\n\n"));
-        tap.accept(event("event: contentBlockDelta\ndata: {\"contentBlockIndex\":1,\"delta\":{\"toolUse\":{\"input\":\""
+        feed(tap, event("event: contentBlockDelta\ndata: {\"contentBlockIndex\":0,\"delta\":{\"text\":\"" + TEXT + "\"}}\n\n"));
+        feed(tap, event("event: contentBlockDelta\ndata: {\"contentBlockIndex\":1,\"delta\":{\"toolUse\":{\"input\":\""
                 + ARGS.replace("\"", "\\\"") + "\"}}}\n\n"));
         assertEquals(RelayedOutput.tokens(TEXT) + RelayedOutput.tokens(ARGS), tap.relayed().tokens());
     }
