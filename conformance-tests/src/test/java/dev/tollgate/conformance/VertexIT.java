@@ -162,6 +162,7 @@ class VertexIT {
             for (String value : beta.split(",")) {
                 assertTrue(value.isBlank() || vertexTakes.contains(value.strip()), "a beta Vertex refuses went up: " + beta);
             }
+            assertTrue(beta.contains("interleaved-thinking-2025-05-14"), "the betas Vertex takes still go up: " + call.path("headers"));
         }
         JsonNode messages = calls.get(1).path("body").path("messages");
         JsonNode result2 = messages.get(messages.size() - 1).path("content");
