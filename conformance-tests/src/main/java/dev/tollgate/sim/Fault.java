@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * Stream faults count SSE events (every {@code data:} line block, including pings and
  * {@code [DONE]}); on a non-streaming request they act before any byte of the body.
  */
-sealed interface Fault permits Fault.Status, Fault.Reset, Fault.Stall, Fault.Malformed, Fault.Truncate {
+sealed interface Fault permits Fault.Status, Fault.Reset, Fault.Stall, Fault.Malformed, Fault.Truncate, Fault.Hold {
 
     /**
      * Answer with an error status.
@@ -38,6 +38,23 @@ sealed interface Fault permits Fault.Status, Fault.Reset, Fault.Stall, Fault.Mal
     record Truncate(int afterEvents) implements Fault {
     }
 
+    /**
+     * Write {@code afterEvents} events, then send nothing until {@code POST /_sim/faults/release} (or
+     * {@link #MAX_HOLD_MS}), then go on: a test can do something (close its client connection) while the
+     * stream is known to stand exactly there, with no timing guess.
+     */
+    record Hold(int afterEvents, java.util.concurrent.CountDownLatch released) implements Fault {
+        static final long MAX_HOLD_MS = 30_000;
+
+        void await() {
+            try {
+                released.await(MAX_HOLD_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Parses {"status":503,...} / {"reset_after_chunks":N} / {"stall_ms":N} / {"malformed_after_chunks":N} / {"end_after_chunks":N}. */
     static Fault parse(JsonNode n) {
         if (n == null || !n.isObject()) {
@@ -65,8 +82,11 @@ sealed interface Fault permits Fault.Status, Fault.Reset, Fault.Stall, Fault.Mal
         if (n.has("end_after_chunks")) {
             return new Truncate(nonNegative(n, "end_after_chunks"));
         }
-        throw new IllegalArgumentException(
-                "a fault needs one of status, reset_after_chunks, stall_ms, malformed_after_chunks, end_after_chunks: " + n);
+        if (n.has("hold_after_chunks")) {
+            return new Hold(nonNegative(n, "hold_after_chunks"), new java.util.concurrent.CountDownLatch(1));
+        }
+        throw new IllegalArgumentException("a fault needs one of status, reset_after_chunks, stall_ms, malformed_after_chunks, "
+                + "end_after_chunks, hold_after_chunks: " + n);
     }
 
     private static int nonNegative(JsonNode n, String field) {

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 /** Faults queued by {@code POST /_sim/faults}, handed to the next matching requests in order. */
 final class FaultQueue {
     private final List<Entry> entries = new ArrayList<>();
+    /** Hold faults queued and not yet released, whether or not a request has taken them. */
+    private final List<Fault.Hold> holds = new ArrayList<>();
     /** Lets the common no-fault path skip the lock. */
     private volatile boolean empty = true;
 
@@ -46,6 +48,7 @@ final class FaultQueue {
         synchronized (entries) {
             entries.addAll(parsed);
             empty = entries.isEmpty();
+            parsed.stream().filter(e -> e.fault instanceof Fault.Hold).forEach(e -> holds.add((Fault.Hold) e.fault));
         }
         return parsed.size();
     }
@@ -75,6 +78,17 @@ final class FaultQueue {
         synchronized (entries) {
             entries.clear();
             empty = true;
+        }
+        release();
+    }
+
+    /** Lets every held stream go on; returns how many holds there were. */
+    int release() {
+        synchronized (entries) {
+            holds.forEach(h -> h.released().countDown());
+            int n = holds.size();
+            holds.clear();
+            return n;
         }
     }
 

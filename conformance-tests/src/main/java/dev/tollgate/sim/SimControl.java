@@ -40,6 +40,14 @@ final class SimControl {
         });
         r.get("/_sim/faults", (req, res) -> ModelCalls.sendJson(res, faults::writeJson));
         r.post("/_sim/faults", this::queueFaults);
+        r.post("/_sim/faults/release", (req, res) -> {
+            int n = faults.release();
+            ModelCalls.sendJson(res, g -> {
+                g.writeStartObject();
+                g.writeNumberField("released", n);
+                g.writeEndObject();
+            });
+        });
         r.delete("/_sim/faults", (req, res) -> {
             faults.clear();
             ModelCalls.sendJson(res, faults::writeJson);

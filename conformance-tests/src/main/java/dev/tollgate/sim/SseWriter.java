@@ -130,6 +130,9 @@ final class SseWriter {
         if (fault instanceof Fault.Stall s && s.afterEvents() == events && events > 0) {
             sleep(s.ms());
         }
+        if (fault instanceof Fault.Hold h && h.afterEvents() == events) {
+            h.await();
+        }
         streamFault(false);
     }
 

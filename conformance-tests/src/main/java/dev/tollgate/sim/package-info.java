@@ -69,6 +69,8 @@
  * <li>{@code {"end_after_chunks":N}}: N events, then a clean end without the stream's terminal event
  *     ({@code [DONE]}, {@code response.completed}, {@code message_stop}, Gemini's finishReason): a silent
  *     truncation; a non-streamed call gets the first half of its JSON answer.</li>
+ * <li>{@code {"hold_after_chunks":N}}: N events, then nothing until {@code POST /_sim/faults/release} (at most
+ *     30 s), then the rest: a test acts (e.g. drops its client connection) while the stream stands exactly there.</li>
  * </ul>
  * Events are counted as written: every SSE event, including {@code ping} and {@code [DONE]}. A reset or malformed
  * fault past the last event fires at the end of the stream.
@@ -83,7 +85,8 @@
  * <li>{@code POST /_sim/faults} {@code {"faults":[{...fault..., "model":"x", "times":N}, ...]}} queues faults; each
  *     provider request takes the first entry whose model matches (or that has none), {@code times} (default 1)
  *     times. Answers {@code {"queued":N}}; 400 and nothing queued if any entry is invalid.
- *     {@code GET /_sim/faults} lists what is left, {@code DELETE /_sim/faults} clears.</li>
+ *     {@code GET /_sim/faults} lists what is left, {@code DELETE /_sim/faults} clears (and releases holds);
+ *     {@code POST /_sim/faults/release} lets every held stream go on: {@code {"released":N}}.</li>
  * <li>{@code PUT /_sim/vertex} {@code {"public_key":"-----BEGIN PUBLIC KEY-----...","token_ttl_seconds":N}}: the
  *     service-account public key {@code POST /token} verifies JWT-bearer assertions with (RS256, {@code aud} =
  *     https://oauth2.googleapis.com/token or that endpoint's URL, the cloud-platform scope, {@code exp} ahead), and how long its access tokens live

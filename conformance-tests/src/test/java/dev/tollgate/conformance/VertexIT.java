@@ -152,6 +152,18 @@ class VertexIT {
             assertEquals("vertex-2023-10-16", body.path("anthropic_version").asText());
         }
         assertTrue(calls.get(0).path("body").path("tools").toString().contains("\"Bash\""));
+        // Claude Code sends its own betas (claude-code-20250219, prompt-caching-scope-..., ...) that Vertex refuses
+        // with a 400: only the ones Vertex takes went up.
+        java.util.Set<String> vertexTakes = java.util.Set.of("context-1m-2025-08-07", "interleaved-thinking-2025-05-14",
+                "context-management-2025-06-27", "computer-use-2025-01-24", "computer-use-2025-11-24", "tool-search-tool-2025-10-19",
+                "compact-2026-01-12");
+        for (JsonNode call : calls) {
+            String beta = call.path("headers").path("anthropic-beta").asText("");
+            for (String value : beta.split(",")) {
+                assertTrue(value.isBlank() || vertexTakes.contains(value.strip()), "a beta Vertex refuses went up: " + beta);
+            }
+            assertTrue(beta.contains("interleaved-thinking-2025-05-14"), "the betas Vertex takes still go up: " + call.path("headers"));
+        }
         JsonNode messages = calls.get(1).path("body").path("messages");
         JsonNode result2 = messages.get(messages.size() - 1).path("content");
         boolean hasResult = false;

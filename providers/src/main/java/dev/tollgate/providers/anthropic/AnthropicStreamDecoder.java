@@ -66,4 +66,9 @@ final class AnthropicStreamDecoder implements WireCodec.StreamDecoder {
             default -> List.of(); // ping
         };
     }
+
+    @Override
+    public Usage usageSoFar() {
+        return usage;
+    }
 }

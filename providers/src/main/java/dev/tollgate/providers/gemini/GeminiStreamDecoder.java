@@ -96,4 +96,9 @@ final class GeminiStreamDecoder implements WireCodec.StreamDecoder {
             openKind = "";
         }
     }
+
+    @Override
+    public Usage usageSoFar() {
+        return usage;
+    }
 }

@@ -41,6 +41,14 @@ public interface WireCodec {
         default List<StreamEvent> end() {
             return List.of();
         }
+
+        /**
+         * What the upstream reported of its usage so far, before its final count (Anthropic's
+         * message_start, Gemini's usageMetadata on every chunk): what a stream cut short is charged.
+         */
+        default dev.tollgate.providers.usage.Usage usageSoFar() {
+            return dev.tollgate.providers.usage.Usage.NONE;
+        }
     }
 
     /** Writes IR events as one client's stream; stateful, one per stream. */

@@ -63,6 +63,7 @@ public final class StreamRelay {
                 client.write(event.raw());
                 client.flush();
                 relayed++;
+                tap.written(event); // only what reached the client counts as relayed
             } catch (IOException | RuntimeException e) {
                 // Servers report a closed client socket with their own unchecked exceptions.
                 return new RelayOutcome.ClientGone(e instanceof IOException io ? io : new IOException(e.getMessage(), e));

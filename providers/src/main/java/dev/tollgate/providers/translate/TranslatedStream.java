@@ -7,6 +7,7 @@ import dev.tollgate.providers.ir.WireCodec;
 import dev.tollgate.providers.relay.RelayOutcome;
 import dev.tollgate.providers.sse.SseEvent;
 import dev.tollgate.providers.sse.EventSource;
+import dev.tollgate.providers.usage.RelayedOutput;
 import dev.tollgate.providers.usage.Usage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,8 +23,12 @@ import java.util.List;
  */
 public final class TranslatedStream {
 
-    /** How the relay ended and the usage generated so far (for the settle step). */
-    public record Outcome(RelayOutcome relay, Usage usage) {
+    /**
+     * How the relay ended (for the settle step): the usage as the upstream reported it ({@link Usage#NONE}
+     * when it never did), and the tokens of the content relayed to the client, which a stream cut before
+     * the upstream's final count is charged as output.
+     */
+    public record Outcome(RelayOutcome relay, Usage usage, long outputRelayed) {
     }
 
     /** A whole answer, or why there is none. */
@@ -45,7 +50,7 @@ public final class TranslatedStream {
     public static Outcome relay(InputStream upstream, OutputStream client, WireCodec.StreamDecoder decoder,
                                 WireCodec.StreamEncoder encoder, java.util.function.Consumer<Usage> beforeFinal) {
         EventSource reader = decoder.reader(upstream);
-        UsageSoFar usage = new UsageSoFar();
+        UsageSoFar usage = new UsageSoFar(decoder);
         int relayed = 0;
         while (true) {
             List<StreamEvent> events;
@@ -55,33 +60,36 @@ public final class TranslatedStream {
                 if (event == null && !usage.finished) {
                     // The upstream ended without finishing its answer: the client must not take it as whole.
                     write(client, encoder.fail("The provider ended the stream before the answer was complete. Retry the request."));
-                    return new Outcome(new RelayOutcome.UpstreamBroke(new IOException("stream ended early"), relayed), usage.usage);
+                    return usage.outcome(new RelayOutcome.UpstreamBroke(new IOException("stream ended early"), relayed));
                 }
             } catch (IOException | RuntimeException e) {
                 IOException cause = e instanceof IOException io ? io : e instanceof UncheckedIOException u ? u.getCause() : new IOException(e.getMessage(), e);
                 try {
                     write(client, encoder.fail("The provider broke off the stream (" + cause.getMessage() + "). Retry the request."));
                 } catch (IOException | RuntimeException gone) {
-                    return new Outcome(new RelayOutcome.ClientGone(new IOException(gone.getMessage(), gone)), usage.usage);
+                    return usage.outcome(new RelayOutcome.ClientGone(new IOException(gone.getMessage(), gone)));
                 }
-                return new Outcome(new RelayOutcome.UpstreamBroke(cause, relayed), usage.usage);
+                return usage.outcome(new RelayOutcome.UpstreamBroke(cause, relayed));
             }
             try {
                 for (StreamEvent e : events) {
                     boolean wasFinished = usage.finished;
                     usage.accept(e);
-                    if (usage.finished && !wasFinished) {
+                    if (usage.finished && !wasFinished && !usage.failed) {
                         beforeFinal.accept(usage.usage);
                     }
                     write(client, encoder.encode(e));
                 }
                 client.flush();
                 relayed++;
+                for (StreamEvent e : events) {
+                    usage.written(e); // only what reached the client counts as relayed
+                }
             } catch (IOException | RuntimeException e) {
-                return new Outcome(new RelayOutcome.ClientGone(e instanceof IOException io ? io : new IOException(e.getMessage(), e)), usage.usage);
+                return usage.outcome(new RelayOutcome.ClientGone(e instanceof IOException io ? io : new IOException(e.getMessage(), e)));
             }
             if (usage.finished) {
-                return new Outcome(new RelayOutcome.Completed(), usage.usage);
+                return usage.outcome(new RelayOutcome.Completed());
             }
         }
     }
@@ -118,23 +126,26 @@ public final class TranslatedStream {
     }
 
     /**
-     * Usage as the upstream reported it; when a stream breaks before its final count, the output
-     * generated so far is estimated from the streamed text (about four characters per token), so
-     * the settle step charges what the client received.
+     * Usage as the upstream reported it (its final count, else what it said before the cut: Anthropic's
+     * message_start, Gemini's per-chunk usageMetadata), and the content relayed, counted in tokens when
+     * the stream ends without the final count.
      */
     static final class UsageSoFar {
+        private final WireCodec.StreamDecoder decoder;
+        private final RelayedOutput relayed = new RelayedOutput();
         private Usage reported = Usage.NONE;
-        private long chars;
         boolean finished;
-        private boolean failed;
+        boolean failed;
+        /** The usage the answer settles with once finished: the upstream's final count. */
         Usage usage = Usage.NONE;
+
+        UsageSoFar(WireCodec.StreamDecoder decoder) {
+            this.decoder = decoder;
+        }
 
         void accept(StreamEvent e) {
             switch (e) {
                 case StreamEvent.Started s -> reported = s.usage();
-                case StreamEvent.TextDelta d -> chars += d.text().length();
-                case StreamEvent.ToolArgumentsDelta d -> chars += d.json().length();
-                case StreamEvent.ThinkingDelta d -> chars += d.text().length();
                 case StreamEvent.Finished f -> {
                     reported = f.usage();
                     finished = true;
@@ -145,10 +156,29 @@ public final class TranslatedStream {
                 }
                 default -> { }
             }
-            long estimated = (chars + 3) / 4;
-            // A stream that failed in-band (Bedrock's exception events) is charged like one cut short.
-            usage = (finished && !failed) || reported.outputTokens() >= estimated ? reported
-                    : new Usage(reported.inputTokens(), estimated, reported.cachedInputTokens(), reported.cacheWriteTokens(), reported.reasoningTokens());
+            usage = reported;
+        }
+
+        void written(StreamEvent e) {
+            switch (e) {
+                case StreamEvent.TextDelta d -> relayed.add(d.text());
+                case StreamEvent.ToolArgumentsDelta d -> relayed.add(d.json());
+                case StreamEvent.ThinkingDelta d -> relayed.add(d.text());
+                default -> { }
+            }
+        }
+
+        /**
+         * A stream that finished with the upstream's count settles on it; one cut short, or failed in-band
+         * (Bedrock's exception events), on what the upstream had reported and the output relayed.
+         */
+        Outcome outcome(RelayOutcome relay) {
+            if (finished && !failed && relay instanceof RelayOutcome.Completed) {
+                return new Outcome(relay, reported, 0);
+            }
+            Usage soFar = reported != Usage.NONE ? reported : decoder.usageSoFar();
+            return new Outcome(failed ? new RelayOutcome.UpstreamBroke(new IOException("the provider failed the answer in-band"), 0) : relay,
+                    soFar, relayed.tokens());
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.sse.SseEvent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
 
 /**
  * Reads token usage from a response as it passes, parsing only the event that carries it.
@@ -21,10 +22,13 @@ public sealed interface UsageTap {
     Usage usage();
 
     /**
-     * Events so far that carried generated content, in the dialect's own terms: providers stream about
-     * a token per delta, so a stream cut before its usage is charged this many output tokens.
+     * The generated content relayed so far (text, tool-call arguments, reasoning): a stream cut before
+     * the provider's count is charged its tokens as output.
      */
-    long deltas();
+    RelayedOutput relayed();
+
+    /** The event reached the client (it was written): its generated content counts as relayed. */
+    void written(SseEvent event);
 
     /** Usage of a whole (non-streamed) response body. */
     static Usage ofBody(Api api, byte[] body) {
@@ -126,25 +130,30 @@ public sealed interface UsageTap {
         private static final byte[] MARK = "\"usage\":{".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] MARK_SPACED = "\"usage\": {".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] DELTA = "\"delta\"".getBytes(StandardCharsets.US_ASCII);
+        private static final Set<String> TEXT = Set.of("content", "arguments", "reasoning_content", "reasoning", "refusal");
         private final boolean hideUsageChunk;
         private Usage usage = Usage.NONE;
-        private long deltas;
+        private final RelayedOutput relayed = new RelayedOutput();
 
         Chat(boolean hideUsageChunk) {
             this.hideUsageChunk = hideUsageChunk;
         }
 
         @Override
-        public long deltas() {
-            return deltas;
+        public RelayedOutput relayed() {
+            return relayed;
+        }
+
+        @Override
+        public void written(SseEvent event) {
+            if (event.contains(DELTA)) {
+                DeltaText.collect(event.data(), TEXT, Set.of(), relayed);
+            }
         }
 
         @Override
         public boolean accept(SseEvent event) {
             if (!event.contains(MARK) && !event.contains(MARK_SPACED)) {
-                if (event.contains(DELTA)) {
-                    deltas++;
-                }
                 return true;
             }
             JsonNode chunk = json(event.data());
@@ -172,12 +181,20 @@ public sealed interface UsageTap {
         private static final byte[] INCOMPLETE = "response.incomplete".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] FAILED = "response.failed".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] DELTA = ".delta\"".getBytes(StandardCharsets.US_ASCII);
+        private static final Set<String> TEXT = Set.of("delta");
         private Usage usage = Usage.NONE;
-        private long deltas;
+        private final RelayedOutput relayed = new RelayedOutput();
 
         @Override
-        public long deltas() {
-            return deltas;
+        public RelayedOutput relayed() {
+            return relayed;
+        }
+
+        @Override
+        public void written(SseEvent event) {
+            if (event.contains(DELTA)) {
+                DeltaText.collect(event.data(), TEXT, Set.of(), relayed);
+            }
         }
 
         @Override
@@ -192,8 +209,6 @@ public sealed interface UsageTap {
                         usage = usage.withServiceTier(ProviderUsage.openAiServiceTier(response));
                     }
                 }
-            } else if (event.contains(DELTA)) {
-                deltas++;
             }
             return true;
         }
@@ -209,18 +224,26 @@ public sealed interface UsageTap {
         private static final byte[] START = "message_start".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] DELTA = "message_delta".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] CONTENT = "content_block_delta".getBytes(StandardCharsets.US_ASCII);
+        private static final Set<String> TEXT = Set.of("text", "partial_json", "thinking");
         private Usage usage = Usage.NONE;
-        private long deltas;
+        private final RelayedOutput relayed = new RelayedOutput();
 
         @Override
-        public long deltas() {
-            return deltas;
+        public RelayedOutput relayed() {
+            return relayed;
+        }
+
+        @Override
+        public void written(SseEvent event) {
+            if (event.contains(CONTENT)) {
+                DeltaText.collect(event.data(), TEXT, Set.of(), relayed);
+            }
         }
 
         @Override
         public boolean accept(SseEvent event) {
             if (event.contains(CONTENT)) {
-                deltas++;
+                return true;
             } else if (event.contains(START)) {
                 JsonNode u = json(event.data()).path("message").path("usage");
                 if (u.isObject()) {
@@ -245,19 +268,25 @@ public sealed interface UsageTap {
     final class Gemini implements UsageTap {
         private static final byte[] MARK = "usageMetadata".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] CANDIDATES = "\"candidates\"".getBytes(StandardCharsets.US_ASCII);
+        private static final Set<String> TEXT = Set.of("text");
+        private static final Set<String> OBJECTS = Set.of("args");
         private Usage usage = Usage.NONE;
-        private long deltas;
+        private final RelayedOutput relayed = new RelayedOutput();
 
         @Override
-        public long deltas() {
-            return deltas;
+        public RelayedOutput relayed() {
+            return relayed;
+        }
+
+        @Override
+        public void written(SseEvent event) {
+            if (event.contains(CANDIDATES)) {
+                DeltaText.collect(event.data(), TEXT, OBJECTS, relayed);
+            }
         }
 
         @Override
         public boolean accept(SseEvent event) {
-            if (event.contains(CANDIDATES)) {
-                deltas++;
-            }
             if (event.contains(MARK)) {
                 JsonNode u = json(event.data()).path("usageMetadata");
                 if (u.isObject()) {
@@ -275,19 +304,25 @@ public sealed interface UsageTap {
 
     /** Bedrock's ConverseStream reports usage once, on its metadata event after messageStop. */
     final class Converse implements UsageTap {
+        private static final Set<String> TEXT = Set.of("text", "input");
         private Usage usage = Usage.NONE;
-        private long deltas;
+        private final RelayedOutput relayed = new RelayedOutput();
 
         @Override
-        public long deltas() {
-            return deltas;
+        public RelayedOutput relayed() {
+            return relayed;
+        }
+
+        @Override
+        public void written(SseEvent event) {
+            if ("contentBlockDelta".equals(event.type())) {
+                DeltaText.collect(event.data(), TEXT, Set.of(), relayed);
+            }
         }
 
         @Override
         public boolean accept(SseEvent event) {
-            if ("contentBlockDelta".equals(event.type())) {
-                deltas++;
-            } else if ("metadata".equals(event.type())) {
+            if ("metadata".equals(event.type())) {
                 JsonNode u = json(event.data()).path("usage");
                 if (u.isObject()) {
                     usage = ProviderUsage.bedrock(u);

@@ -2,6 +2,7 @@ package dev.tollgate.providers.vertex;
 
 import dev.tollgate.policy.Provider;
 
+import dev.tollgate.providers.anthropic.AnthropicBetas;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.upstream.PathSegment;
 import dev.tollgate.providers.upstream.UpstreamRequest;
@@ -39,12 +40,13 @@ public final class VertexNative {
 
     /**
      * A Claude call: only {@code model} (it is in the path) and {@code anthropic_version} change in
-     * the body; the client's {@code anthropic-beta} header goes along.
+     * the body; the client's {@code anthropic-beta} header goes along with the values Vertex takes ({@link AnthropicBetas}).
      */
     public static UpstreamRequest claude(Provider provider, String accessToken, String model, boolean stream, JsonBody body,
                                          Map<String, String> passHeaders) {
         Map<String, String> pass = new LinkedHashMap<>();
-        String beta = passHeaders.get("anthropic-beta");
+        // Vertex refuses the whole request for one beta it does not know: only those it takes go along.
+        String beta = AnthropicBetas.filter(passHeaders.get("anthropic-beta"), AnthropicBetas.VERTEX).header();
         if (beta != null) {
             pass.put("anthropic-beta", beta);
         }

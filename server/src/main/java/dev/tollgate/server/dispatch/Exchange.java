@@ -59,9 +59,34 @@ sealed interface Exchange permits Passthrough, Translated {
                 passthrough, passthrough ? call.passHeaders() : Map.of());
         try {
             UpstreamRequest request = adapter.request(out);
+            noteDroppedBetas(call, provider, request);
             return passthrough ? new Passthrough(call, target, request) : new Translated(call, client.get(), target, request, upstreamApi, adapter);
         } catch (AdapterException e) {
             throw new GatewayException(notMade(e));
+        }
+    }
+
+    /**
+     * Beta values the client asked for that this backend's request leaves out (it refuses them, or, in
+     * another format, carries none): the request log says which, so nothing is left out silently.
+     */
+    private static void noteDroppedBetas(Call call, Provider provider, UpstreamRequest request) {
+        String asked = call.passHeaders().get("anthropic-beta");
+        if (asked == null || asked.isBlank()) {
+            return;
+        }
+        java.util.Set<String> sent = new java.util.HashSet<>();
+        String header = request.headers().get("anthropic-beta");
+        if (header != null) {
+            for (String v : header.split(",")) {
+                sent.add(v.strip());
+            }
+        }
+        java.util.List<String> dropped = java.util.Arrays.stream(asked.split(",")).map(String::strip)
+                .filter(v -> !v.isEmpty() && !sent.contains(v)).distinct().toList();
+        if (!dropped.isEmpty()) {
+            call.trace().note("anthropic-beta values not sent to provider '" + provider.id() + "' (" + provider.kind().id()
+                    + " does not take them): " + String.join(", ", dropped) + ".");
         }
     }
 

@@ -68,14 +68,19 @@ record Passthrough(Call call, Route.Target target, UpstreamRequest request) impl
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         UsageTap tap = UsageTap.forPassthrough(call.api(), call.body());
+        RelayOutcome outcome = null;
         try (OutputStream out = call.trace().watchFirstByte(res.outputStream())) {
-            RelayOutcome outcome = StreamRelay.relay(response.body(), out, tap, event -> settle.beforeEvent(event, tap.usage(), tap.deltas()),
+            outcome = StreamRelay.relay(response.body(), out, tap, event -> settle.beforeEvent(event, tap.usage(), () -> tap.relayed().tokens()),
                     StreamEnd.of(call.api()));
             switch (outcome) {
                 case RelayOutcome.Completed c -> { }
-                case RelayOutcome.ClientGone g -> LOG.log(Level.FINE, "client went away mid-stream; upstream call abandoned");
+                case RelayOutcome.ClientGone g -> {
+                    LOG.log(Level.FINE, "client went away mid-stream; upstream call abandoned");
+                    settle.cutShort(tap.usage(), tap.relayed().tokens(), "the client went away");
+                }
                 case RelayOutcome.UpstreamBroke b -> {
-                    settle.finish(200, tap.usage()); // charged for what was generated, before the closing error event
+                    // charged for what was reported and relayed, before the closing error event
+                    settle.cutShort(tap.usage(), tap.relayed().tokens(), "the provider broke off the stream");
                     writeStreamError(call, out, new GatewayError.UpstreamFailed(
                         "Provider '" + provider + "' broke off the stream after " + b.eventsRelayed() + " events ("
                                 + b.cause().getMessage() + "). Retry the request."));
@@ -83,6 +88,9 @@ record Passthrough(Call call, Route.Target target, UpstreamRequest request) impl
             }
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.FINE, "client went away while closing the stream");
+            if (!(outcome instanceof RelayOutcome.Completed)) {
+                settle.cutShort(tap.usage(), tap.relayed().tokens(), "the client went away");
+            }
         }
         return new Dispatcher.Result(200, tap.usage(), provider, model);
     }

@@ -93,17 +93,24 @@ record Translated(Call call, ChatRequest decoded, Route.Target target, UpstreamR
                 res.status(Status.OK_200);
                 res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
                 res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-                TranslatedStream.Outcome outcome;
+                TranslatedStream.Outcome outcome = null;
                 try (OutputStream out = call.trace().watchFirstByte(res.outputStream())) {
                     WireCodec.StreamEncoder encoder = Wires.streamEncoder(call.api(), client, call.body());
                     outcome = TranslatedStream.relay(response.body(), out, decoder, encoder, usage -> settle.beforeBody(200, usage));
+                    switch (outcome.relay()) {
+                        case RelayOutcome.Completed c -> { }
+                        case RelayOutcome.ClientGone g -> settle.cutShort(outcome.usage(), outcome.outputRelayed(), "the client went away");
+                        case RelayOutcome.UpstreamBroke b -> {
+                            LOG.log(Level.FINE, "provider " + provider + " broke off a translated stream: " + b.cause().getMessage());
+                            settle.cutShort(outcome.usage(), outcome.outputRelayed(), "the provider broke off the stream");
+                        }
+                    }
                 } catch (IOException | RuntimeException e) {
                     LOG.log(Level.FINE, "client went away while closing the stream");
-                    return new Dispatcher.Result(200, Usage.NONE, provider, target.model());
-                }
-                if (outcome.relay() instanceof RelayOutcome.UpstreamBroke b) {
-                    LOG.log(Level.FINE, "provider " + provider + " broke off a translated stream: " + b.cause().getMessage());
-                    settle.finish(200, outcome.usage()); // charged for what was generated
+                    if (outcome != null && !(outcome.relay() instanceof RelayOutcome.Completed)) {
+                        settle.cutShort(outcome.usage(), outcome.outputRelayed(), "the client went away");
+                    }
+                    return new Dispatcher.Result(200, outcome == null ? Usage.NONE : outcome.usage(), provider, target.model());
                 }
                 return new Dispatcher.Result(200, outcome.usage(), provider, target.model());
             }

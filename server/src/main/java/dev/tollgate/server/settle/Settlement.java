@@ -11,14 +11,18 @@ import dev.tollgate.server.gate.Permit;
 import dev.tollgate.server.gate.RateLimits;
 import dev.tollgate.server.ledger.Charge;
 import dev.tollgate.server.ledger.Reservation;
+import dev.tollgate.server.trace.RequestTrace;
+import java.math.BigDecimal;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * The settle stage of one admitted request: its reservation becomes the real cost, once, from the
  * usage the exchange's tap reports, before the final event or body reaches the client (so a killed
  * gateway loses no spend), or when the request ends any other way (upstream failure, client gone),
- * charged then for what was generated. Its rate-limit permit is released with the tokens used. Used by
- * the request's own thread only.
+ * charged then for what was reported and relayed. Money fails closed: an answer whose provider reported
+ * no usage is charged its reservation, one that reported no input its counted input, and the request
+ * log says so. Its rate-limit permit is released with the tokens used. Used by the request's own thread only.
  */
 public final class Settlement implements Settle {
 
@@ -27,27 +31,33 @@ public final class Settlement implements Settle {
     private final Reservation reservation;
     private final Optional<Pricing> pricing;
     private final Estimate estimate;
+    private final RequestTrace trace;
     private boolean settled;
     private long tokensUsed;
-    private long deltas;
 
     public Settlement(Spend spend, Permit admitted) {
+        this(spend, admitted, RequestTrace.detached());
+    }
+
+    /** @param trace told what was charged and why, for the request log */
+    public Settlement(Spend spend, Permit admitted, RequestTrace trace) {
         this.spend = spend;
         this.permit = admitted.limits();
         this.reservation = admitted.reservation();
         this.pricing = admitted.pricing();
         this.estimate = admitted.estimate();
+        this.trace = trace;
     }
 
     @Override
-    public void beforeEvent(SseEvent event, Usage usageSoFar, long deltasSoFar) {
-        if (settled) {
+    public void beforeEvent(SseEvent event, Usage usageSoFar, LongSupplier outputRelayed) {
+        if (settled || !StreamRelay.isFinal(event)) {
             return;
         }
-        deltas = deltasSoFar;
-        if (StreamRelay.isFinal(event)) {
-            // An answer that ends without readable usage is never free: it costs what was reserved.
-            settle(usageSoFar == Usage.NONE ? reserved() : usageSoFar, usageSoFar == Usage.NONE);
+        if (usageSoFar == Usage.NONE) {
+            unreported(outputRelayed.getAsLong());
+        } else {
+            settle(withInput(usageSoFar), false);
         }
     }
 
@@ -59,48 +69,59 @@ public final class Settlement implements Settle {
         if (status >= 300) {
             settle(Usage.NONE, false);
         } else if (usage == Usage.NONE) {
-            // A provider that reports no usage (or usage nobody can read) is charged the estimate rather than nothing.
-            settle(reserved(), true);
+            unreported(0);
         } else {
-            settle(usage, false);
+            settle(withInput(usage), false);
         }
+    }
+
+    @Override
+    public void cutShort(Usage reportedSoFar, long outputRelayed, String why) {
+        if (settled) {
+            return;
+        }
+        Usage reported = reportedSoFar == null ? Usage.NONE : reportedSoFar;
+        boolean inputReported = reported.inputTokens() > 0;
+        long input = inputReported ? reported.inputTokens() : estimate.inputTokens();
+        long output = Math.max(reported.outputTokens(), outputRelayed);
+        Usage charged = new Usage(input, output, reported.cachedInputTokens(), reported.cacheWriteTokens(), reported.reasoningTokens(),
+                reported.cacheWrite1hTokens(), reported.webSearches(), reported.serviceTier());
+        trace.note("Stream cut short (" + why + "): charged " + input + " input tokens "
+                + (inputReported ? "as the provider reported them" : "as counted by the gateway" + ratio())
+                + " and " + output + " output tokens " + (output > outputRelayed ? "as the provider reported them." : "relayed to the client."));
+        settle(charged, !inputReported || output > reported.outputTokens());
     }
 
     @Override
     public void finish(int status, Usage usage) {
         if (!settled) {
             boolean reported = usage != null && usage != Usage.NONE;
-            settle(reported ? atLeastWhatWasSeen(usage) : cutShort(), !reported && deltas > 0);
+            settle(reported && status < 300 ? withInput(usage) : Usage.NONE, false);
         }
         permit.release(tokensUsed);
     }
 
-    /** What was reserved, in tokens, and at least a token per content delta relayed. */
-    private Usage reserved() {
-        return new Usage(estimate.inputTokens(), Math.max(estimate.outputTokens(), deltas), 0, 0, 0);
+    /** An answer the provider reported no usage for is charged what was reserved for it, never nothing. */
+    private void unreported(long outputRelayed) {
+        long output = Math.max(estimate.outputTokens(), outputRelayed);
+        trace.note("The provider reported no usage: charged the reservation (" + estimate.inputTokens() + " input tokens counted by the gateway"
+                + ratio() + ", " + output + " output tokens " + (output > estimate.outputTokens() ? "relayed" : "expected") + ").");
+        settle(new Usage(estimate.inputTokens(), output, 0, 0, 0), true);
     }
 
-    /**
-     * A stream that ended without usage (client gone, upstream broke) is charged its counted input and
-     * one token per content delta relayed: providers stream about a token per delta.
-     */
-    private Usage cutShort() {
-        return deltas == 0 ? Usage.NONE : new Usage(estimate.inputTokens(), deltas, 0, 0, 0);
-    }
-
-    /**
-     * Usage of an answer cut short, as far as the provider had reported it: the input counted here
-     * when none was reported yet (an OpenAI stream reports it only at its end), and at least a token
-     * per delta relayed.
-     */
-    private Usage atLeastWhatWasSeen(Usage u) {
-        long input = u.inputTokens() > 0 ? u.inputTokens() : estimate.inputTokens();
-        long output = Math.max(u.outputTokens(), deltas);
-        if (input == u.inputTokens() && output == u.outputTokens()) {
+    /** A usage that reports no input (missing or malformed fields) is charged the counted input instead. */
+    private Usage withInput(Usage u) {
+        if (u.inputTokens() > 0 || estimate.inputTokens() == 0) {
             return u;
         }
-        return new Usage(input, output, u.cachedInputTokens(), u.cacheWriteTokens(), u.reasoningTokens(), u.cacheWrite1hTokens(), u.webSearches(),
-                u.serviceTier());
+        trace.note("The provider reported no input tokens: charged " + estimate.inputTokens() + " as counted by the gateway" + ratio() + ".");
+        return new Usage(estimate.inputTokens(), u.outputTokens(), u.cachedInputTokens(), u.cacheWriteTokens(), u.reasoningTokens(),
+                u.cacheWrite1hTokens(), u.webSearches(), u.serviceTier());
+    }
+
+    private String ratio() {
+        return estimate.inputTokens() == estimate.countedInput() ? ""
+                : " (" + estimate.countedInput() + " counted, times the model's learned input ratio)";
     }
 
     private void settle(Usage usage, boolean estimated) {
@@ -110,8 +131,8 @@ public final class Settlement implements Settle {
         Usage priced = usage.serviceTier() == null ? usage.withServiceTier(estimate.serviceTier()) : usage;
         long cost = pricing.map(p -> Prices.cost(p, priced)).orElse(0L);
         spend.settle(reservation, new Charge(cost, usage, estimated), estimate.choices(), estimate.countedInput());
+        trace.charged(usage, pricing.isPresent() ? BigDecimal.valueOf(cost, 9) : null);
         // Before the last bytes too: a client that sends its next request on seeing them finds the slot free.
         permit.release(tokensUsed);
     }
-
 }

@@ -73,7 +73,7 @@ public final class Pipeline {
             default -> { }
         }
         // Settled in one place: before the answer's last bytes (the exchange calls it), or here whatever happened.
-        Settle settle = admission instanceof Admission.Admitted a ? new Settlement(gate.spend(), a.permit()) : Settle.NONE;
+        Settle settle = admission instanceof Admission.Admitted a ? new Settlement(gate.spend(), a.permit(), call.trace()) : Settle.NONE;
         int status = 500;
         Usage usage = Usage.NONE;
         try {

@@ -49,6 +49,8 @@ public final class RequestLog implements AutoCloseable {
             + "cost_usd, latency_ms, ttft_ms, upstream_ms, policy_commit, trace_id";
     /** Only one record's read returns these: searches stay light however much content was captured. */
     private static final String CONTENT_COLUMNS = "request_content, response_content";
+    /** Added after the first schema: a log written before gains them (null in old rows). */
+    private static final String LATER_COLUMNS = "notes";
 
     private final BlockingQueue<RequestRecord> queue;
     private final java.util.concurrent.CompletableFuture<Connection> ready = new java.util.concurrent.CompletableFuture<>();
@@ -102,7 +104,7 @@ public final class RequestLog implements AutoCloseable {
                 have.add(rs.getString("name"));
             }
         }
-        for (String column : CONTENT_COLUMNS.split(",\\s*")) {
+        for (String column : (CONTENT_COLUMNS + ", " + LATER_COLUMNS).split(",\\s*")) {
             if (!have.contains(column)) {
                 s.execute("ALTER TABLE requests ADD COLUMN " + column + " TEXT");
             }
@@ -226,7 +228,7 @@ public final class RequestLog implements AutoCloseable {
             if (insert == null) {
                 // prepared once, not per batch: SQLite compiles a statement on every prepare
                 insert = writer.prepareStatement("INSERT OR REPLACE INTO requests (" + COLUMNS + ", " + CONTENT_COLUMNS
-                        + ") VALUES (" + "?,".repeat(27) + "?)");
+                        + ", " + LATER_COLUMNS + ") VALUES (" + "?,".repeat(28) + "?)");
             }
             int bound = 0;
             for (RequestRecord r : batch) {
@@ -294,7 +296,7 @@ public final class RequestLog implements AutoCloseable {
     /** Newest first. Reads on a connection of its own: WAL lets readers run beside the writer. */
     public List<RequestRecord> search(Query q) throws SQLException {
         writer();
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM requests WHERE 1=1");
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + ", " + LATER_COLUMNS + " FROM requests WHERE 1=1");
         List<Object> args = new ArrayList<>();
         if (q.key() != null) {
             sql.append(" AND key_id = ?");
@@ -353,7 +355,7 @@ public final class RequestLog implements AutoCloseable {
     public java.util.Optional<RequestRecord> byId(String id) throws SQLException {
         writer();
         try (Connection c = open(file);
-             PreparedStatement st = c.prepareStatement("SELECT " + COLUMNS + ", " + CONTENT_COLUMNS + " FROM requests WHERE id = ?")) {
+             PreparedStatement st = c.prepareStatement("SELECT " + COLUMNS + ", " + CONTENT_COLUMNS + ", " + LATER_COLUMNS + " FROM requests WHERE id = ?")) {
             st.setString(1, id);
             try (ResultSet rs = st.executeQuery()) {
                 if (!rs.next()) {

@@ -161,6 +161,7 @@ final class TelemetryRoutes {
         o.put("overhead_ms", round(r.overheadMillis()));
         o.put("policy_commit", r.policyCommit());
         o.put("trace_id", r.traceId());
+        o.put("notes", r.notes());
         return o;
     }
 

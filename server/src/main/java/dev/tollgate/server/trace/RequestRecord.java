@@ -13,6 +13,9 @@ import java.util.List;
  * @param attempts    every upstream attempt in order, the last one being the answer (or the last failure)
  * @param ttftMillis  time to the first byte of the answer relayed to the client; null when none was
  * @param content     the prompt and the answer; null unless captured (and in search results, which leave it out)
+ * @param notes       why the request was charged or sent as it was, when that is not the plain case (a stream cut
+ *                    short charged on counted tokens, a provider that reported no usage, beta headers a backend
+ *                    does not take); null when there is nothing to say
  *
  * <p>Every text field is cut to {@link #MAX_TEXT} characters: what a client sends (a model name, a
  * user agent) must not grow the log by what it chooses to send. Content is bounded by {@link ContentCapture}.
@@ -22,7 +25,7 @@ public record RequestRecord(String id, Instant time, String keyId, String team, 
                             List<Attempt> attempts, int status, String errorType, boolean stream,
                             long inputTokens, long outputTokens, long cachedTokens, long cacheWriteTokens,
                             long reasoningTokens, BigDecimal costUsd, double latencyMillis, Double ttftMillis,
-                            double upstreamMillis, String policyCommit, String traceId, Content content) {
+                            double upstreamMillis, String policyCommit, String traceId, Content content, String notes) {
 
     /** Characters kept of a text field; a longer value keeps its start and says how long it was. */
     public static final int MAX_TEXT = 256;
@@ -41,7 +44,23 @@ public record RequestRecord(String id, Instant time, String keyId, String team, 
         errorType = cut(errorType);
         policyCommit = cut(policyCommit);
         traceId = cut(traceId);
+        notes = notes == null || notes.length() <= MAX_NOTES ? notes : notes.substring(0, MAX_NOTES - 3) + "...";
     }
+
+    /** Without notes. */
+    public RequestRecord(String id, Instant time, String keyId, String team, String customer, String surface,
+                         String api, String client, String requestedModel, String provider, String model,
+                         List<Attempt> attempts, int status, String errorType, boolean stream,
+                         long inputTokens, long outputTokens, long cachedTokens, long cacheWriteTokens,
+                         long reasoningTokens, BigDecimal costUsd, double latencyMillis, Double ttftMillis,
+                         double upstreamMillis, String policyCommit, String traceId, Content content) {
+        this(id, time, keyId, team, customer, surface, api, client, requestedModel, provider, model, attempts, status, errorType,
+                stream, inputTokens, outputTokens, cachedTokens, cacheWriteTokens, reasoningTokens, costUsd, latencyMillis, ttftMillis,
+                upstreamMillis, policyCommit, traceId, content, null);
+    }
+
+    /** Characters kept of the notes: they are the gateway's own sentences, but a beta list is the client's. */
+    public static final int MAX_NOTES = 1024;
 
     /** {@code value} itself when short enough; else its start and "...[cut: N chars]", within MAX_TEXT. */
     static String cut(String value) {

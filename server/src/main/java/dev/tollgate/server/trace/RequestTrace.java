@@ -56,6 +56,10 @@ public final class RequestTrace {
     String team;
     String customer;
     BigDecimal cost;
+    /** What the settle stage charged, when it did: it wins over the answer's usage in the record. */
+    Usage charged;
+    /** Why the request was charged or sent as it was (see {@link RequestRecord#notes}); null when plain. */
+    StringBuilder notes;
     /** Set only when the caller's policy turns content capture on. */
     ContentCapture content;
 
@@ -106,6 +110,21 @@ public final class RequestTrace {
     /** The caller's policy keeps prompts and answers: this request's body is kept, and its answer as it goes out. */
     public void captureContent(byte[] requestBody) {
         content = new ContentCapture(requestBody);
+    }
+
+    /** What the settle stage charged: these tokens and this cost (null for a model without a price) are what the record shows. */
+    public void charged(Usage usage, BigDecimal usd) {
+        this.charged = usage;
+        this.cost = usd;
+    }
+
+    /** A sentence for the request log's notes: why it was charged or sent as it was. */
+    public void note(String sentence) {
+        if (notes == null) {
+            notes = new StringBuilder(sentence);
+        } else if (notes.length() < RequestRecord.MAX_NOTES) {
+            notes.append(' ').append(sentence);
+        }
     }
 
     /** The settled cost, when the governance stage priced it; otherwise it is priced from the policy at the end. */
@@ -209,14 +228,16 @@ public final class RequestTrace {
     public record Facts(String id, Instant time, long startNanos, String surface, String client, Tracing.ServerSpan span, Api api,
                         String requestedModel, boolean stream, String catalogModel, String provider, String providerKind,
                         String upstreamModel, List<RequestRecord.Attempt> attempts, long upstreamNanos, long firstByteNanos, Usage usage,
-                        String errorType, String keyId, String team, String customer, BigDecimal cost, ContentCapture content) {
+                        String errorType, String keyId, String team, String customer, BigDecimal cost, ContentCapture content,
+                        String notes) {
     }
 
     /** Ends the request's last attempt (abandoned, if still open) and hands over what it did. */
     public Facts close() {
         endAttempt("abandoned", "abandoned");
         return new Facts(id, time, startNanos, surface, client, span, api, requestedModel, stream, catalogModel, provider, providerKind,
-                upstreamModel, List.copyOf(attempts), upstreamNanos, firstByteNanos, usage, errorType, keyId, team, customer, cost, content);
+                upstreamModel, List.copyOf(attempts), upstreamNanos, firstByteNanos, charged != null ? charged : usage, errorType, keyId, team,
+                customer, cost, content, notes == null ? null : notes.toString());
     }
 
     /** GenAI semantic conventions' operation name. */
