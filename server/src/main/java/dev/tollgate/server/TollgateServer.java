@@ -33,6 +33,7 @@ import dev.tollgate.server.surface.Pipeline;
 import dev.tollgate.server.surface.anthropic.AnthropicSurface;
 import dev.tollgate.server.surface.gemini.GeminiSurface;
 import dev.tollgate.server.surface.openai.OpenAiSurface;
+import dev.tollgate.server.surface.openai.socket.ResponsesSocket;
 import dev.tollgate.server.telemetry.Telemetry;
 import dev.tollgate.server.telemetry.TelemetrySettings;
 import dev.tollgate.server.usage.UsageRoutes;
@@ -59,6 +60,7 @@ public final class TollgateServer implements AutoCloseable {
 
     private final Telemetry telemetry;
     private final Optional<SharedStore> shared;
+    private ResponsesSocket sockets;
 
     private TollgateServer(Listener server, Drain drain, Duration shutdownGrace, Spend spend, Upstreams upstreams,
                            Telemetry telemetry, Optional<SharedStore> shared) {
@@ -191,6 +193,9 @@ public final class TollgateServer implements AutoCloseable {
         Pipeline pipeline = new Pipeline(gate, new Router(), new Dispatcher(new UpstreamClient(), upstreams, adapters));
         // The surfaces: each its paths and dialect, all through one handler (and one error handler, below).
         ApiHandler api = new ApiHandler(policy, pipeline, drain, settings.bodyLimit());
+        // Codex's Responses WebSocket: each response.create is served through this listener's own POST /responses.
+        ResponsesSocket sockets = new ResponsesSocket(policy, gate, drain, settings.bodyLimit(), ResponsesSocket.idleFromEnvironment(),
+                settings.host(), listener::port);
         HttpRouting.Builder routing = HttpRouting.builder();
         // Outermost: the connection waits for its next request head once the handler has returned.
         routing.addFilter(listener.connections()::filter);
@@ -240,8 +245,11 @@ public final class TollgateServer implements AutoCloseable {
                 .directHandlers(EarlyAnswers.handlers())
                 .errorHandling(e -> e.includeEntity(true))
                 .shutdownHook(false)
+                .update(b -> sockets.register(b, OpenAiSurface.PREFIXES))
                 .routing(routing));
-        return new TollgateServer(listener, drain, settings.shutdownGrace(), spend, upstreams, telemetry, shared);
+        TollgateServer server = new TollgateServer(listener, drain, settings.shutdownGrace(), spend, upstreams, telemetry, shared);
+        server.sockets = sockets;
+        return server;
     }
 
     public int port() {
@@ -261,6 +269,7 @@ public final class TollgateServer implements AutoCloseable {
     /** Refuses new requests, lets open ones (streams included) finish up to the grace period, then stops. */
     @Override
     public void close() {
+        sockets.drain();
         try {
             if (!drain.drain(shutdownGrace)) {
                 LOG.warning(drain.inFlight() + " requests still open after " + shutdownGrace.toSeconds() + " s; closing them");
@@ -268,6 +277,7 @@ public final class TollgateServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        sockets.close();
         server.close();
         spend.close();
         shared.ifPresent(SharedStore::close);

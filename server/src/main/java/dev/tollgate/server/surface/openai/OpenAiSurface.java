@@ -54,7 +54,7 @@ public final class OpenAiSurface implements HttpService {
             rules.post(prefix + "/embeddings", (req, res) -> handle(Api.EMBEDDINGS, req, res));
             rules.get(prefix + "/models", this::models);
             rules.get(prefix + "/models/*", this::model);
-            rules.get(prefix + "/responses", OpenAiSurface::responsesOverWebSocket);
+            rules.get(prefix + "/responses", this::responsesOverWebSocket);
         }
     }
 
@@ -136,13 +136,24 @@ public final class OpenAiSurface implements HttpService {
     }
 
     /**
-     * Codex's built-in provider first tries the Responses WebSocket transport. Until the gateway
-     * serves it, 426 tells Codex at once to use HTTP streaming instead of retrying the upgrade.
+     * A GET of {@code responses} that reached HTTP routing: a WebSocket upgrade the socket refused (its
+     * key, or the gateway is shutting down), answered in OpenAI's error JSON as the upgrade's answer;
+     * or a plain GET, told how to use the endpoint.
      */
-    private static void responsesOverWebSocket(ServerRequest req, ServerResponse res) {
+    private void responsesOverWebSocket(ServerRequest req, ServerResponse res) {
+        if (req.headers().contains(HeaderNames.UPGRADE)) {
+            try {
+                handler.pipeline().authenticateBeforeBody(handler.policy().forRequest(), req);
+                OpenAiErrors.send(res, new GatewayError.Draining());
+            } catch (dev.tollgate.server.errors.GatewayException e) {
+                OpenAiErrors.send(res, e.error());
+            }
+            return;
+        }
         res.status(Status.UPGRADE_REQUIRED_426);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.send(JsonBody.utf8(OpenAiErrors.body(new GatewayError.BadRequest(
-                "This gateway serves the Responses API over HTTP streaming, not WebSocket: POST /v1/responses with \"stream\": true.", null)).toString()));
+                "GET responses is the Responses WebSocket: connect with Upgrade: websocket and send response.create frames, "
+                        + "or POST /v1/responses with \"stream\": true.", null)).toString()));
     }
 }
