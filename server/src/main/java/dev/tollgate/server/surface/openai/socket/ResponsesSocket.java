@@ -38,6 +38,7 @@ public final class ResponsesSocket implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ResponsesSocket.class.getName());
     /** {@code TOLLGATE_WEBSOCKET_IDLE_SECONDS}: a socket with no frame and no response in flight this long is closed. */
     public static final String IDLE_ENV = "TOLLGATE_WEBSOCKET_IDLE_SECONDS";
+    public static final String IDLE_PROPERTY = "tollgate.websocket.idle-seconds";
     public static final Duration DEFAULT_IDLE = Duration.ofMinutes(5);
 
     private final PolicyHolder policy;
@@ -67,9 +68,9 @@ public final class ResponsesSocket implements AutoCloseable {
         sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
     }
 
-    /** The idle timeout from {@value #IDLE_ENV}, else {@link #DEFAULT_IDLE}. */
+    /** The idle timeout from {@value #IDLE_ENV} (or the system property {@value #IDLE_PROPERTY}), else {@link #DEFAULT_IDLE}. */
     public static Duration idleFromEnvironment() {
-        String value = System.getenv(IDLE_ENV);
+        String value = System.getProperty(IDLE_PROPERTY, System.getenv(IDLE_ENV));
         if (value == null || value.isBlank()) {
             return DEFAULT_IDLE;
         }

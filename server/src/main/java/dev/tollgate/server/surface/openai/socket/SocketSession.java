@@ -28,7 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -59,7 +59,10 @@ final class SocketSession implements WsListener {
     private final String id;
     private final Conversation conversation;
     private final StringBuilder pending = new StringBuilder();
-    private final AtomicBoolean busy = new AtomicBoolean();
+    /** The response in flight (a token of its own), or null: one at a time. */
+    private final AtomicReference<Object> turn = new AtomicReference<>();
+    /** The token of the response the current thread serves, on that thread. */
+    private static final ThreadLocal<Object> TURN = new ThreadLocal<>();
     private final Object sending = new Object();
     private volatile WsSession session;
     private volatile long lastActivity = System.nanoTime();
@@ -67,6 +70,7 @@ final class SocketSession implements WsListener {
     private String responsesPath = "/v1/responses";
     private Map<String, String> carried = Map.of();
     private boolean tooBig;
+    private GatewayError refusedAtUpgrade;
 
     SocketSession(ResponsesSocket owner, String id) {
         this.owner = owner;
@@ -81,18 +85,13 @@ final class SocketSession implements WsListener {
     // ---- the connection -------------------------------------------------------------------------
 
     /**
-     * The key is checked before the upgrade is accepted: a refused one gets no socket, and the same
-     * GET is then answered as HTTP (401 in OpenAI's error JSON, see the surface).
+     * The key is checked at the upgrade. Helidon 4.5 can only refuse an upgrade with a bare 400, so a
+     * refused key gets its socket, then at once the transport's error event (401 and OpenAI's error
+     * object, as Codex reads it) and close code 1008; no frame of it is read.
      */
     @Override
     public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
-        Optional<GatewayError> refused = owner.refusesKey(headers);
-        if (refused.isPresent()) {
-            throw new WsUpgradeException("key refused: " + refused.get().getClass().getSimpleName());
-        }
-        if (!owner.accepting()) {
-            throw new WsUpgradeException("draining");
-        }
+        refusedAtUpgrade = owner.refusesKey(headers).orElse(null);
         responsesPath = prologue.uriPath().path();
         Map<String, String> kept = new LinkedHashMap<>();
         for (Header h : headers) {
@@ -108,6 +107,11 @@ final class SocketSession implements WsListener {
     @Override
     public void onOpen(WsSession session) {
         this.session = session;
+        if (refusedAtUpgrade != null) {
+            error(refusedAtUpgrade, null);
+            close(POLICY, "the key was refused: " + refusedAtUpgrade.getClass().getSimpleName());
+            return;
+        }
         owner.opened(this);
     }
 
@@ -126,6 +130,9 @@ final class SocketSession implements WsListener {
 
     @Override
     public void onMessage(WsSession session, String text, boolean last) {
+        if (refusedAtUpgrade != null) {
+            return;
+        }
         lastActivity = System.nanoTime();
         if (tooBig) {
             tooBig = !last; // the rest of a message already refused
@@ -182,7 +189,8 @@ final class SocketSession implements WsListener {
     }
 
     private void create(ObjectNode event) {
-        if (!busy.compareAndSet(false, true)) {
+        Object token = new Object();
+        if (!turn.compareAndSet(null, token)) {
             // Nothing is sent upstream or reserved for it: the response in flight goes on untouched.
             error(new GatewayError.BadRequest("A response is already in progress on this connection: send the next "
                     + "response.create after its response.completed (or response.failed), or open another connection.", null),
@@ -190,6 +198,7 @@ final class SocketSession implements WsListener {
             return;
         }
         Thread.ofVirtual().name("tollgate-socket-" + id).start(() -> {
+            TURN.set(token);
             try {
                 if (!owner.enter()) {
                     error(new GatewayError.Draining(), null);
@@ -206,7 +215,8 @@ final class SocketSession implements WsListener {
                 error(new GatewayError.Internal(id), null);
             } finally {
                 lastActivity = System.nanoTime();
-                busy.set(false);
+                turn.compareAndSet(token, null);
+                TURN.remove();
                 if (owner.draining()) {
                     close(GOING_AWAY, "the gateway is shutting down");
                 }
@@ -275,8 +285,9 @@ final class SocketSession implements WsListener {
         ObjectNode usage = response.putObject("usage").put("input_tokens", 0).put("output_tokens", 0).put("total_tokens", 0);
         usage.putObject("input_tokens_details").put("cached_tokens", 0);
         usage.putObject("output_tokens_details").put("reasoning_tokens", 0);
-        send(JsonBody.MAPPER.createObjectNode().put("type", "response.completed").put("sequence_number", 1).set("response", response));
         conversation.completed(responseId, input, List.of(), inputBytes);
+        terminal();
+        send(JsonBody.MAPPER.createObjectNode().put("type", "response.completed").put("sequence_number", 1).set("response", response));
     }
 
     private void relay(byte[] body, ArrayNode input) {
@@ -317,18 +328,22 @@ final class SocketSession implements WsListener {
                         case "response.output_item.done" -> output.add(parsed.path("item"));
                         case "response.completed" -> {
                             completedId = parsed.path("response").path("id").asText(null);
+                            if (completedId != null && input != null) {
+                                conversation.completed(completedId, input, output, body.length);
+                            }
                             ended = true;
+                            terminal();
                         }
-                        case "response.failed", "response.incomplete" -> ended = true;
+                        case "response.failed", "response.incomplete" -> {
+                            ended = true;
+                            terminal();
+                        }
                         default -> { }
                     }
                 }
                 if (!send(data)) {
                     return; // the client left; the gateway's own request ends as a client that went away
                 }
-            }
-            if (completedId != null && input != null) {
-                conversation.completed(completedId, input, output, body.length);
             }
             if (!ended) {
                 error(new GatewayError.UpstreamFailed("The response ended before response.completed. Retry."), null);
@@ -361,6 +376,7 @@ final class SocketSession implements WsListener {
                 headers.put(n, values.getFirst());
             }
         });
+        terminal();
         send(event.toString());
     }
 
@@ -381,7 +397,19 @@ final class SocketSession implements WsListener {
             ObjectNode headers = event.putObject("headers");
             error.headers().forEach(headers::put);
         }
+        terminal();
         send(event.toString());
+    }
+
+    /**
+     * The response's last event goes out next: the connection takes the next response.create from now
+     * on (a client may send it the moment it reads this event).
+     */
+    private void terminal() {
+        Object token = TURN.get();
+        if (token != null) {
+            turn.compareAndSet(token, null);
+        }
     }
 
     private boolean send(JsonNode event) {
@@ -422,11 +450,11 @@ final class SocketSession implements WsListener {
 
     /** Idle: no frame for {@code nanos} and no response in flight. */
     boolean idleFor(long nanos, long now) {
-        return !busy.get() && now - lastActivity > nanos;
+        return turn.get() == null && now - lastActivity > nanos;
     }
 
     boolean busy() {
-        return busy.get();
+        return turn.get() != null;
     }
 
     // ---- helpers --------------------------------------------------------------------------------
