@@ -5,6 +5,7 @@ import dev.tollgate.providers.upstream.UpstreamClient;
 import dev.tollgate.server.admin.AdminRoutes;
 import dev.tollgate.server.budget.RedisBudgets;
 import dev.tollgate.server.budget.Spend;
+import dev.tollgate.server.compact.CompactionKey;
 import dev.tollgate.server.dashboard.DashboardRoutes;
 import dev.tollgate.server.dispatch.Dispatcher;
 import dev.tollgate.server.errors.Dialect;
@@ -170,6 +171,7 @@ public final class TollgateServer implements AutoCloseable {
     private static TollgateServer start(ServerSettings settings, ConnectionSettings connections, PolicyHolder policy,
                                         PolicyWatcher watcher, Clock clock, Telemetry telemetry, Adapters adapters) {
         Listener listener = new Listener(connections, settings.host());
+        CompactionKey.install(settings.stateDir());
         Drain drain = new Drain();
         Optional<SharedStore> shared = settings.redisUrl().map(SharedStore::of);
         Supplier<Ledger> ledger = () -> SqliteLedger.open(settings.stateDir(), "full".equalsIgnoreCase(System.getenv("TOLLGATE_LEDGER_SYNC")));
