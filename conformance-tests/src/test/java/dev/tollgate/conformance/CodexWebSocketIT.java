@@ -126,4 +126,61 @@ class CodexWebSocketIT {
         List<JsonNode> rows = logged(before + 2);
         assertEquals("openai-websocket", rows.getFirst().path("surface").asText(), rows.getFirst().toString());
     }
+
+    /** Codex compacts remotely once a turn's usage passes this many tokens; its first request alone is ~10,000. */
+    private static final List<String> SMALL_WINDOW = List.of("-c", "model_auto_compact_token_limit=2000");
+
+    private static boolean endsWithTrigger(JsonNode body) {
+        JsonNode input = body.path("input");
+        return input.isArray() && !input.isEmpty() && "compaction_trigger".equals(input.get(input.size() - 1).path("type").asText());
+    }
+
+    @Test
+    void aCompactionOnAnOpenAiModelPassesThroughAndTheSessionGoesOn() throws Exception {
+        Cli.Result result = codexBuiltIn("gpt-5.5", SMALL_WINDOW, Cli.TOOL_PROMPT);
+        assertEquals(0, result.exit(), result.all());
+        assertTrue(result.stdout().contains("tollgate-tool-ok"), "the session went on after the compaction: " + result.all());
+        assertNoErrorLine(result);
+
+        List<JsonNode> calls = simCalls("/v1/responses");
+        int trigger = -1;
+        for (int i = 0; i < calls.size(); i++) {
+            if (endsWithTrigger(calls.get(i).path("body"))) {
+                trigger = i;
+            }
+        }
+        assertTrue(trigger >= 0, "Codex asked for a compaction, and it reached the provider unchanged: " + SimRequests.all(stack.get()));
+        assertTrue(trigger < calls.size() - 1, "a turn followed the compaction");
+        String after = calls.getLast().path("body").path("input").toString();
+        assertTrue(after.contains("\"type\":\"compaction\"") && after.contains("sim-compaction:"),
+                "the provider's own compaction item came back to it unchanged: " + after);
+    }
+
+    @Test
+    void aCompactionOnAClaudeModelIsTheGatewaysOwnAndTheSessionGoesOn() throws Exception {
+        int before = logged(0).size();
+        Cli.Result result = codexBuiltIn("anthropic/claude-sonnet-4-5", SMALL_WINDOW, Cli.TOOL_PROMPT);
+        assertEquals(0, result.exit(), result.all());
+        assertTrue(result.stdout().contains("tollgate-tool-ok"), "the session went on after the compaction: " + result.all());
+        assertNoErrorLine(result);
+
+        List<JsonNode> calls = simCalls("/v1/messages");
+        int summary = -1;
+        for (int i = 0; i < calls.size(); i++) {
+            JsonNode messages = calls.get(i).path("body").path("messages");
+            if (messages.get(messages.size() - 1).toString().contains("Context compaction")) {
+                summary = i;
+                assertEquals("none", calls.get(i).path("body").path("tool_choice").path("type").asText(),
+                        "a summary, not an action: " + calls.get(i).path("body").path("tool_choice"));
+            }
+        }
+        assertTrue(summary >= 0, "the gateway asked the session's model for a summary: " + SimRequests.all(stack.get()));
+        assertTrue(summary < calls.size() - 1, "a turn followed the compaction");
+        String after = calls.getLast().path("body").path("messages").toString();
+        assertTrue(after.contains("compacted by the gateway"), "the sealed item was opened into the summary: " + after);
+        assertFalse(after.contains("tgc1."), "the sealed form never reaches a provider");
+
+        List<JsonNode> rows = logged(before + calls.size());
+        assertEquals(calls.size(), rows.size() - before, "the summary call is logged and charged like any other: " + rows);
+    }
 }
