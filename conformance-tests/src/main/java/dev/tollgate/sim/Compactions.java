@@ -30,10 +30,37 @@ final class Compactions {
         return input.isArray() && !input.isEmpty() && "compaction_trigger".equals(input.get(input.size() - 1).path("type").asText());
     }
 
+    /** Marks a gateway's opened compaction summary in a later request (see the gateway's Compaction). */
+    static final String GATEWAY_SUMMARY = "compacted by the gateway";
+
+    /**
+     * The content names the items it replaces and the last tool output among them, so a later turn
+     * that holds it is answered as if the tool had run (the work it summarizes was done).
+     */
     private static ObjectNode item(JsonNode body) {
-        String content = "sim-compaction:" + Base64.getEncoder().encodeToString(
-                ("{\"items\":" + Math.max(0, body.path("input").size() - 1) + "}").getBytes(StandardCharsets.UTF_8));
+        String lastOutput = "";
+        for (JsonNode i : body.path("input")) {
+            String type = i.path("type").asText();
+            if (type.equals("function_call_output") || type.equals("custom_tool_call_output")) {
+                lastOutput = InputText.flatten(i.get("output"));
+            }
+        }
+        ObjectNode inner = JSON.createObjectNode().put("items", Math.max(0, body.path("input").size() - 1)).put("last_output", lastOutput);
+        String content = "sim-compaction:" + Base64.getEncoder().encodeToString(inner.toString().getBytes(StandardCharsets.UTF_8));
         return JSON.createObjectNode().put("id", Ids.next("cmp_sim")).put("type", "compaction").put("encrypted_content", content);
+    }
+
+    /** The last tool output a compaction item of this simulator stands for; null for anything else. */
+    static String resumedOutput(JsonNode item) {
+        String content = item.path("encrypted_content").asText("");
+        if (!content.startsWith("sim-compaction:")) {
+            return null;
+        }
+        try {
+            return JSON.readTree(Base64.getDecoder().decode(content.substring("sim-compaction:".length()))).path("last_output").asText("");
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static ObjectNode usage(Conversation conv) {
