@@ -54,7 +54,7 @@ public final class OpenAiSurface implements HttpService {
             rules.post(prefix + "/embeddings", (req, res) -> handle(Api.EMBEDDINGS, req, res));
             rules.get(prefix + "/models", this::models);
             rules.get(prefix + "/models/*", this::model);
-            rules.get(prefix + "/responses", this::responsesOverWebSocket);
+            rules.get(prefix + "/responses", OpenAiSurface::responsesOverWebSocket);
         }
     }
 
@@ -136,20 +136,10 @@ public final class OpenAiSurface implements HttpService {
     }
 
     /**
-     * A GET of {@code responses} that reached HTTP routing: a WebSocket upgrade the socket refused (its
-     * key, or the gateway is shutting down), answered in OpenAI's error JSON as the upgrade's answer;
-     * or a plain GET, told how to use the endpoint.
+     * A GET of {@code responses} without a WebSocket upgrade (those are taken by the socket before
+     * routing): told how to use the endpoint.
      */
-    private void responsesOverWebSocket(ServerRequest req, ServerResponse res) {
-        if (req.headers().contains(HeaderNames.UPGRADE)) {
-            try {
-                handler.pipeline().authenticateBeforeBody(handler.policy().forRequest(), req);
-                OpenAiErrors.send(res, new GatewayError.Draining());
-            } catch (dev.tollgate.server.errors.GatewayException e) {
-                OpenAiErrors.send(res, e.error());
-            }
-            return;
-        }
+    private static void responsesOverWebSocket(ServerRequest req, ServerResponse res) {
         res.status(Status.UPGRADE_REQUIRED_426);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.send(JsonBody.utf8(OpenAiErrors.body(new GatewayError.BadRequest(
