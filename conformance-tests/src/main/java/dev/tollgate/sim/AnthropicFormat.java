@@ -36,6 +36,11 @@ final class AnthropicFormat implements WireFormat {
                         if ("tool_result".equals(Json.text(block, "type", null))) {
                             hasResult = true;
                             last = block.get("content");
+                        } else if ("text".equals(Json.text(block, "type", null))
+                                && Json.text(block, "text", "").contains(Compactions.GATEWAY_SUMMARY)) {
+                            // A gateway's compaction summary: the work it summarizes was done.
+                            hasResult = true;
+                            last = block.get("text");
                         }
                     }
                 }

@@ -21,7 +21,7 @@ import io.helidon.webserver.http.ServerResponse;
  */
 final class ModelCalls {
     /** What the endpoint does with the conversation. */
-    enum Op { GENERATE, STREAM_GENERATE, COUNT_TOKENS, EMBED }
+    enum Op { GENERATE, STREAM_GENERATE, COUNT_TOKENS, EMBED, COMPACT }
 
     static final HeaderName X_SIM_TTFT_MS = HeaderNames.create("x-sim-ttft-ms");
     static final HeaderName X_SIM_CHUNK_GAP_MS = HeaderNames.create("x-sim-chunk-gap-ms");
@@ -96,6 +96,7 @@ final class ModelCalls {
         }
 
         switch (op) {
+            case COMPACT -> Compactions.compact(res, root, conv);
             case COUNT_TOKENS -> {
                 int tokens = conv.inputTokens();
                 sendJson(res, g -> {
@@ -114,6 +115,10 @@ final class ModelCalls {
                 sendJson(res, g -> Embeddings.write(r, model, tokens, g));
             }
             case GENERATE, STREAM_GENERATE -> {
+                if (format instanceof OpenAiResponsesFormat && Compactions.triggered(root)) {
+                    Compactions.stream(res, root, conv);
+                    return;
+                }
                 PromptCache.Use cached = cache.use(format, target(req, format, conv.model()), root);
                 Reply reply = new Reply(Ids.next(format.idPrefix()), conv.model(), System.currentTimeMillis() / 1000,
                         conv.inputTokens(), conv.includeUsage(), Answers.decide(conv, words, format.callIdPrefix()), format.choices(root), cached);

@@ -24,6 +24,10 @@ final class OpenAiResponsesFormat implements WireFormat {
                 if (type.equals("function_call_output") || type.equals("custom_tool_call_output")) {
                     hasResult = true;
                     last = item.get("output");
+                } else if (type.equals("compaction") && Compactions.resumedOutput(item) != null) {
+                    // A compacted turn: the work it summarizes was done.
+                    hasResult = true;
+                    last = com.fasterxml.jackson.databind.node.TextNode.valueOf(Compactions.resumedOutput(item));
                 } else if (shell == null && type.equals("additional_tools")) {
                     // Codex "responses-lite": tools travel as an input item, grouped in namespaces.
                     shell = shellTool(item.get("tools"), null);

@@ -60,6 +60,7 @@ public final class ProviderSim implements AutoCloseable {
         // OpenAI, and Azure OpenAI where the deployment names the model.
         r.post("/v1/chat/completions", (req, res) -> calls.handle(req, res, OpenAiChatFormat.INSTANCE, ModelCalls.Op.GENERATE, null, true));
         r.post("/v1/responses", (req, res) -> calls.handle(req, res, OpenAiResponsesFormat.INSTANCE, ModelCalls.Op.GENERATE, null, true));
+        r.post("/v1/responses/compact", (req, res) -> calls.handle(req, res, OpenAiResponsesFormat.INSTANCE, ModelCalls.Op.COMPACT, null, true));
         r.post("/v1/embeddings", (req, res) -> calls.handle(req, res, OpenAiChatFormat.INSTANCE, ModelCalls.Op.EMBED, null, true));
         r.post("/openai/responses", (req, res) -> calls.handle(req, res, OpenAiResponsesFormat.INSTANCE, ModelCalls.Op.GENERATE, null, true));
         r.post("/openai/v1/responses", (req, res) -> calls.handle(req, res, OpenAiResponsesFormat.INSTANCE, ModelCalls.Op.GENERATE, null, true));

@@ -32,6 +32,10 @@
  *     in Responses also inside {@code additional_tools} namespaces, and Codex's custom JavaScript tool {@code exec})
  *     and the conversation has no tool result yet: a call of it running {@code echo tollgate-tool-ok}.</li>
  * <li>When a tool result is present: {@code Tool said: <last tool output, stripped, first 200 chars>}.</li>
+ * <li>Responses input ending with a {@code compaction_trigger}: exactly one {@code compaction} item whose content
+ *     ({@code sim-compaction:...}) stands for the items before it and their last tool output; a later input holding
+ *     it (or, on Anthropic, a gateway's opened summary, "compacted by the gateway") counts as holding that tool
+ *     result. {@code POST /v1/responses/compact}: the user messages, then such an item.</li>
  * <li>Gemini with {@code responseMimeType: application/json}: one JSON value fitting the schema.</li>
  * <li>Else {@code words} words cycling through "Hello from the Tollgate provider simulator, all good.",
  *     streamed one word (token) per event.</li>

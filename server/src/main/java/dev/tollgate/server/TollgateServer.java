@@ -5,6 +5,7 @@ import dev.tollgate.providers.upstream.UpstreamClient;
 import dev.tollgate.server.admin.AdminRoutes;
 import dev.tollgate.server.budget.RedisBudgets;
 import dev.tollgate.server.budget.Spend;
+import dev.tollgate.server.compact.CompactionKey;
 import dev.tollgate.server.dashboard.DashboardRoutes;
 import dev.tollgate.server.dispatch.Dispatcher;
 import dev.tollgate.server.errors.Dialect;
@@ -33,6 +34,7 @@ import dev.tollgate.server.surface.Pipeline;
 import dev.tollgate.server.surface.anthropic.AnthropicSurface;
 import dev.tollgate.server.surface.gemini.GeminiSurface;
 import dev.tollgate.server.surface.openai.OpenAiSurface;
+import dev.tollgate.server.surface.openai.socket.ResponsesSocket;
 import dev.tollgate.server.telemetry.Telemetry;
 import dev.tollgate.server.telemetry.TelemetrySettings;
 import dev.tollgate.server.usage.UsageRoutes;
@@ -59,6 +61,7 @@ public final class TollgateServer implements AutoCloseable {
 
     private final Telemetry telemetry;
     private final Optional<SharedStore> shared;
+    private ResponsesSocket sockets;
 
     private TollgateServer(Listener server, Drain drain, Duration shutdownGrace, Spend spend, Upstreams upstreams,
                            Telemetry telemetry, Optional<SharedStore> shared) {
@@ -168,6 +171,7 @@ public final class TollgateServer implements AutoCloseable {
     private static TollgateServer start(ServerSettings settings, ConnectionSettings connections, PolicyHolder policy,
                                         PolicyWatcher watcher, Clock clock, Telemetry telemetry, Adapters adapters) {
         Listener listener = new Listener(connections, settings.host());
+        CompactionKey.install(settings.stateDir());
         Drain drain = new Drain();
         Optional<SharedStore> shared = settings.redisUrl().map(SharedStore::of);
         Supplier<Ledger> ledger = () -> SqliteLedger.open(settings.stateDir(), "full".equalsIgnoreCase(System.getenv("TOLLGATE_LEDGER_SYNC")));
@@ -191,6 +195,9 @@ public final class TollgateServer implements AutoCloseable {
         Pipeline pipeline = new Pipeline(gate, new Router(), new Dispatcher(new UpstreamClient(), upstreams, adapters));
         // The surfaces: each its paths and dialect, all through one handler (and one error handler, below).
         ApiHandler api = new ApiHandler(policy, pipeline, drain, settings.bodyLimit());
+        // Codex's Responses WebSocket: each response.create is served through this listener's own POST /responses.
+        ResponsesSocket sockets = new ResponsesSocket(policy, gate, drain, settings.bodyLimit(), ResponsesSocket.idleFromEnvironment(),
+                settings.host(), listener::port);
         HttpRouting.Builder routing = HttpRouting.builder();
         // Outermost: the connection waits for its next request head once the handler has returned.
         routing.addFilter(listener.connections()::filter);
@@ -240,8 +247,11 @@ public final class TollgateServer implements AutoCloseable {
                 .directHandlers(EarlyAnswers.handlers())
                 .errorHandling(e -> e.includeEntity(true))
                 .shutdownHook(false)
+                .update(b -> sockets.register(b, OpenAiSurface.PREFIXES))
                 .routing(routing));
-        return new TollgateServer(listener, drain, settings.shutdownGrace(), spend, upstreams, telemetry, shared);
+        TollgateServer server = new TollgateServer(listener, drain, settings.shutdownGrace(), spend, upstreams, telemetry, shared);
+        server.sockets = sockets;
+        return server;
     }
 
     public int port() {
@@ -261,6 +271,7 @@ public final class TollgateServer implements AutoCloseable {
     /** Refuses new requests, lets open ones (streams included) finish up to the grace period, then stops. */
     @Override
     public void close() {
+        sockets.drain();
         try {
             if (!drain.drain(shutdownGrace)) {
                 LOG.warning(drain.inFlight() + " requests still open after " + shutdownGrace.toSeconds() + " s; closing them");
@@ -268,6 +279,7 @@ public final class TollgateServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        sockets.close();
         server.close();
         spend.close();
         shared.ifPresent(SharedStore::close);

@@ -61,7 +61,9 @@ public final class ResponsesCodec implements WireCodec {
         tools.removeIf(t -> !seen.add(t.name()));
         JsonNode reasoning = body.node("reasoning");
         JsonNode tc = body.node("tool_choice");
-        return new ChatRequest(body.string("model").orElse(""), Message.merged(messages), tools, toolChoice(tc),
+        // A compaction asks for a summary, not an action (see Compaction).
+        ToolChoice choice = Compaction.triggered(input) ? new ToolChoice(ToolChoice.Mode.NONE, null) : toolChoice(tc);
+        return new ChatRequest(body.string("model").orElse(""), Message.merged(messages), tools, choice,
                 body.bool("parallel_tool_calls").orElse(null), Json.asInt(body.node("max_output_tokens")),
                 Json.asDouble(body.node("temperature")), Json.asDouble(body.node("top_p")), List.of(),
                 reasoning != null && reasoning.hasNonNull("effort") ? new Reasoning(reasoning.get("effort").asText(), null) : null,
@@ -149,6 +151,10 @@ public final class ResponsesCodec implements WireCodec {
                         ? new Part.Thinking(text.toString(), enc.substring(ANTHROPIC_ENCRYPTED.length()), null)
                         : new Part.Thinking(text.toString(), null, enc)));
             }
+            case "compaction_trigger" -> new Message(Role.USER, List.of(new Part.Text(Compaction.PROMPT)));
+            // Opened when this gateway sealed it; another server's (OpenAI's) cannot be read here and is dropped.
+            case "compaction", "compaction_summary" -> Compaction.open(Json.text(item, "encrypted_content"))
+                    .map(summary -> new Message(Role.USER, List.<Part>of(new Part.Text(Compaction.RESUMED + summary)))).orElse(null);
             case "additional_tools" -> {
                 // Codex "responses-lite": the tools travel as an input item.
                 tools(item.path("tools"), null, tools);
@@ -287,6 +293,12 @@ public final class ResponsesCodec implements WireCodec {
     @Override
     public StreamEncoder streamEncoder(ChatRequest clientRequest) {
         return new ResponsesStreamEncoder(clientRequest);
+    }
+
+    /** The client's stream: one compaction item when its input ends with a compaction_trigger, else the answer as it comes. */
+    public StreamEncoder streamEncoder(ChatRequest clientRequest, JsonBody clientBody) {
+        return Compaction.triggered(clientBody.node("input")) ? new CompactionStreamEncoder(clientRequest.model())
+                : new ResponsesStreamEncoder(clientRequest);
     }
 
     /** The whole answer is the {@code response} object the stream's terminal event carries. */

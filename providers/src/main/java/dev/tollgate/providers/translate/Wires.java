@@ -22,8 +22,11 @@ public final class Wires {
      * chunk only when it asked for it, as from OpenAI itself.
      */
     public static WireCodec.StreamEncoder streamEncoder(Api api, ChatRequest client, JsonBody clientBody) {
-        return api == Api.CHAT_COMPLETIONS ? ChatCodec.INSTANCE.streamEncoder(client, UsageTap.clientAskedForUsage(clientBody))
-                : codec(api).streamEncoder(client);
+        return switch (api) {
+            case CHAT_COMPLETIONS -> ChatCodec.INSTANCE.streamEncoder(client, UsageTap.clientAskedForUsage(clientBody));
+            case RESPONSES -> ResponsesCodec.INSTANCE.streamEncoder(client, clientBody);
+            default -> codec(api).streamEncoder(client);
+        };
     }
 
     public static WireCodec codec(Api api) {

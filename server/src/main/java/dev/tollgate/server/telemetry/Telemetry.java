@@ -4,6 +4,7 @@ import dev.tollgate.policy.PolicyDiff;
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Pricing;
 import dev.tollgate.server.audit.AuditEvent;
+import dev.tollgate.server.call.Transport;
 import dev.tollgate.server.audit.AuditLog;
 import dev.tollgate.server.gitops.PolicyHolder;
 import dev.tollgate.server.gitops.PolicyStatus;
@@ -130,6 +131,8 @@ public final class Telemetry implements AutoCloseable {
         new TelemetryRoutes(policy, this, new MetricsAccess(settings.metricsToken())).registerManagement(routing);
     }
 
+    private static final io.helidon.http.HeaderName SOCKET_HEADER = HeaderNames.create(Transport.SOCKET_HEADER);
+
     /** The surface of an API call (a POST under a client base URL), or null for anything else. */
     static String surface(ServerRequest req) {
         if (req.prologue().method() != Method.POST) {
@@ -137,7 +140,8 @@ public final class Telemetry implements AutoCloseable {
         }
         String path = req.path().path();
         if (path.startsWith("/v1/") || path.startsWith("/openai/")) {
-            return "openai";
+            // A response.create frame of a Responses WebSocket, served through the gateway's own POST.
+            return Transport.fromSocket(req.headers().first(SOCKET_HEADER).orElse(null)) ? "openai-websocket" : "openai";
         }
         if (path.startsWith("/anthropic/")) {
             return "anthropic";

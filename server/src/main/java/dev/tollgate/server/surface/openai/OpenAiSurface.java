@@ -136,13 +136,14 @@ public final class OpenAiSurface implements HttpService {
     }
 
     /**
-     * Codex's built-in provider first tries the Responses WebSocket transport. Until the gateway
-     * serves it, 426 tells Codex at once to use HTTP streaming instead of retrying the upgrade.
+     * A GET of {@code responses} without a WebSocket upgrade (those are taken by the socket before
+     * routing): told how to use the endpoint.
      */
     private static void responsesOverWebSocket(ServerRequest req, ServerResponse res) {
         res.status(Status.UPGRADE_REQUIRED_426);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.send(JsonBody.utf8(OpenAiErrors.body(new GatewayError.BadRequest(
-                "This gateway serves the Responses API over HTTP streaming, not WebSocket: POST /v1/responses with \"stream\": true.", null)).toString()));
+                "GET responses is the Responses WebSocket: connect with Upgrade: websocket and send response.create frames, "
+                        + "or POST /v1/responses with \"stream\": true.", null)).toString()));
     }
 }
