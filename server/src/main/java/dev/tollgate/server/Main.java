@@ -179,15 +179,30 @@ public final class Main {
             return 1;
         }
         PolicyWatcher w = watcher;
+        Duration grace = settings.shutdownGrace();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            long start = System.nanoTime();
+            shutdownLine("draining: " + server.inFlight() + " requests in flight may finish within " + grace.toSeconds()
+                    + " s; new requests get a retryable 503");
             w.close();
             server.close();
+            shutdownLine("stopped after " + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
         }, "tollgate-shutdown"));
         PolicySnapshot initial = holder.current();
         System.out.println("tollgate listening on http://" + settings.host() + ":" + server.port()
                 + " (policy " + initial.version() + " from " + from + ", " + initial.catalog().size() + " models)"
                 + (server.managementPort() > 0 ? "; /metrics on http://" + settings.host() + ":" + server.managementPort() : ""));
         return 0;
+    }
+
+    /**
+     * A line of the log's format written straight to stderr: on SIGTERM or SIGINT the JDK's own shutdown hook
+     * resets java.util.logging while this one runs, so a logger could drop the very lines that say we stopped.
+     */
+    private static void shutdownLine(String message) {
+        System.err.println(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+                + " INFO dev.tollgate.server.Main: " + message);
+        System.err.flush();
     }
 
     private static int diff(String[] args) {
