@@ -73,12 +73,28 @@ public final class JsonBody {
             return new JsonBody(bytes, fields, closingBrace);
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
-            String what = e.getOriginalMessage().replaceAll(" \\(for [A-Za-z]+ starting at \\[Source.*?\\]\\)", "");
-            throw new InvalidJsonException("the request body is not valid JSON: " + what
-                    + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")"));
+            throw new InvalidJsonException("the request body is not valid JSON"
+                    + (loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr()) + ": " + problem(e.getOriginalMessage()));
         } catch (IOException e) {
             throw new InvalidJsonException("the request body could not be read: " + e.getMessage());
         }
+    }
+
+    /**
+     * Jackson's description of a syntax error in a client's words: what was found and what was expected, without the
+     * parser's internals (its source descriptions, character codes, feature names).
+     */
+    static String problem(String jackson) {
+        String m = jackson.replaceAll("\\[Source: .*?; line: (\\d+), column: (\\d+)\\]", "line $1, column $2")
+                .replace("was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')", "expected a JSON value");
+        m = m.replaceAll("^Unexpected end-of-input: expected close marker for (Array|Object) \\(start marker at (line \\d+, column \\d+)\\)",
+                "it ends before the JSON does (expected the end of the $1 opened at $2)");
+        m = m.replaceAll("^Unexpected end-of-input.*", "it ends before the JSON does");
+        m = m.replaceAll("^Unexpected close marker '(.)': expected '(.)'.*", "unexpected '$1' (expected '$2')");
+        m = m.replaceAll("^Unrecognized token '(.*?)': (.*)", "unexpected '$1' ($2)");
+        m = m.replaceAll("^Unexpected character \\('(.+?)' \\(code \\d+\\)\\):? ?(.*)", "unexpected character '$1' ($2)");
+        m = m.replace("Array", "array").replace("Object", "object").replace("(was expecting ", "(expected ").replace(" ()", "");
+        return m.replaceAll("\\s+", " ").trim();
     }
 
     public byte[] bytes() {
