@@ -27,7 +27,9 @@ import java.util.Set;
  */
 public final class JsonBody {
 
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Writes BigDecimals plainly (8000, not 8E+3): money the gateway reports is read by people and spreadsheets. */
+    public static final ObjectMapper MAPPER = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN).build();
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .build();
@@ -95,6 +97,15 @@ public final class JsonBody {
         m = m.replaceAll("^Unexpected character \\('(.+?)' \\(code \\d+\\)\\):? ?(.*)", "unexpected character '$1' ($2)");
         m = m.replace("Array", "array").replace("Object", "object").replace("(was expecting ", "(expected ").replace(" ()", "");
         return m.replaceAll("\\s+", " ").trim();
+    }
+
+    /** The node as UTF-8 JSON through {@link #MAPPER}, so decimals are plain ({@code JsonNode.toString()} writes 8E+3). */
+    public static byte[] write(com.fasterxml.jackson.databind.JsonNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree that does not serialize", e);
+        }
     }
 
     public byte[] bytes() {

@@ -89,7 +89,7 @@ public final class DashboardRoutes {
             ObjectNode out = Stats.compute(log, policy.current(), since, until);
             out.set("policy", policyStatus());
             out.with("totals").put("log_dropped", log.dropped());
-            json(res, Status.OK_200, out.toString());
+            json(res, Status.OK_200, new String(dev.tollgate.providers.json.JsonBody.write(out), StandardCharsets.UTF_8)); // plain decimals
         } catch (SQLException e) {
             ObjectNode error = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
             error.putObject("error").put("type", "server_error").put("message", "The request log could not be read: " + e.getMessage());

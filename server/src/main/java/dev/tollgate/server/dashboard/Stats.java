@@ -20,7 +20,7 @@ import java.util.List;
 /** The dashboard's numbers, aggregated in SQL from the request log over a window. */
 final class Stats {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.tollgate.providers.json.JsonBody.MAPPER; // plain decimals
 
     private Stats() {
     }
@@ -42,7 +42,7 @@ final class Stats {
                     rs.next();
                     totals.put("requests", rs.getLong(1));
                     totals.put("errors", rs.getLong(2));
-                    totals.put("cost_usd", rs.getDouble(3));
+                    totals.put("cost_usd", plain(rs.getDouble(3)));
                     totals.put("input_tokens", rs.getLong(4));
                     totals.put("output_tokens", rs.getLong(5));
                 }
@@ -83,7 +83,7 @@ final class Stats {
             st.setLong(2, to);
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
-                    top.addObject().put("name", rs.getString(1)).put("cost_usd", rs.getDouble(2)).put("requests", rs.getLong(3));
+                    top.addObject().put("name", rs.getString(1)).put("cost_usd", plain(rs.getDouble(2))).put("requests", rs.getLong(3));
                     if (names.size() < 6) {
                         names.add(rs.getString(1));
                     }
@@ -103,7 +103,7 @@ final class Stats {
                 st.setString(5, name);
                 try (ResultSet rs = st.executeQuery()) {
                     while (rs.next()) {
-                        points.addArray().add(from + rs.getLong(1) * bucket).add(rs.getDouble(2));
+                        points.addArray().add(from + rs.getLong(1) * bucket).add(plain(rs.getDouble(2)));
                     }
                 }
             }
@@ -182,7 +182,7 @@ final class Stats {
                     }
                 }
                 ObjectNode row = out.addObject().put("level", level).put("id", p.id()).put("period", b.period().id())
-                        .put("usd", b.usd()).put("spent", spent).put("period_start", start.toString());
+                        .put("usd", b.usd()).put("spent", plain(spent)).put("period_start", start.toString());
                 if (end != null) {
                     double elapsed = Math.max(1, now.toEpochMilli() - start.toEpochMilli());
                     double length = end.toEpochMilli() - start.toEpochMilli();
@@ -197,5 +197,10 @@ final class Stats {
             }
         }
         return out;
+    }
+
+    /** A double as the shortest decimal that reads back as it (0.00001, not 1.0E-5), written plainly by the mapper. */
+    private static java.math.BigDecimal plain(double d) {
+        return java.math.BigDecimal.valueOf(d);
     }
 }
