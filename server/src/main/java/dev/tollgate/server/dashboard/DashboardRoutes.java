@@ -47,6 +47,8 @@ public final class DashboardRoutes {
 
     public void register(HttpRouting.Builder routing) {
         ASSETS.forEach((path, file) -> routing.get(path, (req, res) -> asset(file, res)));
+        // HEAD as GET without the body (link checkers, uptime probes, curl -I).
+        ASSETS.forEach((path, file) -> routing.head(path, (req, res) -> asset(file, res)));
         routing.get("/admin/stats", this::stats);
     }
 
