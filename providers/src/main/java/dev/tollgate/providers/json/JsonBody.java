@@ -117,6 +117,11 @@ public final class JsonBody {
         return f != null && f.token != JsonToken.VALUE_NULL;
     }
 
+    /** A field's value as its raw JSON bytes, if present. */
+    public Optional<byte[]> raw(String name) {
+        return Optional.ofNullable(fields.get(name)).map(f -> java.util.Arrays.copyOfRange(bytes, f.start, f.end));
+    }
+
     /** The kind of JSON value of a field, if present. */
     public Optional<JsonToken> token(String name) {
         return Optional.ofNullable(fields.get(name)).map(Field::token);
