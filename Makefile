@@ -8,6 +8,8 @@ export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 MVN := mvn -B -q
 PORT ?= 8080
 SIM_PORT ?= 8089
+# Where `make run` keeps its policy copy, dev key, ledger and logs.
+STATE ?= state
 
 # The real agent CLIs the conformance tests drive, pinned, installed into the project (.tools/npm).
 CODEX_VERSION := 0.169.0
@@ -40,20 +42,31 @@ $(AOT_CACHE): $(SERVER_JAR)
 	server/aot/train.sh
 
 # `make run` serves a copy of the example policy plus a developer key and an operator token made
-# for this checkout (their secrets live only in state/, which Git ignores).
+# for this checkout (their secrets live only in $(STATE)/, which Git ignores). The copy is made once:
+# $(STATE)/policy is yours to edit (reloaded when a file changes) and survives restarts; each start only
+# points the simulator's providers at SIM_PORT (and writes the dev key's and token's entries when
+# they are new). SIGTERM or SIGINT (Ctrl-C) stops the gateway (it drains) and the simulator, and waits
+# for both: the two run in the background so this shell sits in `wait`, where a trapped signal is
+# handled at once (with a foreground child, bash holds the trap until that child exits, and nothing
+# signals the child).
 run: build
-	@mkdir -p state && rm -rf state/policy && cp -r policies-example-repo state/policy
-	@if [ ! -s state/dev-key.txt ]; then \
-	  bin/tollgate keys new --id dev --team platform 2>&1 >state/dev-key.yaml | sed -n 's/^ *\(tg-[A-Za-z0-9_-]*\)$$/\1/p' >state/dev-key.txt; \
-	  bin/tollgate keys new --admin --id dev-admin --role operator 2>&1 >state/dev-admin.yaml | sed -n 's/^ *\(tg-[A-Za-z0-9_-]*\)$$/\1/p' >state/dev-admin-token.txt; \
+	@mkdir -p $(STATE) && if [ ! -d $(STATE)/policy ]; then cp -r policies-example-repo $(STATE)/policy; \
+	  echo "Copied policies-example-repo to $(STATE)/policy: edit the policy there (kept across restarts)."; fi
+	@sed -i -E 's#http://127\.0\.0\.1:[0-9]+/#http://127.0.0.1:$(SIM_PORT)/#' $(STATE)/policy/providers/sim.yaml
+	@if [ ! -s $(STATE)/dev-key.txt ]; then \
+	  bin/tollgate keys new --id dev --team platform 2>&1 >$(STATE)/dev-key.yaml | sed -n 's/^ *\(tg-[A-Za-z0-9_-]*\)$$/\1/p' >$(STATE)/dev-key.txt; \
+	  bin/tollgate keys new --admin --id dev-admin --role operator 2>&1 >$(STATE)/dev-admin.yaml | sed -n 's/^ *\(tg-[A-Za-z0-9_-]*\)$$/\1/p' >$(STATE)/dev-admin-token.txt; \
+	  rm -f $(STATE)/policy/teams/platform/dev-key.yaml $(STATE)/policy/dev-admin.yaml; \
 	fi
-	@{ echo "keys:"; cat state/dev-key.yaml; } >state/policy/teams/platform/dev-key.yaml
-	@{ echo "admins:"; cat state/dev-admin.yaml; } >state/policy/dev-admin.yaml
-	@echo "Virtual key for this checkout (state/dev-key.txt):          $$(cat state/dev-key.txt)"
-	@echo "Operator admin token (state/dev-admin-token.txt):           $$(cat state/dev-admin-token.txt)"
+	@[ -f $(STATE)/policy/teams/platform/dev-key.yaml ] || { echo "keys:"; cat $(STATE)/dev-key.yaml; } >$(STATE)/policy/teams/platform/dev-key.yaml
+	@[ -f $(STATE)/policy/dev-admin.yaml ] || { echo "admins:"; cat $(STATE)/dev-admin.yaml; } >$(STATE)/policy/dev-admin.yaml
+	@echo "Virtual key for this checkout ($(STATE)/dev-key.txt):          $$(cat $(STATE)/dev-key.txt)"
+	@echo "Operator admin token ($(STATE)/dev-admin-token.txt):           $$(cat $(STATE)/dev-admin-token.txt)"
+	@echo "Dashboard: http://127.0.0.1:$(PORT)/ui#token=$$(cat $(STATE)/dev-admin-token.txt)"
 	@bin/provider-sim --port $(SIM_PORT) & sim=$$!; \
-	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
-	bin/tollgate serve --port $(PORT) --policy state/policy --state-dir state
+	bin/tollgate serve --port $(PORT) --policy $(STATE)/policy --state-dir $(STATE) & gateway=$$!; \
+	trap 'kill -TERM $$gateway $$sim 2>/dev/null; wait $$gateway; wait $$sim; exit 0' INT TERM; \
+	wait -n $$gateway $$sim; status=$$?; kill -TERM $$gateway $$sim 2>/dev/null; wait $$gateway; wait $$sim; exit $$status
 
 clients: $(CODEX_BIN) $(CLAUDE_BIN) $(GEMINI_BIN)
 

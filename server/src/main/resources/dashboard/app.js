@@ -3,7 +3,9 @@
 "use strict";
 (() => {
   const $ = id => document.getElementById(id);
-  const usd = v => v === 0 ? "$0" : "$" + (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v >= 0.01 ? v.toFixed(4) : v.toPrecision(2).replace(/\.?0+e/, "e"));
+  // Plain money, never 1e-12: whole dollars from $100, cents from $1, then up to six decimals, then "< $0.000001".
+  const usd = v => v === 0 ? "$0" : v >= 100 ? "$" + v.toFixed(0) : v >= 1 ? "$" + v.toFixed(2) : v >= 0.01 ? "$" + v.toFixed(4)
+    : v >= 0.000001 ? "$" + v.toFixed(6).replace(/0+$/, "") : "< $0.000001";
   const ms = v => v == null ? "–" : v >= 1000 ? (v / 1000).toFixed(2) + " s" : Math.round(v) + " ms";
   const count = v => v >= 1e6 ? (v / 1e6).toFixed(1) + "M" : v >= 1e4 ? (v / 1e3).toFixed(1) + "k" : String(v);
   let data = null;
@@ -36,7 +38,7 @@
   }
 
   function draw() {
-    const d = data, from = Date.parse(d.window.since), to = Date.parse(d.window.until);
+    const d = data, from = Date.parse(d.window.from || d.window.since), to = Date.parse(d.window.until);
     const p = d.policy || {};
     $("commit").textContent = (p.commit || "").slice(0, 12);
     $("commit").title = [p.commit, p.author, p.message].filter(Boolean).join("\n");
@@ -44,16 +46,26 @@
       + (p.degraded ? " · source unreachable" : "") : "";
     const t = d.totals;
     $("t-requests").textContent = count(t.requests);
-    $("t-errors").textContent = t.requests ? (100 * t.errors / t.requests).toFixed(1) + "%" : "–";
+    // Refusals (4xx: keys, access, limits, budgets, bad requests) are the gateway doing its job; failures (5xx) are not.
+    $("t-refused").textContent = t.requests ? (100 * t.refused / t.requests).toFixed(1) + "%" : "–";
+    $("t-failed").textContent = t.requests ? (100 * t.failed / t.requests).toFixed(1) + "%" : "–";
     $("t-cost").textContent = usd(t.cost_usd);
     $("t-latency").textContent = [d.latency_ms.p50, d.latency_ms.p95, d.latency_ms.p99].map(ms).join(" / ");
     $("t-ttft").textContent = [d.ttft_ms.p50, d.ttft_ms.p95, d.ttft_ms.p99].map(ms).join(" / ");
     $("t-tokens").textContent = count(t.input_tokens) + " / " + count(t.output_tokens);
     const dim = $("spend-dim").value;
-    Charts.lines($("c-spend-time"), d.spend[dim].series, from, to, usd);
+    const windowName = $("window").selectedOptions[0].textContent;
+    const empty = t.requests ? "No spend in the last " + windowName + "."
+      : "No requests in the last " + windowName + ". Send one through the gateway and it shows here within a minute.";
+    $("empty").hidden = t.requests > 0;
+    $("empty").textContent = "No requests in the last " + windowName + ". Point a client at this gateway with a key of its "
+      + "policy (README: Pointing clients at it); requests appear here within a minute.";
+    Charts.lines($("c-spend-time"), d.spend[dim].series, from, to, usd, { floor: 0.01, empty });
     Charts.lines($("c-rate"), [
       { name: "requests", points: d.rate.map(r => [r.t, r.requests]) },
-      { name: "errors", points: d.rate.map(r => [r.t, r.errors]) }], from, to, v => String(Math.round(v * 10) / 10));
+      { name: "refused (4xx)", points: d.rate.map(r => [r.t, r.refused]) },
+      { name: "failed (5xx)", points: d.rate.map(r => [r.t, r.failed]) }], from, to, v => String(Math.round(v * 10) / 10),
+      { floor: 1, integer: true, empty: "No requests in the last " + windowName + "." });
     const top = s => s.top.map(r => ({ label: r.name, value: r.cost_usd }));
     Charts.bars($("c-top-keys"), top(d.spend.key), usd);
     Charts.bars($("c-models"), top(d.spend.model), usd);

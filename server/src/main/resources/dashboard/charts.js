@@ -34,7 +34,8 @@ const Charts = (() => {
     const max = Math.max(...rows.map(r => r.value), 1e-12);
     rows.forEach((r, i) => {
       const g = el("g", { class: "bar", "data-label": r.label, "data-value": String(r.value), transform: `translate(0, ${i * rowH + 3})` }, s);
-      text(g, 0, 17, r.label.length > 24 ? r.label.slice(0, 23) + "…" : r.label, { class: "label" });
+      const label = text(g, 0, 17, r.label.length > 24 ? r.label.slice(0, 23) + "…" : r.label, { class: "label" });
+      el("title", {}, label).textContent = r.title || r.label; // the whole name on hover, also when cut
       const w = Math.max(2, (width - labelW - valueW) * r.value / max);
       el("rect", { x: labelW, y: 3, width: w, height: rowH - 8, rx: 3, fill: COLORS[i % COLORS.length] }, g);
       text(g, labelW + w + 6, 17, format(r.value), { class: "value" });
@@ -42,26 +43,41 @@ const Charts = (() => {
   }
 
   /** Lines over time: series = [{name, points: [[ms, value], ...]}] on buckets [from, to). */
+  /** The smallest 1, 2, 2.5 or 5 times a power of ten at or above v (and at least floor): a round top for an axis. */
+  function niceTop(v, floor) {
+    const x = Math.max(v, floor);
+    const p = Math.pow(10, Math.floor(Math.log10(x)));
+    return [1, 2, 2.5, 5, 10].map(m => m * p).find(m => m >= x * (1 - 1e-12));
+  }
+
+  /** "12-06 14:30" in UTC: a date on every axis label, so a window over midnight or days reads right. */
+  function stamp(t) {
+    return new Date(t).toISOString().slice(5, 16).replace("T", " ");
+  }
+
   function lines(container, series, from, to, format, opts) {
-    const o = Object.assign({ width: 560, height: 220, dashedFrom: null }, opts || {});
+    const o = Object.assign({ width: 560, height: 220, dashedFrom: null, floor: 1, empty: "No data in this window." }, opts || {});
     if (!series.length || series.every(x => !x.points.length)) {
-      container.replaceChildren(Object.assign(document.createElement("p"), { className: "empty", textContent: "No data in this window." }));
+      container.replaceChildren(Object.assign(document.createElement("p"), { className: "empty", textContent: o.empty }));
       return;
     }
     const padL = 70, padR = 10, padT = 10, padB = 40;
     const s = svg(container, o.width, o.height);
-    const max = Math.max(...series.flatMap(x => x.points.map(p => p[1])), 1e-12);
+    let max = niceTop(Math.max(...series.flatMap(x => x.points.map(p => p[1]))), o.floor);
+    if (o.integer && max < 5) max = 5; // counts: whole-number ticks
+    // Intervals so that each tick is round: 0.2 of a top of 1, 0.5 of 2, 0.5 of 2.5, 1 of 5.
+    const steps = Math.abs(max / Math.pow(10, Math.floor(Math.log10(max))) - 2) < 1e-9 ? 4 : 5;
     const X = t => padL + (o.width - padL - padR) * (t - from) / Math.max(1, to - from);
     const Y = v => o.height - padB - (o.height - padT - padB) * v / max;
-    for (let i = 0; i <= 4; i++) {
-      const v = max * i / 4;
+    for (let i = 0; i <= steps; i++) {
+      const v = max * i / steps;
       el("line", { x1: padL, x2: o.width - padR, y1: Y(v), y2: Y(v), class: "grid" }, s);
       text(s, padL - 6, Y(v) + 4, format(v), { class: "axis", "text-anchor": "end" });
     }
     [from, (from + to) / 2, to].forEach((t, i) => {
-      const d = new Date(t);
-      text(s, X(t), o.height - padB + 16, d.toISOString().slice(11, 16) + "Z", { class: "axis", "text-anchor": ["start", "middle", "end"][i] });
+      text(s, X(t), o.height - padB + 16, stamp(t), { class: "axis time", "text-anchor": ["start", "middle", "end"][i] });
     });
+    text(s, o.width - padR, o.height - padB + 28, "UTC", { class: "axis", "text-anchor": "end" });
     series.forEach((x, i) => {
       const color = COLORS[i % COLORS.length];
       const g = el("g", { class: "series", "data-name": x.name, "data-total": String(x.points.reduce((a, p) => a + p[1], 0)) }, s);
@@ -71,7 +87,11 @@ const Charts = (() => {
         const c = el("circle", { cx: X(p[0]), cy: Y(p[1]), r: 3, fill: color, "data-value": String(p[1]) }, g);
         el("title", {}, c).textContent = `${x.name}: ${format(p[1])} at ${new Date(p[0]).toISOString()}`;
       });
-      text(s, padL + 4 + i * 130, o.height - 6, "■ " + x.name, { class: "legend", style: `fill: ${color}` });
+      // A swatch drawn with the fill attribute: the page's CSP (default-src 'self') drops inline style="".
+      const key = el("g", { class: "legend", "data-name": x.name, transform: `translate(${padL + 4 + i * 130}, ${o.height - 16})` }, s);
+      el("rect", { width: 10, height: 10, rx: 2, fill: color, class: "swatch" }, key);
+      const name = text(key, 14, 9, x.name.length > 16 ? x.name.slice(0, 15) + "…" : x.name);
+      el("title", {}, name).textContent = x.name;
     });
   }
 

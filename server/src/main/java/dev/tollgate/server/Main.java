@@ -20,48 +20,40 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** The {@code tollgate} command. */
-public final class Main {
+/**
+ * The {@code tollgate} command. picocli gives every subcommand its {@code --help} and usage errors (exit 2, with what
+ * was wrong and the subcommand's usage); each subcommand's work is a plain method below.
+ */
+@Command(name = "tollgate", mixinStandardHelpOptions = true, version = "tollgate 0.1.0",
+        description = "An AI gateway for coding agents. `tollgate COMMAND --help` for each command.",
+        subcommands = {Main.Validate.class, Main.Diff.class, Main.Keys.class, Main.Usage.class, Main.Audit.class},
+        footer = {"",
+            "Every serve flag also has an environment variable (TOLLGATE_PORT, TOLLGATE_POLICY, TOLLGATE_GIT_BRANCH, ...) and a",
+            "key in the settings file (tollgate.port, tollgate.git.branch, ...); see server/src/main/resources/tollgate-defaults.yaml.",
+            "Also by environment only: TOLLGATE_GIT_TOKEN (https token), TOLLGATE_GIT_USERNAME (default x-access-token),",
+            "TOLLGATE_WEBHOOK_SECRET."})
+public final class Main implements Callable<Integer> {
 
-    private static final String USAGE = """
-            usage: tollgate serve [--port N] [--host H] [--policy SOURCE] [--policy-branch B] [--policy-path SUBDIR]
-                                  [--policy-poll SECONDS] [--state-dir DIR] [--config FILE] [--redis URL]
-                                  [--body-limit BYTES] [--shutdown-grace SECONDS]
-                                  [--request-log true|false] [--request-retention DAYS]
-                                  [--otel true|false] [--otel-endpoint URL] [--otel-sampling RATIO] [--management-port N]
-                                  [--max-connections N] [--head-timeout SECONDS] [--body-timeout SECONDS] [--idle-timeout SECONDS]
-                   tollgate validate [DIR]
-                   tollgate diff OLD NEW [--repo DIR] [--path SUBDIR]
-                   tollgate keys new --id ID --team TEAM
-                   tollgate keys new --admin --id ID --role viewer|operator
-                   tollgate usage [--by key|team|customer|model] [--period daily|weekly|monthly|total] [--url URL]
-                   tollgate audit verify [FILE | --state-dir DIR]
-            serve     SOURCE is a Git URL (file://, https://, ssh://) or repository path, followed on branch B
-                      (default main) under SUBDIR, mirrored in the state dir and polled every 10 s; or a plain
-                      directory, reloaded when a file changes. Every response carries x-tollgate-policy: <commit>.
-                      Admin API (token from the policy's admins:): GET /admin/policy, POST /admin/policy/refresh,
-                      GET /admin/requests?key=&team=&model=&status=&since=, the dashboard at /ui; GET /metrics (Prometheus:
-                      a scrape token, TOLLGATE_METRICS_TOKEN, or an admin token; none on --management-port).
-            validate  checks every policy file; prints file:line:col: problem; exit 0 when good, 1 when not.
-            diff      what changes for whom between two policy directories, or two commits of the repository
-                      in --repo (default .), e.g. `tollgate diff origin/main HEAD`.
-            audit     verify checks the hash chain of the audit trail (default state/audit.log): exit 0 intact, 1 tampered.
-            keys new  makes a secret, prints it once (stderr) and the YAML entry with its SHA-256 (stdout) to commit.
-            usage     spend per key, team, customer or model in the current period, as a table, from a running
-                      gateway (default http://127.0.0.1:8080); the admin token comes from TOLLGATE_ADMIN_TOKEN.
-            Every serve flag also has an environment variable (TOLLGATE_PORT, TOLLGATE_POLICY, TOLLGATE_GIT_BRANCH,
-            TOLLGATE_GIT_PATH, TOLLGATE_GIT_POLL, ...) and a key in the settings file (tollgate.port, tollgate.git.branch,
-            ...); see server/src/main/resources/tollgate-defaults.yaml. Also by environment only: TOLLGATE_GIT_TOKEN
-            (https token), TOLLGATE_GIT_USERNAME (default x-access-token), TOLLGATE_WEBHOOK_SECRET.
-            """;
+    @Spec
+    private CommandSpec spec;
 
-    private Main() {
+    /** {@code tollgate} alone: the overview, on stderr, as a usage error. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(System.err);
+        return 2;
     }
 
     public static void main(String[] args) {
@@ -73,53 +65,179 @@ public final class Main {
 
     /** Runs one command; the exit code (0 good, 1 the policy or server failed, 2 usage). */
     static int run(String... args) {
-        if (args.length == 0) {
-            System.err.print(USAGE);
-            return 2;
-        }
-        String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        return switch (args[0]) {
-            case "serve" -> serve(rest);
-            case "validate" -> validate(rest);
-            case "diff" -> diff(rest);
-            case "keys" -> keys(rest);
-            case "usage" -> dev.tollgate.server.usage.UsageCommand.run(rest);
-            case "audit" -> AuditCli.run(rest);
-            case "-h", "--help", "help" -> {
-                System.out.print(USAGE);
-                yield 0;
-            }
-            default -> {
-                System.err.print("unknown command '" + args[0] + "'\n" + USAGE);
-                yield 2;
-            }
-        };
+        CommandLine cli = new CommandLine(new Main());
+        cli.addSubcommand("serve", serveCommand(), "");
+        // System.out/err as they are now (tests swap them), not as they were when the class loaded.
+        cli.setOut(new java.io.PrintWriter(System.out, true));
+        cli.setErr(new java.io.PrintWriter(System.err, true));
+        return cli.execute(args);
     }
 
-    private static int serve(String[] args) {
-        LogConfig.configureRuntime(); // logging.properties on the class path: one line per record
-        Map<String, String> flags = new HashMap<>();
-        Path configFile = System.getenv(ServerSettings.CONFIG_FILE_ENV) == null ? null : Path.of(System.getenv(ServerSettings.CONFIG_FILE_ENV));
-        for (int i = 0; i < args.length; i++) {
-            String flag = args[i];
-            if (i + 1 >= args.length) {
-                System.err.print("missing value for " + flag + "\n" + USAGE);
-                return 2;
+    /**
+     * {@code serve}'s options come from the settings' flag tables (ServerSettings, TelemetrySettings,
+     * ConnectionSettings), so a flag added there is parsed, listed in --help and named with its key and variable.
+     */
+    private static CommandLine serveCommand() {
+        ServeCommand command = new ServeCommand();
+        CommandSpec serve = CommandSpec.wrapWithoutInspection(command);
+        command.spec = serve;
+        serve.mixinStandardHelpOptions(true);
+        serve.usageMessage().description(
+                "Serves the API. SOURCE (--policy) is a Git URL (file://, https://, ssh://) or repository path, followed on branch B "
+                        + "(--policy-branch, default main) under SUBDIR (--policy-path), mirrored in the state dir and polled every 10 s; "
+                        + "or a plain directory, reloaded when a file changes. Every response carries x-tollgate-policy: <commit>.",
+                "Admin API (token from the policy's admins:): GET /admin/policy, POST /admin/policy/refresh, "
+                        + "GET /admin/requests?key=&team=&model=&status=&since=, the dashboard at /ui; GET /metrics (Prometheus: a "
+                        + "scrape token, TOLLGATE_METRICS_TOKEN, or an admin token; none on --management-port).",
+                "SIGTERM or SIGINT: new requests get a retryable 503, open ones finish within --shutdown-grace, then it stops.",
+                "Each flag below also has its environment variable and settings-file key; flags win over variables, variables "
+                        + "over the file (--config).");
+        serve.addOption(OptionSpec.builder("--config").paramLabel("FILE").type(String.class)
+                .description("the settings file (env TOLLGATE_CONFIG)").build());
+        Map<String, String> flags = new java.util.TreeMap<>(ServerSettings.FLAGS);
+        flags.putAll(TelemetrySettings.FLAGS);
+        flags.putAll(ConnectionSettings.FLAGS);
+        flags.forEach((flag, key) -> serve.addOption(OptionSpec.builder(flag).paramLabel("VALUE").type(String.class)
+                .description(key + " (env " + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_') + ")").build()));
+        return new CommandLine(serve);
+    }
+
+    private static final class ServeCommand implements Callable<Integer> {
+        private CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            Map<String, String> flags = new HashMap<>();
+            Path configFile = System.getenv(ServerSettings.CONFIG_FILE_ENV) == null ? null : Path.of(System.getenv(ServerSettings.CONFIG_FILE_ENV));
+            for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+                String value = o.getValue();
+                if (o.longestName().equals("--config")) {
+                    configFile = Path.of(value);
+                } else if (ServerSettings.FLAGS.containsKey(o.longestName())) {
+                    flags.put(ServerSettings.FLAGS.get(o.longestName()), value);
+                } else if (TelemetrySettings.FLAGS.containsKey(o.longestName())) {
+                    flags.put(TelemetrySettings.FLAGS.get(o.longestName()), value);
+                } else if (ConnectionSettings.FLAGS.containsKey(o.longestName())) {
+                    flags.put(ConnectionSettings.FLAGS.get(o.longestName()), value);
+                }
             }
-            String value = args[++i];
-            if (flag.equals("--config")) {
-                configFile = Path.of(value);
-            } else if (ServerSettings.FLAGS.containsKey(flag)) {
-                flags.put(ServerSettings.FLAGS.get(flag), value);
-            } else if (TelemetrySettings.FLAGS.containsKey(flag)) {
-                flags.put(TelemetrySettings.FLAGS.get(flag), value);
-            } else if (ConnectionSettings.FLAGS.containsKey(flag)) {
-                flags.put(ConnectionSettings.FLAGS.get(flag), value);
-            } else {
-                System.err.print("unknown flag " + flag + "\n" + USAGE);
-                return 2;
-            }
+            return serve(flags, configFile);
         }
+    }
+
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = "Checks every policy file; prints file:line:col: problem; exit 0 when good, 1 when not.")
+    static final class Validate implements Callable<Integer> {
+        @Parameters(arity = "0..1", paramLabel = "DIR", defaultValue = ".", description = "the policy directory (default .)")
+        Path dir;
+
+        @Override
+        public Integer call() {
+            return validate(dir);
+        }
+    }
+
+    @Command(name = "diff", mixinStandardHelpOptions = true,
+            description = "What changes for whom between two policy directories, or two commits of the repository in --repo, "
+                    + "e.g. `tollgate diff origin/main HEAD`.")
+    static final class Diff implements Callable<Integer> {
+        @Parameters(arity = "2", paramLabel = "OLD NEW", description = "two directories, or two commits (any Git revision)")
+        List<String> revisions;
+        @Option(names = "--repo", paramLabel = "DIR", defaultValue = ".", description = "the repository (default .)")
+        Path repo;
+        @Option(names = "--path", paramLabel = "SUBDIR", defaultValue = "", description = "the policy's folder in it")
+        String path;
+
+        @Override
+        public Integer call() {
+            return diff(revisions.get(0), revisions.get(1), repo, path);
+        }
+    }
+
+    @Command(name = "keys", mixinStandardHelpOptions = true, subcommands = KeysNew.class,
+            description = "Virtual keys and admin tokens: `tollgate keys new --help`.")
+    static final class Keys implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().usage(System.err);
+            return 2;
+        }
+    }
+
+    @Command(name = "new", mixinStandardHelpOptions = true,
+            description = {"Makes a secret, prints it once (stderr) and the YAML entry with its SHA-256 (stdout) to commit, e.g.",
+                "  tollgate keys new --id gina --team research >> teams/research/keys.yaml",
+                "  tollgate keys new --admin --id oncall --role operator >> admins.yaml"})
+    static final class KeysNew implements Callable<Integer> {
+        @Option(names = "--id", required = true, paramLabel = "ID", description = "letters, digits, . _ @ -")
+        String id;
+        @Option(names = "--team", paramLabel = "TEAM", description = "the key's team (a virtual key)")
+        String team;
+        @Option(names = "--admin", description = "an admin API token instead of a virtual key")
+        boolean admin;
+        @Option(names = "--role", paramLabel = "ROLE", defaultValue = "viewer", description = "viewer (default) or operator, for --admin")
+        String role;
+
+        @Override
+        public Integer call() {
+            return keysNew(id, team, admin, role);
+        }
+    }
+
+    @Command(name = "usage", mixinStandardHelpOptions = true,
+            description = "Spend per key, team, customer or model in the current period, as a table, from a running gateway "
+                    + "(GET /admin/usage). The admin token comes from TOLLGATE_ADMIN_TOKEN (never a flag: it would show in the "
+                    + "process list).")
+    static final class Usage implements Callable<Integer> {
+        @Option(names = "--by", paramLabel = "key|team|customer|model", defaultValue = "team", description = "default team")
+        String by;
+        @Option(names = "--period", paramLabel = "daily|weekly|monthly|total", defaultValue = "monthly", description = "default monthly")
+        String period;
+        @Option(names = "--url", paramLabel = "URL", description = "the gateway (default TOLLGATE_URL, else http://127.0.0.1:TOLLGATE_PORT or 8080)")
+        String url;
+
+        @Override
+        public Integer call() {
+            return dev.tollgate.server.usage.UsageCommand.run(by, period, url);
+        }
+    }
+
+    @Command(name = "audit", mixinStandardHelpOptions = true, subcommands = AuditVerify.class,
+            description = "The audit trail: `tollgate audit verify --help`.")
+    static final class Audit implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().usage(System.err);
+            return 2;
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Checks the hash chain of the audit trail (default state/audit.log): exit 0 intact, 1 tampered.")
+    static final class AuditVerify implements Callable<Integer> {
+        @Parameters(arity = "0..1", paramLabel = "FILE", description = "the audit log")
+        Path file;
+        @Option(names = "--state-dir", paramLabel = "DIR", description = "the gateway's state directory (its audit.log)")
+        Path stateDir;
+
+        @Override
+        public Integer call() {
+            if (file != null && stateDir != null) {
+                System.err.println("audit verify: give FILE or --state-dir DIR, not both");
+                return 2;
+            }
+            return AuditCli.verify(file != null ? file : (stateDir != null ? stateDir : Path.of("state")).resolve("audit.log"));
+        }
+    }
+
+    private static int serve(Map<String, String> flags, Path configFile) {
+        LogConfig.configureRuntime(); // logging.properties on the class path: one line per record
         ServerSettings settings = ServerSettings.load(flags, configFile);
         try {
             Files.createDirectories(settings.stateDir());
@@ -179,9 +297,14 @@ public final class Main {
             return 1;
         }
         PolicyWatcher w = watcher;
+        Duration grace = settings.shutdownGrace();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            long start = System.nanoTime();
+            shutdownLine("draining: " + server.inFlight() + " requests in flight may finish within " + grace.toSeconds()
+                    + " s; new requests get a retryable 503");
             w.close();
             server.close();
+            shutdownLine("stopped after " + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
         }, "tollgate-shutdown"));
         PolicySnapshot initial = holder.current();
         System.out.println("tollgate listening on http://" + settings.host() + ":" + server.port()
@@ -190,20 +313,25 @@ public final class Main {
         return 0;
     }
 
-    private static int diff(String[] args) {
-        List<String> positional = new ArrayList<>();
-        Path repo = Path.of(".");
-        String path = "";
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--repo" -> repo = Path.of(args[++i]);
-                case "--path" -> path = args[++i];
-                default -> positional.add(args[i]);
+    /**
+     * A line of the log's format written straight to stderr: on SIGTERM or SIGINT the JDK's own shutdown hook
+     * resets java.util.logging while this one runs, so a logger could drop the very lines that say we stopped.
+     */
+    private static void shutdownLine(String message) {
+        System.err.println(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+                + " INFO dev.tollgate.server.Main: " + message);
+        System.err.flush();
+    }
+
+    private static int diff(String old, String now, Path repo, String path) {
+        List<String> positional = List.of(old, now);
+        for (String what : positional) {
+            if (!Files.isDirectory(Path.of(what)) && !GitPolicyWatcher.hasCommit(repo, what)) {
+                System.err.println("tollgate diff: '" + what + "' is neither a policy directory nor a commit of the repository in "
+                        + repo.toAbsolutePath().normalize() + " (`git log` there lists its commits; --repo DIR names another"
+                        + " repository)");
+                return 2;
             }
-        }
-        if (positional.size() != 2) {
-            System.err.print("diff needs OLD and NEW (two directories, or two commits)\n" + USAGE);
-            return 2;
         }
         Policy before;
         Policy after;
@@ -238,27 +366,8 @@ public final class Main {
         return GitPolicyWatcher.files(repo, what, path);
     }
 
-    private static int keys(String[] args) {
-        if (args.length == 0 || !args[0].equals("new")) {
-            System.err.print("usage: tollgate keys new --id ID --team TEAM | --admin --id ID --role viewer|operator\n");
-            return 2;
-        }
-        Map<String, String> opts = new HashMap<>();
-        boolean admin = false;
-        for (int i = 1; i < args.length; i++) {
-            if (args[i].equals("--admin")) {
-                admin = true;
-            } else if (args[i].startsWith("--") && i + 1 < args.length) {
-                opts.put(args[i], args[++i]);
-            } else {
-                System.err.println("unknown argument " + args[i]);
-                return 2;
-            }
-        }
-        String id = opts.get("--id");
-        String team = opts.get("--team");
-        String role = opts.getOrDefault("--role", "viewer");
-        if (id == null || (!admin && team == null) || !id.matches("[A-Za-z0-9][A-Za-z0-9._@-]*")) {
+    private static int keysNew(String id, String team, boolean admin, String role) {
+        if ((!admin && team == null) || !id.matches("[A-Za-z0-9][A-Za-z0-9._@-]*")) {
             System.err.println("keys new needs --id ID (letters, digits, . _ @ -) and --team TEAM (or --admin --role viewer|operator)");
             return 2;
         }
@@ -281,8 +390,7 @@ public final class Main {
         return 0;
     }
 
-    private static int validate(String[] args) {
-        Path dir = Path.of(args.length > 0 ? args[0] : ".");
+    private static int validate(Path dir) {
         try {
             PolicySnapshot snapshot = PolicyLoader.loadDirectory(dir);
             Policy p = snapshot.policy();

@@ -258,6 +258,11 @@ public final class TollgateServer implements AutoCloseable {
         return server.port();
     }
 
+    /** Requests being served now (what a shutdown waits for). */
+    public int inFlight() {
+        return drain.inFlight();
+    }
+
     /** The management listener's port; -1 when there is none. */
     public int managementPort() {
         return server.server().port(MANAGEMENT);

@@ -95,7 +95,7 @@ class AnthropicSurfaceTest {
         assertEquals("2023-06-01", got.headers().get("anthropic-version"));
         assertEquals("context-management-2025-06-27", got.headers().get("anthropic-beta"));
         assertEquals(body.replace("\"claude\"", "\"claude-x\""), got.body(), "byte for byte but the model");
-        assertEquals(ANTHROPIC_MESSAGE, r.body());
+        assertEquals(ANTHROPIC_MESSAGE.replace("\"claude-x\"", "\"claude\""), r.body(), "byte for byte but the model: the name asked for");
     }
 
     @Test

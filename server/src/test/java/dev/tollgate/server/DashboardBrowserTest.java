@@ -71,6 +71,19 @@ class DashboardBrowserTest {
             try (TollgateServer gateway = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", state, 1 << 20, Duration.ofSeconds(5)),
                     new PolicyHolder(snapshot), null, telemetry)) {
                 int port = gateway.port();
+                HttpResponse<Void> head = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ui"))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+                assertEquals(200, head.statusCode(), "HEAD /ui");
+                assertTrue(head.headers().firstValue("content-type").orElse("").startsWith("text/html"));
+                try (WebDriver browser = WebDriver.start(tmp.resolve("chrome-profile-empty"))) {
+                    // Before any traffic: a readable empty state, not empty axes.
+                    browser.open("http://127.0.0.1:" + port + "/ui#token=" + ObservabilityTest.ADMIN);
+                    ObservabilityTest.await("the empty dashboard drawn", () -> "true".equals(browser.script("return document.body.dataset.ready || ''")) ? true : null);
+                    assertEquals("No requests in the last 24 hours. Point a client at this gateway with a key of its policy (README: Pointing "
+                            + "clients at it); requests appear here within a minute.", browser.script(
+                            "const e = document.getElementById('empty'); return e.hidden ? 'hidden' : e.textContent"));
+                    assertEquals("No requests in the last 24 hours.", browser.script("return document.querySelector('#c-rate p.empty').textContent"));
+                }
                 // Real traffic: two answers of 1000 + 500 tokens at $1 / $2 per million = $0.002 each, and one refusal.
                 up.answer(FakeUpstream.json(200, "{\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":500}}"));
                 Map<String, String> key = Map.of("authorization", "Bearer " + KEY);
@@ -109,13 +122,28 @@ class DashboardBrowserTest {
                     browser.open("http://127.0.0.1:" + port + "/ui#token=" + ObservabilityTest.ADMIN);
                     ObservabilityTest.await("the dashboard drawn", () -> "true".equals(browser.script("return document.body.dataset.ready || ''")) ? true : null);
                     assertEquals("4", browser.script("return document.getElementById('t-requests').textContent"));
-                    assertEquals("25.0%", browser.script("return document.getElementById('t-errors').textContent"));
+                    // The unknown model's 404 is a refusal, not a failure.
+                    assertEquals("25.0%", browser.script("return document.getElementById('t-refused').textContent"));
+                    assertEquals("0.0%", browser.script("return document.getElementById('t-failed').textContent"));
+                    assertEquals("hidden", browser.script("return document.getElementById('empty').hidden ? 'hidden' : 'shown'"));
                     assertEquals("$0.2740", browser.script("return document.getElementById('t-cost').textContent"));
                     assertEquals(snapshot.version().substring(0, 12), browser.script("return document.getElementById('commit').textContent"));
                     // Spend by model: the bars carry the recorded values.
                     String models = browser.script("return [...document.querySelectorAll('#c-models g.bar')]"
                             + ".map(g => g.dataset.label + '=' + g.dataset.value + ':' + g.querySelector('text.value').textContent).join(',')");
-                    assertEquals("resilient=0.27:$0.2700,fast=0.004:$0.0040,nope=0:$0", models);
+                    assertEquals("resilient=0.27:$0.2700,fast=0.004:$0.004,(other)=0:$0", models, "a made-up model name is (other)");
+                    assertEquals("resilient", browser.script("return document.querySelector('#c-models g.bar title').textContent"),
+                            "each bar's name has a tooltip");
+                    // What a person sees: legend swatches in different colours as computed under the page's CSP, times with
+                    // dates, money in plain numbers.
+                    String swatches = browser.script("return [...document.querySelectorAll('#c-rate g.legend rect')]"
+                            + ".map(r => getComputedStyle(r).fill).join('|')");
+                    assertEquals(3, java.util.Arrays.stream(swatches.split("\\|")).distinct().count(), swatches);
+                    assertTrue(!swatches.contains("rgb(0, 0, 0)") && !swatches.contains("none"), swatches);
+                    String times = browser.script("return [...document.querySelectorAll('#c-rate text.time')].map(t => t.textContent).join(',')");
+                    assertTrue(times.matches("\\d\\d-\\d\\d \\d\\d:\\d\\d(,\\d\\d-\\d\\d \\d\\d:\\d\\d){2}"), times);
+                    String money = browser.script("return [...document.querySelectorAll('#c-spend-time text.axis')].map(t => t.textContent).join(',')");
+                    assertTrue(money.startsWith("$0,") && !money.contains("e"), money);
                     String keys = browser.script("return [...document.querySelectorAll('#c-top-keys g.bar')].map(g => g.dataset.label + '=' + g.dataset.value).join(',')");
                     assertEquals("alice=0.274", keys);
                     String series = browser.script("return [...document.querySelectorAll('#c-spend-time g.series')].map(g => g.dataset.name + '=' + g.dataset.total).join(',')");
@@ -125,10 +153,12 @@ class DashboardBrowserTest {
                     String budget = browser.script("return document.querySelector('#c-budgets li').textContent");
                     assertTrue(budget.startsWith("team platform: $0.2740 of $1.00 monthly, projected $"), budget);
                     byte[] png = browser.screenshot();
+                    // Kept as a build artifact: server/target/dashboard.png.
                     Path shot = Path.of("target", "dashboard.png");
                     Files.createDirectories(shot.getParent());
                     Files.write(shot, png);
                     assertTrue(png.length > 10_000, "a real screenshot");
+                    assertTrue(Files.size(shot) == png.length);
                 }
             }
         }

@@ -83,7 +83,7 @@ class GovernanceTest {
                   - {id: gone, team: infra, sha256: %s, revoked: true}
                   - {id: limited, team: infra, sha256: %s, limits: {requests_per_minute: 2}}
                   - {id: busy, team: infra, sha256: %s, max_concurrent: 1}
-                  - {id: budgeted, team: infra, sha256: %s, budgets: [{amount_usd: %s, period: daily}]}
+                  - {id: budgeted, team: infra, sha256: %s, budgets: [{amount_usd: %s, period: daily}, {amount_usd: 8000, period: monthly}]}
                   - {id: narrow, team: infra, sha256: %s, allow_models: ["cheap"]}
                 """.formatted(upstream.port(), Secrets.sha256("admin-secret"), Secrets.sha256("k-alice"), Secrets.sha256("k-old"),
                 Secrets.sha256("k-gone"), Secrets.sha256("k-limited"), Secrets.sha256("k-busy"), Secrets.sha256("k-budgeted"),
@@ -380,6 +380,9 @@ class GovernanceTest {
         assertEquals(0, BUDGET.compareTo(budget.path("limit_usd").decimalValue()));
         assertTrue(budget.has("remaining_usd") && budget.has("resets"), budget.toString());
         assertTrue(usage.path("spend").path("monthly").has("spent_usd"), r.body());
+        // Plain decimals, as people and spreadsheets read them: 8000, never 8E+3.
+        assertTrue(r.body().contains("\"limit_usd\":8000,"), r.body());
+        assertFalse(java.util.regex.Pattern.compile("\\d[eE][+-]?\\d").matcher(r.body()).find(), r.body());
 
         HttpResponse<String> limits = HTTP.send(request("/v1/usage").header("authorization", "Bearer k-limited").GET().build(),
                 HttpResponse.BodyHandlers.ofString());

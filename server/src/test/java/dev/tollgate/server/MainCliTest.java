@@ -87,4 +87,62 @@ class MainCliTest {
             assertEquals("1 change:\n- key alice: monthly budget $50 -> $100\n", diff.out());
         }
     }
+
+    @Test
+    void everySubcommandAnswersHelpAndNamesAWrongOption() {
+        for (String[] command : new String[][] {{"serve"}, {"validate"}, {"diff"}, {"keys"}, {"keys", "new"}, {"usage"}, {"audit"},
+            {"audit", "verify"}}) {
+            String[] args = java.util.Arrays.copyOf(command, command.length + 1);
+            args[command.length] = "--help";
+            Run help = run(args);
+            assertEquals(0, help.code(), String.join(" ", args) + ": " + help.err());
+            assertTrue(help.out().startsWith("Usage: tollgate " + String.join(" ", command)), help.out());
+        }
+        assertTrue(run("keys", "new", "--help").out().contains("--team=TEAM"));
+        assertTrue(run("serve", "--help").out().contains("--shutdown-grace=VALUE"), "serve lists the settings' flags");
+        assertTrue(run("serve", "--help").out().contains("TOLLGATE_SHUTDOWN_GRACE)"), "with its variable");
+
+        Run wrong = run("keys", "new", "--id", "x", "--tema", "infra");
+        assertEquals(2, wrong.code());
+        assertTrue(wrong.err().startsWith("Unknown options: '--tema', 'infra'"), wrong.err());
+        assertTrue(wrong.err().contains("Possible solutions: --team"), "a typo gets the option meant: " + wrong.err());
+        Run unknown = run("keys", "new", "--id", "x", "--bogus");
+        assertTrue(unknown.err().contains("Usage: tollgate keys new"), "else the usage of the command that was wrong: " + unknown.err());
+        Run missing = run("keys", "new", "--team", "infra");
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().startsWith("Missing required option: '--id=ID'"), missing.err());
+        Run nothing = run();
+        assertEquals(2, nothing.code());
+        assertTrue(nothing.err().contains("Usage: tollgate"), nothing.err());
+    }
+
+    @Test
+    void diffOfACommitThatDoesNotExistSaysSoNotThatItDoesNotValidate(@TempDir Path dir) throws Exception {
+        try (TestRepo repo = new TestRepo(dir.resolve("repo"))) {
+            String head = repo.commit("one", Map.of("policy/base.yaml", BASE));
+            Run diff = run("diff", "deadbeef", head, "--repo", repo.dir.toString(), "--path", "policy");
+            assertEquals(2, diff.code());
+            assertTrue(diff.err().startsWith("tollgate diff: 'deadbeef' is neither a policy directory nor a commit of the repository in "),
+                    diff.err());
+            assertFalse((diff.out() + diff.err()).contains("validate"), diff.out() + diff.err());
+        }
+    }
+
+    @Test
+    void usageWithoutAGatewaySaysWhatFailedAndHowToNameOne() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort(); // closed again: nothing listens there
+        }
+        // Its own process: the admin token is read from the environment.
+        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "usage", "--url", "http://127.0.0.1:" + port);
+        pb.environment().put("TOLLGATE_ADMIN_TOKEN", "tga-unused");
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, p.waitFor());
+        assertEquals("tollgate usage: no gateway answers at http://127.0.0.1:" + port
+                + " (connection refused). Is it running? Name another with --url URL or TOLLGATE_URL.\n", out);
+    }
 }

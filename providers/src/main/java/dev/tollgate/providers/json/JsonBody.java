@@ -27,7 +27,9 @@ import java.util.Set;
  */
 public final class JsonBody {
 
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Writes BigDecimals plainly (8000, not 8E+3): money the gateway reports is read by people and spreadsheets. */
+    public static final ObjectMapper MAPPER = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN).build();
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .build();
@@ -73,11 +75,36 @@ public final class JsonBody {
             return new JsonBody(bytes, fields, closingBrace);
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
-            String what = e.getOriginalMessage().replaceAll(" \\(for [A-Za-z]+ starting at \\[Source.*?\\]\\)", "");
-            throw new InvalidJsonException("the request body is not valid JSON: " + what
-                    + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")"));
+            throw new InvalidJsonException("the request body is not valid JSON"
+                    + (loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr()) + ": " + problem(e.getOriginalMessage()));
         } catch (IOException e) {
             throw new InvalidJsonException("the request body could not be read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Jackson's description of a syntax error in a client's words: what was found and what was expected, without the
+     * parser's internals (its source descriptions, character codes, feature names).
+     */
+    static String problem(String jackson) {
+        String m = jackson.replaceAll("\\[Source: .*?; line: (\\d+), column: (\\d+)\\]", "line $1, column $2")
+                .replace("was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')", "expected a JSON value");
+        m = m.replaceAll("^Unexpected end-of-input: expected close marker for (Array|Object) \\(start marker at (line \\d+, column \\d+)\\)",
+                "it ends before the JSON does (expected the end of the $1 opened at $2)");
+        m = m.replaceAll("^Unexpected end-of-input.*", "it ends before the JSON does");
+        m = m.replaceAll("^Unexpected close marker '(.)': expected '(.)'.*", "unexpected '$1' (expected '$2')");
+        m = m.replaceAll("^Unrecognized token '(.*?)': (.*)", "unexpected '$1' ($2)");
+        m = m.replaceAll("^Unexpected character \\('(.+?)' \\(code \\d+\\)\\):? ?(.*)", "unexpected character '$1' ($2)");
+        m = m.replace("Array", "array").replace("Object", "object").replace("(was expecting ", "(expected ").replace(" ()", "");
+        return m.replaceAll("\\s+", " ").trim();
+    }
+
+    /** The node as UTF-8 JSON through {@link #MAPPER}, so decimals are plain ({@code JsonNode.toString()} writes 8E+3). */
+    public static byte[] write(com.fasterxml.jackson.databind.JsonNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree that does not serialize", e);
         }
     }
 
@@ -88,6 +115,11 @@ public final class JsonBody {
     public boolean has(String name) {
         Field f = fields.get(name);
         return f != null && f.token != JsonToken.VALUE_NULL;
+    }
+
+    /** A field's value as its raw JSON bytes, if present. */
+    public Optional<byte[]> raw(String name) {
+        return Optional.ofNullable(fields.get(name)).map(f -> java.util.Arrays.copyOfRange(bytes, f.start, f.end));
     }
 
     /** The kind of JSON value of a field, if present. */

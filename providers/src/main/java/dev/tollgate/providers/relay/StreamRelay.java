@@ -38,6 +38,12 @@ public final class StreamRelay {
      *            that is not one (not JSON), broke off, and the malformed event is not relayed
      */
     public static RelayOutcome relay(InputStream upstream, OutputStream client, UsageTap tap, BeforeWrite beforeWrite, StreamEnd end) {
+        return relay(upstream, client, tap, beforeWrite, end, e -> e);
+    }
+
+    /** @param rewrite what the client gets of each event, after the tap and the end have read it as the upstream sent it */
+    public static RelayOutcome relay(InputStream upstream, OutputStream client, UsageTap tap, BeforeWrite beforeWrite, StreamEnd end,
+                                     java.util.function.UnaryOperator<SseEvent> rewrite) {
         SseReader reader = new SseReader(upstream);
         int relayed = 0;
         while (true) {
@@ -60,7 +66,7 @@ public final class StreamRelay {
             end.accept(event);
             beforeWrite.accept(event);
             try {
-                client.write(event.raw());
+                client.write(rewrite.apply(event).raw());
                 client.flush();
                 relayed++;
                 tap.written(event); // only what reached the client counts as relayed

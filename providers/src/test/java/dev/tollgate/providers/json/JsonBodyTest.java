@@ -69,6 +69,23 @@ class JsonBodyTest {
     }
 
     @Test
+    void saysWhatIsWrongAtLineAndColumnWithoutParserInternals() {
+        Map<String, String> cases = Map.of(
+                "{\"model\":\"x\",\n\"messages\": [1,2", "the request body is not valid JSON at line 2, column 17: it ends before the JSON does"
+                        + " (expected the end of the array opened at line 2, column 13)",
+                "{\"model\":\"x\",\"messages\":[}", "the request body is not valid JSON at line 1, column 26: unexpected '}' (expected ']')",
+                "nope", "the request body is not valid JSON at line 1, column 1: unexpected 'nope' (expected a JSON value)",
+                "{\"a\":\"\\u00\"}", "the request body is not valid JSON at line 1, column 11: unexpected character '\"' (expected a hex-digit for"
+                        + " character escape sequence)",
+                "{\"a\" 1}", "the request body is not valid JSON at line 1, column 6: unexpected character '1' (expected a colon to"
+                        + " separate field name and value)");
+        cases.forEach((body, message) -> {
+            InvalidJsonException e = assertThrows(InvalidJsonException.class, () -> parse(body));
+            assertEquals(message, e.getMessage(), body);
+        });
+    }
+
+    @Test
     void namesTheFieldOfTheWrongType() throws Exception {
         JsonBody body = parse("{\"model\":42,\"stream\":\"yes\"}");
         assertEquals("model", assertThrows(InvalidJsonException.class, () -> body.string("model")).param());

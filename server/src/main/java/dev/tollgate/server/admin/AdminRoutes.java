@@ -36,7 +36,7 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class AdminRoutes {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.tollgate.providers.json.JsonBody.MAPPER; // plain decimals
     private static final HeaderName GITHUB_SIGNATURE = HeaderNames.create("X-Hub-Signature-256");
     private static final HeaderName GITLAB_TOKEN = HeaderNames.create("X-Gitlab-Token");
     /** An admin refresh needs no body; a small one (a client that always sends {}) is read and ignored. */
@@ -230,6 +230,6 @@ public final class AdminRoutes {
     static void send(ServerResponse res, Status status, ObjectNode body) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(body.toString().getBytes(StandardCharsets.UTF_8));
+        res.send(dev.tollgate.providers.json.JsonBody.write(body)); // plain decimals
     }
 }

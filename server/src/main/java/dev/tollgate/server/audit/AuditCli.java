@@ -10,20 +10,8 @@ public final class AuditCli {
     private AuditCli() {
     }
 
-    public static int run(String... args) {
-        if (args.length == 0 || !args[0].equals("verify")) {
-            System.err.println("usage: tollgate audit verify [FILE | --state-dir DIR]");
-            return 2;
-        }
-        Path file = Path.of("state", "audit.log");
-        if (args.length == 3 && args[1].equals("--state-dir")) {
-            file = Path.of(args[2], "audit.log");
-        } else if (args.length == 2) {
-            file = Path.of(args[1]);
-        } else if (args.length != 1) {
-            System.err.println("usage: tollgate audit verify [FILE | --state-dir DIR]");
-            return 2;
-        }
+    /** {@code tollgate audit verify}: exit 0 intact, 1 tampered, 2 no such file. */
+    public static int verify(Path file) {
         if (!Files.exists(file)) {
             System.err.println(file + ": no audit log here (the gateway writes <state dir>/audit.log)");
             return 2;

@@ -47,6 +47,8 @@ public final class DashboardRoutes {
 
     public void register(HttpRouting.Builder routing) {
         ASSETS.forEach((path, file) -> routing.get(path, (req, res) -> asset(file, res)));
+        // HEAD as GET without the body (link checkers, uptime probes, curl -I).
+        ASSETS.forEach((path, file) -> routing.head(path, (req, res) -> asset(file, res)));
         routing.get("/admin/stats", this::stats);
     }
 
@@ -89,7 +91,7 @@ public final class DashboardRoutes {
             ObjectNode out = Stats.compute(log, policy.current(), since, until);
             out.set("policy", policyStatus());
             out.with("totals").put("log_dropped", log.dropped());
-            json(res, Status.OK_200, out.toString());
+            json(res, Status.OK_200, new String(dev.tollgate.providers.json.JsonBody.write(out), StandardCharsets.UTF_8)); // plain decimals
         } catch (SQLException e) {
             ObjectNode error = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
             error.putObject("error").put("type", "server_error").put("message", "The request log could not be read: " + e.getMessage());

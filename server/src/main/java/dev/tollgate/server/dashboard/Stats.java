@@ -15,40 +15,61 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The dashboard's numbers, aggregated in SQL from the request log over a window. */
 final class Stats {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.tollgate.providers.json.JsonBody.MAPPER; // plain decimals
 
     private Stats() {
     }
 
     static ObjectNode compute(RequestLog log, PolicySnapshot policy, Instant since, Instant until) throws SQLException {
-        long span = Math.max(60_000, until.toEpochMilli() - since.toEpochMilli());
-        long bucket = Math.max(60_000, (span / 48 + 59_999) / 60_000 * 60_000);
-        long from = since.toEpochMilli();
         long to = until.toEpochMilli();
         return log.read(c -> {
+            // The axes span the data, not the whole window asked for: fresh traffic fills the chart instead of
+            // sitting as one dot at the right edge of 24 hours. From the first request's minute, at least 10 minutes.
+            long from = since.toEpochMilli();
+            try (PreparedStatement st = c.prepareStatement("SELECT MIN(time_ms) FROM requests WHERE time_ms >= ? AND time_ms < ?")) {
+                st.setLong(1, from);
+                st.setLong(2, to);
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    long first = rs.getLong(1);
+                    if (!rs.wasNull()) {
+                        from = Math.max(from, Math.min(first / 60_000 * 60_000, to - 10 * 60_000));
+                    }
+                }
+            }
+            long span = Math.max(60_000, to - from);
+            long bucket = Math.max(60_000, (span / 48 + 59_999) / 60_000 * 60_000);
             ObjectNode out = JSON.createObjectNode();
-            out.putObject("window").put("since", since.toString()).put("until", until.toString()).put("bucket_seconds", bucket / 1000);
+            out.putObject("window").put("since", since.toString()).put("from", Instant.ofEpochMilli(from).toString())
+                    .put("until", until.toString()).put("bucket_seconds", bucket / 1000);
             ObjectNode totals = out.putObject("totals");
+            // Refused: the gateway said no to the client (4xx: key, access, limits, budget, a bad request). Failed: 5xx.
             try (PreparedStatement st = c.prepareStatement("SELECT COUNT(*), SUM(status >= 400), TOTAL(CAST(cost_usd AS REAL)), "
-                    + "TOTAL(input_tokens), TOTAL(output_tokens) FROM requests WHERE time_ms >= ? AND time_ms < ?")) {
+                    + "TOTAL(input_tokens), TOTAL(output_tokens), SUM(status >= 400 AND status < 500), SUM(status >= 500) "
+                    + "FROM requests WHERE time_ms >= ? AND time_ms < ?")) {
                 st.setLong(1, from);
                 st.setLong(2, to);
                 try (ResultSet rs = st.executeQuery()) {
                     rs.next();
                     totals.put("requests", rs.getLong(1));
                     totals.put("errors", rs.getLong(2));
-                    totals.put("cost_usd", rs.getDouble(3));
+                    totals.put("refused", rs.getLong(6));
+                    totals.put("failed", rs.getLong(7));
+                    totals.put("cost_usd", plain(rs.getDouble(3)));
                     totals.put("input_tokens", rs.getLong(4));
                     totals.put("output_tokens", rs.getLong(5));
                 }
             }
             ArrayNode rate = out.putArray("rate");
-            try (PreparedStatement st = c.prepareStatement("SELECT (time_ms - ?) / ? AS b, COUNT(*), SUM(status >= 400) FROM requests "
+            try (PreparedStatement st = c.prepareStatement("SELECT (time_ms - ?) / ? AS b, COUNT(*), SUM(status >= 400), "
+                    + "SUM(status >= 400 AND status < 500), SUM(status >= 500) FROM requests "
                     + "WHERE time_ms >= ? AND time_ms < ? GROUP BY b ORDER BY b")) {
                 st.setLong(1, from);
                 st.setLong(2, bucket);
@@ -56,15 +77,16 @@ final class Stats {
                 st.setLong(4, to);
                 try (ResultSet rs = st.executeQuery()) {
                     while (rs.next()) {
-                        rate.addObject().put("t", from + rs.getLong(1) * bucket).put("requests", rs.getLong(2)).put("errors", rs.getLong(3));
+                        rate.addObject().put("t", from + rs.getLong(1) * bucket).put("requests", rs.getLong(2)).put("errors", rs.getLong(3))
+                                .put("refused", rs.getLong(4)).put("failed", rs.getLong(5));
                     }
                 }
             }
             ObjectNode spend = out.putObject("spend");
-            // Models by the name clients asked for: the catalog names operators know.
-            spend.set("team", spendBy(c, "team", from, to, bucket));
-            spend.set("key", spendBy(c, "key_id", from, to, bucket));
-            spend.set("model", spendBy(c, "requested_model", from, to, bucket));
+            spend.set("team", spendBy(c, "team", from, to, bucket, name -> name));
+            spend.set("key", spendBy(c, "key_id", from, to, bucket, name -> name));
+            // Models by the name clients asked for, but only names the policy declares: a client's made-up name is "(other)".
+            spend.set("model", spendBy(c, "requested_model", from, to, bucket, name -> modelLabel(name, policy)));
             out.set("latency_ms", percentiles(c, "latency_ms", from, to));
             out.set("ttft_ms", percentiles(c, "ttft_ms", from, to));
             out.set("budgets", budgets(c, policy, until));
@@ -72,42 +94,58 @@ final class Stats {
         });
     }
 
-    /** Spend over time (one series per value, top 6) and the top 10 by spend, for one dimension. */
-    private static ObjectNode spendBy(Connection c, String column, long from, long to, long bucket) throws SQLException {
-        ObjectNode out = JSON.createObjectNode();
-        ArrayNode top = out.putArray("top");
-        List<String> names = new ArrayList<>();
-        try (PreparedStatement st = c.prepareStatement("SELECT COALESCE(" + column + ", '(none)') AS v, TOTAL(CAST(cost_usd AS REAL)) AS s, "
-                + "COUNT(*) FROM requests WHERE time_ms >= ? AND time_ms < ? GROUP BY v ORDER BY s DESC, v LIMIT 10")) {
+    /** A requested model as the dashboard names it: a catalog name or alias, a declared target, provider/other, or (other). */
+    static String modelLabel(String requested, PolicySnapshot policy) {
+        if (requested.equals(NONE)) {
+            return NONE;
+        }
+        int slash = requested.indexOf('/');
+        boolean direct = slash > 0 && policy.provider(requested.substring(0, slash)).isPresent();
+        if (policy.catalog().contains(requested) || policy.declaresTarget(requested) || (!direct && policy.resolve(requested).isPresent())) {
+            return requested;
+        }
+        return direct ? requested.substring(0, slash) + "/other" : "(other)";
+    }
+
+    private static final String NONE = "(none)";
+
+    /** Spend over time (one series per label, top 6) and the top 10 by spend, for one dimension. */
+    private static ObjectNode spendBy(Connection c, String column, long from, long to, long bucket,
+                                      java.util.function.UnaryOperator<String> label) throws SQLException {
+        record Total(double cost, long requests) {
+        }
+        Map<String, Total> totals = new HashMap<>();
+        Map<String, java.util.TreeMap<Long, Double>> points = new HashMap<>();
+        // One pass, labelled here; past 10,000 distinct labels the rest count as (other).
+        try (PreparedStatement st = c.prepareStatement("SELECT COALESCE(" + column + ", '" + NONE + "') AS v, (time_ms - ?) / ? AS b, "
+                + "TOTAL(CAST(cost_usd AS REAL)), COUNT(*) FROM requests WHERE time_ms >= ? AND time_ms < ? GROUP BY v, b LIMIT 500000")) {
             st.setLong(1, from);
-            st.setLong(2, to);
+            st.setLong(2, bucket);
+            st.setLong(3, from);
+            st.setLong(4, to);
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
-                    top.addObject().put("name", rs.getString(1)).put("cost_usd", rs.getDouble(2)).put("requests", rs.getLong(3));
-                    if (names.size() < 6) {
-                        names.add(rs.getString(1));
+                    String name = label.apply(rs.getString(1));
+                    if (!totals.containsKey(name) && totals.size() >= 10_000) {
+                        name = "(other)";
                     }
+                    double cost = rs.getDouble(3);
+                    totals.merge(name, new Total(cost, rs.getLong(4)), (a, b) -> new Total(a.cost() + b.cost(), a.requests() + b.requests()));
+                    points.computeIfAbsent(name, n -> new java.util.TreeMap<>()).merge(from + rs.getLong(2) * bucket, cost, Double::sum);
                 }
             }
         }
+        List<String> names = new ArrayList<>(totals.keySet());
+        names.sort(java.util.Comparator.comparingDouble((String n) -> -totals.get(n).cost()).thenComparing(n -> n));
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode top = out.putArray("top");
+        names.stream().limit(10).forEach(n -> top.addObject().put("name", n).put("cost_usd", plain(totals.get(n).cost()))
+                .put("requests", totals.get(n).requests()));
         ArrayNode series = out.putArray("series");
-        for (String name : names) {
-            ObjectNode s = series.addObject().put("name", name);
-            ArrayNode points = s.putArray("points");
-            try (PreparedStatement st = c.prepareStatement("SELECT (time_ms - ?) / ? AS b, TOTAL(CAST(cost_usd AS REAL)) FROM requests "
-                    + "WHERE time_ms >= ? AND time_ms < ? AND COALESCE(" + column + ", '(none)') = ? GROUP BY b ORDER BY b")) {
-                st.setLong(1, from);
-                st.setLong(2, bucket);
-                st.setLong(3, from);
-                st.setLong(4, to);
-                st.setString(5, name);
-                try (ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        points.addArray().add(from + rs.getLong(1) * bucket).add(rs.getDouble(2));
-                    }
-                }
-            }
-        }
+        names.stream().limit(6).forEach(n -> {
+            ArrayNode p = series.addObject().put("name", n).putArray("points");
+            points.get(n).forEach((t, cost) -> p.addArray().add(t).add(plain(cost)));
+        });
         return out;
     }
 
@@ -182,7 +220,7 @@ final class Stats {
                     }
                 }
                 ObjectNode row = out.addObject().put("level", level).put("id", p.id()).put("period", b.period().id())
-                        .put("usd", b.usd()).put("spent", spent).put("period_start", start.toString());
+                        .put("usd", b.usd()).put("spent", plain(spent)).put("period_start", start.toString());
                 if (end != null) {
                     double elapsed = Math.max(1, now.toEpochMilli() - start.toEpochMilli());
                     double length = end.toEpochMilli() - start.toEpochMilli();
@@ -197,5 +235,10 @@ final class Stats {
             }
         }
         return out;
+    }
+
+    /** A double as the shortest decimal that reads back as it (0.00001, not 1.0E-5), written plainly by the mapper. */
+    private static java.math.BigDecimal plain(double d) {
+        return java.math.BigDecimal.valueOf(d);
     }
 }

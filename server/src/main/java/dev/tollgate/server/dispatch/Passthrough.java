@@ -2,6 +2,7 @@ package dev.tollgate.server.dispatch;
 
 import dev.tollgate.policy.Provider;
 import dev.tollgate.policy.Route;
+import dev.tollgate.providers.relay.AnswerModel;
 import dev.tollgate.providers.relay.RelayOutcome;
 import dev.tollgate.providers.relay.StreamEnd;
 import dev.tollgate.providers.relay.StreamRelay;
@@ -57,6 +58,9 @@ record Passthrough(Call call, Route.Target target, UpstreamRequest request) impl
             }
             res.header(HeaderNames.CONTENT_TYPE, response.header("content-type").orElse("application/json"));
             Usage usage = status < 300 ? UsageTap.ofBody(call.api(), body) : Usage.NONE;
+            if (status < 300) {
+                body = AnswerModel.whole(call.api(), body, call.model()); // the name the client asked for, as translated answers say
+            }
             settle.beforeBody(status, usage);
             call.trace().answered(body);
             res.send(body);
@@ -71,7 +75,7 @@ record Passthrough(Call call, Route.Target target, UpstreamRequest request) impl
         RelayOutcome outcome = null;
         try (OutputStream out = call.trace().watchFirstByte(res.outputStream())) {
             outcome = StreamRelay.relay(response.body(), out, tap, event -> settle.beforeEvent(event, tap.usage(), () -> tap.relayed().tokens()),
-                    StreamEnd.of(call.api()));
+                    StreamEnd.of(call.api()), event -> AnswerModel.event(call.api(), event, call.model()));
             switch (outcome) {
                 case RelayOutcome.Completed c -> { }
                 case RelayOutcome.ClientGone g -> {

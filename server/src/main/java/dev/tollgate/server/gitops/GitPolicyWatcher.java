@@ -291,6 +291,15 @@ public final class GitPolicyWatcher implements PolicyWatcher {
         return files;
     }
 
+    /** Whether {@code revision} names a commit of the repository at {@code repoDir} (false too when there is no repository). */
+    public static boolean hasCommit(Path repoDir, String revision) {
+        try (Git git = Git.open(repoDir.toFile())) {
+            return git.getRepository().resolve(revision + "^{commit}") != null;
+        } catch (IOException | RuntimeException e) { // RevisionSyntaxException for what is no revision at all
+            return false;
+        }
+    }
+
     /** The policy files at a revision (sha, branch, tag, HEAD~1) of the repository at {@code repoDir}. */
     public static Map<String, byte[]> files(Path repoDir, String revision, String path) throws PolicyException {
         try (Git git = Git.open(repoDir.toFile())) {

@@ -30,7 +30,7 @@ import java.util.logging.Logger;
 public final class RequestLog implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(RequestLog.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.tollgate.providers.json.JsonBody.MAPPER; // plain decimals
     private static final int BATCH = 512;
     /**
      * A quarter of a second between batches, one transaction per up to BATCH rows: most of a small

@@ -14,7 +14,7 @@ import java.util.List;
 /** One request record as a row of {@code requests.db}, and back: columns bound by name, attempts as compact JSON. */
 final class RequestRows {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.tollgate.providers.json.JsonBody.MAPPER; // plain decimals
 
     private RequestRows() {
     }

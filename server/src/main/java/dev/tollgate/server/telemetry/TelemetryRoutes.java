@@ -23,7 +23,7 @@ import java.util.Optional;
  */
 final class TelemetryRoutes {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.tollgate.providers.json.JsonBody.MAPPER; // plain decimals
 
     private final PolicyHolder policy;
     private final Telemetry telemetry;
@@ -195,6 +195,6 @@ final class TelemetryRoutes {
     private static void send(ServerResponse res, Status status, ObjectNode body) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(body.toString().getBytes(StandardCharsets.UTF_8));
+        res.send(dev.tollgate.providers.json.JsonBody.write(body)); // plain decimals
     }
 }

@@ -20,20 +20,12 @@ public final class UsageCommand {
     private UsageCommand() {
     }
 
-    public static int run(String[] args) {
-        String by = "team";
-        String period = "monthly";
-        String url = "http://127.0.0.1:" + System.getenv().getOrDefault("TOLLGATE_PORT", "8080");
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            switch (args[i]) {
-                case "--by" -> by = args[i + 1];
-                case "--period" -> period = args[i + 1];
-                case "--url" -> url = args[i + 1];
-                default -> {
-                    System.err.println("usage: tollgate usage [--by key|team|customer|model] [--period daily|weekly|monthly|total] [--url URL]");
-                    return 2;
-                }
-            }
+    /**
+     * @param url the gateway; null: TOLLGATE_URL, else http://127.0.0.1 on TOLLGATE_PORT (default 8080)
+     */
+    public static int run(String by, String period, String url) {
+        if (url == null) {
+            url = System.getenv().getOrDefault("TOLLGATE_URL", "http://127.0.0.1:" + System.getenv().getOrDefault("TOLLGATE_PORT", "8080"));
         }
         String token = System.getenv("TOLLGATE_ADMIN_TOKEN");
         if (token == null || token.isBlank()) {
@@ -52,10 +44,33 @@ public final class UsageCommand {
             }
             System.out.print(table(body));
             return 0;
-        } catch (Exception e) {
-            System.err.println("tollgate usage: cannot reach " + url + ": " + e.getMessage());
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            System.err.println("tollgate usage: " + url + " answered with something other than Tollgate's JSON: is it the gateway?"
+                    + " (--url URL or TOLLGATE_URL)");
             return 1;
-        } 
+        } catch (java.net.ConnectException e) {
+            System.err.println("tollgate usage: no gateway answers at " + url + " (connection refused). Is it running? Name"
+                    + " another with --url URL or TOLLGATE_URL.");
+            return 1;
+        } catch (java.net.http.HttpConnectTimeoutException e) {
+            System.err.println("tollgate usage: " + url + " did not accept a connection within 5 s. Name the gateway with --url URL"
+                    + " or TOLLGATE_URL.");
+            return 1;
+        } catch (java.net.http.HttpTimeoutException e) {
+            System.err.println("tollgate usage: " + url + " did not answer within 30 s.");
+            return 1;
+        } catch (IllegalArgumentException e) {
+            System.err.println("tollgate usage: '" + url + "' is not a URL like http://127.0.0.1:8080 (--url or TOLLGATE_URL).");
+            return 2;
+        } catch (java.io.IOException e) {
+            // The JDK's exceptions often carry no message (a refused connection says "null"): name the class instead.
+            System.err.println("tollgate usage: cannot reach " + url + " (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "). Name the gateway with --url URL or TOLLGATE_URL.");
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
     }
 
     static String table(JsonNode report) {

@@ -172,6 +172,6 @@ public final class UsageRoutes {
     private static void send(ServerResponse res, Status status, ObjectNode body) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(JsonBody.utf8(body.toString()));
+        res.send(dev.tollgate.providers.json.JsonBody.write(body)); // plain decimals
     }
 }
