@@ -158,13 +158,14 @@ public final class Connections {
             }
             Duration limit = c.servedOne ? settings.idleTimeout() : settings.headTimeout();
             if (now - c.since > limit.toNanos()) {
+                // Counted before the close: whoever sees the connection end also sees why.
+                (c.servedOne ? idleTimeouts : headTimeouts).incrementAndGet();
+                open.remove(e.getKey(), c);
                 try {
                     c.channel.close(); // the connection's blocked read fails; Helidon ends it quietly
                 } catch (IOException ignored) {
                     // closed either way
                 }
-                open.remove(e.getKey(), c);
-                (c.servedOne ? idleTimeouts : headTimeouts).incrementAndGet();
                 closed++;
             }
         }

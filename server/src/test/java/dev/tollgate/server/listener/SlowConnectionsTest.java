@@ -119,7 +119,7 @@ class SlowConnectionsTest {
             String all = readToEnd(s); // the answer, then the end of the stream once the server closes
             assertTrue(all.startsWith("HTTP/1.1 200") && all.endsWith("{\"status\":\"UP\"}"), all);
         }
-        assertEquals(1, gateway.listener().connections().idleTimeouts(), "head timeouts: " + gateway.listener().connections().headTimeouts());
+        assertEquals(1, gateway.listener().connections().idleTimeouts(), "idle timeouts (head timeouts: " + gateway.listener().connections().headTimeouts() + ")");
         assertTrue(traces.isEmpty(), "no stack trace in the log: " + traces);
     }
 
