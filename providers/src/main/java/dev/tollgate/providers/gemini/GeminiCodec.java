@@ -134,7 +134,7 @@ public final class GeminiCodec implements WireCodec {
                 String name = call.path("name").asText();
                 String id = call.hasNonNull("id") ? call.get("id").asText() : "call_" + name + "_" + pending.size() + "_" + n;
                 pending.computeIfAbsent(name, k -> new ArrayDeque<>()).add(id);
-                out.add(new Part.ToolCall(id, name, call.path("args").isMissingNode() ? "{}" : call.path("args").toString()));
+                out.add(new Part.ToolCall(id, name, call.path("args").isMissingNode() ? "{}" : call.path("args").toString(), signature(p)));
             } else if (p.has("functionResponse")) {
                 JsonNode res = p.get("functionResponse");
                 String name = res.path("name").asText();
@@ -198,7 +198,8 @@ public final class GeminiCodec implements WireCodec {
                         JsonNode args = Json.parseOrString(c.arguments());
                         part.putObject("functionCall").put("id", c.id()).put("name", c.name())
                                 .set("args", args.isObject() ? args : Json.object().set("input", args));
-                        part.put("thoughtSignature", SKIP_SIGNATURE);
+                        // The call's own signature when Gemini made it; Google's documented stand-in for history from elsewhere.
+                        part.put("thoughtSignature", c.signature() != null ? c.signature() : SKIP_SIGNATURE);
                     }
                     case Part.ToolResult tr -> {
                         ObjectNode res = parts.addObject().putObject("functionResponse").put("id", tr.callId())
@@ -292,7 +293,7 @@ public final class GeminiCodec implements WireCodec {
             switch (p) {
                 case Part.Text t -> parts.addObject().put("text", t.text());
                 case Part.Thinking t -> parts.addObject().put("text", t.text()).put("thought", true);
-                case Part.ToolCall c -> functionCall(parts.addObject(), c.id(), c.name(), c.arguments());
+                case Part.ToolCall c -> functionCall(parts.addObject(), c.id(), c.name(), c.arguments(), c.signature());
                 default -> { }
             }
         }
@@ -304,10 +305,16 @@ public final class GeminiCodec implements WireCodec {
         return Json.bytes(root);
     }
 
-    static void functionCall(ObjectNode part, String id, String name, String arguments) {
+    static void functionCall(ObjectNode part, String id, String name, String arguments, String signature) {
         JsonNode args = Json.parseOrString(arguments);
         part.putObject("functionCall").put("id", id).put("name", name).set("args", args.isObject() ? args : Json.object());
-        part.put("thoughtSignature", SKIP_SIGNATURE);
+        part.put("thoughtSignature", signature != null ? signature : SKIP_SIGNATURE);
+    }
+
+    /** A part's thought signature, unless it is the stand-in that vouches for nothing. */
+    static String signature(JsonNode part) {
+        String sig = Json.text(part, "thoughtSignature");
+        return sig == null || sig.isEmpty() || sig.equals(SKIP_SIGNATURE) ? null : sig;
     }
 
     static String finishReason(StopReason s) {

@@ -57,7 +57,7 @@ final class GeminiStreamEncoder implements WireCodec.StreamEncoder {
                 Part.ToolCall c = calls.remove(b.index());
                 if (c != null) {
                     String args = arguments.remove(b.index()).toString();
-                    out.add(chunk(part -> GeminiCodec.functionCall(part, c.id(), c.name(), args), null));
+                    out.add(chunk(part -> GeminiCodec.functionCall(part, c.id(), c.name(), args, c.signature()), null));
                 }
             }
             case StreamEvent.ThinkingSealed s -> { }
