@@ -74,6 +74,13 @@ final class ModelCalls {
         }
         Conversation read = format.read(root, pathModel);
         Conversation conv = op == Op.STREAM_GENERATE ? read.withStream(true) : read;
+        if (format instanceof GeminiFormat && op != Op.COUNT_TOKENS) {
+            String problem = GeminiFormat.signatureProblem(root, conv.model());
+            if (problem != null) {
+                sendError(res, format, 400, problem);
+                return;
+            }
+        }
 
         Fault fault;
         long ttft;

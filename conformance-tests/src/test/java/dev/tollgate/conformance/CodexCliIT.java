@@ -36,6 +36,8 @@ class CodexCliIT {
                 targets: [{provider: sim-anthropic, model: claude-sonnet-4-5}]
               - name: gemini/gemini-2.5-flash
                 targets: [{provider: sim-gemini, model: gemini-2.5-flash}]
+              - name: gemini/gemini-3-pro
+                targets: [{provider: sim-gemini, model: gemini-3-pro}]
             """;
 
     @RegisterExtension
@@ -153,6 +155,25 @@ class CodexCliIT {
         assertEquals(call.path("id").asText(), response.path("id").asText());
         assertEquals("exec_command", response.path("name").asText(), "Gemini needs the function's name on its response");
         assertTrue(response.path("response").toString().contains("tollgate-tool-ok"), "Codex really ran the command: " + response);
+    }
+
+    /**
+     * Gemini 3 signs its function calls and refuses a history whose calls come back without their
+     * signatures (the simulator does too). Codex knows nothing of them: the gateway carries each in
+     * a reasoning item Codex echoes, and puts it back on its call.
+     */
+    @Test
+    void gemini3GetsItsThoughtSignatureBackThroughCodex() throws Exception {
+        Cli.Result result = codexViaGateway("gemini/gemini-3-pro");
+        assertEquals(0, result.exit(), result.all());
+        assertTrue(result.stdout().contains("tollgate-tool-ok"), "the final answer quotes the tool output: " + result.all());
+        List<JsonNode> calls = SimRequests.to(stack.get(), ":streamGenerateContent");
+        assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + SimRequests.all(stack.get()));
+        JsonNode contents = calls.get(1).path("body").path("contents");
+        JsonNode part = contents.get(contents.size() - 2).path("parts").get(0);
+        String id = part.path("functionCall").path("id").asText();
+        String issued = java.util.Base64.getEncoder().encodeToString(("sim-thought:" + id).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(issued, part.path("thoughtSignature").asText(), "the very signature Gemini gave the call: " + part);
     }
 
     @Test
