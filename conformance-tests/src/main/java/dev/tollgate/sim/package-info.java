@@ -11,7 +11,8 @@
  * <ul>
  * <li>OpenAI: {@code POST /v1/chat/completions}, {@code /v1/responses}, {@code /v1/embeddings}, {@code GET /v1/models};
  *     Azure: {@code POST /openai/deployments/{deployment}/chat/completions|embeddings} (model = deployment),
- *     {@code /openai/responses}, {@code /openai/v1/responses|chat/completions|embeddings}; any query is accepted.</li>
+ *     {@code /openai/responses}, {@code /openai/v1/responses|chat/completions|embeddings}; any query is accepted.
+ *     A chat-only vendor under {@code /chat-only/v1}: {@code chat/completions}, and a 404 on {@code responses}.</li>
  * <li>Anthropic: {@code POST /v1/messages} (any query, e.g. {@code ?beta=true}), {@code /v1/messages/count_tokens};
  *     {@code GET /v1/models} with an {@code anthropic-version} header answers Anthropic's list shape.</li>
  * <li>Gemini: {@code POST /v1beta/models/{model}:generateContent}, {@code :streamGenerateContent} (SSE with

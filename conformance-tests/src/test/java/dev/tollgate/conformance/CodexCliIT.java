@@ -27,6 +27,10 @@ class CodexCliIT {
               - id: sim-gemini
                 kind: gemini
                 base_url: http://127.0.0.1:SIM_PORT/v1beta
+              - id: sim-chat-only
+                kind: openai-compatible
+                base_url: http://127.0.0.1:SIM_PORT/chat-only/v1
+                settings: {api: chat}
             models:
               - name: gpt-5.5
                 targets: [{provider: sim, model: gpt-5.5}]
@@ -38,6 +42,8 @@ class CodexCliIT {
                 targets: [{provider: sim-gemini, model: gemini-2.5-flash}]
               - name: gemini/gemini-3-pro
                 targets: [{provider: sim-gemini, model: gemini-3-pro}]
+              - name: mistral-large
+                targets: [{provider: sim-chat-only, model: mistral-large-latest}]
             """;
 
     @RegisterExtension
@@ -174,6 +180,28 @@ class CodexCliIT {
         String id = part.path("functionCall").path("id").asText();
         String issued = java.util.Base64.getEncoder().encodeToString(("sim-thought:" + id).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         assertEquals(issued, part.path("thoughtSignature").asText(), "the very signature Gemini gave the call: " + part);
+    }
+
+    /** A vendor without a Responses endpoint: Codex's calls are translated to streamed chat completions, tools and all. */
+    @Test
+    void chatOnlyVendorDoesAToolRoundTrip() throws Exception {
+        Cli.Result result = codexViaGateway("mistral-large");
+        assertEquals(0, result.exit(), result.all());
+        assertTrue(result.stdout().contains("tollgate-tool-ok"), "the final answer quotes the tool output: " + result.all());
+        assertTrue(SimRequests.to(stack.get(), "/chat-only/v1/responses").isEmpty(), "nothing asked the vendor for /responses");
+        List<JsonNode> calls = SimRequests.to(stack.get(), "/chat-only/v1/chat/completions");
+        assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + SimRequests.all(stack.get()));
+        JsonNode first = calls.get(0).path("body");
+        assertTrue(first.path("stream").asBoolean(), "streamed upstream");
+        assertEquals("mistral-large-latest", first.path("model").asText());
+        assertTrue(first.path("tools").toString().contains("\"exec_command\""), "Codex's tools are offered as functions: " + first.path("tools"));
+        JsonNode messages = calls.get(1).path("body").path("messages");
+        JsonNode call = messages.get(messages.size() - 2);
+        JsonNode output = messages.get(messages.size() - 1);
+        assertEquals("exec_command", call.path("tool_calls").get(0).path("function").path("name").asText(), messages.toString());
+        assertEquals("tool", output.path("role").asText());
+        assertEquals(call.path("tool_calls").get(0).path("id").asText(), output.path("tool_call_id").asText());
+        assertTrue(output.path("content").asText().contains("tollgate-tool-ok"), "Codex really ran the command: " + output);
     }
 
     @Test
