@@ -10,6 +10,7 @@ import dev.tollgate.providers.Outbound;
 import dev.tollgate.providers.ir.ChatRequest;
 import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.providers.json.JsonBody;
+import dev.tollgate.providers.translate.ClientFields;
 import dev.tollgate.providers.translate.CrossProvider;
 import dev.tollgate.providers.translate.Wires;
 import dev.tollgate.providers.upstream.UpstreamRequest;
@@ -49,10 +50,16 @@ sealed interface Exchange permits Passthrough, Translated {
         Map<String, Integer> dropped = Map.of();
         if (!passthrough) {
             try {
+                ClientFields.Verdict fields = ClientFields.check(call.api(), call.body(), upstreamApi, provider.id());
+                if (fields instanceof ClientFields.Verdict.Refuse refuse) {
+                    throw new GatewayException(new GatewayError.BadRequest(refuse.message(), refuse.param()));
+                }
+                ClientFields.Verdict.Carry carry = (ClientFields.Verdict.Carry) fields;
                 CrossProvider.Carried carried = CrossProvider.forUpstream(client.get(), upstreamApi);
                 ChatRequest translated = adapter.adapt(provider, carried.request().withModel(target.model()));
-                body = JsonBody.parse(Wires.codec(upstreamApi).encodeRequest(translated));
-                dropped = carried.dropped().counts();
+                byte[] encoded = Wires.codec(upstreamApi).encodeRequest(translated);
+                body = JsonBody.parse(carry.webSearch() ? ClientFields.withWebSearch(encoded, upstreamApi) : encoded);
+                dropped = carried.dropped().plus(carry.dropped()).counts();
             } catch (InvalidJsonException e) {
                 throw new IllegalStateException("an encoder wrote invalid JSON", e);
             }
