@@ -74,6 +74,13 @@ final class ModelCalls {
         }
         Conversation read = format.read(root, pathModel);
         Conversation conv = op == Op.STREAM_GENERATE ? read.withStream(true) : read;
+        if (format instanceof AnthropicFormat && op != Op.COUNT_TOKENS) {
+            String problem = AnthropicFormat.thinkingProblem(root);
+            if (problem != null) {
+                sendError(res, format, 400, problem);
+                return;
+            }
+        }
         if (format instanceof GeminiFormat && op != Op.COUNT_TOKENS) {
             String problem = GeminiFormat.signatureProblem(root, conv.model());
             if (problem != null) {
@@ -120,7 +127,8 @@ final class ModelCalls {
             }
             case GENERATE, STREAM_GENERATE -> {
                 Reply reply = new Reply(Ids.next(format.idPrefix()), conv.model(), System.currentTimeMillis() / 1000,
-                        conv.inputTokens(), conv.includeUsage(), Answers.decide(conv, words, format.callIdPrefix()), format.choices(root));
+                        conv.inputTokens(), conv.includeUsage(), Answers.decide(conv, words, format.callIdPrefix()), format.choices(root),
+                        format instanceof AnthropicFormat && AnthropicFormat.thinks(root));
                 if (conv.stream()) {
                     stream(res, format, reply, fault, ttft, gap, sse);
                 } else {

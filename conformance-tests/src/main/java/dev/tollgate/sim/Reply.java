@@ -12,8 +12,13 @@ import java.util.List;
  * @param includeUsage OpenAI chat streams only: emit the usage chunk
  * @param answer       text or a tool call
  * @param choices      how many answers were asked for (chat's {@code n}, Gemini's {@code candidateCount}); each costs its output
+ * @param thinking     Anthropic only: thinking was asked for, so a tool call comes after signed and redacted thinking
  */
-record Reply(String id, String model, long created, int inputTokens, boolean includeUsage, Answer answer, int choices) {
+record Reply(String id, String model, long created, int inputTokens, boolean includeUsage, Answer answer, int choices, boolean thinking) {
+
+    Reply(String id, String model, long created, int inputTokens, boolean includeUsage, Answer answer, int choices) {
+        this(id, model, created, inputTokens, includeUsage, answer, choices, false);
+    }
 
     /** Output tokens to report: every choice's, as the providers bill them. */
     int outputTokens() {

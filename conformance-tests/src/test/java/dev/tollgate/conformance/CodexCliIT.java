@@ -126,6 +126,29 @@ class CodexCliIT {
     }
 
     /**
+     * Claude thinks before it calls a tool (signed thinking and redacted thinking, as the simulator
+     * plays it) and refuses the next turn unless they come back unchanged. Codex knows nothing of
+     * them: the gateway carries them in reasoning items Codex echoes, and restores them exactly.
+     */
+    @Test
+    void claudesThinkingComesBackThroughCodexUnchanged() throws Exception {
+        List<String> config = new ArrayList<>(Cli.codexViaGateway(stack.get(), ""));
+        config.addAll(List.of("-c", "model_reasoning_effort=\"medium\""));
+        Cli.Result result = codex("anthropic/claude-sonnet-4-5", config, Map.of("GW_API_KEY", "tg-test-key"));
+        assertEquals(0, result.exit(), result.all());
+        List<JsonNode> calls = SimRequests.to(stack.get(), "/v1/messages");
+        assertEquals(2, calls.size(), SimRequests.all(stack.get()));
+        assertEquals("enabled", calls.get(0).path("body").path("thinking").path("type").asText(),
+                "Codex asked for reasoning: " + calls.get(0).path("body").path("thinking"));
+        JsonNode messages = calls.get(1).path("body").path("messages");
+        JsonNode turn = messages.get(messages.size() - 2).path("content");
+        assertEquals("thinking", turn.get(0).path("type").asText(), "the turn that called the tool starts with its thinking: " + turn);
+        assertTrue(turn.get(0).path("signature").asText().startsWith("c2ltLXNpZw"), turn.toString());
+        assertEquals("redacted_thinking", turn.get(1).path("type").asText(), turn.toString());
+        assertEquals("tool_use", turn.get(2).path("type").asText(), turn.toString());
+    }
+
+    /**
      * A model name Codex knows gives its "responses-lite" shape: the tools arrive in an
      * additional_tools input item. The Anthropic upstream is offered them as ordinary tools.
      */

@@ -148,7 +148,8 @@ public final class AnthropicCodec implements WireCodec {
         ObjectNode root = Json.object();
         root.put("model", r.model());
         int maxTokens = r.maxTokens() != null ? r.maxTokens() : DEFAULT_MAX_TOKENS;
-        boolean thinks = r.reasoning() != null && r.reasoning().thinks();
+        // Claude refuses thinking when the turn that called tools lost its thinking (a chat client cannot carry it back).
+        boolean thinks = r.reasoning() != null && r.reasoning().thinks() && !toolTurnLostItsThinking(r.messages());
         int budget = thinks ? Math.min(r.reasoning().budgetOrFromEffort(), maxTokens - 1024) : 0;
         thinks = thinks && budget >= 1024;
         root.put("max_tokens", maxTokens);
@@ -227,6 +228,23 @@ public final class AnthropicCodec implements WireCodec {
         }
         root.put("stream", true);
         return Json.bytes(root);
+    }
+
+    /** The last assistant turn calls tools but does not start with (signed or redacted) thinking. */
+    static boolean toolTurnLostItsThinking(List<Message> messages) {
+        List<Message> merged = Message.merged(messages);
+        for (int i = merged.size() - 1; i >= 0; i--) {
+            Message m = merged.get(i);
+            if (m.role() != Role.ASSISTANT) {
+                continue;
+            }
+            boolean calls = m.parts().stream().anyMatch(p -> p instanceof Part.ToolCall);
+            // Empty text and unsigned thinking are not sent, so they do not count as the turn's start.
+            Part first = m.parts().stream().filter(p -> !(p instanceof Part.Text text && text.text().isEmpty())
+                    && !(p instanceof Part.Thinking thought && thought.signature() == null)).findFirst().orElse(null);
+            return calls && !(first instanceof Part.Thinking || first instanceof Part.RedactedThinking);
+        }
+        return false;
     }
 
     private static void block(Part p, ArrayNode blocks) {
