@@ -35,7 +35,7 @@ final class AnthropicFormat implements WireFormat {
      * assistant turn that calls tools must start with a thinking or redacted_thinking block, and a
      * thinking block the simulator signed must carry its text unchanged. Null when all is in order.
      */
-    static String thinkingProblem(JsonNode body) {
+    static String thinkingProblem(JsonNode body, boolean toolTurnNeedsThinking) {
         JsonNode messages = body.path("messages");
         int lastAssistant = -1;
         for (int i = 0; i < messages.size(); i++) {
@@ -57,7 +57,7 @@ final class AnthropicFormat implements WireFormat {
                 b++;
             }
         }
-        if (!thinks(body) || lastAssistant < 0) {
+        if (!toolTurnNeedsThinking || !thinks(body) || lastAssistant < 0) {
             return null;
         }
         JsonNode content = messages.get(lastAssistant).path("content");

@@ -75,7 +75,9 @@ final class ModelCalls {
         Conversation read = format.read(root, pathModel);
         Conversation conv = op == Op.STREAM_GENERATE ? read.withStream(true) : read;
         if (format instanceof AnthropicFormat && op != Op.COUNT_TOKENS) {
-            String problem = AnthropicFormat.thinkingProblem(root);
+            // Anthropic's own API holds a tool turn to its thinking; on Vertex (where Claude Code, seeing a model id it does
+            // not know, sends tool turns without their thinking) only altered thinking is refused.
+            String problem = AnthropicFormat.thinkingProblem(root, req.path().path().endsWith("/messages"));
             if (problem != null) {
                 sendError(res, format, 400, problem);
                 return;

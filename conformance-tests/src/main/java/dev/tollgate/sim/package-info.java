@@ -37,6 +37,13 @@
  * <li>Else {@code words} words cycling through "Hello from the Tollgate provider simulator, all good.",
  *     streamed one word (token) per event.</li>
  * </ul>
+ * Reasoning rules, as the providers enforce them: an Anthropic stream with {@code thinking} on calls its tool
+ * after a signed thinking block and a redacted_thinking block; a history that alters a signed thinking text is a
+ * 400, and on {@code /v1/messages} so is one whose last tool-calling assistant turn does not start with thinking
+ * (not on Vertex: Claude Code drops thinking from history for a model id it does not know). A Gemini model named
+ * {@code gemini-3*} signs its function calls ({@code thoughtSignature}); a history whose first call of a model
+ * turn lacks its signature, or carries one not issued for it, is a 400 (Google's stand-in
+ * {@code skip_thought_signature_validator} passes).
  * Usage: output tokens = streamed text tokens (words, split at spaces), or 3 for any tool call (its arguments
  * stream in 3 fragments). Input tokens = max(1, ceil(chars / 4)), chars as defined by {@link dev.tollgate.sim.InputText}.
  * Chat's {@code n} and Gemini's {@code generationConfig.candidateCount} multiply the reported output tokens

@@ -150,6 +150,22 @@ class ReasoningContinuityTest {
     }
 
     @Test
+    void aChatClientsToolTurnWithoutItsThinkingGoesToClaudeWithThinkingOff() throws Exception {
+        ChatRequest chat = dev.tollgate.providers.openai.ChatCodec.INSTANCE.decodeRequest(JsonBody.parse("""
+                {"model":"m","reasoning_effort":"high","messages":[{"role":"user","content":"go"},
+                 {"role":"assistant","content":null,"tool_calls":[{"id":"toolu_1","type":"function","function":{"name":"exec_command","arguments":"{}"}}]},
+                 {"role":"tool","tool_call_id":"toolu_1","content":"ok"}],
+                 "tools":[{"type":"function","function":{"name":"exec_command","parameters":{"type":"object"}}}]}
+                """.getBytes(StandardCharsets.UTF_8)));
+        JsonNode sent = Json.parse(AnthropicCodec.INSTANCE.encodeRequest(CrossProvider.forUpstream(chat, Api.MESSAGES).request()));
+        assertTrue(sent.path("thinking").isMissingNode(), "Claude would refuse thinking here: " + sent);
+        ChatRequest fresh = dev.tollgate.providers.openai.ChatCodec.INSTANCE.decodeRequest(JsonBody.parse("""
+                {"model":"m","reasoning_effort":"high","messages":[{"role":"user","content":"go"}]}
+                """.getBytes(StandardCharsets.UTF_8)));
+        assertEquals("enabled", Json.parse(AnthropicCodec.INSTANCE.encodeRequest(fresh)).path("thinking").path("type").asText());
+    }
+
+    @Test
     void geminiCallSignaturesComeBackOnTheirCallsThroughCodex() throws Exception {
         ArrayNode history = relayToCodex(GEMINI_STREAM, GeminiCodec.INSTANCE);
         String callId = history.get(history.size() - 1).path("call_id").asText();
