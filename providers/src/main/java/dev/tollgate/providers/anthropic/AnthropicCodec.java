@@ -231,7 +231,7 @@ public final class AnthropicCodec implements WireCodec {
     }
 
     /** The last assistant turn calls tools but does not start with (signed or redacted) thinking. */
-    static boolean toolTurnLostItsThinking(List<Message> messages) {
+    public static boolean toolTurnLostItsThinking(List<Message> messages) {
         List<Message> merged = Message.merged(messages);
         for (int i = merged.size() - 1; i >= 0; i--) {
             Message m = merged.get(i);
