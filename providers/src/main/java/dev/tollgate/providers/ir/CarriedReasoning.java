@@ -19,6 +19,8 @@ public final class CarriedReasoning {
     static final String CLAUDE_REDACTED = "tollgate.claude-redacted.";
     /** Gemini's thought signature of one function call: base64url(call id) "." signature. */
     static final String GEMINI_CALL = "tollgate.gemini-call.";
+    /** Several of Claude's parts in one carrier (a Gemini client keeps one signature per call): a JSON array of carriers. */
+    static final String CLAUDE_PARTS = "tollgate.claude-parts.";
     /** The form carried before this class existed (a Claude signature, the text in the summary). */
     private static final String LEGACY_CLAUDE = "tg-anthropic:";
 
@@ -47,9 +49,39 @@ public final class CarriedReasoning {
                 : GEMINI_CALL + b64(call.id().getBytes(StandardCharsets.UTF_8)) + "." + call.signature();
     }
 
+    /** The carrier of several parts that need one, else null when none does. */
+    public static String sealAll(java.util.List<Part> parts) {
+        com.fasterxml.jackson.databind.node.ArrayNode list = Json.object().arrayNode();
+        for (Part p : parts) {
+            String one = seal(p);
+            if (one != null) {
+                list.add(one);
+            }
+        }
+        return list.isEmpty() ? null : CLAUDE_PARTS + b64(Json.bytes(list));
+    }
+
+    /** The parts a {@link #sealAll} carrier holds, in order; empty when it is not one or does not parse. */
+    public static java.util.List<Part> openAll(String opaque) {
+        java.util.List<Part> parts = new java.util.ArrayList<>();
+        if (opaque == null || !opaque.startsWith(CLAUDE_PARTS)) {
+            return parts;
+        }
+        try {
+            for (JsonNode one : Json.parse(Base64.getUrlDecoder().decode(opaque.substring(CLAUDE_PARTS.length())))) {
+                if (open(one.asText(""), null) instanceof Part p) {
+                    parts.add(p);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            return java.util.List.of();
+        }
+        return parts;
+    }
+
     /** True when {@code opaque} is one of the gateway's carriers rather than a provider's own value. */
     public static boolean carried(String opaque) {
-        return opaque != null && (opaque.startsWith(CLAUDE_THINKING) || opaque.startsWith(CLAUDE_REDACTED)
+        return opaque != null && (opaque.startsWith(CLAUDE_THINKING) || opaque.startsWith(CLAUDE_REDACTED) || opaque.startsWith(CLAUDE_PARTS)
                 || opaque.startsWith(GEMINI_CALL) || opaque.startsWith(LEGACY_CLAUDE));
     }
 

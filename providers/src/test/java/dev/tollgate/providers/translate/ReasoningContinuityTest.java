@@ -150,6 +150,42 @@ class ReasoningContinuityTest {
     }
 
     @Test
+    void claudeThinkingSurvivesAGeminiClientInTheCallsThoughtSignature() throws Exception {
+        ByteArrayOutputStream client = new ByteArrayOutputStream();
+        TranslatedStream.relay(new ByteArrayInputStream(CLAUDE_STREAM.getBytes(StandardCharsets.UTF_8)), client,
+                AnthropicCodec.INSTANCE.streamDecoder(), GeminiCodec.INSTANCE.streamEncoder(CODEX));
+        // Gemini CLI keeps the model's parts as they came, thoughts left out.
+        ArrayNode parts = Json.object().arrayNode();
+        for (String line : client.toString(StandardCharsets.UTF_8).split("\n")) {
+            if (line.startsWith("data: ")) {
+                for (JsonNode p : Json.parse(line.substring(6).getBytes(StandardCharsets.UTF_8)).path("candidates").path(0).path("content").path("parts")) {
+                    if (!p.path("thought").asBoolean(false) && !(p.has("text") && p.path("text").asText().isEmpty())) {
+                        parts.add(p);
+                    }
+                }
+            }
+        }
+        assertEquals(1, parts.size(), parts.toString());
+        String callId = parts.get(0).path("functionCall").path("id").asText();
+        ObjectNode body = Json.object();
+        ArrayNode contents = body.putArray("contents");
+        contents.addObject().put("role", "user").putArray("parts").addObject().put("text", "go");
+        contents.addObject().put("role", "model").set("parts", parts);
+        contents.addObject().put("role", "user").putArray("parts").addObject().putObject("functionResponse").put("id", callId)
+                .put("name", "exec_command").putObject("response").put("output", "a b c");
+        ChatRequest next = GeminiCodec.INSTANCE.decodeRequest(JsonBody.parse(Json.bytes(body)));
+        CrossProvider.Carried carried = CrossProvider.forUpstream(next, Api.MESSAGES);
+        assertTrue(carried.dropped().isEmpty(), carried.dropped().toString());
+        JsonNode blocks = Json.parse(AnthropicCodec.INSTANCE.encodeRequest(carried.request())).path("messages").path(1).path("content");
+        assertEquals(THINKING, blocks.path(0).path("thinking").asText(), blocks.toString());
+        assertEquals(SIGNATURE, blocks.path(0).path("signature").asText());
+        assertEquals(REDACTED, blocks.path(1).path("data").asText());
+        assertEquals("tool_use", blocks.path(2).path("type").asText());
+        String toGemini = new String(GeminiCodec.INSTANCE.encodeRequest(CrossProvider.forUpstream(next, Api.GEMINI).request()), StandardCharsets.UTF_8);
+        assertFalse(toGemini.contains("tollgate."), "a Gemini upstream never sees the carrier: " + toGemini);
+    }
+
+    @Test
     void aChatClientsToolTurnWithoutItsThinkingGoesToClaudeWithThinkingOff() throws Exception {
         ChatRequest chat = dev.tollgate.providers.openai.ChatCodec.INSTANCE.decodeRequest(JsonBody.parse("""
                 {"model":"m","reasoning_effort":"high","messages":[{"role":"user","content":"go"},
