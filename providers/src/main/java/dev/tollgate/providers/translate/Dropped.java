@@ -36,16 +36,4 @@ public record Dropped(Map<String, Integer> counts) {
         }
         return sum;
     }
-
-    /** Compact JSON, keys sorted: {@code {"reasoning":2}}. */
-    public String json() {
-        StringBuilder sb = new StringBuilder("{");
-        new TreeMap<>(counts).forEach((k, v) -> {
-            if (sb.length() > 1) {
-                sb.append(',');
-            }
-            sb.append('"').append(k.replace("\\", "\\\\").replace("\"", "\\\"")).append("\":").append(v);
-        });
-        return sb.append('}').toString();
-    }
 }
