@@ -12,6 +12,68 @@ final class AnthropicFormat implements WireFormat {
     private AnthropicFormat() {
     }
 
+    static final String REDACTED = "c2ltLXJlZGFjdGVk";
+
+    /** Whether the request turns thinking on. */
+    static boolean thinks(JsonNode body) {
+        String type = body.path("thinking").path("type").asText("");
+        return type.equals("enabled") || type.equals("adaptive");
+    }
+
+    /** The simulator's signature of a thinking text: opaque to clients, checkable here. */
+    static String signature(String thinking) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(thinking.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "c2ltLXNpZw" + java.util.Base64.getEncoder().encodeToString(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * As Anthropic answers a history that lost or altered its thinking: with thinking on, the last
+     * assistant turn that calls tools must start with a thinking or redacted_thinking block, and a
+     * thinking block the simulator signed must carry its text unchanged. Null when all is in order.
+     */
+    static String thinkingProblem(JsonNode body, boolean toolTurnNeedsThinking) {
+        JsonNode messages = body.path("messages");
+        int lastAssistant = -1;
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            if (!"assistant".equals(m.path("role").asText())) {
+                continue;
+            }
+            lastAssistant = i;
+            int b = 0;
+            for (JsonNode block : m.path("content")) {
+                String sig = block.path("signature").asText("");
+                if ("thinking".equals(block.path("type").asText()) && sig.startsWith("c2ltLXNpZw")
+                        && !sig.equals(signature(block.path("thinking").asText("")))) {
+                    return "messages." + i + ".content." + b + ": Invalid `signature` in `thinking` block";
+                }
+                if ("redacted_thinking".equals(block.path("type").asText()) && !block.path("data").asText("").startsWith(REDACTED)) {
+                    return "messages." + i + ".content." + b + ": Invalid `data` in `redacted_thinking` block";
+                }
+                b++;
+            }
+        }
+        if (!toolTurnNeedsThinking || !thinks(body) || lastAssistant < 0) {
+            return null;
+        }
+        JsonNode content = messages.get(lastAssistant).path("content");
+        boolean callsTools = false;
+        for (JsonNode block : content) {
+            callsTools |= "tool_use".equals(block.path("type").asText());
+        }
+        String first = content.path(0).path("type").asText("");
+        if (callsTools && !first.equals("thinking") && !first.equals("redacted_thinking")) {
+            return "messages." + lastAssistant + ".content.0.type: Expected `thinking` or `redacted_thinking`, but found `" + first
+                    + "`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the "
+                    + "lastmost set of `tool_use` and `tool_result` blocks). To avoid this requirement, disable `thinking`.";
+        }
+        return null;
+    }
+
     @Override
     public Conversation read(JsonNode body, String pathModel) {
         String shell = null;
@@ -138,8 +200,45 @@ final class AnthropicFormat implements WireFormat {
         g.writeEndObject();
         end(g, sse);
 
+        // With thinking on, Claude thinks (signed) and thinks in secret (redacted) before it calls a tool.
+        int index = 0;
+        if (r.thinking() && r.answer() instanceof Reply.ToolCall c) {
+            String thought = "The user wants " + c.name() + " run; I will call it.";
+            g = start(sse, "content_block_start");
+            g.writeNumberField("index", index);
+            g.writeObjectFieldStart("content_block");
+            g.writeStringField("type", "thinking");
+            g.writeStringField("thinking", "");
+            g.writeStringField("signature", "");
+            g.writeEndObject();
+            end(g, sse);
+            g = delta(sse, index);
+            g.writeStringField("type", "thinking_delta");
+            g.writeStringField("thinking", thought);
+            g.writeEndObject();
+            end(g, sse);
+            g = delta(sse, index);
+            g.writeStringField("type", "signature_delta");
+            g.writeStringField("signature", signature(thought));
+            g.writeEndObject();
+            end(g, sse);
+            g = start(sse, "content_block_stop");
+            g.writeNumberField("index", index++);
+            end(g, sse);
+            g = start(sse, "content_block_start");
+            g.writeNumberField("index", index);
+            g.writeObjectFieldStart("content_block");
+            g.writeStringField("type", "redacted_thinking");
+            g.writeStringField("data", REDACTED + r.id());
+            g.writeEndObject();
+            end(g, sse);
+            g = start(sse, "content_block_stop");
+            g.writeNumberField("index", index++);
+            end(g, sse);
+        }
+
         g = start(sse, "content_block_start");
-        g.writeNumberField("index", 0);
+        g.writeNumberField("index", index);
         g.writeObjectFieldStart("content_block");
         switch (r.answer()) {
             case Reply.Text t -> {
@@ -163,7 +262,7 @@ final class AnthropicFormat implements WireFormat {
         switch (r.answer()) {
             case Reply.Text t -> {
                 for (String chunk : t.chunks()) {
-                    g = delta(sse);
+                    g = delta(sse, index);
                     g.writeStringField("type", "text_delta");
                     g.writeStringField("text", chunk);
                     g.writeEndObject();
@@ -172,7 +271,7 @@ final class AnthropicFormat implements WireFormat {
             }
             case Reply.ToolCall c -> {
                 for (String fragment : c.argumentChunks()) {
-                    g = delta(sse);
+                    g = delta(sse, index);
                     g.writeStringField("type", "input_json_delta");
                     g.writeStringField("partial_json", fragment);
                     g.writeEndObject();
@@ -182,7 +281,7 @@ final class AnthropicFormat implements WireFormat {
         }
 
         g = start(sse, "content_block_stop");
-        g.writeNumberField("index", 0);
+        g.writeNumberField("index", index);
         end(g, sse);
 
         g = start(sse, "message_delta");
@@ -206,12 +305,12 @@ final class AnthropicFormat implements WireFormat {
         return g;
     }
 
-    /** Opens a content_block_delta event up to its delta object. */
-    private static JsonGenerator delta(SseWriter sse) throws IOException {
+    /** Opens a content_block_delta event of block {@code index} up to its delta object. */
+    private static JsonGenerator delta(SseWriter sse, int index) throws IOException {
         JsonGenerator g = sse.token("content_block_delta");
         g.writeStartObject();
         g.writeStringField("type", "content_block_delta");
-        g.writeNumberField("index", 0);
+        g.writeNumberField("index", index);
         g.writeObjectFieldStart("delta");
         return g;
     }

@@ -137,8 +137,61 @@ final class GeminiFormat implements WireFormat {
         g.writeRawValue(c.arguments());
         g.writeStringField("id", c.callId());
         g.writeEndObject();
+        if (signs(r.model())) {
+            g.writeStringField("thoughtSignature", signature(c.callId()));
+        }
         g.writeEndObject();
         candidateEnd(r, g, true, c.outputTokens());
+    }
+
+    /** Google's documented stand-in for a call whose signature is unknown (history from another model). */
+    static final String SKIP_SIGNATURE = "skip_thought_signature_validator";
+
+    /** Gemini 3 models sign their function calls and want the signature back with the history. */
+    static boolean signs(String model) {
+        return model != null && model.startsWith("gemini-3");
+    }
+
+    /** The simulator's signature of one call: opaque to clients, checkable here. */
+    static String signature(String callId) {
+        return java.util.Base64.getEncoder().encodeToString(("sim-thought:" + callId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * As Gemini 3 answers a history whose function calls lost their thought signatures: the first
+     * functionCall part of each model turn must carry one (the stand-in passes, as Google documents),
+     * and it must be the one issued for that call. Null when the history is in order.
+     */
+    static String signatureProblem(JsonNode body, String model) {
+        if (!signs(model)) {
+            return null;
+        }
+        int position = 0;
+        for (JsonNode c : body.path("contents")) {
+            position++;
+            if (!"model".equals(c.path("role").asText())) {
+                continue;
+            }
+            for (JsonNode p : c.path("parts")) {
+                if (!p.has("functionCall")) {
+                    continue;
+                }
+                String name = p.path("functionCall").path("name").asText();
+                String sig = p.path("thoughtSignature").asText(null);
+                if (sig == null || sig.isEmpty()) {
+                    return "Function call is missing a thought_signature in functionCall parts. This is required for tools to work "
+                            + "correctly. Additional data, function call `" + name + "` , position " + position
+                            + ". Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.";
+                }
+                String id = p.path("functionCall").path("id").asText(null);
+                boolean issued = id == null ? sig.startsWith(signature("").substring(0, 16)) : sig.equals(signature(id));
+                if (!sig.equals(SKIP_SIGNATURE) && !issued) {
+                    return "Corrupted thought signature.";
+                }
+                break; // only a turn's first call is signed
+            }
+        }
+        return null;
     }
 
     /** Opens {"candidates":[{"content":{"role":"model","parts":[ ... */

@@ -76,6 +76,22 @@ final class ModelCalls {
         }
         Conversation read = format.read(root, pathModel);
         Conversation conv = op == Op.STREAM_GENERATE ? read.withStream(true) : read;
+        if (format instanceof AnthropicFormat && op != Op.COUNT_TOKENS) {
+            // Anthropic's own API holds a tool turn to its thinking; on Vertex (where Claude Code, seeing a model id it does
+            // not know, sends tool turns without their thinking) only altered thinking is refused.
+            String problem = AnthropicFormat.thinkingProblem(root, req.path().path().endsWith("/messages"));
+            if (problem != null) {
+                sendError(res, format, 400, problem);
+                return;
+            }
+        }
+        if (format instanceof GeminiFormat && op != Op.COUNT_TOKENS) {
+            String problem = GeminiFormat.signatureProblem(root, conv.model());
+            if (problem != null) {
+                sendError(res, format, 400, problem);
+                return;
+            }
+        }
 
         Fault fault;
         long ttft;
@@ -121,7 +137,8 @@ final class ModelCalls {
                 }
                 PromptCache.Use cached = cache.use(format, target(req, format, conv.model()), root);
                 Reply reply = new Reply(Ids.next(format.idPrefix()), conv.model(), System.currentTimeMillis() / 1000,
-                        conv.inputTokens(), conv.includeUsage(), Answers.decide(conv, words, format.callIdPrefix()), format.choices(root), cached);
+                        conv.inputTokens(), conv.includeUsage(), Answers.decide(conv, words, format.callIdPrefix()), format.choices(root), cached,
+                        format instanceof AnthropicFormat && AnthropicFormat.thinks(root));
                 log.usage(body, "{\"input_tokens\":" + reply.inputTokens() + ",\"cache_read\":" + reply.cache().read()
                         + ",\"cache_write_5m\":" + reply.cache().write5m() + ",\"cache_write_1h\":" + reply.cache().write1h()
                         + ",\"output_tokens\":" + reply.outputTokens() + "}");

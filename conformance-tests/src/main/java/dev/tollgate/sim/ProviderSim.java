@@ -62,6 +62,14 @@ public final class ProviderSim implements AutoCloseable {
         r.post("/v1/responses", (req, res) -> calls.handle(req, res, OpenAiResponsesFormat.INSTANCE, ModelCalls.Op.GENERATE, null, true));
         r.post("/v1/responses/compact", (req, res) -> calls.handle(req, res, OpenAiResponsesFormat.INSTANCE, ModelCalls.Op.COMPACT, null, true));
         r.post("/v1/embeddings", (req, res) -> calls.handle(req, res, OpenAiChatFormat.INSTANCE, ModelCalls.Op.EMBED, null, true));
+        // A chat-only vendor (Mistral, Groq...): chat completions, and no Responses endpoint at all.
+        r.post("/chat-only/v1/chat/completions", (req, res) -> calls.handle(req, res, OpenAiChatFormat.INSTANCE, ModelCalls.Op.GENERATE, null, true));
+        r.post("/chat-only/v1/responses", (req, res) -> {
+            byte[] body = req.content().hasEntity() ? req.content().inputStream().readAllBytes() : new byte[0];
+            log.record(req, body);
+            res.status(io.helidon.http.Status.NOT_FOUND_404).header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/json")
+                    .send("{\"detail\":\"Not Found\"}");
+        });
         r.post("/openai/responses", (req, res) -> calls.handle(req, res, OpenAiResponsesFormat.INSTANCE, ModelCalls.Op.GENERATE, null, true));
         r.post("/openai/v1/responses", (req, res) -> calls.handle(req, res, OpenAiResponsesFormat.INSTANCE, ModelCalls.Op.GENERATE, null, true));
         r.post("/openai/v1/chat/completions", (req, res) -> calls.handle(req, res, OpenAiChatFormat.INSTANCE, ModelCalls.Op.GENERATE, null, true));

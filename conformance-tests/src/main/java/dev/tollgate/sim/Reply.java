@@ -13,13 +13,14 @@ import java.util.List;
  * @param answer       text or a tool call
  * @param choices      how many answers were asked for (chat's {@code n}, Gemini's {@code candidateCount}); each costs its output
  * @param cache        of the input tokens, those read from and written to the prompt cache
+ * @param thinking     Anthropic only: thinking was asked for, so a tool call comes after signed and redacted thinking
  */
 record Reply(String id, String model, long created, int inputTokens, boolean includeUsage, Answer answer, int choices,
-             PromptCache.Use cache) {
+             PromptCache.Use cache, boolean thinking) {
 
-    /** An answer whose input touched no prompt cache. */
+    /** An answer whose input touched no prompt cache, without thinking. */
     Reply(String id, String model, long created, int inputTokens, boolean includeUsage, Answer answer, int choices) {
-        this(id, model, created, inputTokens, includeUsage, answer, choices, PromptCache.Use.NONE);
+        this(id, model, created, inputTokens, includeUsage, answer, choices, PromptCache.Use.NONE, false);
     }
 
     Reply {

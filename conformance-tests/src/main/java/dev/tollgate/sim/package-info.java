@@ -11,7 +11,8 @@
  * <ul>
  * <li>OpenAI: {@code POST /v1/chat/completions}, {@code /v1/responses}, {@code /v1/embeddings}, {@code GET /v1/models};
  *     Azure: {@code POST /openai/deployments/{deployment}/chat/completions|embeddings} (model = deployment),
- *     {@code /openai/responses}, {@code /openai/v1/responses|chat/completions|embeddings}; any query is accepted.</li>
+ *     {@code /openai/responses}, {@code /openai/v1/responses|chat/completions|embeddings}; any query is accepted.
+ *     A chat-only vendor under {@code /chat-only/v1}: {@code chat/completions}, and a 404 on {@code responses}.</li>
  * <li>Anthropic: {@code POST /v1/messages} (any query, e.g. {@code ?beta=true}), {@code /v1/messages/count_tokens};
  *     {@code GET /v1/models} with an {@code anthropic-version} header answers Anthropic's list shape.</li>
  * <li>Gemini: {@code POST /v1beta/models/{model}:generateContent}, {@code :streamGenerateContent} (SSE with
@@ -40,6 +41,13 @@
  * <li>Else {@code words} words cycling through "Hello from the Tollgate provider simulator, all good.",
  *     streamed one word (token) per event.</li>
  * </ul>
+ * Reasoning rules, as the providers enforce them: an Anthropic stream with {@code thinking} on calls its tool
+ * after a signed thinking block and a redacted_thinking block; a history that alters a signed thinking text is a
+ * 400, and on {@code /v1/messages} so is one whose last tool-calling assistant turn does not start with thinking
+ * (not on Vertex: Claude Code drops thinking from history for a model id it does not know). A Gemini model named
+ * {@code gemini-3*} signs its function calls ({@code thoughtSignature}); a history whose first call of a model
+ * turn lacks its signature, or carries one not issued for it, is a 400 (Google's stand-in
+ * {@code skip_thought_signature_validator} passes).
  * Usage: output tokens = streamed text tokens (words, split at spaces), or 3 for any tool call (its arguments
  * stream in 3 fragments). Input tokens = max(1, ceil(chars / 4)), chars as defined by {@link dev.tollgate.sim.InputText}.
  * Chat's {@code n} and Gemini's {@code generationConfig.candidateCount} multiply the reported output tokens

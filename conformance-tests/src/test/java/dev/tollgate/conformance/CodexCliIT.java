@@ -27,6 +27,10 @@ class CodexCliIT {
               - id: sim-gemini
                 kind: gemini
                 base_url: http://127.0.0.1:SIM_PORT/v1beta
+              - id: sim-chat-only
+                kind: openai-compatible
+                base_url: http://127.0.0.1:SIM_PORT/chat-only/v1
+                settings: {api: chat}
             models:
               - name: gpt-5.5
                 targets: [{provider: sim, model: gpt-5.5}]
@@ -36,6 +40,10 @@ class CodexCliIT {
                 targets: [{provider: sim-anthropic, model: claude-sonnet-4-5}]
               - name: gemini/gemini-2.5-flash
                 targets: [{provider: sim-gemini, model: gemini-2.5-flash}]
+              - name: gemini/gemini-3-pro
+                targets: [{provider: sim-gemini, model: gemini-3-pro}]
+              - name: mistral-large
+                targets: [{provider: sim-chat-only, model: mistral-large-latest}]
             """;
 
     @RegisterExtension
@@ -118,6 +126,29 @@ class CodexCliIT {
     }
 
     /**
+     * Claude thinks before it calls a tool (signed thinking and redacted thinking, as the simulator
+     * plays it) and refuses the next turn unless they come back unchanged. Codex knows nothing of
+     * them: the gateway carries them in reasoning items Codex echoes, and restores them exactly.
+     */
+    @Test
+    void claudesThinkingComesBackThroughCodexUnchanged() throws Exception {
+        List<String> config = new ArrayList<>(Cli.codexViaGateway(stack.get(), ""));
+        config.addAll(List.of("-c", "model_reasoning_effort=\"medium\""));
+        Cli.Result result = codex("anthropic/claude-sonnet-4-5", config, Map.of("GW_API_KEY", "tg-test-key"));
+        assertEquals(0, result.exit(), result.all());
+        List<JsonNode> calls = SimRequests.to(stack.get(), "/v1/messages");
+        assertEquals(2, calls.size(), SimRequests.all(stack.get()));
+        assertEquals("enabled", calls.get(0).path("body").path("thinking").path("type").asText(),
+                "Codex asked for reasoning: " + calls.get(0).path("body").path("thinking"));
+        JsonNode messages = calls.get(1).path("body").path("messages");
+        JsonNode turn = messages.get(messages.size() - 2).path("content");
+        assertEquals("thinking", turn.get(0).path("type").asText(), "the turn that called the tool starts with its thinking: " + turn);
+        assertTrue(turn.get(0).path("signature").asText().startsWith("c2ltLXNpZw"), turn.toString());
+        assertEquals("redacted_thinking", turn.get(1).path("type").asText(), turn.toString());
+        assertEquals("tool_use", turn.get(2).path("type").asText(), turn.toString());
+    }
+
+    /**
      * A model name Codex knows gives its "responses-lite" shape: the tools arrive in an
      * additional_tools input item. The Anthropic upstream is offered them as ordinary tools.
      */
@@ -153,6 +184,47 @@ class CodexCliIT {
         assertEquals(call.path("id").asText(), response.path("id").asText());
         assertEquals("exec_command", response.path("name").asText(), "Gemini needs the function's name on its response");
         assertTrue(response.path("response").toString().contains("tollgate-tool-ok"), "Codex really ran the command: " + response);
+    }
+
+    /**
+     * Gemini 3 signs its function calls and refuses a history whose calls come back without their
+     * signatures (the simulator does too). Codex knows nothing of them: the gateway carries each in
+     * a reasoning item Codex echoes, and puts it back on its call.
+     */
+    @Test
+    void gemini3GetsItsThoughtSignatureBackThroughCodex() throws Exception {
+        Cli.Result result = codexViaGateway("gemini/gemini-3-pro");
+        assertEquals(0, result.exit(), result.all());
+        assertTrue(result.stdout().contains("tollgate-tool-ok"), "the final answer quotes the tool output: " + result.all());
+        List<JsonNode> calls = SimRequests.to(stack.get(), ":streamGenerateContent");
+        assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + SimRequests.all(stack.get()));
+        JsonNode contents = calls.get(1).path("body").path("contents");
+        JsonNode part = contents.get(contents.size() - 2).path("parts").get(0);
+        String id = part.path("functionCall").path("id").asText();
+        String issued = java.util.Base64.getEncoder().encodeToString(("sim-thought:" + id).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(issued, part.path("thoughtSignature").asText(), "the very signature Gemini gave the call: " + part);
+    }
+
+    /** A vendor without a Responses endpoint: Codex's calls are translated to streamed chat completions, tools and all. */
+    @Test
+    void chatOnlyVendorDoesAToolRoundTrip() throws Exception {
+        Cli.Result result = codexViaGateway("mistral-large");
+        assertEquals(0, result.exit(), result.all());
+        assertTrue(result.stdout().contains("tollgate-tool-ok"), "the final answer quotes the tool output: " + result.all());
+        assertTrue(SimRequests.to(stack.get(), "/chat-only/v1/responses").isEmpty(), "nothing asked the vendor for /responses");
+        List<JsonNode> calls = SimRequests.to(stack.get(), "/chat-only/v1/chat/completions");
+        assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + SimRequests.all(stack.get()));
+        JsonNode first = calls.get(0).path("body");
+        assertTrue(first.path("stream").asBoolean(), "streamed upstream");
+        assertEquals("mistral-large-latest", first.path("model").asText());
+        assertTrue(first.path("tools").toString().contains("\"exec_command\""), "Codex's tools are offered as functions: " + first.path("tools"));
+        JsonNode messages = calls.get(1).path("body").path("messages");
+        JsonNode call = messages.get(messages.size() - 2);
+        JsonNode output = messages.get(messages.size() - 1);
+        assertEquals("exec_command", call.path("tool_calls").get(0).path("function").path("name").asText(), messages.toString());
+        assertEquals("tool", output.path("role").asText());
+        assertEquals(call.path("tool_calls").get(0).path("id").asText(), output.path("tool_call_id").asText());
+        assertTrue(output.path("content").asText().contains("tollgate-tool-ok"), "Codex really ran the command: " + output);
     }
 
     @Test

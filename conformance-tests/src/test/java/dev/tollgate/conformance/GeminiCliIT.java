@@ -52,7 +52,13 @@ class GeminiCliIT {
         assertTrue(first.path("system").get(0).path("text").asText().contains("Gemini CLI"), "systemInstruction became the system prompt");
         assertTrue(first.path("tools").toString().contains("\"run_shell_command\""));
         JsonNode messages = calls.get(1).path("body").path("messages");
-        JsonNode use = messages.get(messages.size() - 2).path("content").get(0);
+        JsonNode turn = messages.get(messages.size() - 2).path("content");
+        JsonNode use = turn.get(turn.size() - 1);
+        // Gemini CLI asks for thoughts; Claude thought before it called the tool, and Gemini CLI carried that
+        // back in the call's thought signature.
+        assertEquals("enabled", first.path("thinking").path("type").asText(), first.path("thinking").toString());
+        assertEquals("thinking", turn.get(0).path("type").asText(), turn.toString());
+        assertEquals("redacted_thinking", turn.get(1).path("type").asText(), turn.toString());
         JsonNode res = messages.get(messages.size() - 1).path("content").get(0);
         assertEquals("tool_use", use.path("type").asText());
         assertEquals("echo tollgate-tool-ok", use.path("input").path("command").asText());

@@ -44,7 +44,8 @@ public interface ProviderSpec {
     /** What one setting holds; its value is checked against its type when the policy loads. */
     record Setting(String name, Type type, String description, List<String> choices) {
 
-        public enum Type { TEXT, WHOLE, CHOICE, REFERENCE }
+        /** {@code CHOICES}: one of the choices or a list of them (a YAML list is read as "a,b"), none twice. */
+        public enum Type { TEXT, WHOLE, CHOICE, CHOICES, REFERENCE }
 
         public static Setting text(String name, String description) {
             return new Setting(name, Type.TEXT, description, List.of());
@@ -56,6 +57,16 @@ public interface ProviderSpec {
 
         public static Setting choice(String name, String description, String... choices) {
             return new Setting(name, Type.CHOICE, description, List.of(choices));
+        }
+
+        public static Setting choices(String name, String description, String... choices) {
+            return new Setting(name, Type.CHOICES, description, List.of(choices));
+        }
+
+        /** A {@link Type#CHOICES} value as its list: "chat, responses" -> [chat, responses]. */
+        public static List<String> listed(String value) {
+            return value == null ? List.of()
+                    : java.util.Arrays.stream(value.split(",")).map(String::trim).filter(v -> !v.isEmpty()).toList();
         }
 
         public static Setting reference(String name, String description) {
@@ -70,6 +81,14 @@ public interface ProviderSpec {
                         : Optional.of("'" + name + "' must be a whole number from 1 to 999999999, found '" + shown(value) + "'");
                 case CHOICE -> choices.contains(value) ? Optional.empty()
                         : Optional.of("'" + name + "' must be " + oneOf() + ", found '" + shown(value) + "'");
+                case CHOICES -> {
+                    List<String> listed = listed(value);
+                    if (listed.isEmpty() || !choices.containsAll(listed) || listed.stream().distinct().count() != listed.size()) {
+                        yield Optional.of("'" + name + "' must be " + oneOf() + ", or a list of them each at most once, found '"
+                                + shown(value) + "'");
+                    }
+                    yield Optional.empty();
+                }
                 case REFERENCE -> {
                     try {
                         SecretRef.parse(value);

@@ -201,13 +201,27 @@ final class YamlFields {
             return map;
         }
         value.fields().forEachRemaining(e -> {
-            if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+            if (e.getValue().isArray() && !e.getValue().isEmpty() && allScalars(e.getValue())) {
+                // A list of words ("api: [chat, responses]") is kept as "chat,responses"; its setting's type decides if it may be one.
+                List<String> items = new ArrayList<>();
+                e.getValue().forEach(v -> items.add(v.asText()));
+                map.put(e.getKey(), String.join(",", items));
+            } else if (!e.getValue().isValueNode() || e.getValue().isNull()) {
                 problem(join(join(path, field), e.getKey()), "expected text, found " + describe(e.getValue()));
             } else {
                 map.put(e.getKey(), e.getValue().asText());
             }
         });
         return map;
+    }
+
+    private static boolean allScalars(JsonNode list) {
+        for (JsonNode v : list) {
+            if (!v.isValueNode() || v.isNull()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     JsonNode object(JsonNode node, String path, String field) {

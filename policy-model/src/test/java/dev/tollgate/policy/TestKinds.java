@@ -22,7 +22,7 @@ public final class TestKinds implements ProviderSpec.Source {
 
             @Override
             public List<Setting> settings() {
-                return List.of(Setting.whole("max-output-tokens", "the most output tokens"), Setting.choice("api", "the chat API", "responses", "chat"));
+                return List.of(Setting.whole("max-output-tokens", "the most output tokens"), Setting.choices("api", "the chat APIs", "responses", "chat"));
             }
         };
     }

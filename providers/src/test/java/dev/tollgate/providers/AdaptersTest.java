@@ -38,9 +38,35 @@ class AdaptersTest {
         assertEquals(3, problems.size(), String.join("\n", problems));
         assertTrue(problems.contains("p.yaml:6:26: 'max-output-tokens' must be a whole number from 1 to 999999999, found 'lots'"),
                 String.join("\n", problems));
-        assertTrue(problems.contains("p.yaml:7:12: 'api' must be responses or chat, found 'completions'"), String.join("\n", problems));
+        assertTrue(problems.contains("p.yaml:7:12: 'api' must be responses or chat, or a list of them each at most once, found 'completions'"),
+                String.join("\n", problems));
         assertTrue(problems.contains("p.yaml:8:7: unknown setting 'max_output_tokens' for kind openai; did you mean 'max-output-tokens'? "
                 + "(settings of kind openai: api, reasoning, max-output-tokens)"), String.join("\n", problems));
+    }
+
+    @Test
+    void theChatApisAProviderSpeaksAreOneOrAListOfThemAndNothingElse() throws Exception {
+        var policy = PolicyLoader.load(Map.of("p.yaml", """
+                providers:
+                  - {id: both, kind: openai-compatible, base_url: "https://llm.example/v1", settings: {api: [chat, responses]}}
+                  - {id: one, kind: openai-compatible, base_url: "https://llm.example/v1", settings: {api: chat}}
+                """.getBytes(StandardCharsets.UTF_8)));
+        assertEquals("chat,responses", policy.policy().providers().getFirst().settings().get("api"));
+        List<String> problems = problems("""
+                providers:
+                  - id: x
+                    kind: openai-compatible
+                    base_url: https://llm.example/v1
+                    settings:
+                      api: [chat, chat]
+                  - id: y
+                    kind: openai-compatible
+                    base_url: https://llm.example/v1
+                    settings:
+                      api: [chat, messages]
+                """);
+        assertEquals(List.of("p.yaml:6:12: 'api' must be responses or chat, or a list of them each at most once, found 'chat,chat'",
+                "p.yaml:11:12: 'api' must be responses or chat, or a list of them each at most once, found 'chat,messages'"), problems);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.tollgate.providers.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.providers.ir.CarriedReasoning;
 import dev.tollgate.providers.ir.ChatRequest;
 import dev.tollgate.providers.ir.ChatResponse;
 import dev.tollgate.providers.ir.Json;
@@ -19,7 +20,9 @@ import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.usage.Usage;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /** Anthropic Messages ({@code POST /v1/messages}). */
@@ -106,6 +109,7 @@ public final class AnthropicCodec implements WireCodec {
             parts.add(new Part.Text(content.asText()));
             return parts;
         }
+        Map<String, String> callSignatures = new HashMap<>();
         for (JsonNode b : content) {
             switch (b.path("type").asText()) {
                 case "text" -> parts.add(new Part.Text(b.path("text").asText()));
@@ -120,6 +124,10 @@ public final class AnthropicCodec implements WireCodec {
                         b.has("content") ? content(b.get("content")) : List.of(), b.path("is_error").asBoolean(false)));
                 case "thinking" -> {
                     String sig = b.path("signature").asText("");
+                    if (CarriedReasoning.open(sig, null) instanceof CarriedReasoning.CallSignature cs) {
+                        callSignatures.put(cs.callId(), cs.signature()); // Gemini's, for the tool_use that follows
+                        continue;
+                    }
                     parts.add(sig.startsWith(OPENAI_SIGNATURE)
                             ? new Part.Thinking(b.path("thinking").asText(), null, sig.substring(OPENAI_SIGNATURE.length()))
                             : new Part.Thinking(b.path("thinking").asText(), sig.isEmpty() ? null : sig, null));
@@ -127,6 +135,10 @@ public final class AnthropicCodec implements WireCodec {
                 case "redacted_thinking" -> parts.add(new Part.RedactedThinking(b.path("data").asText()));
                 default -> { } // documents, search results, server tool blocks: no other format has them
             }
+        }
+        if (!callSignatures.isEmpty()) {
+            parts.replaceAll(p -> p instanceof Part.ToolCall c && callSignatures.containsKey(c.id())
+                    ? new Part.ToolCall(c.id(), c.name(), c.arguments(), callSignatures.get(c.id())) : p);
         }
         return parts;
     }
@@ -136,7 +148,8 @@ public final class AnthropicCodec implements WireCodec {
         ObjectNode root = Json.object();
         root.put("model", r.model());
         int maxTokens = r.maxTokens() != null ? r.maxTokens() : DEFAULT_MAX_TOKENS;
-        boolean thinks = r.reasoning() != null && r.reasoning().thinks();
+        // Claude refuses thinking when the turn that called tools lost its thinking (a chat client cannot carry it back).
+        boolean thinks = r.reasoning() != null && r.reasoning().thinks() && !toolTurnLostItsThinking(r.messages());
         int budget = thinks ? Math.min(r.reasoning().budgetOrFromEffort(), maxTokens - 1024) : 0;
         thinks = thinks && budget >= 1024;
         root.put("max_tokens", maxTokens);
@@ -217,6 +230,23 @@ public final class AnthropicCodec implements WireCodec {
         return Json.bytes(root);
     }
 
+    /** The last assistant turn calls tools but does not start with (signed or redacted) thinking. */
+    public static boolean toolTurnLostItsThinking(List<Message> messages) {
+        List<Message> merged = Message.merged(messages);
+        for (int i = merged.size() - 1; i >= 0; i--) {
+            Message m = merged.get(i);
+            if (m.role() != Role.ASSISTANT) {
+                continue;
+            }
+            boolean calls = m.parts().stream().anyMatch(p -> p instanceof Part.ToolCall);
+            // Empty text and unsigned thinking are not sent, so they do not count as the turn's start.
+            Part first = m.parts().stream().filter(p -> !(p instanceof Part.Text text && text.text().isEmpty())
+                    && !(p instanceof Part.Thinking thought && thought.signature() == null)).findFirst().orElse(null);
+            return calls && !(first instanceof Part.Thinking || first instanceof Part.RedactedThinking);
+        }
+        return false;
+    }
+
     private static void block(Part p, ArrayNode blocks) {
         switch (p) {
             case Part.Text t -> {
@@ -286,6 +316,9 @@ public final class AnthropicCodec implements WireCodec {
             switch (p) {
                 case Part.Text t -> content.addObject().put("type", "text").put("text", t.text());
                 case Part.ToolCall c -> {
+                    if (c.signature() != null) {
+                        content.addObject().put("type", "thinking").put("thinking", "").put("signature", CarriedReasoning.seal(c));
+                    }
                     JsonNode input = Json.parseOrString(c.arguments());
                     content.addObject().put("type", "tool_use").put("id", c.id()).put("name", c.name())
                             .set("input", input.isObject() ? input : Json.object());

@@ -1,6 +1,7 @@
 package dev.tollgate.providers.anthropic;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.providers.ir.CarriedReasoning;
 import dev.tollgate.providers.ir.ChatRequest;
 import dev.tollgate.providers.ir.Json;
 import dev.tollgate.providers.ir.Part;
@@ -22,6 +23,7 @@ final class AnthropicStreamEncoder implements WireCodec.StreamEncoder {
     private final ChatRequest client;
     /** IR block index -> this stream's block index (IR indexes may skip blocks a format cannot show). */
     private final Map<Integer, Integer> indexes = new HashMap<>();
+    private int carriers;
     private boolean started;
     private boolean finished;
 
@@ -36,6 +38,9 @@ final class AnthropicStreamEncoder implements WireCodec.StreamEncoder {
             case StreamEvent.Started s -> start(s.id(), s.usage(), out);
             case StreamEvent.BlockStarted b -> {
                 start("", Usage.NONE, out);
+                if (b.block() instanceof Part.ToolCall c && c.signature() != null) {
+                    carry(CarriedReasoning.seal(c), out);
+                }
                 ObjectNode block = switch (b.block()) {
                     case Part.Text t -> Json.object().put("type", "text").put("text", t.text());
                     case Part.ToolCall c -> {
@@ -48,7 +53,7 @@ final class AnthropicStreamEncoder implements WireCodec.StreamEncoder {
                     default -> null;
                 };
                 if (block != null) {
-                    int index = indexes.size();
+                    int index = indexes.size() + carriers;
                     indexes.put(b.index(), index);
                     ObjectNode e = event("content_block_start").put("index", index);
                     e.set("content_block", block);
@@ -78,6 +83,21 @@ final class AnthropicStreamEncoder implements WireCodec.StreamEncoder {
             case StreamEvent.Failed f -> out.addAll(fail(f.message()));
         }
         return out;
+    }
+
+    /**
+     * Gemini's signature of the call that follows, in a thinking block of its own with no text:
+     * Anthropic clients send thinking blocks back with the history. It takes a block index of its own.
+     */
+    private void carry(String carrier, List<SseEvent> out) {
+        int index = indexes.size() + carriers++;
+        ObjectNode e = event("content_block_start").put("index", index);
+        e.set("content_block", Json.object().put("type", "thinking").put("thinking", "").put("signature", ""));
+        out.add(sse(e));
+        ObjectNode d = event("content_block_delta").put("index", index);
+        d.set("delta", Json.object().put("type", "signature_delta").put("signature", carrier));
+        out.add(sse(d));
+        out.add(sse(event("content_block_stop").put("index", index)));
     }
 
     private void start(String id, Usage usage, List<SseEvent> out) {

@@ -36,7 +36,7 @@ public final class AzureOpenAiAdapter implements Adapter {
 
     @Override
     public Optional<Api> upstreamApi(Provider provider, String upstreamModel, Api client) {
-        return OpenAiFamily.upstreamApi(provider, client, Api.RESPONSES);
+        return OpenAiFamily.upstreamApi(OpenAiFamily.speaks(provider, java.util.Set.of(Api.RESPONSES, Api.CHAT_COMPLETIONS)), client, Api.RESPONSES);
     }
 
     @Override

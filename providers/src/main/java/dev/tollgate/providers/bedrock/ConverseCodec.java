@@ -153,7 +153,9 @@ public final class ConverseCodec implements WireCodec {
         if (!system.isEmpty()) {
             root.set("system", system);
         }
-        boolean thinks = r.reasoning() != null && r.reasoning().thinks() && claude(r.model());
+        // As on Anthropic's API: no thinking when the turn that called tools lost its thinking.
+        boolean thinks = r.reasoning() != null && r.reasoning().thinks() && claude(r.model())
+                && !dev.tollgate.providers.anthropic.AnthropicCodec.toolTurnLostItsThinking(r.messages());
         int budget = thinks ? r.reasoning().budgetOrFromEffort() : 0;
         if (thinks && r.maxTokens() != null) {
             budget = Math.min(budget, r.maxTokens() - 1024);

@@ -3,6 +3,7 @@ package dev.tollgate.providers.gemini;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.providers.ir.CarriedReasoning;
 import dev.tollgate.providers.ir.ChatRequest;
 import dev.tollgate.providers.ir.ChatResponse;
 import dev.tollgate.providers.ir.Json;
@@ -126,15 +127,18 @@ public final class GeminiCodec implements WireCodec {
 
     private static List<Part> parts(JsonNode parts, Map<String, Deque<String>> pending) {
         List<Part> out = new ArrayList<>();
+        List<Part> restored = new ArrayList<>();
         int n = 0;
         for (JsonNode p : parts) {
             n++;
             if (p.has("functionCall")) {
+                // Claude's thinking the gateway carried through this Gemini client goes back at the start of the turn, where Claude put it.
+                restored.addAll(CarriedReasoning.openAll(Json.text(p, "thoughtSignature")));
                 JsonNode call = p.get("functionCall");
                 String name = call.path("name").asText();
                 String id = call.hasNonNull("id") ? call.get("id").asText() : "call_" + name + "_" + pending.size() + "_" + n;
                 pending.computeIfAbsent(name, k -> new ArrayDeque<>()).add(id);
-                out.add(new Part.ToolCall(id, name, call.path("args").isMissingNode() ? "{}" : call.path("args").toString()));
+                out.add(new Part.ToolCall(id, name, call.path("args").isMissingNode() ? "{}" : call.path("args").toString(), signature(p)));
             } else if (p.has("functionResponse")) {
                 JsonNode res = p.get("functionResponse");
                 String name = res.path("name").asText();
@@ -155,6 +159,7 @@ public final class GeminiCodec implements WireCodec {
                 out.add(new Part.Text(p.path("text").asText()));
             }
         }
+        out.addAll(0, restored);
         return out;
     }
 
@@ -198,7 +203,8 @@ public final class GeminiCodec implements WireCodec {
                         JsonNode args = Json.parseOrString(c.arguments());
                         part.putObject("functionCall").put("id", c.id()).put("name", c.name())
                                 .set("args", args.isObject() ? args : Json.object().set("input", args));
-                        part.put("thoughtSignature", SKIP_SIGNATURE);
+                        // The call's own signature when Gemini made it; Google's documented stand-in for history from elsewhere.
+                        part.put("thoughtSignature", c.signature() != null ? c.signature() : SKIP_SIGNATURE);
                     }
                     case Part.ToolResult tr -> {
                         ObjectNode res = parts.addObject().putObject("functionResponse").put("id", tr.callId())
@@ -288,11 +294,19 @@ public final class GeminiCodec implements WireCodec {
         ObjectNode root = Json.object();
         ObjectNode candidate = root.putArray("candidates").addObject();
         ArrayNode parts = candidate.putObject("content").put("role", "model").putArray("parts");
+        List<Part> claude = new ArrayList<>();
         for (Part p : r.content()) {
             switch (p) {
                 case Part.Text t -> parts.addObject().put("text", t.text());
-                case Part.Thinking t -> parts.addObject().put("text", t.text()).put("thought", true);
-                case Part.ToolCall c -> functionCall(parts.addObject(), c.id(), c.name(), c.arguments());
+                case Part.Thinking t -> {
+                    parts.addObject().put("text", t.text()).put("thought", true);
+                    claude.add(t);
+                }
+                case Part.RedactedThinking rt -> claude.add(rt);
+                case Part.ToolCall c -> {
+                    functionCall(parts.addObject(), c.id(), c.name(), c.arguments(), carrierOr(claude, c.signature()));
+                    claude.clear();
+                }
                 default -> { }
             }
         }
@@ -304,10 +318,22 @@ public final class GeminiCodec implements WireCodec {
         return Json.bytes(root);
     }
 
-    static void functionCall(ObjectNode part, String id, String name, String arguments) {
+    /** Claude's thinking before a call rides in the call's thought signature, which Gemini clients send back. */
+    static String carrierOr(List<Part> claudeParts, String signature) {
+        String carried = CarriedReasoning.sealAll(claudeParts);
+        return carried != null ? carried : signature;
+    }
+
+    static void functionCall(ObjectNode part, String id, String name, String arguments, String signature) {
         JsonNode args = Json.parseOrString(arguments);
         part.putObject("functionCall").put("id", id).put("name", name).set("args", args.isObject() ? args : Json.object());
-        part.put("thoughtSignature", SKIP_SIGNATURE);
+        part.put("thoughtSignature", signature != null ? signature : SKIP_SIGNATURE);
+    }
+
+    /** A part's thought signature, unless it is the stand-in that vouches for nothing. */
+    static String signature(JsonNode part) {
+        String sig = Json.text(part, "thoughtSignature");
+        return sig == null || sig.isEmpty() || sig.equals(SKIP_SIGNATURE) || CarriedReasoning.carried(sig) ? null : sig;
     }
 
     static String finishReason(StopReason s) {

@@ -48,7 +48,8 @@ final class GeminiStreamDecoder implements WireCodec.StreamDecoder {
                 JsonNode call = p.get("functionCall");
                 int i = blocks++;
                 String id = call.hasNonNull("id") ? call.get("id").asText() : "call_" + call.path("name").asText() + "_" + i;
-                out.add(new StreamEvent.BlockStarted(i, new Part.ToolCall(id, call.path("name").asText(), "")));
+                // Gemini 3 wants the call's thought signature back with the history; it travels on the call.
+                out.add(new StreamEvent.BlockStarted(i, new Part.ToolCall(id, call.path("name").asText(), "", GeminiCodec.signature(p))));
                 out.add(new StreamEvent.ToolArgumentsDelta(i, call.path("args").isObject() ? call.get("args").toString() : "{}"));
                 out.add(new StreamEvent.BlockStopped(i));
                 calledTool = true;

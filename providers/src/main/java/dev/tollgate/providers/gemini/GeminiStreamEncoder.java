@@ -23,6 +23,8 @@ final class GeminiStreamEncoder implements WireCodec.StreamEncoder {
     private final ChatRequest client;
     private final Map<Integer, Part.ToolCall> calls = new HashMap<>();
     private final Map<Integer, StringBuilder> arguments = new HashMap<>();
+    private final Map<Integer, StringBuilder> thoughts = new HashMap<>();
+    private final List<Part> claude = new ArrayList<>();
     private String responseId = "tollgate";
     private boolean finished;
 
@@ -43,10 +45,20 @@ final class GeminiStreamEncoder implements WireCodec.StreamEncoder {
                 if (b.block() instanceof Part.ToolCall c) {
                     calls.put(b.index(), c);
                     arguments.put(b.index(), new StringBuilder());
+                } else if (b.block() instanceof Part.RedactedThinking r) {
+                    claude.add(r);
+                } else if (b.block() instanceof Part.Thinking) {
+                    thoughts.put(b.index(), new StringBuilder());
                 }
             }
             case StreamEvent.TextDelta d -> out.add(chunk(part -> part.put("text", d.text()), null));
-            case StreamEvent.ThinkingDelta d -> out.add(chunk(part -> part.put("text", d.text()).put("thought", true), null));
+            case StreamEvent.ThinkingDelta d -> {
+                StringBuilder thought = thoughts.get(d.index());
+                if (thought != null) {
+                    thought.append(d.text());
+                }
+                out.add(chunk(part -> part.put("text", d.text()).put("thought", true), null));
+            }
             case StreamEvent.ToolArgumentsDelta d -> {
                 StringBuilder args = arguments.get(d.index());
                 if (args != null) {
@@ -57,10 +69,18 @@ final class GeminiStreamEncoder implements WireCodec.StreamEncoder {
                 Part.ToolCall c = calls.remove(b.index());
                 if (c != null) {
                     String args = arguments.remove(b.index()).toString();
-                    out.add(chunk(part -> GeminiCodec.functionCall(part, c.id(), c.name(), args), null));
+                    String signature = GeminiCodec.carrierOr(claude, c.signature());
+                    claude.clear();
+                    out.add(chunk(part -> GeminiCodec.functionCall(part, c.id(), c.name(), args, signature), null));
                 }
             }
-            case StreamEvent.ThinkingSealed s -> { }
+            case StreamEvent.ThinkingSealed s -> {
+                // Claude's signed thinking, kept to ride on the next call's thought signature.
+                StringBuilder thought = thoughts.remove(s.index());
+                if (s.signature() != null && thought != null) {
+                    claude.add(new Part.Thinking(thought.toString(), s.signature(), null));
+                }
+            }
             case StreamEvent.Finished f -> {
                 ObjectNode last = chunkNode(null, GeminiCodec.finishReason(f.reason()));
                 last.set("usageMetadata", GeminiCodec.usage(f.usage()));

@@ -29,6 +29,11 @@ public record ChatRequest(String model, List<Message> messages, List<Tool> tools
                 stop, reasoning, stream, responseFormat);
     }
 
+    public ChatRequest withMessages(List<Message> replaced) {
+        return new ChatRequest(model, replaced, tools, toolChoice, parallelToolCalls, maxTokens, temperature, topP, stop, reasoning, stream,
+                responseFormat);
+    }
+
     /** For upstream models that refuse any reasoning parameter (OpenAI's non-reasoning models do). */
     public ChatRequest withoutReasoning() {
         return new ChatRequest(model, messages, tools, toolChoice, parallelToolCalls, maxTokens, temperature, topP, stop, null, stream, responseFormat);

@@ -19,7 +19,7 @@ public record ChatResponse(String id, String model, List<Part> content, StopReas
                     events.add(new StreamEvent.TextDelta(i, t.text()));
                 }
                 case Part.ToolCall c -> {
-                    events.add(new StreamEvent.BlockStarted(i, new Part.ToolCall(c.id(), c.name(), "")));
+                    events.add(new StreamEvent.BlockStarted(i, c.withArguments("")));
                     events.add(new StreamEvent.ToolArgumentsDelta(i, c.arguments()));
                 }
                 case Part.Thinking t -> {

@@ -21,8 +21,19 @@ public sealed interface Part {
     /**
      * A model's call of a tool. {@code arguments} is JSON text; a free-form ({@code custom}) tool's
      * input travels as {@code {"input": "..."}} and is restored by whoever knows the tool is custom.
+     * {@code signature} is Gemini's {@code thoughtSignature} for the call (Gemini 3 refuses a history
+     * whose calls lack theirs), or null.
      */
-    record ToolCall(String id, String name, String arguments) implements Part {
+    record ToolCall(String id, String name, String arguments, String signature) implements Part {
+
+        /** A call without Gemini's thought signature (every other format's). */
+        public ToolCall(String id, String name, String arguments) {
+            this(id, name, arguments, null);
+        }
+
+        public ToolCall withArguments(String json) {
+            return new ToolCall(id, name, json, signature);
+        }
     }
 
     record ToolResult(String callId, List<Part> content, boolean error) implements Part {
@@ -32,8 +43,9 @@ public sealed interface Part {
     }
 
     /**
-     * Reasoning the model showed. {@code signature} is Anthropic's (needed to send a thinking block
-     * back); {@code encrypted} is OpenAI's opaque reasoning, only ever returned to an OpenAI upstream.
+     * Reasoning the model showed. {@code signature} is Claude's (Anthropic, Vertex and Bedrock accept
+     * each other's; needed to send a thinking block back); {@code encrypted} is OpenAI's opaque
+     * reasoning, only ever returned to an OpenAI upstream.
      */
     record Thinking(String text, String signature, String encrypted) implements Part {
     }

@@ -70,7 +70,7 @@ public final class ResponseFolder {
             String s = text.get(e.getKey()).toString();
             content.add(switch (e.getValue()) {
                 case Part.Text t -> new Part.Text(s);
-                case Part.ToolCall c -> new Part.ToolCall(c.id(), c.name(), s.isEmpty() ? "{}" : s);
+                case Part.ToolCall c -> c.withArguments(s.isEmpty() ? "{}" : s);
                 case Part.Thinking t -> new Part.Thinking(s, t.signature(), t.encrypted());
                 case Part p -> p;
             });

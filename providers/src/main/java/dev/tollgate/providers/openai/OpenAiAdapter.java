@@ -9,6 +9,7 @@ import dev.tollgate.providers.Outbound;
 import dev.tollgate.providers.upstream.UpstreamRequest;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** OpenAI's own API: {@code Authorization: Bearer}, the base URL ending in {@code /v1}. Other clients get Responses. */
 public class OpenAiAdapter implements Adapter {
@@ -44,8 +45,15 @@ public class OpenAiAdapter implements Adapter {
 
     @Override
     public final Optional<Api> upstreamApi(Provider provider, String upstreamModel, Api client) {
-        return OpenAiFamily.upstreamApi(provider, client, otherClients);
+        return OpenAiFamily.upstreamApi(OpenAiFamily.speaks(provider, speaksByDefault(provider)), client, otherClients);
     }
+
+    /** The chat APIs a provider of this kind speaks when its {@code settings.api} does not say: OpenAI's, both. */
+    protected Set<Api> speaksByDefault(Provider provider) {
+        return BOTH;
+    }
+
+    private static final Set<Api> BOTH = Set.of(Api.RESPONSES, Api.CHAT_COMPLETIONS);
 
     @Override
     public final UpstreamRequest request(Outbound call) {

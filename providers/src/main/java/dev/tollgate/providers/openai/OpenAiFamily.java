@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.EnumSet;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What every provider speaking OpenAI's wire format shares (OpenAI, Azure OpenAI, OpenAI-compatible
@@ -22,30 +24,45 @@ import java.util.Optional;
  */
 public final class OpenAiFamily {
 
-    /** {@code settings.api}: a server that speaks only one of OpenAI's two chat APIs. */
-    public static final Setting API = Setting.choice("api", "the only chat API the server speaks", "responses", "chat");
+    /** {@code settings.api}: the chat APIs the server speaks, one or both. */
+    public static final Setting API = Setting.choices("api",
+            "the chat APIs the server speaks: chat, responses, or a list of both (the default depends on the kind and base URL)",
+            "responses", "chat");
 
     private static final byte[] INCLUDE_USAGE = "{\"include_usage\":true}".getBytes(StandardCharsets.US_ASCII);
 
     private OpenAiFamily() {
     }
 
-    /**
-     * The API an OpenAI-format provider is called with: embeddings as embeddings; OpenAI clients in
-     * their own API unless {@code settings.api} names the only one; other clients in {@code fallback}.
-     */
-    public static Optional<Api> upstreamApi(Provider provider, Api client, Api fallback) {
+    /** What {@code settings.api} declares, or {@code otherwise} when it is not set. */
+    public static Set<Api> speaks(Provider provider, Set<Api> otherwise) {
         String declared = provider.settings().get(API.name());
+        if (declared == null) {
+            return otherwise;
+        }
+        Set<Api> apis = EnumSet.noneOf(Api.class);
+        for (String api : Setting.listed(declared)) {
+            apis.add(api.equals("chat") ? Api.CHAT_COMPLETIONS : Api.RESPONSES);
+        }
+        return apis.isEmpty() ? otherwise : apis;
+    }
+
+    /**
+     * The API an OpenAI-format provider that speaks {@code apis} is called with: embeddings as
+     * embeddings; an OpenAI client in its own API when the server speaks it, else in the other;
+     * other clients in {@code preferred} when the server speaks it.
+     */
+    public static Optional<Api> upstreamApi(Set<Api> apis, Api client, Api preferred) {
         if (client == Api.EMBEDDINGS) {
             return Optional.of(Api.EMBEDDINGS);
         }
-        if ("chat".equals(declared)) {
-            return Optional.of(Api.CHAT_COMPLETIONS);
+        if (apis.contains(client)) {
+            return Optional.of(client);
         }
-        if ("responses".equals(declared)) {
-            return Optional.of(Api.RESPONSES);
+        if (apis.contains(preferred)) {
+            return Optional.of(preferred);
         }
-        return Optional.of(client == Api.RESPONSES || client == Api.CHAT_COMPLETIONS ? client : fallback);
+        return apis.stream().findFirst();
     }
 
     /** The settings every OpenAI-format kind takes. */

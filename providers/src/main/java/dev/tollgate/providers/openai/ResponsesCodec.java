@@ -3,6 +3,7 @@ package dev.tollgate.providers.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.providers.ir.CarriedReasoning;
 import dev.tollgate.providers.ir.ChatRequest;
 import dev.tollgate.providers.ir.ChatResponse;
 import dev.tollgate.providers.ir.Json;
@@ -19,17 +20,16 @@ import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.sse.SseEvent;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** OpenAI's Responses API ({@code POST /v1/responses}), as Codex speaks it. */
 public final class ResponsesCodec implements WireCodec {
 
     public static final ResponsesCodec INSTANCE = new ResponsesCodec();
-
-    /** Marks an Anthropic thinking signature carried as encrypted reasoning, so it only goes back to Anthropic. */
-    public static final String ANTHROPIC_ENCRYPTED = "tg-anthropic:";
 
     private ResponsesCodec() {
     }
@@ -42,16 +42,18 @@ public final class ResponsesCodec implements WireCodec {
         List<Tool> tools = new ArrayList<>();
         body.string("instructions").ifPresent(i -> messages.add(new Message(Role.SYSTEM, List.of(new Part.Text(i)))));
         JsonNode input = body.node("input");
+        Map<String, String> callSignatures = new HashMap<>();
         if (input != null && input.isTextual()) {
             messages.add(new Message(Role.USER, List.of(new Part.Text(input.asText()))));
         } else if (input != null && input.isArray()) {
             for (JsonNode item : input) {
-                Message m = item(item, tools);
+                Message m = item(item, tools, callSignatures);
                 if (m != null) {
                     messages.add(m);
                 }
             }
         }
+
         JsonNode toolsNode = body.node("tools");
         if (toolsNode != null) {
             tools(toolsNode, null, tools);
@@ -63,7 +65,8 @@ public final class ResponsesCodec implements WireCodec {
         JsonNode tc = body.node("tool_choice");
         // A compaction asks for a summary, not an action (see Compaction).
         ToolChoice choice = Compaction.triggered(input) ? new ToolChoice(ToolChoice.Mode.NONE, null) : toolChoice(tc);
-        return new ChatRequest(body.string("model").orElse(""), Message.merged(messages), tools, choice,
+        return new ChatRequest(body.string("model").orElse(""), Message.merged(callSignatures.isEmpty() ? messages : signed(messages, callSignatures)),
+                tools, choice,
                 body.bool("parallel_tool_calls").orElse(null), Json.asInt(body.node("max_output_tokens")),
                 Json.asDouble(body.node("temperature")), Json.asDouble(body.node("top_p")), List.of(),
                 reasoning != null && reasoning.hasNonNull("effort") ? new Reasoning(reasoning.get("effort").asText(), null) : null,
@@ -124,7 +127,21 @@ public final class ResponsesCodec implements WireCodec {
         }
     }
 
-    private static Message item(JsonNode item, List<Tool> tools) {
+    /** Gemini's thought signatures, carried in reasoning items, back on the calls they belong to. */
+    static List<Message> signed(List<Message> messages, Map<String, String> callSignatures) {
+        List<Message> out = new ArrayList<>(messages.size());
+        for (Message m : messages) {
+            List<Part> parts = new ArrayList<>(m.parts().size());
+            for (Part p : m.parts()) {
+                parts.add(p instanceof Part.ToolCall c && c.signature() == null && callSignatures.containsKey(c.id())
+                        ? new Part.ToolCall(c.id(), c.name(), c.arguments(), callSignatures.get(c.id())) : p);
+            }
+            out.add(new Message(m.role(), parts));
+        }
+        return out;
+    }
+
+    private static Message item(JsonNode item, List<Tool> tools, Map<String, String> callSignatures) {
         String type = item.path("type").asText(item.has("role") ? "message" : "");
         return switch (type) {
             case "message" -> {
@@ -147,9 +164,18 @@ public final class ResponsesCodec implements WireCodec {
                     text.append(text.isEmpty() ? "" : "\n\n").append(s.path("text").asText());
                 }
                 String enc = Json.text(item, "encrypted_content");
-                yield new Message(Role.ASSISTANT, List.of(enc != null && enc.startsWith(ANTHROPIC_ENCRYPTED)
-                        ? new Part.Thinking(text.toString(), enc.substring(ANTHROPIC_ENCRYPTED.length()), null)
-                        : new Part.Thinking(text.toString(), null, enc)));
+                if (!CarriedReasoning.carried(enc)) {
+                    yield new Message(Role.ASSISTANT, List.of(new Part.Thinking(text.toString(), null, enc)));
+                }
+                // Another provider's reasoning the gateway carried through this client: restored exactly.
+                yield switch (CarriedReasoning.open(enc, text.toString())) {
+                    case Part p -> new Message(Role.ASSISTANT, List.of(p));
+                    case CarriedReasoning.CallSignature cs -> {
+                        callSignatures.put(cs.callId(), cs.signature());
+                        yield null;
+                    }
+                    case null, default -> new Message(Role.ASSISTANT, List.of(new Part.Thinking(text.toString(), null, null)));
+                };
             }
             case "compaction_trigger" -> new Message(Role.USER, List.of(new Part.Text(Compaction.PROMPT)));
             // Opened when this gateway sealed it; another server's (OpenAI's) cannot be read here and is dropped.

@@ -183,9 +183,7 @@ final class ResponsesStreamDecoder implements WireCodec.StreamDecoder {
                 }
                 String enc = Json.text(item, "encrypted_content");
                 if (enc != null) {
-                    out.add(enc.startsWith(ResponsesCodec.ANTHROPIC_ENCRYPTED)
-                            ? new StreamEvent.ThinkingSealed(i, enc.substring(ResponsesCodec.ANTHROPIC_ENCRYPTED.length()), null)
-                            : new StreamEvent.ThinkingSealed(i, null, enc));
+                    out.add(new StreamEvent.ThinkingSealed(i, null, enc));
                 }
                 close(k, out);
             }

@@ -3,6 +3,7 @@ package dev.tollgate.providers.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.providers.ir.CarriedReasoning;
 import dev.tollgate.providers.ir.ChatRequest;
 import dev.tollgate.providers.ir.Json;
 import dev.tollgate.providers.ir.Part;
@@ -61,6 +62,9 @@ final class ResponsesStreamEncoder implements WireCodec.StreamEncoder {
             case StreamEvent.Started s -> start(s.id(), out);
             case StreamEvent.BlockStarted b -> {
                 start("", out);
+                if (b.block() instanceof Part.ToolCall c && c.signature() != null) {
+                    carry(CarriedReasoning.seal(c), out);
+                }
                 int output = nextOutput++;
                 Item item = new Item(output, itemId(b.block(), output), b.block());
                 items.put(b.index(), item);
@@ -123,6 +127,24 @@ final class ResponsesStreamEncoder implements WireCodec.StreamEncoder {
             case StreamEvent.Failed f -> out.addAll(fail(f.message()));
         }
         return out;
+    }
+
+    /**
+     * A reasoning item of its own holding another provider's opaque reasoning (Gemini's signature
+     * of the call that follows), which Codex sends back with the history.
+     */
+    private void carry(String carrier, List<SseEvent> out) {
+        int output = nextOutput++;
+        ObjectNode item = Json.object().put("id", itemId(new Part.Thinking("", null, null), output)).put("type", "reasoning");
+        item.putArray("summary");
+        ObjectNode added = event("response.output_item.added").put("output_index", output);
+        added.set("item", item.deepCopy());
+        out.add(sse(added));
+        item.put("encrypted_content", carrier);
+        done.add(item);
+        ObjectNode e = event("response.output_item.done").put("output_index", output);
+        e.set("item", item);
+        out.add(sse(e));
     }
 
     private void start(String id, List<SseEvent> out) {
@@ -230,7 +252,15 @@ final class ResponsesStreamEncoder implements WireCodec.StreamEncoder {
                     summary.addObject().put("type", "summary_text").put("text", text);
                 }
                 if (whole && (item.signature != null || item.encrypted != null)) {
-                    node.put("encrypted_content", item.encrypted != null ? item.encrypted : ResponsesCodec.ANTHROPIC_ENCRYPTED + item.signature);
+                    node.put("encrypted_content", item.encrypted != null ? item.encrypted
+                            : CarriedReasoning.seal(new Part.Thinking(text, item.signature, null)));
+                }
+            }
+            case Part.RedactedThinking r -> {
+                // Claude's redacted thinking has nothing to show; it rides along for the next turn.
+                node.put("id", item.id).put("type", "reasoning").putArray("summary");
+                if (whole) {
+                    node.put("encrypted_content", CarriedReasoning.seal(r));
                 }
             }
             default -> node.put("id", item.id).put("type", "message").put("status", "completed").put("role", "assistant").putArray("content");
@@ -242,6 +272,7 @@ final class ResponsesStreamEncoder implements WireCodec.StreamEncoder {
         String prefix = switch (block) {
             case Part.ToolCall c -> "fc_";
             case Part.Thinking t -> "rs_";
+            case Part.RedactedThinking r -> "rs_";
             default -> "msg_";
         };
         return prefix + responseId.substring(responseId.indexOf('_') + 1) + "_" + n;

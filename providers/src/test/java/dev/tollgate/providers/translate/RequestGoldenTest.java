@@ -46,7 +46,8 @@ class RequestGoldenTest {
         JsonNode tool = up.path("tools").get(0);
         assertEquals("update_topic", tool.path("name").asText());
         assertEquals(gemini.node("tools").get(0).path("functionDeclarations").get(0).path("parametersJsonSchema"), tool.path("input_schema"));
-        assertEquals(16384, up.path("thinking").path("budget_tokens").asInt(), "thinkingLevel HIGH");
+        // thinkingLevel HIGH, but the last turn called a tool without Claude's thinking (Gemini made it): Claude refuses thinking then.
+        assertTrue(up.path("thinking").isMissingNode(), up.path("thinking").toString());
 
         // An Anthropic client's history to Gemini: calls and responses keep their id, the response gets the name.
         ChatRequest back = AnthropicCodec.INSTANCE.decodeRequest(JsonBody.parse(up.toString().getBytes()));
@@ -210,8 +211,8 @@ class RequestGoldenTest {
         assertFalse(anthropicTools.toString().contains("web_search"), "hosted tools only OpenAI runs are left out");
         assertEquals("auto", up.path("tool_choice").path("type").asText());
         assertFalse(up.path("tool_choice").has("disable_parallel_tool_use"), "Codex allows parallel calls");
-        assertEquals("enabled", up.path("thinking").path("type").asText());
-        assertEquals(8192, up.path("thinking").path("budget_tokens").asInt(), "reasoning effort medium");
+        // Reasoning effort medium, but the last turn's calls came without Claude's thinking (another model's): Claude refuses thinking then.
+        assertTrue(up.path("thinking").isMissingNode(), up.path("thinking").toString());
     }
 
     @Test

@@ -10,6 +10,8 @@ import dev.tollgate.providers.Outbound;
 import dev.tollgate.providers.ir.ChatRequest;
 import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.providers.json.JsonBody;
+import dev.tollgate.providers.translate.ClientFields;
+import dev.tollgate.providers.translate.CrossProvider;
 import dev.tollgate.providers.translate.Wires;
 import dev.tollgate.providers.upstream.UpstreamRequest;
 import dev.tollgate.providers.upstream.UpstreamResponse;
@@ -45,10 +47,19 @@ sealed interface Exchange permits Passthrough, Translated {
                 "Provider '" + provider.id() + "' (" + provider.kind().id() + ") cannot serve " + call.api().path() + " calls on this gateway yet.")));
         boolean passthrough = upstreamApi == call.api();
         JsonBody body = call.body();
+        Map<String, Integer> dropped = Map.of();
         if (!passthrough) {
             try {
-                ChatRequest translated = adapter.adapt(provider, client.get().withModel(target.model()));
-                body = JsonBody.parse(Wires.codec(upstreamApi).encodeRequest(translated));
+                ClientFields.Verdict fields = ClientFields.check(call.api(), call.body(), upstreamApi, provider.id());
+                if (fields instanceof ClientFields.Verdict.Refuse refuse) {
+                    throw new GatewayException(new GatewayError.BadRequest(refuse.message(), refuse.param()));
+                }
+                ClientFields.Verdict.Carry carry = (ClientFields.Verdict.Carry) fields;
+                CrossProvider.Carried carried = CrossProvider.forUpstream(client.get(), upstreamApi);
+                ChatRequest translated = adapter.adapt(provider, carried.request().withModel(target.model()));
+                byte[] encoded = Wires.codec(upstreamApi).encodeRequest(translated);
+                body = JsonBody.parse(carry.webSearch() ? ClientFields.withWebSearch(encoded, upstreamApi) : encoded);
+                dropped = carried.dropped().plus(carry.dropped()).counts();
             } catch (InvalidJsonException e) {
                 throw new IllegalStateException("an encoder wrote invalid JSON", e);
             }
@@ -57,6 +68,7 @@ sealed interface Exchange permits Passthrough, Translated {
         // Translated calls always stream upstream.
         Outbound out = new Outbound(provider, credential, secret, target.model(), upstreamApi, !passthrough || call.stream(), body,
                 passthrough, passthrough ? call.passHeaders() : Map.of());
+        call.trace().dropped(dropped);
         try {
             UpstreamRequest request = adapter.request(out);
             noteDroppedBetas(call, provider, request);

@@ -70,6 +70,17 @@ final class RequestRows {
             quote(json, a.outcome());
             json.append(",\"millis\":");
             micros(json, Double.isFinite(a.millis()) ? a.millis() : 0);
+            if (!a.dropped().isEmpty()) {
+                json.append(",\"dropped\":{");
+                boolean first = true;
+                for (var d : new java.util.TreeMap<>(a.dropped()).entrySet()) {
+                    json.append(first ? "" : ",");
+                    quote(json, d.getKey());
+                    json.append(':').append(d.getValue());
+                    first = false;
+                }
+                json.append('}');
+            }
             json.append('}');
         }
         return json.append(']').toString();

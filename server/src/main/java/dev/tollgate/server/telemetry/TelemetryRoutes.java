@@ -140,8 +140,14 @@ final class TelemetryRoutes {
         o.put("provider", r.provider());
         o.put("model", r.model());
         ArrayNode attempts = o.putArray("attempts");
-        r.attempts().forEach(a -> attempts.addObject().put("provider", a.provider()).put("model", a.model())
-                .put("outcome", a.outcome()).put("ms", round(a.millis())));
+        r.attempts().forEach(a -> {
+            ObjectNode attempt = attempts.addObject().put("provider", a.provider()).put("model", a.model())
+                    .put("outcome", a.outcome()).put("ms", round(a.millis()));
+            if (!a.dropped().isEmpty()) {
+                ObjectNode dropped = attempt.putObject("dropped");
+                new java.util.TreeMap<>(a.dropped()).forEach(dropped::put);
+            }
+        });
         o.put("status", r.status());
         o.put("error_type", r.errorType());
         o.put("stream", r.stream());

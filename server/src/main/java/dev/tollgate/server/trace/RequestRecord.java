@@ -82,12 +82,21 @@ public record RequestRecord(String id, Instant time, String keyId, String team, 
     public record Content(String request, String response) {
     }
 
-    /** One call to a provider; {@code outcome} is "ok", an HTTP status, or how it failed (timeout, connect). */
-    public record Attempt(String provider, String model, String outcome, double millis) {
+    /**
+     * One call to a provider; {@code outcome} is "ok", an HTTP status, or how it failed (timeout, connect).
+     * {@code dropped} counts what a translated request left out on purpose for this provider, by kind
+     * ({@code reasoning}, {@code text.verbosity}, ...); empty when nothing was.
+     */
+    public record Attempt(String provider, String model, String outcome, double millis, java.util.Map<String, Integer> dropped) {
         public Attempt {
             provider = cut(provider);
             model = cut(model);
             outcome = cut(outcome);
+            dropped = dropped == null ? java.util.Map.of() : java.util.Map.copyOf(dropped);
+        }
+
+        public Attempt(String provider, String model, String outcome, double millis) {
+            this(provider, model, outcome, millis, java.util.Map.of());
         }
     }
 

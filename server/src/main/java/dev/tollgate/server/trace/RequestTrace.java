@@ -46,6 +46,8 @@ public final class RequestTrace {
     private long attemptStart;
     private Route.Target attemptTarget;
     private Span attemptSpan;
+    private Map<String, Integer> nextDropped = Map.of();
+    private Map<String, Integer> attemptDropped = Map.of();
     long upstreamNanos;
     long firstByteNanos;
     Usage usage = Usage.NONE;
@@ -138,11 +140,18 @@ public final class RequestTrace {
      */
     public UpstreamRequest attempt(Route.Target target, UpstreamRequest request) {
         endAttempt("abandoned", null);
+        attemptDropped = nextDropped;
+        nextDropped = Map.of();
         attemptStart = System.nanoTime();
         attemptTarget = target;
         attemptSpan = span.startAttempt(operation(api), target);
         Map<String, String> headers = span.inject(attemptSpan, new HashMap<>(request.headers()));
         return headers == null ? request : new UpstreamRequest(request.uri(), headers, request.body());
+    }
+
+    /** What the next attempt's translated request leaves out on purpose, by kind (recorded with that attempt). */
+    public void dropped(Map<String, Integer> counts) {
+        nextDropped = Map.copyOf(counts);
     }
 
     /** The attempt under way failed before an answer was relayed ("timeout", "connect", "http_503"...). */
@@ -218,7 +227,8 @@ public final class RequestTrace {
         }
         long took = System.nanoTime() - attemptStart;
         upstreamNanos += took;
-        attempts.add(new RequestRecord.Attempt(attemptTarget.provider().id(), attemptTarget.model(), outcome, took / 1e6));
+        attempts.add(new RequestRecord.Attempt(attemptTarget.provider().id(), attemptTarget.model(), outcome, took / 1e6, attemptDropped));
+        attemptDropped = Map.of();
         span.endAttempt(attemptSpan, error);
         attemptTarget = null;
         attemptSpan = null;
