@@ -25,6 +25,9 @@ public final class OpenAiFamily {
     /** {@code settings.api}: a server that speaks only one of OpenAI's two chat APIs. */
     public static final Setting API = Setting.choice("api", "the only chat API the server speaks", "responses", "chat");
 
+    /** Kinds with OpenAI's own compaction endpoint; on others (compatible servers) the gateway compacts through their chat API. */
+    private static final java.util.Set<String> COMPACTS = java.util.Set.of("openai", "azure-openai");
+
     private static final byte[] INCLUDE_USAGE = "{\"include_usage\":true}".getBytes(StandardCharsets.US_ASCII);
 
     private OpenAiFamily() {
@@ -38,6 +41,9 @@ public final class OpenAiFamily {
         String declared = provider.settings().get(API.name());
         if (client == Api.EMBEDDINGS) {
             return Optional.of(Api.EMBEDDINGS);
+        }
+        if (client == Api.RESPONSES_COMPACT && !"chat".equals(declared) && COMPACTS.contains(provider.kind().id())) {
+            return Optional.of(Api.RESPONSES_COMPACT);
         }
         if ("chat".equals(declared)) {
             return Optional.of(Api.CHAT_COMPLETIONS);
@@ -63,6 +69,9 @@ public final class OpenAiFamily {
         edits.put("model", JsonBody.quote(call.model()));
         if (call.passthrough() && call.api() == Api.CHAT_COMPLETIONS && call.stream() && !UsageTap.clientAskedForUsage(call.body())) {
             edits.put("stream_options", withIncludeUsage(call.body()));
+        }
+        if (call.passthrough() && (call.api() == Api.RESPONSES || call.api() == Api.RESPONSES_COMPACT)) {
+            Compaction.openedForOpenAi(call.body()).ifPresent(input -> edits.put("input", input));
         }
         Map<String, String> headers = new LinkedHashMap<>(call.passHeaders());
         headers.put("content-type", "application/json");
