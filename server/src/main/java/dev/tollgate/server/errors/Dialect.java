@@ -14,7 +14,7 @@ public final class Dialect {
         switch (api) {
             case MESSAGES -> AnthropicErrors.send(res, error);
             case GEMINI -> GoogleErrors.send(res, error);
-            case CHAT_COMPLETIONS, RESPONSES, EMBEDDINGS, CONVERSE -> OpenAiErrors.send(res, error);
+            case CHAT_COMPLETIONS, RESPONSES, RESPONSES_COMPACT, EMBEDDINGS, CONVERSE -> OpenAiErrors.send(res, error);
         }
     }
 
