@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 final class OpenAiResponsesFormat implements WireFormat {
     static final OpenAiResponsesFormat INSTANCE = new OpenAiResponsesFormat();
 
+    private static final java.util.regex.Pattern TOOL_TURNS = java.util.regex.Pattern.compile("tollgate-tool-turns=(\\d{1,2})");
+
     private OpenAiResponsesFormat() {
     }
 
@@ -16,6 +18,7 @@ final class OpenAiResponsesFormat implements WireFormat {
     public Conversation read(JsonNode body, String pathModel) {
         OfferedTool shell = shellTool(body.get("tools"), null);
         boolean hasResult = false;
+        int results = 0;
         JsonNode last = null;
         JsonNode input = body.get("input");
         if (input != null && input.isArray()) {
@@ -23,6 +26,7 @@ final class OpenAiResponsesFormat implements WireFormat {
                 String type = Json.text(item, "type", "");
                 if (type.equals("function_call_output") || type.equals("custom_tool_call_output")) {
                     hasResult = true;
+                    results++;
                     last = item.get("output");
                 } else if (type.equals("compaction") && Compactions.resumedOutput(item) != null) {
                     // A compacted turn: the work it summarizes was done.
@@ -33,6 +37,11 @@ final class OpenAiResponsesFormat implements WireFormat {
                     shell = shellTool(item.get("tools"), null);
                 }
             }
+        }
+        // A session of many turns: the prompt asks for N tool calls ("tollgate-tool-turns=N"), one per turn.
+        java.util.regex.Matcher turns = TOOL_TURNS.matcher(input == null ? "" : input.toString());
+        if (hasResult && turns.find() && results < Integer.parseInt(turns.group(1))) {
+            hasResult = false;
         }
         return new Conversation(
                 pathModel != null ? pathModel : Json.text(body, "model", ""),

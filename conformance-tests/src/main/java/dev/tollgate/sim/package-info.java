@@ -31,7 +31,8 @@
  * <ul>
  * <li>When a shell-like tool is offered ({@code exec_command}, {@code shell}, {@code Bash}, {@code run_shell_command};
  *     in Responses also inside {@code additional_tools} namespaces, and Codex's custom JavaScript tool {@code exec})
- *     and the conversation has no tool result yet: a call of it running {@code echo tollgate-tool-ok}.</li>
+ *     and the conversation has no tool result yet: a call of it running {@code echo tollgate-tool-ok}. In Responses, an
+ *     input holding {@code tollgate-tool-turns=N} (N &lt; 100) gets such a call until it holds N tool results.</li>
  * <li>When a tool result is present: {@code Tool said: <last tool output, stripped, first 200 chars>}.</li>
  * <li>Responses input ending with a {@code compaction_trigger}: exactly one {@code compaction} item whose content
  *     ({@code sim-compaction:...}) stands for the items before it and their last tool output; a later input holding

@@ -227,11 +227,13 @@ class CodexCliIT {
         assertTrue(output.path("content").asText().contains("tollgate-tool-ok"), "Codex really ran the command: " + output);
     }
 
+    /** The built-in provider speaks the Responses WebSocket to the gateway (CodexWebSocketIT looks at the transport itself). */
     @Test
-    void builtInProviderFallsBackFromWebSocketAtOnce() throws Exception {
+    void builtInProviderDoesAToolRoundTripWithoutFallingBack() throws Exception {
         Cli.Result result = codex("gpt-5.5", List.of("-c", "openai_base_url=\"http://127.0.0.1:" + stack.get().gatewayPort + "/openai\""),
                 Map.of("CODEX_API_KEY", "tg-test-key"));
         assertToolRoundTrip(result);
+        assertFalse(result.all().contains("failed to connect to Responses WebSocket"), "no fallback to HTTP: " + result.all());
         System.out.println("codex exec (built-in provider, tool round trip) took " + result.millis() + " ms");
     }
 }

@@ -4,6 +4,8 @@ package dev.tollgate.providers;
 public enum Api {
     CHAT_COMPLETIONS("chat/completions"),
     RESPONSES("responses"),
+    /** Responses' compaction endpoint: the history in, the kept user messages and one opaque compaction item out; never streamed. */
+    RESPONSES_COMPACT("responses/compact"),
     EMBEDDINGS("embeddings"),
     /** Anthropic Messages. */
     MESSAGES("messages"),

@@ -209,6 +209,28 @@ class ResponsesSocketTest {
         client.socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
     }
 
+    /** Codex sends each turn's metadata in the frame's client_metadata (its HTTP transport sends it as headers). */
+    @Test
+    void eachResponseCarriesItsOwnTurnMetadata() throws Exception {
+        Client client = Client.connect("/v1/responses", "k-alice");
+        for (String turn : List.of("turn-1", "turn-2")) {
+            com.fasterxml.jackson.databind.node.ObjectNode frame = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(create("hi", null));
+            frame.putObject("client_metadata").put("x-codex-turn-metadata", "{\"turn_id\":\"" + turn + "\"}")
+                    .put("x-codex-window-id", "w:" + turn).put("x-codex-bad", "a\nb").put("turn_id", turn);
+            client.send(frame.toString());
+            assertEquals("response.completed", client.response().getLast().path("type").asText());
+        }
+        assertEquals(2, upstream.received.size());
+        for (int i = 0; i < 2; i++) {
+            Map<String, String> headers = upstream.received.get(i).headers();
+            assertEquals("{\"turn_id\":\"turn-" + (i + 1) + "\"}", headers.get("x-codex-turn-metadata"), "the turn's own metadata: " + headers);
+            assertEquals("w:turn-" + (i + 1), headers.get("x-codex-window-id"));
+            assertFalse(headers.containsKey("x-codex-bad"), "a value that cannot be a header is left out");
+            assertTrue(upstreamBody(i).has("client_metadata"), "the body goes on as sent");
+        }
+        client.socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
+    }
+
     @Test
     void previousResponseIdSendsTheWholeHistoryUpstream() throws Exception {
         Client client = Client.connect("/v1/responses", "k-alice");

@@ -36,15 +36,15 @@ public final class AzureOpenAiAdapter implements Adapter {
 
     @Override
     public Optional<Api> upstreamApi(Provider provider, String upstreamModel, Api client) {
-        return OpenAiFamily.upstreamApi(OpenAiFamily.speaks(provider, java.util.Set.of(Api.RESPONSES, Api.CHAT_COMPLETIONS)), client, Api.RESPONSES);
+        return OpenAiFamily.upstreamApi(OpenAiFamily.speaks(provider, java.util.Set.of(Api.RESPONSES, Api.CHAT_COMPLETIONS)), client, Api.RESPONSES, true);
     }
 
     @Override
     public UpstreamRequest request(Outbound call) {
         Provider provider = call.provider();
         String version = PathSegment.encode(provider.settings().getOrDefault(API_VERSION.name(), DEFAULT_API_VERSION));
-        String url = call.api() == Api.RESPONSES
-                ? provider.baseUrl() + "/openai/responses?api-version=" + version
+        String url = call.api() == Api.RESPONSES || call.api() == Api.RESPONSES_COMPACT
+                ? provider.baseUrl() + "/openai/" + call.api().path() + "?api-version=" + version
                 : provider.baseUrl() + "/openai/deployments/" + PathSegment.encode(call.model()) + "/" + call.api().path() + "?api-version=" + version;
         return OpenAiFamily.request(call, UpstreamRequest.uri(url), call.secret().map(s -> Map.entry("api-key", s)));
     }

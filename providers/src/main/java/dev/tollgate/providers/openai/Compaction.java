@@ -1,6 +1,9 @@
 package dev.tollgate.providers.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.tollgate.providers.ir.Json;
+import dev.tollgate.providers.json.JsonBody;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -52,6 +55,49 @@ public final class Compaction {
     public static boolean triggered(JsonNode input) {
         return input != null && input.isArray() && !input.isEmpty()
                 && "compaction_trigger".equals(input.get(input.size() - 1).path("type").asText());
+    }
+
+    /**
+     * A Responses input for an OpenAI upstream, which cannot read this gateway's sealed items (a
+     * session that moved from a translated model): each becomes its summary as a user message, as on
+     * a translated upstream; one that does not open (another key) is left out, as OpenAI's own are on
+     * a translated upstream. Empty when the body holds none, so the body goes up untouched.
+     */
+    public static Optional<byte[]> openedForOpenAi(JsonBody body) {
+        if (!contains(body.bytes(), PREFIX.getBytes(StandardCharsets.US_ASCII))) {
+            return Optional.empty();
+        }
+        JsonNode input = body.node("input");
+        if (input == null || !input.isArray()) {
+            return Optional.empty();
+        }
+        ArrayNode out = Json.object().arrayNode();
+        boolean changed = false;
+        for (JsonNode item : input) {
+            String type = item.path("type").asText();
+            String content = Json.text(item, "encrypted_content");
+            if ((type.equals("compaction") || type.equals("compaction_summary")) && content != null && content.startsWith(PREFIX)) {
+                changed = true;
+                open(content).ifPresent(summary -> out.addObject().put("type", "message").put("role", "user").putArray("content")
+                        .addObject().put("type", "input_text").put("text", RESUMED + summary));
+            } else {
+                out.add(item);
+            }
+        }
+        return changed ? Optional.of(Json.bytes(out)) : Optional.empty();
+    }
+
+    private static boolean contains(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     static String seal(String summary) {

@@ -45,7 +45,7 @@ public class OpenAiAdapter implements Adapter {
 
     @Override
     public final Optional<Api> upstreamApi(Provider provider, String upstreamModel, Api client) {
-        return OpenAiFamily.upstreamApi(OpenAiFamily.speaks(provider, speaksByDefault(provider)), client, otherClients);
+        return OpenAiFamily.upstreamApi(OpenAiFamily.speaks(provider, speaksByDefault(provider)), client, otherClients, OpenAiFamily.compacts(provider));
     }
 
     /** The chat APIs a provider of this kind speaks when its {@code settings.api} does not say: OpenAI's, both. */

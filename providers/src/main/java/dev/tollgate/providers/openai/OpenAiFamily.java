@@ -29,6 +29,11 @@ public final class OpenAiFamily {
             "the chat APIs the server speaks: chat, responses, or a list of both (the default depends on the kind and base URL)",
             "responses", "chat");
 
+    /** Kinds with OpenAI's own compaction endpoint; on others (compatible servers) the gateway compacts through their chat API. */
+    public static boolean compacts(Provider provider) {
+        return java.util.Set.of("openai", "azure-openai").contains(provider.kind().id());
+    }
+
     private static final byte[] INCLUDE_USAGE = "{\"include_usage\":true}".getBytes(StandardCharsets.US_ASCII);
 
     private OpenAiFamily() {
@@ -50,11 +55,15 @@ public final class OpenAiFamily {
     /**
      * The API an OpenAI-format provider that speaks {@code apis} is called with: embeddings as
      * embeddings; an OpenAI client in its own API when the server speaks it, else in the other;
-     * other clients in {@code preferred} when the server speaks it.
+     * other clients in {@code preferred} when the server speaks it. A compaction goes to the server's
+     * own endpoint when it {@code compacts} (OpenAI, Azure), else the gateway compacts through its chat API.
      */
-    public static Optional<Api> upstreamApi(Set<Api> apis, Api client, Api preferred) {
+    public static Optional<Api> upstreamApi(Set<Api> apis, Api client, Api preferred, boolean compacts) {
         if (client == Api.EMBEDDINGS) {
             return Optional.of(Api.EMBEDDINGS);
+        }
+        if (client == Api.RESPONSES_COMPACT && compacts && apis.contains(Api.RESPONSES)) {
+            return Optional.of(Api.RESPONSES_COMPACT);
         }
         if (apis.contains(client)) {
             return Optional.of(client);
@@ -80,6 +89,9 @@ public final class OpenAiFamily {
         edits.put("model", JsonBody.quote(call.model()));
         if (call.passthrough() && call.api() == Api.CHAT_COMPLETIONS && call.stream() && !UsageTap.clientAskedForUsage(call.body())) {
             edits.put("stream_options", withIncludeUsage(call.body()));
+        }
+        if (call.passthrough() && (call.api() == Api.RESPONSES || call.api() == Api.RESPONSES_COMPACT)) {
+            Compaction.openedForOpenAi(call.body()).ifPresent(input -> edits.put("input", input));
         }
         Map<String, String> headers = new LinkedHashMap<>(call.passHeaders());
         headers.put("content-type", "application/json");

@@ -35,7 +35,7 @@ public final class StreamEnd {
             case RESPONSES -> ascii("\"response.completed\"", "\"response.incomplete\"", "\"response.failed\"", "event: error");
             case MESSAGES -> ascii("\"message_stop\"", "event: error");
             case GEMINI -> ascii("\"finishReason\"", "data: {\"error\"");
-            case CONVERSE, EMBEDDINGS -> new byte[0][];
+            case CONVERSE, EMBEDDINGS, RESPONSES_COMPACT -> new byte[0][];
         });
     }
 

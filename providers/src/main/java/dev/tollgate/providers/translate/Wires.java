@@ -6,8 +6,10 @@ import dev.tollgate.providers.bedrock.ConverseCodec;
 import dev.tollgate.providers.gemini.GeminiCodec;
 import dev.tollgate.providers.ir.WireCodec;
 import dev.tollgate.providers.openai.ChatCodec;
+import dev.tollgate.providers.openai.CompactCodec;
 import dev.tollgate.providers.openai.ResponsesCodec;
 import dev.tollgate.providers.ir.ChatRequest;
+import dev.tollgate.providers.ir.ChatResponse;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.usage.UsageTap;
 
@@ -29,9 +31,16 @@ public final class Wires {
         };
     }
 
+    /** A whole answer for a client of {@code api}; the compaction endpoint gives back the client's own user messages. */
+    public static byte[] encodeResponse(Api api, ChatResponse response, ChatRequest client, JsonBody clientBody) {
+        return api == Api.RESPONSES_COMPACT ? CompactCodec.INSTANCE.encodeResponse(response, client, clientBody)
+                : codec(api).encodeResponse(response, client);
+    }
+
     public static WireCodec codec(Api api) {
         return switch (api) {
             case RESPONSES -> ResponsesCodec.INSTANCE;
+            case RESPONSES_COMPACT -> CompactCodec.INSTANCE;
             case CHAT_COMPLETIONS -> ChatCodec.INSTANCE;
             case MESSAGES -> AnthropicCodec.INSTANCE;
             case GEMINI -> GeminiCodec.INSTANCE;

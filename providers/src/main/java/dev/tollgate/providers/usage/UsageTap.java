@@ -44,6 +44,7 @@ public sealed interface UsageTap {
             }
             return switch (api) {
                 case RESPONSES -> served(body, searched(responses(usage), WebSearchCalls.in(body)));
+                case RESPONSES_COMPACT -> responses(usage);
                 case MESSAGES -> ProviderUsage.anthropic(usage);
                 case GEMINI -> ProviderUsage.gemini(usage);
                 case CONVERSE -> ProviderUsage.bedrock(usage);
@@ -70,7 +71,7 @@ public sealed interface UsageTap {
 
     static UsageTap forStream(Api api, boolean hideUsageChunk) {
         return switch (api) {
-            case RESPONSES -> new Responses();
+            case RESPONSES, RESPONSES_COMPACT -> new Responses();
             case MESSAGES -> new Anthropic();
             case GEMINI -> new Gemini();
             case CONVERSE -> new Converse();

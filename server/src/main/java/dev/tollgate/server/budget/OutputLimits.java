@@ -33,7 +33,7 @@ public record OutputLimits(int choices, OptionalLong maxEach) {
             case RESPONSES -> new OutputLimits(1, top(body, "max_output_tokens", 1, Integer.MAX_VALUE));
             case MESSAGES -> new OutputLimits(1, top(body, "max_tokens", 1, Integer.MAX_VALUE));
             case GEMINI -> gemini(body);
-            case EMBEDDINGS, CONVERSE -> ONE;
+            case EMBEDDINGS, CONVERSE, RESPONSES_COMPACT -> ONE;
         };
     }
 

@@ -133,7 +133,7 @@ record Translated(Call call, ChatRequest decoded, Route.Target target, UpstreamR
             res.status(Status.OK_200);
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
             settle.beforeBody(200, folded.response().usage());
-            byte[] encoded = clientCodec.encodeResponse(folded.response(), client);
+            byte[] encoded = Wires.encodeResponse(call.api(), folded.response(), client, call.body());
             call.trace().answered(encoded);
             res.send(encoded);
             return new Dispatcher.Result(200, folded.response().usage(), provider, target.model());

@@ -14,7 +14,7 @@ public final class Dialect {
         switch (api) {
             case MESSAGES -> AnthropicErrors.send(res, error);
             case GEMINI -> GoogleErrors.send(res, error);
-            case CHAT_COMPLETIONS, RESPONSES, EMBEDDINGS, CONVERSE -> OpenAiErrors.send(res, error);
+            case CHAT_COMPLETIONS, RESPONSES, RESPONSES_COMPACT, EMBEDDINGS, CONVERSE -> OpenAiErrors.send(res, error);
         }
     }
 
@@ -69,7 +69,7 @@ public final class Dialect {
         var body = switch (api) {
             case MESSAGES -> AnthropicErrors.body(error);
             case GEMINI -> GoogleErrors.body(error);
-            case CHAT_COMPLETIONS, RESPONSES, EMBEDDINGS, CONVERSE -> OpenAiErrors.body(error);
+            case CHAT_COMPLETIONS, RESPONSES, RESPONSES_COMPACT, EMBEDDINGS, CONVERSE -> OpenAiErrors.body(error);
         };
         return body.toString().getBytes(StandardCharsets.UTF_8);
     }
@@ -89,7 +89,7 @@ public final class Dialect {
                 yield "event: response.failed\ndata: " + failed + "\n\n";
             }
             // No client speaks Converse (Bedrock is only an upstream).
-            case CHAT_COMPLETIONS, EMBEDDINGS, CONVERSE -> "data: " + OpenAiErrors.body(error) + "\n\n";
+            case CHAT_COMPLETIONS, EMBEDDINGS, CONVERSE, RESPONSES_COMPACT -> "data: " + OpenAiErrors.body(error) + "\n\n";
         };
         return event.getBytes(StandardCharsets.UTF_8);
     }

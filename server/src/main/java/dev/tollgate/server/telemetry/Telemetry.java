@@ -203,6 +203,7 @@ public final class Telemetry implements AutoCloseable {
         return switch (api) {
             case CHAT_COMPLETIONS -> "chat.completions";
             case RESPONSES -> "responses";
+            case RESPONSES_COMPACT -> "responses.compact";
             case EMBEDDINGS -> "embeddings";
             case MESSAGES -> "messages";
             case GEMINI -> "generate_content";

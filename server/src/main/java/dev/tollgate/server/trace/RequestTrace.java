@@ -256,7 +256,7 @@ public final class RequestTrace {
             return "chat";
         }
         return switch (api) {
-            case CHAT_COMPLETIONS, RESPONSES, MESSAGES, GEMINI, CONVERSE -> "chat";
+            case CHAT_COMPLETIONS, RESPONSES, RESPONSES_COMPACT, MESSAGES, GEMINI, CONVERSE -> "chat";
             case EMBEDDINGS -> "embeddings";
         };
     }

@@ -51,6 +51,7 @@ public final class OpenAiSurface implements HttpService {
         for (String prefix : PREFIXES) {
             rules.post(prefix + "/chat/completions", (req, res) -> handle(Api.CHAT_COMPLETIONS, req, res));
             rules.post(prefix + "/responses", (req, res) -> handle(Api.RESPONSES, req, res));
+            rules.post(prefix + "/responses/compact", (req, res) -> handle(Api.RESPONSES_COMPACT, req, res));
             rules.post(prefix + "/embeddings", (req, res) -> handle(Api.EMBEDDINGS, req, res));
             rules.get(prefix + "/models", this::models);
             rules.get(prefix + "/models/*", this::model);
@@ -65,7 +66,8 @@ public final class OpenAiSurface implements HttpService {
     private static Call read(Api api, ServerRequest req, JsonBody body, PolicySnapshot snapshot, RequestTrace trace) throws InvalidJsonException {
         String model = body.string("model").orElseThrow(() -> new InvalidJsonException(
                 "'model' is required: name a model from GET /v1/models, e.g. \"model\": \"" + firstOr(snapshot.catalog(), "sim/echo") + "\"", "model"));
-        boolean stream = body.bool("stream").orElse(false);
+        // The compaction endpoint answers one JSON object, whatever the body says.
+        boolean stream = api != Api.RESPONSES_COMPACT && body.bool("stream").orElse(false);
         switch (api) {
             case CHAT_COMPLETIONS -> require(body, "messages", JsonToken.START_ARRAY, "a list of messages");
             case EMBEDDINGS -> {
@@ -73,7 +75,7 @@ public final class OpenAiSurface implements HttpService {
                     throw new InvalidJsonException("'input' is required: a string or a list of strings to embed", "input");
                 }
             }
-            case RESPONSES -> {
+            case RESPONSES, RESPONSES_COMPACT -> {
                 Optional<JsonToken> input = body.token("input");
                 if (input.isPresent() && input.get() != JsonToken.VALUE_STRING && input.get() != JsonToken.START_ARRAY
                         && input.get() != JsonToken.VALUE_NULL) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.providers.json.JsonBody;
 import dev.tollgate.providers.sse.SseEvent;
 import dev.tollgate.providers.sse.SseReader;
+import dev.tollgate.server.call.Call;
 import dev.tollgate.server.call.Transport;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.OpenAiErrors;
@@ -265,7 +266,29 @@ final class SocketSession implements WsListener {
             prewarm(event, whole, body.length);
             return;
         }
-        relay(body, whole);
+        relay(body, whole, turnHeaders(event.get("client_metadata")));
+    }
+
+    /**
+     * Codex sends each turn's metadata ({@code x-codex-turn-metadata}, {@code x-codex-window-id}, ...)
+     * in the frame's {@code client_metadata}, where over HTTP it sends headers: they go on this
+     * response's POST in place of the upgrade's, so the provider sees each turn's own. Only
+     * {@code x-codex-} names with values a header can hold are taken; the body keeps the field as sent.
+     */
+    static Map<String, String> turnHeaders(JsonNode metadata) {
+        if (metadata == null || !metadata.isObject()) {
+            return Map.of();
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        metadata.properties().forEach(e -> {
+            String name = e.getKey().toLowerCase(Locale.ROOT);
+            JsonNode v = e.getValue();
+            if (name.startsWith("x-codex-") && name.length() <= 64 && name.chars().allMatch(c -> c == '-' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9')
+                    && v.isTextual() && v.asText().length() <= Call.MAX_PASS_HEADER && v.asText().chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+                headers.put(name, v.asText());
+            }
+        });
+        return headers;
     }
 
     /** {@code generate: false}: the key and model are checked as for any call, and nothing is generated or charged. */
@@ -290,8 +313,9 @@ final class SocketSession implements WsListener {
         send(JsonBody.MAPPER.createObjectNode().put("type", "response.completed").put("sequence_number", 1).set("response", response));
     }
 
-    private void relay(byte[] body, ArrayNode input) {
+    private void relay(byte[] body, ArrayNode input, Map<String, String> turn) {
         Map<String, String> headers = new LinkedHashMap<>(carried);
+        headers.putAll(turn);
         headers.put("content-type", "application/json");
         headers.put("accept", "text/event-stream");
         headers.put(Transport.SOCKET_HEADER, Transport.socketMark(id));
