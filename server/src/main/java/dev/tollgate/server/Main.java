@@ -12,6 +12,7 @@ import dev.tollgate.server.gitops.GitPolicyWatcher;
 import dev.tollgate.server.gitops.PolicyHolder;
 import dev.tollgate.server.gitops.PolicyWatcher;
 import dev.tollgate.server.settings.ConnectionSettings;
+import dev.tollgate.server.settings.TlsSettings;
 import dev.tollgate.server.settings.ServerSettings;
 import dev.tollgate.server.telemetry.Telemetry;
 import dev.tollgate.server.telemetry.TelemetrySettings;
@@ -36,6 +37,7 @@ public final class Main {
                                   [--request-log true|false] [--request-retention DAYS]
                                   [--otel true|false] [--otel-endpoint URL] [--otel-sampling RATIO] [--management-port N]
                                   [--max-connections N] [--head-timeout SECONDS] [--body-timeout SECONDS] [--idle-timeout SECONDS]
+                                  [--tls-cert PEM --tls-key PEM]
                    tollgate validate [DIR]
                    tollgate diff OLD NEW [--repo DIR] [--path SUBDIR]
                    tollgate keys new --id ID --team TEAM
@@ -115,6 +117,8 @@ public final class Main {
                 flags.put(TelemetrySettings.FLAGS.get(flag), value);
             } else if (ConnectionSettings.FLAGS.containsKey(flag)) {
                 flags.put(ConnectionSettings.FLAGS.get(flag), value);
+            } else if (TlsSettings.FLAGS.containsKey(flag)) {
+                flags.put(TlsSettings.FLAGS.get(flag), value);
             } else {
                 System.err.print("unknown flag " + flag + "\n" + USAGE);
                 return 2;
@@ -172,7 +176,17 @@ public final class Main {
             watcher.close();
             return 1;
         }
-        TollgateServer server = TollgateServer.start(settings, connections, holder, watcher, java.time.Clock.systemUTC(), telemetry);
+        TlsSettings tls;
+        TollgateServer server;
+        try {
+            tls = TlsSettings.load(flags, configFile, System.getenv());
+            server = TollgateServer.builder().settings(settings).connections(connections).policy(holder).watcher(watcher)
+                    .clock(java.time.Clock.systemUTC()).telemetry(telemetry).tls(tls).start();
+        } catch (IllegalArgumentException e) {
+            System.err.println("tollgate: TLS or proxy settings: " + e.getMessage());
+            watcher.close();
+            return 1;
+        }
         if (server.port() <= 0) {
             System.err.println("tollgate: cannot listen on " + settings.host() + ":" + settings.port() + " (see the error above)");
             watcher.close();
@@ -184,9 +198,10 @@ public final class Main {
             server.close();
         }, "tollgate-shutdown"));
         PolicySnapshot initial = holder.current();
-        System.out.println("tollgate listening on http://" + settings.host() + ":" + server.port()
+        System.out.println("tollgate listening on " + (tls.https() ? "https" : "http") + "://" + settings.host() + ":" + server.port()
                 + " (policy " + initial.version() + " from " + from + ", " + initial.catalog().size() + " models)"
-                + (server.managementPort() > 0 ? "; /metrics on http://" + settings.host() + ":" + server.managementPort() : ""));
+                + (server.managementPort() > 0 ? "; /metrics on http://" + settings.host() + ":" + server.managementPort() : "")
+                + "; providers reached " + tls.proxy().describe());
         return 0;
     }
 

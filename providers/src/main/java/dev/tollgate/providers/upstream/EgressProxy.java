@@ -199,7 +199,7 @@ public record EgressProxy(Optional<Endpoint> https, Optional<Endpoint> http, Lis
     /** For the start-up line: where connections go, never the password. */
     public String describe() {
         if (https.isEmpty() && http.isEmpty()) {
-            return "direct";
+            return "directly";
         }
         return "https via " + https.map(Endpoint::toString).orElse("direct") + ", http via " + http.map(Endpoint::toString).orElse("direct")
                 + user.map(u -> " as '" + u + "'").orElse("") + (noProxy.isEmpty() ? "" : ", not for " + String.join(",", noProxy))
