@@ -28,7 +28,7 @@ public record SimTls(Path cert, Path key, Optional<Path> clientCa) {
 
     Tls tls() {
         Keys keys = Keys.builder().pem(p -> p.key(Resource.create(key)).certChain(Resource.create(cert))).build();
-        Tls.Builder b = Tls.builder().privateKey(keys).privateKeyCertChain(keys);
+        io.helidon.common.tls.TlsConfig.Builder b = Tls.builder().privateKey(keys).privateKeyCertChain(keys);
         clientCa.ifPresent(ca -> b.trust(t -> t.pem(p -> p.certificates(Resource.create(ca)))).clientAuth(TlsClientAuth.REQUIRED));
         return b.build();
     }
