@@ -142,9 +142,10 @@ public record EgressProxy(Optional<Endpoint> https, Optional<Endpoint> http, Lis
             int status = readStatus(socket.getInputStream());
             if (status / 100 != 2) {
                 throw new ProxyRefused(switch (status) {
-                    case 407 -> user.isPresent() ? "the proxy " + proxy + " rejected the proxy credentials of user '" + user.get()
-                            + "' (HTTP 407); check tollgate.proxy.user and the password " + password.get()
-                            : "the proxy " + proxy + " asks for credentials (HTTP 407); set tollgate.proxy.user and tollgate.proxy.password";
+                    // 407 by the book; tinyproxy answers 401
+                    case 401, 407 -> user.isPresent() ? "the proxy " + proxy + " rejected the proxy credentials of user '" + user.get()
+                            + "' (HTTP " + status + "); check tollgate.proxy.user and the password " + password.get()
+                            : "the proxy " + proxy + " asks for credentials (HTTP " + status + "); set tollgate.proxy.user and tollgate.proxy.password";
                     case 403 -> "the proxy " + proxy + " refused to tunnel to " + authority + " (HTTP 403); ask for the host and port to be allowed";
                     default -> "the proxy " + proxy + " refused to tunnel to " + authority + " (HTTP " + status + ")";
                 }, proxy, origin);

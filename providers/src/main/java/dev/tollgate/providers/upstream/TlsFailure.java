@@ -13,7 +13,8 @@ final class TlsFailure {
     }
 
     static String explain(Throwable e) {
-        String jdk = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        // The JDK's reason, without the class names it embeds ("sun.security...SunCertPathBuilderException: ").
+        String jdk = e.getMessage() == null ? "handshake failed" : e.getMessage().replaceAll("[A-Za-z0-9_$.]+(Exception|Error): ", "");
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof CertificateExpiredException) {
                 return "the upstream's certificate has expired (" + jdk + ")";
