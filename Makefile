@@ -25,7 +25,7 @@ SIM_JAR := conformance-tests/target/conformance-tests-0.1.0-SNAPSHOT.jar
 AOT_CACHE := server/target/tollgate.aot
 SOURCES := $(shell find pom.xml */pom.xml */src/main -type f 2>/dev/null)
 
-.PHONY: build run test bench clients browser redis clean check-jdk
+.PHONY: build run test bench clients browser redis proxy clean check-jdk
 
 check-jdk:
 	@test -n "$(JAVA_HOME)" || { echo "No JDK >= 21 found; see the message above." >&2; exit 1; }
@@ -94,9 +94,15 @@ redis:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } || \
 	  { echo "Install Redis for the shared-state tests: apt-get install -y redis-server" >&2; exit 1; }
 
-test: check-jdk clients browser redis
+# Debian's tinyproxy, a real forward proxy doing CONNECT, for the egress proxy tests (each starts its own).
+proxy:
+	@command -v tinyproxy >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tinyproxy >/dev/null; } || \
+	  { echo "Install tinyproxy for the egress proxy tests: apt-get install -y tinyproxy" >&2; exit 1; }
+
+test: check-jdk clients browser redis proxy
 	TOLLGATE_CODEX_BIN=$(CODEX_BIN) TOLLGATE_CLAUDE_BIN=$(CLAUDE_BIN) TOLLGATE_GEMINI_BIN=$(GEMINI_BIN) TOLLGATE_REQUIRE_BROWSER=1 \
-	  TOLLGATE_REQUIRE_REDIS=1 mvn -B verify
+	  TOLLGATE_REQUIRE_REDIS=1 TOLLGATE_REQUIRE_PROXY=1 mvn -B verify
 
 bench: build clients
 	conformance-tests/bench/run.sh

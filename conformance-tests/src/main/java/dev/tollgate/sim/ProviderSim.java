@@ -6,6 +6,7 @@ import java.util.logging.Logger;
 
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
+import java.util.Optional;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -24,14 +25,21 @@ import io.helidon.webserver.http.ServerResponse;
 public final class ProviderSim implements AutoCloseable {
     private final WebServer server;
     private final SimOptions options;
+    private final boolean https;
 
-    private ProviderSim(WebServer server, SimOptions options) {
+    private ProviderSim(WebServer server, SimOptions options, boolean https) {
         this.server = server;
         this.options = options;
+        this.https = https;
     }
 
     /** Starts a simulator; it listens when this returns. */
     public static ProviderSim start(SimOptions options) {
+        return start(options, Optional.empty());
+    }
+
+    /** Starts a simulator serving HTTPS when {@code tls} is present. */
+    public static ProviderSim start(SimOptions options, Optional<SimTls> tls) {
         RequestLog log = new RequestLog(options.recordLimit());
         FaultQueue faults = new FaultQueue();
         PromptCache cache = new PromptCache(System::currentTimeMillis);
@@ -43,6 +51,7 @@ public final class ProviderSim implements AutoCloseable {
                 // Without it every streamed event waits on Nagle + delayed ACK (~40 ms).
                 .connectionOptions(o -> o.tcpNoDelay(true))
                 .shutdownHook(false)
+                .update(b -> tls.ifPresent(t -> b.tls(t.tls())))
                 .routing(r -> routes(r, calls, control, log))
                 .build()
                 .start();
@@ -51,7 +60,7 @@ public final class ProviderSim implements AutoCloseable {
             server.stop();
             throw new IllegalStateException("cannot listen on 127.0.0.1:" + options.port() + " (port in use?)");
         }
-        return new ProviderSim(server, options);
+        return new ProviderSim(server, options, tls.isPresent());
     }
 
     private static void routes(HttpRouting.Builder r, ModelCalls calls, SimControl control, RequestLog log) {
@@ -134,9 +143,9 @@ public final class ProviderSim implements AutoCloseable {
         return server.port();
     }
 
-    /** {@code http://127.0.0.1:<port>}, without a trailing slash. */
+    /** {@code http://127.0.0.1:<port>} (https when serving TLS), without a trailing slash. */
     public String baseUrl() {
-        return "http://127.0.0.1:" + port();
+        return (https ? "https" : "http") + "://127.0.0.1:" + port();
     }
 
     public SimOptions options() {
@@ -154,13 +163,16 @@ public final class ProviderSim implements AutoCloseable {
 
     public static void main(String[] args) {
         SimOptions options;
+        Optional<SimTls> tls;
         try {
-            options = SimOptions.parse(args, System.getenv());
+            java.util.List<String> rest = new java.util.ArrayList<>();
+            tls = SimTls.parse(args, System.getenv(), rest);
+            options = SimOptions.parse(rest.toArray(String[]::new), System.getenv());
         } catch (IllegalArgumentException e) {
             if (!e.getMessage().isEmpty()) {
                 System.err.println("provider-sim: " + e.getMessage());
             }
-            System.err.print(SimOptions.USAGE);
+            System.err.print(SimOptions.USAGE + SimTls.USAGE);
             System.exit(e.getMessage().isEmpty() ? 0 : 2);
             return;
         }
@@ -170,7 +182,7 @@ public final class ProviderSim implements AutoCloseable {
         }
         ProviderSim sim;
         try {
-            sim = start(options);
+            sim = start(options, tls);
         } catch (RuntimeException e) {
             System.err.println("provider-sim: " + e.getMessage());
             System.exit(1);

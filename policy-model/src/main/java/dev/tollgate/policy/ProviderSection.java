@@ -5,6 +5,7 @@ import static dev.tollgate.policy.YamlFields.join;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,8 +17,9 @@ import java.util.Set;
 final class ProviderSection {
 
     static final Set<String> FIELDS = Set.of("id", "kind", "base_url", "credential", "credentials",
-            "headers", "settings", "timeouts", "circuit_breaker");
+            "headers", "settings", "timeouts", "circuit_breaker", "tls");
     static final Set<String> TIMEOUT_FIELDS = Set.of("connect_seconds", "first_byte_seconds", "idle_seconds", "total_seconds");
+    static final Set<String> TLS_FIELDS = Set.of("ca_bundle", "client_cert", "client_key");
     static final Set<String> BREAKER_FIELDS = Set.of("failures", "failure_ratio", "min_calls", "window_seconds", "open_seconds");
 
     private final YamlFields f;
@@ -86,7 +88,8 @@ final class ProviderSection {
             return Optional.empty();
         }
         Provider.Breaker breaker = breaker(f.object(node, path, "circuit_breaker"), join(path, "circuit_breaker"));
-        return Optional.of(new Provider(id, spec.kind(), uri, credentials, headers, settings, timeouts, breaker));
+        Provider.Tls tls = tls(f.object(node, path, "tls"), join(path, "tls"));
+        return Optional.of(new Provider(id, spec.kind(), uri, credentials, headers, settings, timeouts, breaker, tls));
     }
 
     /** The kind's settings: each name one the kind takes, each value of its type; other names refused, listing the valid ones. */
@@ -158,5 +161,50 @@ final class ProviderSection {
                 minCalls == null ? d.minCalls() : minCalls.intValue(),
                 f.seconds(node, path, "window_seconds", d.window()),
                 f.seconds(node, path, "open_seconds", d.open()));
+    }
+
+    /**
+     * {@code tls:} files are read now, so a bundle or certificate that does not parse stops the policy
+     * naming the file, instead of failing every request later. The client key is a reference, read
+     * when a connection needs it (a secret file may be mounted after the policy is checked).
+     */
+    private Provider.Tls tls(JsonNode node, String path) {
+        if (node == null) {
+            return Provider.Tls.NONE;
+        }
+        f.fields(node, path, TLS_FIELDS);
+        Optional<Path> bundle = certificates(node, path, "ca_bundle", "CA bundle");
+        Optional<Path> cert = certificates(node, path, "client_cert", "client certificate");
+        Optional<SecretRef> key = Optional.empty();
+        String keyRef = f.text(node, path, "client_key", false);
+        if (keyRef != null) {
+            try {
+                key = Optional.of(SecretRef.parse(keyRef));
+            } catch (IllegalArgumentException e) {
+                f.problem(join(path, "client_key"), "the client key " + e.getMessage().substring("a credential ".length()));
+            }
+        }
+        if (node.has("client_cert") != node.has("client_key")) {
+            f.problem(path, "mutual TLS needs both 'client_cert' (a PEM file) and 'client_key' (file:PATH or env:NAME)");
+        }
+        return new Provider.Tls(bundle, cert, key);
+    }
+
+    private Optional<Path> certificates(JsonNode node, String path, String field, String what) {
+        String value = f.text(node, path, field, false);
+        if (value == null) {
+            return Optional.empty();
+        }
+        Path file = Path.of(value);
+        if (!file.isAbsolute()) {
+            f.problem(join(path, field), "the " + what + " must be an absolute path to a PEM file, found '" + value + "'");
+            return Optional.empty();
+        }
+        String problem = PemCertificates.problem(file, what);
+        if (problem != null) {
+            f.problem(join(path, field), problem);
+            return Optional.empty();
+        }
+        return Optional.of(file);
     }
 }

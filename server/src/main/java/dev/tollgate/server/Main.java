@@ -12,6 +12,7 @@ import dev.tollgate.server.gitops.GitPolicyWatcher;
 import dev.tollgate.server.gitops.PolicyHolder;
 import dev.tollgate.server.gitops.PolicyWatcher;
 import dev.tollgate.server.settings.ConnectionSettings;
+import dev.tollgate.server.settings.TlsSettings;
 import dev.tollgate.server.settings.ServerSettings;
 import dev.tollgate.server.telemetry.Telemetry;
 import dev.tollgate.server.telemetry.TelemetrySettings;
@@ -97,6 +98,7 @@ public final class Main implements Callable<Integer> {
         Map<String, String> flags = new java.util.TreeMap<>(ServerSettings.FLAGS);
         flags.putAll(TelemetrySettings.FLAGS);
         flags.putAll(ConnectionSettings.FLAGS);
+        flags.putAll(TlsSettings.FLAGS);
         flags.forEach((flag, key) -> serve.addOption(OptionSpec.builder(flag).paramLabel("VALUE").type(String.class)
                 .description(key + " (env " + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_') + ")").build()));
         return new CommandLine(serve);
@@ -119,6 +121,8 @@ public final class Main implements Callable<Integer> {
                     flags.put(TelemetrySettings.FLAGS.get(o.longestName()), value);
                 } else if (ConnectionSettings.FLAGS.containsKey(o.longestName())) {
                     flags.put(ConnectionSettings.FLAGS.get(o.longestName()), value);
+                } else if (TlsSettings.FLAGS.containsKey(o.longestName())) {
+                    flags.put(TlsSettings.FLAGS.get(o.longestName()), value);
                 }
             }
             return serve(flags, configFile);
@@ -290,7 +294,17 @@ public final class Main implements Callable<Integer> {
             watcher.close();
             return 1;
         }
-        TollgateServer server = TollgateServer.start(settings, connections, holder, watcher, java.time.Clock.systemUTC(), telemetry);
+        TlsSettings tls;
+        TollgateServer server;
+        try {
+            tls = TlsSettings.load(flags, configFile, System.getenv());
+            server = TollgateServer.builder().settings(settings).connections(connections).policy(holder).watcher(watcher)
+                    .clock(java.time.Clock.systemUTC()).telemetry(telemetry).tls(tls).start();
+        } catch (IllegalArgumentException e) {
+            System.err.println("tollgate: TLS or proxy settings: " + e.getMessage());
+            watcher.close();
+            return 1;
+        }
         if (server.port() <= 0) {
             System.err.println("tollgate: cannot listen on " + settings.host() + ":" + settings.port() + " (see the error above)");
             watcher.close();
@@ -307,9 +321,10 @@ public final class Main implements Callable<Integer> {
             shutdownLine("stopped after " + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
         }, "tollgate-shutdown"));
         PolicySnapshot initial = holder.current();
-        System.out.println("tollgate listening on http://" + settings.host() + ":" + server.port()
+        System.out.println("tollgate listening on " + (tls.https() ? "https" : "http") + "://" + settings.host() + ":" + server.port()
                 + " (policy " + initial.version() + " from " + from + ", " + initial.catalog().size() + " models)"
-                + (server.managementPort() > 0 ? "; /metrics on http://" + settings.host() + ":" + server.managementPort() : ""));
+                + (server.managementPort() > 0 ? "; /metrics on http://" + settings.host() + ":" + server.managementPort() : "")
+                + "; providers reached " + tls.proxy().describe());
         return 0;
     }
 

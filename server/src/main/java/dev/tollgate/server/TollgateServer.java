@@ -20,10 +20,12 @@ import dev.tollgate.server.ledger.Ledger;
 import dev.tollgate.server.ledger.SqliteLedger;
 import dev.tollgate.server.listener.EarlyAnswers;
 import dev.tollgate.server.listener.Listener;
+import dev.tollgate.server.listener.ListenerTls;
 import dev.tollgate.server.listener.UnreadableHeads;
 import dev.tollgate.server.route.Router;
 import dev.tollgate.server.route.Upstreams;
 import dev.tollgate.server.settings.ConnectionSettings;
+import dev.tollgate.server.settings.TlsSettings;
 import dev.tollgate.server.settings.ServerSettings;
 import dev.tollgate.server.shared.NodeName;
 import dev.tollgate.server.shared.SharedStore;
@@ -117,8 +119,15 @@ public final class TollgateServer implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Telemetry telemetry;
         private Adapters adapters;
+        private TlsSettings tls = TlsSettings.none();
 
         private Builder() {
+        }
+
+        /** HTTPS on the listener, the egress proxy and private CAs; none by default. */
+        public Builder tls(TlsSettings tls) {
+            this.tls = tls;
+            return this;
         }
 
         public Builder settings(ServerSettings settings) {
@@ -164,13 +173,16 @@ public final class TollgateServer implements AutoCloseable {
         public TollgateServer start() {
             return TollgateServer.start(settings, connections, policy, watcher, clock,
                     telemetry != null ? telemetry : Telemetry.create(TelemetrySettings.defaults(), null),
-                    adapters != null ? adapters : new Adapters(clock));
+                    adapters != null ? adapters : new Adapters(clock), tls);
         }
     }
 
     private static TollgateServer start(ServerSettings settings, ConnectionSettings connections, PolicyHolder policy,
-                                        PolicyWatcher watcher, Clock clock, Telemetry telemetry, Adapters adapters) {
+                                        PolicyWatcher watcher, Clock clock, Telemetry telemetry, Adapters adapters, TlsSettings tls) {
         Listener listener = new Listener(connections, settings.host());
+        // Read before anything starts: a key or certificate that cannot be used stops the gateway naming the file.
+        Optional<ListenerTls> https = tls.cert().map(cert -> new ListenerTls(cert, tls.key().orElseThrow()));
+        UpstreamClient client = new UpstreamClient(tls.proxy(), tls.caBundles());
         CompactionKey.install(settings.stateDir());
         Drain drain = new Drain();
         Optional<SharedStore> shared = settings.redisUrl().map(SharedStore::of);
@@ -192,7 +204,7 @@ public final class TollgateServer implements AutoCloseable {
             Thread.ofPlatform().name("tollgate-ledger-open").daemon(true).start(spend::ledger);
         }
         Upstreams upstreams = new Upstreams(clock);
-        Pipeline pipeline = new Pipeline(gate, new Router(), new Dispatcher(new UpstreamClient(), upstreams, adapters));
+        Pipeline pipeline = new Pipeline(gate, new Router(), new Dispatcher(client, upstreams, adapters));
         // The surfaces: each its paths and dialect, all through one handler (and one error handler, below).
         ApiHandler api = new ApiHandler(policy, pipeline, drain, settings.bodyLimit());
         // Codex's Responses WebSocket: each response.create is served through this listener's own POST /responses.
@@ -235,6 +247,7 @@ public final class TollgateServer implements AutoCloseable {
                 })
                 .host(settings.host())
                 .port(settings.port())
+                .update(b -> https.ifPresent(t -> b.tls(t.tls())))
                 // Without TCP_NODELAY every SSE event and small response waits ~40 ms (Nagle + delayed ACK).
                 .connectionOptions(o -> o.tcpNoDelay(true))
                 // Response header values come from this code or from upstream heads, which refuse a

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,6 +21,13 @@ final class ConnectionPool {
 
     private static final int MAX_IDLE_PER_ORIGIN = 256;
     private final Map<Origin, Idle> idle = new ConcurrentHashMap<>();
+    private final EgressProxy proxy;
+    private final TlsContexts tls;
+
+    ConnectionPool(EgressProxy proxy, TlsContexts tls) {
+        this.proxy = proxy;
+        this.tls = tls;
+    }
 
     /** One origin's idle connections, counted apart: a deque's own size() walks every node. */
     private static final class Idle {
@@ -59,16 +67,31 @@ final class ConnectionPool {
     }
 
     Connection open(Origin origin, Duration connectTimeout) throws IOException {
-        Socket socket = new Socket();
+        SSLSocketFactory factory = null;
+        if (origin.tls()) {
+            try {
+                factory = tls.factory(origin.security());
+            } catch (IllegalArgumentException e) {
+                throw new TlsSetupFailed(e.getMessage());
+            }
+        }
+        Optional<EgressProxy.Endpoint> via = proxy.route(origin);
+        Socket socket;
+        if (via.isPresent()) {
+            socket = proxy.tunnel(via.get(), origin, connectTimeout);
+        } else {
+            socket = new Socket();
+        }
         try {
-            socket.setTcpNoDelay(true); // without it every small request and SSE event waits ~40 ms for an ACK
-            socket.setKeepAlive(true);
-            socket.connect(new InetSocketAddress(origin.host(), origin.port()), (int) connectTimeout.toMillis());
+            if (via.isEmpty()) {
+                socket.setTcpNoDelay(true); // without it every small request and SSE event waits ~40 ms for an ACK
+                socket.setKeepAlive(true);
+                socket.connect(new InetSocketAddress(origin.host(), origin.port()), (int) connectTimeout.toMillis());
+            }
             if (!origin.tls()) {
                 return new Connection(origin, socket);
             }
-            SSLSocket tls = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault())
-                    .createSocket(socket, origin.host(), origin.port(), true);
+            SSLSocket tls = (SSLSocket) factory.createSocket(socket, origin.host(), origin.port(), true);
             SSLParameters params = tls.getSSLParameters();
             params.setEndpointIdentificationAlgorithm("HTTPS");
             tls.setSSLParameters(params);
@@ -79,6 +102,13 @@ final class ConnectionPool {
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
+        }
+    }
+
+    /** The provider's TLS files cannot be used (a bundle that does not parse, a key that is not the certificate's). */
+    static final class TlsSetupFailed extends IOException {
+        TlsSetupFailed(String message) {
+            super(message);
         }
     }
 

@@ -10,7 +10,10 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLException;
 
 /**
  * A small HTTP/1.1 client for provider calls: pooled keep-alive connections, one blocking exchange
@@ -20,12 +23,35 @@ import java.util.Map;
  */
 public final class UpstreamClient {
 
-    private final ConnectionPool pool = new ConnectionPool();
+    private final ConnectionPool pool;
     private final Watchdog watchdog = new Watchdog();
+
+    /** Direct connections, the JDK's trusted CAs. */
+    public UpstreamClient() {
+        this(EgressProxy.NONE, List.of());
+    }
+
+    /**
+     * @param proxy     the forward proxy to reach providers through
+     * @param caBundles PEM files of CAs trusted for every provider besides the JDK's
+     * @throws IllegalArgumentException naming a bundle that cannot be read or parsed
+     */
+    public UpstreamClient(EgressProxy proxy, List<Path> caBundles) {
+        this.pool = new ConnectionPool(proxy, new TlsContexts(caBundles));
+    }
+
+    /** Sends a POST to a provider with its timeouts and TLS set-up; see {@link #send(UpstreamRequest, Provider.Timeouts)}. */
+    public UpstreamResponse send(UpstreamRequest request, Provider provider) throws UpstreamException {
+        return send(request, provider.timeouts(), provider.tls());
+    }
 
     /** Sends a POST and returns once the response head arrived; the body is read from the response. */
     public UpstreamResponse send(UpstreamRequest request, Provider.Timeouts timeouts) throws UpstreamException {
-        Origin origin = Origin.of(request.uri());
+        return send(request, timeouts, Provider.Tls.NONE);
+    }
+
+    private UpstreamResponse send(UpstreamRequest request, Provider.Timeouts timeouts, Provider.Tls security) throws UpstreamException {
+        Origin origin = Origin.of(request.uri(), security);
         byte[] head = head(request, origin);
         Connection connection = null;
         try {
@@ -101,6 +127,12 @@ public final class UpstreamClient {
 
     private static UpstreamException classify(URI uri, IOException e, boolean timedOut) {
         String where = uri.getScheme() + "://" + uri.getAuthority();
+        if (e instanceof EgressProxy.ProxyRefused || e instanceof ConnectionPool.TlsSetupFailed) {
+            return new UpstreamException(UpstreamException.Kind.REFUSED, e.getMessage(), e);
+        }
+        if (e instanceof SSLException) {
+            return new UpstreamException(UpstreamException.Kind.REFUSED, "the TLS handshake with " + where + " failed: " + TlsFailure.explain(e), e);
+        }
         if (timedOut || e instanceof SocketTimeoutException) {
             return new UpstreamException(UpstreamException.Kind.TIMEOUT, "no answer from " + where + " in time", e);
         }

@@ -3,7 +3,8 @@ package dev.tollgate.providers.upstream;
 /** The upstream could not be reached or stopped answering; nothing came back to relay. */
 public final class UpstreamException extends Exception {
 
-    public enum Kind { CONNECT, TIMEOUT, RESET }
+    /** REFUSED: a TLS handshake or the egress proxy refused; retrying the same target will not help. */
+    public enum Kind { CONNECT, TIMEOUT, RESET, REFUSED }
 
     private final Kind kind;
 

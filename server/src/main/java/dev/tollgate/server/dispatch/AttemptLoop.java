@@ -82,11 +82,11 @@ final class AttemptLoop {
             }
             UpstreamResponse response;
             try {
-                response = upstream.send(trace.attempt(target, exchange.request()), target.provider().timeouts());
+                response = upstream.send(trace.attempt(target, exchange.request()), target.provider());
             } catch (UpstreamException e) {
                 plan.failed(attempt, switch (e.kind()) {
                     case TIMEOUT -> Attempt.Outcome.TIMED_OUT;
-                    case CONNECT -> Attempt.Outcome.CONNECT_FAILED;
+                    case CONNECT, REFUSED -> Attempt.Outcome.CONNECT_FAILED;
                     case RESET -> Attempt.Outcome.RESET;
                 }, 0, Optional.empty());
                 trace.attemptFailed(e.kind().name().toLowerCase(java.util.Locale.ROOT));
@@ -95,6 +95,8 @@ final class AttemptLoop {
                             + e.getMessage() + "). Retry; if it persists the provider may be down.");
                     case CONNECT, RESET -> new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' could not be reached ("
                             + e.getMessage() + "). Retry; if it persists the provider may be down.");
+                    case REFUSED -> new GatewayError.UpstreamFailed("Provider '" + target.provider().id() + "' could not be reached: "
+                            + e.getMessage() + ". This is the gateway's network set-up, not your request: tell the platform team.");
                 });
                 continue;
             }

@@ -88,7 +88,7 @@ public final class Dispatcher {
 
     /** Sends one prepared request and relays the answer as it is (status and body), no fallback. */
     private void forward(UpstreamRequest request, Provider provider, ServerResponse res) throws GatewayException {
-        try (UpstreamResponse response = upstream.send(request, provider.timeouts())) {
+        try (UpstreamResponse response = upstream.send(request, provider)) {
             byte[] body = response.readBody(Answer.MAX_UPSTREAM_BODY);
             res.status(Status.create(response.status()));
             res.header(HeaderNames.CONTENT_TYPE, response.header("content-type").orElse("application/json"));
