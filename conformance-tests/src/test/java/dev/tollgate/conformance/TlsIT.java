@@ -1,6 +1,7 @@
 package dev.tollgate.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -193,7 +194,7 @@ class TlsIT {
             long before = simRequests(mtlsSim);
             HttpResponse<String> r = g.chat("internal-m");
             assertEquals(200, r.statusCode(), r.body());
-            assertEquals("m", JSON.readTree(r.body()).path("model").asText(), r.body());
+            assertEquals("internal-m", JSON.readTree(r.body()).path("model").asText(), "the name the client asked for: " + r.body());
             assertEquals(before + 1, simRequests(mtlsSim), "the simulator (which requires a client certificate) got the request");
             assertTrue(log("proxy-open").contains("127.0.0.1:" + mtlsSim), "tinyproxy tunnelled it: " + log("proxy-open"));
         }
@@ -265,6 +266,41 @@ class TlsIT {
             assertEquals(second.cert(), seen, "a new connection gets the new certificate");
             assertEquals(200, rawGet(kept), "the connection opened before the rotation still serves");
             kept.close();
+        }
+    }
+
+    /** Codex's WebSocket on the HTTPS listener: each response.create is served through the listener, over TLS too. */
+    @Test
+    void theResponsesWebSocketWorksOnTheHttpsListener() throws Exception {
+        try (Gateway g = gateway("gw-wss", Map.of(), TestPki.leaf(dir, "listener-wss", ca))) {
+            long before = simRequests(mtlsSim, "/responses");
+            java.util.concurrent.BlockingQueue<String> frames = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.net.http.WebSocket ws = g.client().newWebSocketBuilder().header("authorization", "Bearer tg-dev")
+                    .buildAsync(URI.create("wss://127.0.0.1:" + g.port() + "/v1/responses"), new java.net.http.WebSocket.Listener() {
+                        private final StringBuilder text = new StringBuilder();
+
+                        @Override
+                        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket socket, CharSequence data, boolean last) {
+                            text.append(data);
+                            if (last) {
+                                frames.add(text.toString());
+                                text.setLength(0);
+                            }
+                            socket.request(1);
+                            return null;
+                        }
+                    }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            ws.sendText("{\"type\":\"response.create\",\"model\":\"internal-m\",\"stream\":true,\"input\":\"hi\"}", true).get();
+            String last;
+            String type;
+            do {
+                last = frames.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertNotNull(last, "an event before the timeout");
+                type = JSON.readTree(last).path("type").asText();
+            } while (!type.equals("response.completed") && !type.equals("error"));
+            assertEquals("response.completed", type, "the response completed: " + last);
+            assertEquals(before + 1, simRequests(mtlsSim, "/responses"), "the upstream got the call");
+            ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").get();
         }
     }
 
@@ -342,6 +378,10 @@ class TlsIT {
     }
 
     private static long simRequests(int port) throws Exception {
+        return simRequests(port, "/chat/completions");
+    }
+
+    private static long simRequests(int port, String pathEnd) throws Exception {
         TestPki.Issued probe = client;
         HttpClient c = HttpClient.newBuilder().sslContext(mtlsContext(probe)).build();
         HttpResponse<String> r = c.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/_sim/requests")).build(),
@@ -350,7 +390,7 @@ class TlsIT {
         JsonNode list = all.isArray() ? all : all.path("requests");
         long n = 0;
         for (JsonNode req : list) {
-            if (req.path("path").asText().endsWith("/chat/completions")) {
+            if (req.path("path").asText().endsWith(pathEnd)) {
                 n++;
             }
         }

@@ -209,7 +209,7 @@ public final class TollgateServer implements AutoCloseable {
         ApiHandler api = new ApiHandler(policy, pipeline, drain, settings.bodyLimit());
         // Codex's Responses WebSocket: each response.create is served through this listener's own POST /responses.
         ResponsesSocket sockets = new ResponsesSocket(policy, gate, drain, settings.bodyLimit(), ResponsesSocket.idleFromEnvironment(),
-                settings.host(), listener::port);
+                settings.host(), listener::port, https.<java.util.function.Supplier<java.security.cert.X509Certificate>>map(t -> t::certificate).orElse(null));
         HttpRouting.Builder routing = HttpRouting.builder();
         // Outermost: the connection waits for its next request head once the handler has returned.
         routing.addFilter(listener.connections()::filter);

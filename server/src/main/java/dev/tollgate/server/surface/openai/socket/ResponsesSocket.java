@@ -55,14 +55,16 @@ public final class ResponsesSocket implements AutoCloseable {
      * @param maxMessageBytes the largest frame or message taken, and the most a connection's conversation
      *                        may hold: the HTTP body limit
      * @param host            where the listener binds, @param port its port once bound (responses are served through it)
+     * @param served          on an HTTPS listener the certificate it serves (the only one the loopback trusts); null on HTTP
      */
-    public ResponsesSocket(PolicyHolder policy, Gate gate, Drain drain, long maxMessageBytes, Duration idle, String host, IntSupplier port) {
+    public ResponsesSocket(PolicyHolder policy, Gate gate, Drain drain, long maxMessageBytes, Duration idle, String host, IntSupplier port,
+                           java.util.function.Supplier<java.security.cert.X509Certificate> served) {
         this.policy = policy;
         this.gate = gate;
         this.drain = drain;
         this.maxMessageBytes = Math.min(maxMessageBytes, Integer.MAX_VALUE - 16);
         this.idle = idle;
-        this.loopback = new Loopback(host, port);
+        this.loopback = new Loopback(host, port, served);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("tollgate-socket-sweeper").daemon(true).unstarted(r));
         long every = Math.clamp(idle.toMillis() / 4, 50, 5000);
         sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
