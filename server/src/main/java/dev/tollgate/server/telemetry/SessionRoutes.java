@@ -72,7 +72,7 @@ public final class SessionRoutes {
             // Exact money: each cost is a decimal of at most 9 places, as nanodollars it is a whole number.
             + "SUM(CAST(ROUND(CAST(cost_usd AS REAL) * 1000000000) AS INTEGER)), SUM(cost_usd IS NULL AND status < 400), "
             + "GROUP_CONCAT(DISTINCT requested_model), GROUP_CONCAT(DISTINCT client), GROUP_CONCAT(DISTINCT agent_id), "
-            + "COUNT(tool_call), MIN(time_ms), MAX(time_ms) FROM requests WHERE session_id IS NOT NULL";
+            + "SUM(tool_call IS NOT NULL AND status < 400), MIN(time_ms), MAX(time_ms) FROM requests WHERE session_id IS NOT NULL";
 
     static List<Totals> totals(RequestLog log, String key, String team, String session, Instant since, int limit) throws SQLException {
         StringBuilder sql = new StringBuilder(AGGREGATE);
