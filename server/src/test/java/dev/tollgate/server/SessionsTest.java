@@ -181,6 +181,9 @@ class SessionsTest {
                 assertEquals(4, loop.path("tool_calls").asInt(), "every admitted request that answered a tool call: " + loop);
                 assertEquals("loop-1", list.path("sessions").get(0).path("id").asText(), "most expensive first ($0.08): " + list);
                 assertEquals(1, sessions(port, "?key=bob", 1).path("sessions").size());
+                // tollgate usage --by session prints the same list as a table.
+                String[] table = dev.tollgate.server.usage.UsageCommand.sessionTable(list).split("\n");
+                assertTrue(table[1].startsWith("SESSION ") && table[2].startsWith("loop-1 ") && table[2].contains(" carol "), String.join("\n", table));
 
                 // One session's timeline needs its key when two keys used the id.
                 assertEquals(409, ObservabilityTest.get(port, "/admin/sessions/task-1", ObservabilityTest.ADMIN).statusCode());
