@@ -10,17 +10,26 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * A spending cap in USD over a calendar period aligned in UTC; with {@code model} it caps only the
- * spend on that model (its public name as clients request it).
+ * A spending cap in USD over a calendar period aligned in UTC, or over one agent session
+ * ({@link Period#SESSION}); with {@code model} it caps only the spend on that model (its public name
+ * as clients request it).
+ *
+ * @param warnAtPercent from this share of the cap spent, answers carry a warning header and the request log marks them
  */
-public record Budget(BigDecimal usd, Period period, Optional<String> model) {
+public record Budget(BigDecimal usd, Period period, Optional<String> model, java.util.OptionalInt warnAtPercent) {
 
     public Budget(BigDecimal usd, Period period) {
         this(usd, period, Optional.empty());
     }
 
+    public Budget(BigDecimal usd, Period period, Optional<String> model) {
+        this(usd, period, model, java.util.OptionalInt.empty());
+    }
+
     public enum Period {
-        DAILY("daily"), WEEKLY("weekly"), MONTHLY("monthly"), TOTAL("total");
+        DAILY("daily"), WEEKLY("weekly"), MONTHLY("monthly"), TOTAL("total"),
+        /** One agent session (a key's session id): not a calendar period; it ends when the session goes idle. Keep it last. */
+        SESSION("session");
 
         private final String id;
 
@@ -32,13 +41,18 @@ public record Budget(BigDecimal usd, Period period, Optional<String> model) {
             return id;
         }
 
+        /** A calendar period (every one but {@link #SESSION}). */
+        public boolean calendar() {
+            return this != SESSION;
+        }
+
         public static Optional<Period> byId(String id) {
             return Arrays.stream(values()).filter(p -> p.id.equals(id)).findFirst();
         }
 
         /**
          * Start of the period containing {@code now}: midnight UTC, Monday (ISO week), the 1st of the
-         * month; {@link Instant#EPOCH} for a total budget that never resets.
+         * month; {@link Instant#EPOCH} for a total budget that never resets (and a session's, which has no calendar).
          */
         public Instant windowStart(Instant now) {
             LocalDate day = LocalDate.ofInstant(now, ZoneOffset.UTC);
@@ -46,7 +60,7 @@ public record Budget(BigDecimal usd, Period period, Optional<String> model) {
                 case DAILY -> day;
                 case WEEKLY -> day.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
                 case MONTHLY -> day.withDayOfMonth(1);
-                case TOTAL -> null;
+                case TOTAL, SESSION -> null;
             };
             return start == null ? Instant.EPOCH : start.atStartOfDay(ZoneOffset.UTC).toInstant();
         }

@@ -14,10 +14,16 @@ import java.util.OptionalInt;
  *                       empty leaves it to the next wider level (off when no level says)
  * @param unpriced       {@code allow}: a model without a price may be used although a budget applies (a free
  *                       self-hosted model); empty leaves it to the next wider level (refused when no level says)
+ * @param brake          the runaway brake's rules for this level's agent sessions; every level's apply
  */
 public record Governance(List<Budget> budgets, List<RateLimit> limits, ModelAccess models,
                          OptionalInt maxConcurrent, Optional<Instant> expires, Map<String, String> labels,
-                         Optional<Boolean> captureContent, Optional<Unpriced> unpriced) {
+                         Optional<Boolean> captureContent, Optional<Unpriced> unpriced, Optional<Brake> brake) {
+
+    public Governance(List<Budget> budgets, List<RateLimit> limits, ModelAccess models, OptionalInt maxConcurrent,
+                      Optional<Instant> expires, Map<String, String> labels, Optional<Boolean> captureContent, Optional<Unpriced> unpriced) {
+        this(budgets, limits, models, maxConcurrent, expires, labels, captureContent, unpriced, Optional.empty());
+    }
 
     /** What a level says of models without a price. */
     public enum Unpriced {

@@ -22,11 +22,12 @@ import java.util.Set;
 final class GovernanceSection {
 
     static final Set<String> FIELDS = Set.of("budgets", "limits", "allow_models", "deny_models",
-            "max_concurrent", "expires", "labels", "capture_content", "unpriced");
+            "max_concurrent", "expires", "labels", "capture_content", "unpriced", "brake");
     static final Set<String> CUSTOMER_FIELDS = union(FIELDS, "id", "name");
     static final Set<String> TEAM_FIELDS = union(FIELDS, "id", "customer", "name");
     static final Set<String> KEY_FIELDS = union(FIELDS, "id", "team", "sha256", "description", "revoked");
-    static final Set<String> BUDGET_FIELDS = Set.of("amount_usd", "period", "model");
+    static final Set<String> BUDGET_FIELDS = Set.of("amount_usd", "period", "model", "warn_at_percent");
+    static final Set<String> BRAKE_FIELDS = Set.of("repeated_tool_call", "requests_per_minute", "usd_per_minute", "pause_minutes");
     static final Set<String> LIMIT_FIELDS = limitFields();
 
     private final YamlFields f;
@@ -62,7 +63,7 @@ final class GovernanceSection {
             Budget.Period period = periodName == null ? null : Budget.Period.byId(periodName).orElse(null);
             if (periodName != null && period == null) {
                 f.problem(join(where, "period"), "unknown budget period '" + periodName
-                        + "' (use daily, weekly, monthly or total; periods are calendar-aligned in UTC)");
+                        + "' (use daily, weekly, monthly or total, calendar-aligned in UTC, or session: one agent session)");
             }
             if (usd != null && usd.signum() <= 0) {
                 f.problem(join(where, "amount_usd"), "a budget of $" + usd.toPlainString()
@@ -74,8 +75,14 @@ final class GovernanceSection {
                         + " at the same level; keep one");
                 period = null;
             }
+            Long warn = f.whole(b, where, "warn_at_percent", 1, null, " (the share of the budget spent from which answers warn)");
+            if (warn != null && warn > 100) {
+                f.problem(join(where, "warn_at_percent"), "'warn_at_percent' is " + warn + "; it must be at most 100 (a share of the budget)");
+                warn = null;
+            }
             if (usd != null && period != null) {
-                budgets.add(new Budget(usd, period, Optional.ofNullable(model)));
+                budgets.add(new Budget(usd, period, Optional.ofNullable(model),
+                        warn == null ? OptionalInt.empty() : OptionalInt.of(warn.intValue())));
             }
         });
         List<RateLimit> limits = new ArrayList<>();
@@ -121,7 +128,35 @@ final class GovernanceSection {
         }
         return new Governance(budgets, limits, access,
                 concurrent == null ? OptionalInt.empty() : OptionalInt.of(concurrent.intValue()), expires,
-                f.stringMap(node, path, "labels"), capture, unpriced(node, path));
+                f.stringMap(node, path, "labels"), capture, unpriced(node, path), brake(node, path));
+    }
+
+    private Optional<Brake> brake(JsonNode node, String path) {
+        JsonNode b = f.object(node, path, "brake");
+        if (b == null) {
+            return Optional.empty();
+        }
+        String where = join(path, "brake");
+        f.fields(b, where, BRAKE_FIELDS);
+        Long repeated = f.whole(b, where, "repeated_tool_call", 2, null, " (the same tool call this many requests in a row)");
+        Long rpm = f.whole(b, where, "requests_per_minute", 1, null, " (requests in one session within a minute)");
+        BigDecimal usd = b.has("usd_per_minute") ? f.number(b, where, "usd_per_minute", false) : null;
+        if (usd != null && usd.signum() <= 0) {
+            f.problem(join(where, "usd_per_minute"), "'usd_per_minute' must be above 0");
+            usd = null;
+        }
+        Long pause = f.whole(b, where, "pause_minutes", 1, null, " (how long a tripped session waits unless an operator resumes it)");
+        if (pause != null && pause > 10_080) {
+            f.problem(join(where, "pause_minutes"), "'pause_minutes' is " + pause + "; it must be at most 10080 (a week)");
+            pause = null;
+        }
+        if (repeated == null && rpm == null && usd == null) {
+            f.problem(where, "a brake needs at least one rule: repeated_tool_call, requests_per_minute or usd_per_minute");
+            return Optional.empty();
+        }
+        return Optional.of(new Brake(repeated == null ? OptionalInt.empty() : OptionalInt.of(repeated.intValue()),
+                rpm == null ? OptionalInt.empty() : OptionalInt.of(rpm.intValue()), Optional.ofNullable(usd),
+                pause == null ? Brake.DEFAULT_PAUSE : java.time.Duration.ofMinutes(pause)));
     }
 
     private Optional<Governance.Unpriced> unpriced(JsonNode node, String path) {

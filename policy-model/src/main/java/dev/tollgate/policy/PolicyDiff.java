@@ -211,6 +211,15 @@ public final class PolicyDiff {
                 b.unpriced().map(u -> u == Governance.Unpriced.ALLOW ? "allowed" : "refused").orElse("inherited"));
         change(out, who, "content capture", a.captureContent().map(c -> c ? "on" : "off").orElse("inherited"),
                 b.captureContent().map(c -> c ? "on" : "off").orElse("inherited"));
+        change(out, who, "runaway brake", a.brake().map(PolicyDiff::brake).orElse("none"), b.brake().map(PolicyDiff::brake).orElse("none"));
+    }
+
+    private static String brake(Brake k) {
+        List<String> rules = new ArrayList<>();
+        k.repeatedToolCall().ifPresent(n -> rules.add("same tool call " + n + " times in a row"));
+        k.requestsPerMinute().ifPresent(n -> rules.add("over " + n + " requests a minute"));
+        k.usdPerMinute().ifPresent(u -> rules.add("over " + usd(u) + " a minute"));
+        return "(" + String.join(", ", rules) + "; pause " + k.pause().toMinutes() + " min)";
     }
 
     private static Optional<Long> limit(Governance g, RateLimit.Metric m, RateLimit.Window w) {

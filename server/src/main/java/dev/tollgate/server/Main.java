@@ -196,7 +196,8 @@ public final class Main implements Callable<Integer> {
                     + "(GET /admin/usage). The admin token comes from TOLLGATE_ADMIN_TOKEN (never a flag: it would show in the "
                     + "process list).")
     static final class Usage implements Callable<Integer> {
-        @Option(names = "--by", paramLabel = "key|team|customer|model", defaultValue = "team", description = "default team")
+        @Option(names = "--by", paramLabel = "key|team|customer|model|session", defaultValue = "team",
+                description = "default team; session: agent sessions of the period, most expensive first")
         String by;
         @Option(names = "--period", paramLabel = "daily|weekly|monthly|total", defaultValue = "monthly", description = "default monthly")
         String period;

@@ -8,7 +8,9 @@ import java.time.temporal.TemporalAdjusters;
 /** Calendar periods in UTC epoch days: the day a period started, and the day the next one starts. */
 public final class Periods {
 
-    static final Budget.Period[] ALL = Budget.Period.values();
+    /** The calendar periods, by ordinal ({@code SESSION}, last, is no calendar period: see {@code session.Sessions}). */
+    static final Budget.Period[] ALL = java.util.Arrays.stream(Budget.Period.values()).filter(Budget.Period::calendar)
+            .toArray(Budget.Period[]::new);
 
     private Periods() {
     }
@@ -23,7 +25,7 @@ public final class Periods {
             case DAILY -> day;
             case WEEKLY -> LocalDate.ofEpochDay(day).with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY)).toEpochDay();
             case MONTHLY -> LocalDate.ofEpochDay(day).withDayOfMonth(1).toEpochDay();
-            case TOTAL -> Long.MIN_VALUE;
+            case TOTAL, SESSION -> Long.MIN_VALUE;
         };
     }
 
@@ -34,7 +36,7 @@ public final class Periods {
             case DAILY -> d.plusDays(1);
             case WEEKLY -> d.with(TemporalAdjusters.next(DayOfWeek.MONDAY));
             case MONTHLY -> d.withDayOfMonth(1).plusMonths(1);
-            case TOTAL -> null;
+            case TOTAL, SESSION -> null;
         };
     }
 }

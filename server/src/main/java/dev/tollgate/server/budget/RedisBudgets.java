@@ -84,8 +84,8 @@ public final class RedisBudgets implements Budgets {
         args.add("");
         for (Principal p : chain.levels()) {
             for (Budget b : p.governance().budgets()) {
-                if (b.model().isPresent() && !b.model().get().equals(model)) {
-                    continue;
+                if (!b.period().calendar() || b.model().isPresent() && !b.model().get().equals(model)) {
+                    continue; // a session budget is held by session.Sessions
                 }
                 Level level = Level.of(p);
                 // Its account's place in Budgets.accountsOf: key, team, customer, then the same for the model.

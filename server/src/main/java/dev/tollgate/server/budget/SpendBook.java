@@ -84,7 +84,7 @@ public final class SpendBook implements Budgets {
             }
             for (Principal level : chain.levels()) {
                 for (Budget b : level.governance().budgets()) {
-                    if (b.model().isPresent() && !b.model().get().equals(model)) {
+                    if (!b.period().calendar() || b.model().isPresent() && !b.model().get().equals(model)) {
                         continue;
                     }
                     Level l = Level.of(level);
@@ -144,7 +144,7 @@ public final class SpendBook implements Budgets {
         lock.lock();
         try {
             Account a = accounts.get(id);
-            if (a == null) {
+            if (a == null || !period.calendar()) {
                 return new Balance(0, 0);
             }
             if (a.start[period.ordinal()] != Periods.start(period, day)) {

@@ -202,12 +202,15 @@ final class Stats {
                 default -> "key_id";
             };
             for (Budget b : p.governance().budgets()) {
+                if (!b.period().calendar()) {
+                    continue; // one per session: GET /admin/sessions shows them
+                }
                 Instant start = b.period().windowStart(now);
                 Instant end = switch (b.period()) {
                     case DAILY -> start.plus(Duration.ofDays(1));
                     case WEEKLY -> start.plus(Duration.ofDays(7));
                     case MONTHLY -> start.atZone(ZoneOffset.UTC).plusMonths(1).toInstant();
-                    case TOTAL -> null;
+                    case TOTAL, SESSION -> null;
                 };
                 double spent;
                 try (PreparedStatement st = c.prepareStatement("SELECT TOTAL(CAST(cost_usd AS REAL)) FROM requests WHERE " + column

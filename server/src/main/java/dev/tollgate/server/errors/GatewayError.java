@@ -63,6 +63,16 @@ public sealed interface GatewayError {
     }
 
     /**
+     * An agent session paused by the runaway brake: 429 with Retry-After (until the pause ends; an
+     * operator may resume it sooner), the message saying which rule tripped and how to go on.
+     */
+    record SessionPaused(String message, Map<String, String> headers) implements GatewayError {
+        public int status() {
+            return 429;
+        }
+    }
+
+    /**
      * A budget would go over. 400, not 429 or 402: Codex retries 402/403 five times and hides a 429's
      * body, but prints a 400's body once and stops; Claude Code prints it once too. (Google's dialect
      * answers otherwise: see {@link GoogleErrors}.)

@@ -73,6 +73,7 @@ public final class GoogleErrors {
     static Optional<Duration> retryDelay(GatewayError error, Clock clock) {
         return switch (error) {
             case GatewayError.RateLimited r -> retryAfter(r.headers());
+            case GatewayError.SessionPaused p -> retryAfter(p.headers());
             case GatewayError.BudgetExhausted b when b.resets() != null ->
                     Optional.of(Duration.between(clock.instant(), b.resets().atStartOfDay(ZoneOffset.UTC).toInstant()))
                             .map(d -> d.isNegative() || d.isZero() ? Duration.ofSeconds(1) : d.plusMillis(999).withNanos(0));

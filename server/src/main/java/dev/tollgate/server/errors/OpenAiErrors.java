@@ -72,6 +72,7 @@ public final class OpenAiErrors {
             case GatewayError.ModelDenied m -> new Shape("invalid_request_error", "model_not_allowed");
             case GatewayError.ModelUnpriced m -> new Shape("invalid_request_error", "model_not_priced");
             case GatewayError.RateLimited r -> new Shape("rate_limit_error", "rate_limit_exceeded");
+            case GatewayError.SessionPaused p -> new Shape("rate_limit_error", "session_paused");
             // Not "insufficient_quota": Codex replaces that code's message with its own about billing plans.
             case GatewayError.BudgetExhausted b -> new Shape("budget_exceeded", "budget_exceeded");
         };

@@ -9,7 +9,14 @@ import dev.tollgate.server.budget.Estimate;
 import dev.tollgate.server.budget.OutputLimits;
 import dev.tollgate.server.budget.Prices;
 import dev.tollgate.server.budget.Spend;
+import dev.tollgate.server.budget.Budgets;
+import dev.tollgate.server.budget.Level;
+import dev.tollgate.server.budget.Money;
+import dev.tollgate.server.call.AgentSession;
 import dev.tollgate.server.call.Call;
+import dev.tollgate.server.session.Sessions;
+import dev.tollgate.server.session.ToolCall;
+import java.util.ArrayList;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.shared.StoreUnreachable;
 import java.util.List;
@@ -32,6 +39,7 @@ public final class Gate {
     private final ModelAccessCheck access = new ModelAccessCheck();
     private final RateLimits limits;
     private final Spend spend;
+    private final Sessions sessions;
 
     /** One node: limits in this process. */
     public Gate(Spend spend) {
@@ -41,6 +49,7 @@ public final class Gate {
     public Gate(Spend spend, RateLimits limits) {
         this.spend = spend;
         this.limits = limits;
+        this.sessions = new Sessions(spend.clock());
     }
 
     public static boolean open(PolicySnapshot policy) {
@@ -48,6 +57,14 @@ public final class Gate {
     }
 
     public Admission admit(PolicySnapshot policy, String secret, Call call) {
+        return admit(policy, secret, call, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * @param session  the agent session the request belongs to: its budgets and the runaway brake apply
+     * @param toolCall the tool call whose result the request carries (the brake's repeat rule)
+     */
+    public Admission admit(PolicySnapshot policy, String secret, Call call, Optional<AgentSession> session, Optional<ToolCall> toolCall) {
         if (open(policy)) {
             // No estimate to read them: an absurd n or max_tokens is still the client's mistake, not the provider's.
             try {
@@ -86,14 +103,15 @@ public final class Gate {
             return new Admission.Refused(new GatewayError.BadRequest(e.getMessage(), e.param()), chain);
         }
         try {
-            return limitAndReserve(chain, model, pricing, estimate);
+            return limitAndReserve(chain, model, pricing, estimate, call, session, toolCall);
         } catch (StoreUnreachable e) {
             LOG.fine(() -> "refused a request of key " + chain.key().id() + ": " + e.getMessage());
             return new Admission.Refused(new GatewayError.SharedStateUnreachable(), chain);
         }
     }
 
-    private Admission limitAndReserve(KeyChain chain, String model, Optional<Pricing> pricing, Estimate estimate) {
+    private Admission limitAndReserve(KeyChain chain, String model, Optional<Pricing> pricing, Estimate estimate, Call call,
+                                      Optional<AgentSession> session, Optional<ToolCall> toolCall) {
         RateLimits.Permit permit;
         switch (limits.admit(chain, estimate.inputTokens())) {
             case RateLimits.Admitted a -> permit = a.permit();
@@ -101,21 +119,82 @@ public final class Gate {
                 return new Admission.Refused(r.error(), chain);
             }
         }
+        Sessions.Hold sessionHold = null;
+        List<String> warnings = new ArrayList<>(0);
+        if (session.isPresent() && Sessions.governs(chain)) {
+            Sessions.Key key = new Sessions.Key(chain.key().id(), session.get().id());
+            switch (sessions.admit(chain, key, model, estimate.nanos(), toolCall)) {
+                case Sessions.Admitted a -> {
+                    sessionHold = a.hold();
+                    warnings.addAll(a.warnings());
+                }
+                case Sessions.Refused r -> {
+                    permit.release(0);
+                    if (r.rule() != null) {
+                        call.trace().brake(r.rule());
+                        call.trace().note("Paused by the runaway brake (" + r.rule() + ").");
+                    }
+                    return new Admission.Refused(r.error(), chain);
+                }
+            }
+        }
         Spend.Hold hold;
         try {
             hold = spend.reserve(chain, model, estimate.nanos());
         } catch (StoreUnreachable e) {
             permit.release(0);
+            release(sessionHold);
             throw e;
         }
+        Sessions.Hold held = sessionHold;
         return switch (hold) {
-            case Spend.Held h -> new Admission.Admitted(chain, new Permit(permit, h.reservation(), pricing, estimate));
+            case Spend.Held h -> {
+                try {
+                    warnings.addAll(warnings(chain, model));
+                } catch (StoreUnreachable e) {
+                    LOG.fine(() -> "no budget warning for key " + chain.key().id() + ": " + e.getMessage()); // held already; a warning may wait
+                }
+                yield new Admission.Admitted(chain, new Permit(permit, h.reservation(), pricing, estimate, held, warnings));
+            }
             case Spend.Refused r -> {
                 permit.release(0);
+                release(held);
                 LOG.fine(() -> "budget refused key " + chain.key().id() + ": " + r.refusal().message());
                 yield new Admission.Refused(new GatewayError.BudgetExhausted(capitalize(r.refusal().message()), r.refusal().resets()), chain);
             }
         };
+    }
+
+    private static void release(Sessions.Hold hold) {
+        if (hold != null) {
+            hold.release();
+        }
+    }
+
+    /** Calendar budgets past their {@code warn_at_percent} once this request's hold is counted. */
+    private List<String> warnings(KeyChain chain, String model) {
+        List<String> out = new ArrayList<>(0);
+        for (dev.tollgate.policy.Principal level : chain.levels()) {
+            for (dev.tollgate.policy.Budget b : level.governance().budgets()) {
+                if (b.warnAtPercent().isEmpty() || !b.period().calendar() || b.model().isPresent() && !b.model().get().equals(model)) {
+                    continue;
+                }
+                Level l = Level.of(level);
+                Budgets.Balance balance = spend.balance(new Budgets.AccountId(l, level.id(), b.model().orElse("")), b.period());
+                long used = balance.spentNanos() + balance.inFlightNanos();
+                long limit = Money.nanos(b.usd());
+                if (used * 100 >= limit * (long) b.warnAtPercent().getAsInt()) {
+                    out.add(capitalize(b.period().id()) + " budget" + b.model().map(m -> " for model " + m).orElse("") + " of " + l.id() + " "
+                            + level.id() + ": " + Money.format(used) + " of " + Money.format(limit) + " used or held ("
+                            + (limit == 0 ? 100 : used * 100 / limit) + "%)");
+                }
+            }
+        }
+        return out;
+    }
+
+    public Sessions sessions() {
+        return sessions;
     }
 
     /** Who is calling, for endpoints that only read (models, usage). */

@@ -9,8 +9,23 @@ import java.util.Optional;
 /**
  * What the gate holds for an admitted request until it settles: its slot in the rate limits and its
  * reservation on every budget of its chain, with the price and estimate they were made from.
+ *
+ * @param session  its hold on its agent session's budgets; null outside a governed session
+ * @param warnings budgets past their {@code warn_at_percent}, in words, for the answer's header
  */
-public record Permit(RateLimits.Permit limits, Reservation reservation, Optional<Pricing> pricing, Estimate estimate) {
+public record Permit(RateLimits.Permit limits, Reservation reservation, Optional<Pricing> pricing, Estimate estimate,
+                     dev.tollgate.server.session.Sessions.Hold session, java.util.List<String> warnings) {
+
+    /** Header of an answer whose budget is nearly spent. */
+    public static final String WARNING_HEADER = "x-tollgate-budget-warning";
+
+    public Permit {
+        warnings = java.util.List.copyOf(warnings);
+    }
+
+    public Permit(RateLimits.Permit limits, Reservation reservation, Optional<Pricing> pricing, Estimate estimate) {
+        this(limits, reservation, pricing, estimate, null, java.util.List.of());
+    }
 
     /** The rate-limit headers every answer to this request carries. */
     public Map<String, String> rateLimitHeaders() {

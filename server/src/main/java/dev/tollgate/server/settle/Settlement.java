@@ -32,6 +32,7 @@ public final class Settlement implements Settle {
     private final Optional<Pricing> pricing;
     private final Estimate estimate;
     private final RequestTrace trace;
+    private final dev.tollgate.server.session.Sessions.Hold session;
     private boolean settled;
     private long tokensUsed;
 
@@ -47,6 +48,7 @@ public final class Settlement implements Settle {
         this.pricing = admitted.pricing();
         this.estimate = admitted.estimate();
         this.trace = trace;
+        this.session = admitted.session();
     }
 
     @Override
@@ -131,6 +133,9 @@ public final class Settlement implements Settle {
         Usage priced = usage.serviceTier() == null ? usage.withServiceTier(estimate.serviceTier()) : usage;
         long cost = pricing.map(p -> Prices.cost(p, priced)).orElse(0L);
         spend.settle(reservation, new Charge(cost, usage, estimated), estimate.choices(), estimate.countedInput());
+        if (session != null) {
+            session.settle(cost);
+        }
         trace.charged(usage, pricing.isPresent() ? BigDecimal.valueOf(cost, 9) : null);
         // Before the last bytes too: a client that sends its next request on seeing them finds the slot free.
         permit.release(tokensUsed);

@@ -4,7 +4,9 @@ import dev.tollgate.policy.PolicySnapshot.KeyChain;
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Route;
 import dev.tollgate.providers.usage.Usage;
+import dev.tollgate.server.call.AgentSession;
 import dev.tollgate.server.call.Call;
+import dev.tollgate.server.session.ToolCall;
 import dev.tollgate.server.call.ModelName;
 import dev.tollgate.server.dispatch.Dispatcher;
 import dev.tollgate.server.dispatch.Embeddings;
@@ -35,7 +37,8 @@ import java.util.stream.Stream;
 public final class Pipeline {
 
     /** The router's headers made once, not per request (HeaderNames.create looks each name up). */
-    private static final Map<String, HeaderName> ROUTER_HEADERS = Stream.concat(Router.SESSION_HEADERS.stream(), Stream.of(Router.FALLBACKS_HEADER))
+    private static final Map<String, HeaderName> ROUTER_HEADERS = Stream.of(Router.SESSION_HEADERS.stream(), Stream.of(Router.FALLBACKS_HEADER),
+                    AgentSession.AGENT_HEADERS.stream(), Stream.of(AgentSession.CODEX_THREAD)).flatMap(s -> s)
             .collect(Collectors.toUnmodifiableMap(n -> n, HeaderNames::create));
 
     private final Gate gate;
@@ -55,7 +58,14 @@ public final class Pipeline {
         if (fallbacks.isPresent()) {
             Router.fallbackNames(fallbacks.get(), call.model());
         }
-        Admission admission = gate.admit(call.policy(), PresentedKey.from(req), call);
+        Optional<AgentSession> session = AgentSession.from(name -> req.headers().first(headerName(name)), promptCacheKey(call));
+        Optional<ToolCall> toolCall = Optional.empty();
+        if (session.isPresent()) {
+            call.trace().session(session.get().id(), session.get().agent());
+            toolCall = ToolCall.answeredBy(call.api(), call.body());
+            toolCall.ifPresent(t -> call.trace().toolCall(t.name()));
+        }
+        Admission admission = gate.admit(call.policy(), PresentedKey.from(req), call, session, toolCall);
         switch (admission) {
             case Admission.Refused refused -> {
                 if (refused.chain() != null) {
@@ -69,6 +79,11 @@ public final class Pipeline {
                     call.trace().captureContent(call.body().bytes());
                 }
                 admitted.permit().rateLimitHeaders().forEach(res::header); // as OpenAI does, on every answer
+                if (!admitted.permit().warnings().isEmpty()) {
+                    String warning = String.join("; ", admitted.permit().warnings());
+                    res.header(dev.tollgate.server.gate.Permit.WARNING_HEADER, warning);
+                    call.trace().budgetWarning("Budget warning: " + warning + ".");
+                }
             }
             default -> { }
         }

@@ -113,6 +113,21 @@ public final class GatewayMetrics {
                 .register(registry), name, tags);
     }
 
+    /** Session governance of one finished request: a budget warning, a refusal of the runaway brake (by its rule, a fixed set). */
+    void session(boolean budgetWarning, String brake) {
+        if (budgetWarning) {
+            counter("tollgate.budget.warnings", "Answers that carried a budget warning (warn_at_percent).").increment();
+        }
+        if (brake != null) {
+            String rule = switch (brake) {
+                case "repeated_tool_call", "requests_per_minute", "usd_per_minute" -> brake;
+                default -> "other";
+            };
+            counter("tollgate.session.brake.refusals", "Requests the runaway brake refused, by the rule that paused their session.",
+                    "rule", rule).increment();
+        }
+    }
+
     /** One finished request; {@code labels} already bounded by the caller. */
     void record(RequestRecord r, Labels labels) {
         Series s = series.computeIfAbsent(new SeriesKey(r.surface(), r.status(), labels.operation(), labels.providerName(),

@@ -50,7 +50,7 @@ public final class RequestLog implements AutoCloseable {
     /** Only one record's read returns these: searches stay light however much content was captured. */
     private static final String CONTENT_COLUMNS = "request_content, response_content";
     /** Added after the first schema: a log written before gains them (null in old rows). */
-    private static final String LATER_COLUMNS = "notes";
+    private static final String LATER_COLUMNS = "notes, session_id, agent_id, tool_call";
 
     private final BlockingQueue<RequestRecord> queue;
     private final java.util.concurrent.CompletableFuture<Connection> ready = new java.util.concurrent.CompletableFuture<>();
@@ -91,6 +91,7 @@ public final class RequestLog implements AutoCloseable {
             s.execute("CREATE INDEX IF NOT EXISTS requests_time ON requests(time_ms)");
             s.execute("CREATE INDEX IF NOT EXISTS requests_key ON requests(key_id, time_ms)");
             s.execute("CREATE INDEX IF NOT EXISTS requests_team ON requests(team, time_ms)");
+            s.execute("CREATE INDEX IF NOT EXISTS requests_session ON requests(session_id, key_id, time_ms)");
         }
         c.setAutoCommit(false);
         return c;
@@ -228,7 +229,7 @@ public final class RequestLog implements AutoCloseable {
             if (insert == null) {
                 // prepared once, not per batch: SQLite compiles a statement on every prepare
                 insert = writer.prepareStatement("INSERT OR REPLACE INTO requests (" + COLUMNS + ", " + CONTENT_COLUMNS
-                        + ", " + LATER_COLUMNS + ") VALUES (" + "?,".repeat(28) + "?)");
+                        + ", " + LATER_COLUMNS + ") VALUES (" + "?,".repeat(31) + "?)");
             }
             int bound = 0;
             for (RequestRecord r : batch) {
@@ -349,6 +350,24 @@ public final class RequestLog implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** One agent session's records (its id under one key), oldest first, without content. */
+    public List<RequestRecord> session(String key, String session, int limit) throws SQLException {
+        writer();
+        try (Connection c = open(file); PreparedStatement st = c.prepareStatement("SELECT " + COLUMNS + ", " + LATER_COLUMNS
+                + " FROM requests WHERE session_id = ? AND key_id IS ? ORDER BY time_ms LIMIT ?")) {
+            st.setString(1, session);
+            st.setString(2, key);
+            st.setInt(3, limit);
+            List<RequestRecord> out = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(RequestRows.read(rs, null));
+                }
+            }
+            return out;
+        }
     }
 
     /** One record with its captured content, if the log still holds it. */

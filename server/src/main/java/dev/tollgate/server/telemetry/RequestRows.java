@@ -54,6 +54,9 @@ final class RequestRows {
         insert.setString(i++, r.content() == null ? null : r.content().request());
         insert.setString(i++, r.content() == null ? null : r.content().response());
         insert.setString(i++, r.notes());
+        insert.setString(i++, r.session());
+        insert.setString(i++, r.agent());
+        insert.setString(i++, r.toolCall());
     }
 
     static String attemptsJson(List<RequestRecord.Attempt> attempts) {
@@ -122,7 +125,8 @@ final class RequestRows {
                 rs.getString("error_type"), rs.getInt("stream") == 1, rs.getLong("input_tokens"), rs.getLong("output_tokens"),
                 rs.getLong("cached_tokens"), rs.getLong("cache_write_tokens"), rs.getLong("reasoning_tokens"),
                 cost == null ? null : new BigDecimal(cost), rs.getDouble("latency_ms"), ttftMillis, rs.getDouble("upstream_ms"),
-                rs.getString("policy_commit"), rs.getString("trace_id"), content, rs.getString("notes"));
+                rs.getString("policy_commit"), rs.getString("trace_id"), content, rs.getString("notes"), rs.getString("session_id"),
+                rs.getString("agent_id"), rs.getString("tool_call"));
     }
 
     /** Writes what is queued (up to a deadline), then closes the store. */

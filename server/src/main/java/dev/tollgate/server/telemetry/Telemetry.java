@@ -187,9 +187,10 @@ public final class Telemetry implements AutoCloseable {
                     t.usage().cachedInputTokens(), t.usage().cacheWriteTokens(), t.usage().reasoningTokens(), cost,
                     (now - t.startNanos()) / 1e6, t.firstByteNanos() == 0 ? null : (t.firstByteNanos() - t.startNanos()) / 1e6,
                     t.upstreamNanos() / 1e6, snapshot.version(), t.span().traceId(),
-                    t.content() == null ? null : t.content().toContent(t.api(), t.stream()), t.notes());
+                    t.content() == null ? null : t.content().toContent(t.api(), t.stream()), t.notes(), t.session(), t.agent(), t.toolCall());
             GatewayMetrics.Labels labels = labels(t, errorType, snapshot);
             metrics.record(r, labels);
+            metrics.session(t.budgetWarning(), t.brake());
             t.span().end(r, labels.requestModel());
             if (log != null) {
                 log.offer(r);

@@ -16,6 +16,9 @@ import java.util.List;
  * @param notes       why the request was charged or sent as it was, when that is not the plain case (a stream cut
  *                    short charged on counted tokens, a provider that reported no usage, beta headers a backend
  *                    does not take); null when there is nothing to say
+ * @param session     the agent session's id as its client named it (scoped to {@code keyId}); null outside a session
+ * @param agent       the subagent that sent it within the session; null for the main agent
+ * @param toolCall    the tool whose result this request carries (the call the agent has just run); null when none
  *
  * <p>Every text field is cut to {@link #MAX_TEXT} characters: what a client sends (a model name, a
  * user agent) must not grow the log by what it chooses to send. Content is bounded by {@link ContentCapture}.
@@ -25,7 +28,8 @@ public record RequestRecord(String id, Instant time, String keyId, String team, 
                             List<Attempt> attempts, int status, String errorType, boolean stream,
                             long inputTokens, long outputTokens, long cachedTokens, long cacheWriteTokens,
                             long reasoningTokens, BigDecimal costUsd, double latencyMillis, Double ttftMillis,
-                            double upstreamMillis, String policyCommit, String traceId, Content content, String notes) {
+                            double upstreamMillis, String policyCommit, String traceId, Content content, String notes,
+                            String session, String agent, String toolCall) {
 
     /** Characters kept of a text field; a longer value keeps its start and says how long it was. */
     public static final int MAX_TEXT = 256;
@@ -44,7 +48,22 @@ public record RequestRecord(String id, Instant time, String keyId, String team, 
         errorType = cut(errorType);
         policyCommit = cut(policyCommit);
         traceId = cut(traceId);
+        session = cut(session);
+        agent = cut(agent);
+        toolCall = cut(toolCall);
         notes = notes == null || notes.length() <= MAX_NOTES ? notes : notes.substring(0, MAX_NOTES - 3) + "...";
+    }
+
+    /** Outside a session. */
+    public RequestRecord(String id, Instant time, String keyId, String team, String customer, String surface,
+                         String api, String client, String requestedModel, String provider, String model,
+                         List<Attempt> attempts, int status, String errorType, boolean stream,
+                         long inputTokens, long outputTokens, long cachedTokens, long cacheWriteTokens,
+                         long reasoningTokens, BigDecimal costUsd, double latencyMillis, Double ttftMillis,
+                         double upstreamMillis, String policyCommit, String traceId, Content content, String notes) {
+        this(id, time, keyId, team, customer, surface, api, client, requestedModel, provider, model, attempts, status, errorType,
+                stream, inputTokens, outputTokens, cachedTokens, cacheWriteTokens, reasoningTokens, costUsd, latencyMillis, ttftMillis,
+                upstreamMillis, policyCommit, traceId, content, notes, null, null, null);
     }
 
     /** Without notes. */

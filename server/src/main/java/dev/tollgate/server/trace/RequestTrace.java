@@ -62,6 +62,14 @@ public final class RequestTrace {
     Usage charged;
     /** Why the request was charged or sent as it was (see {@link RequestRecord#notes}); null when plain. */
     StringBuilder notes;
+    /** The agent session, its subagent and the tool call the request answers (null outside a session). */
+    String session;
+    String agent;
+    String toolCall;
+    /** The answer warned that a budget is nearly spent. */
+    boolean budgetWarning;
+    /** The runaway brake's rule that refused the request (it tripped now, or the session was paused); null when none. */
+    String brake;
     /** Set only when the caller's policy turns content capture on. */
     ContentCapture content;
 
@@ -107,6 +115,28 @@ public final class RequestTrace {
         this.keyId = keyId;
         this.team = team;
         this.customer = customer;
+    }
+
+    /** The agent session the request belongs to, as its client named it. */
+    public void session(String id, String agent) {
+        this.session = id;
+        this.agent = agent;
+    }
+
+    /** The tool call whose result the request carries. */
+    public void toolCall(String name) {
+        this.toolCall = name;
+    }
+
+    /** The answer carries a budget warning (said in the notes too). */
+    public void budgetWarning(String sentence) {
+        budgetWarning = true;
+        note(sentence);
+    }
+
+    /** The runaway brake refused the request under {@code rule}. */
+    public void brake(String rule) {
+        this.brake = rule;
     }
 
     /** The caller's policy keeps prompts and answers: this request's body is kept, and its answer as it goes out. */
@@ -239,7 +269,7 @@ public final class RequestTrace {
                         String requestedModel, boolean stream, String catalogModel, String provider, String providerKind,
                         String upstreamModel, List<RequestRecord.Attempt> attempts, long upstreamNanos, long firstByteNanos, Usage usage,
                         String errorType, String keyId, String team, String customer, BigDecimal cost, ContentCapture content,
-                        String notes) {
+                        String notes, String session, String agent, String toolCall, boolean budgetWarning, String brake) {
     }
 
     /** Ends the request's last attempt (abandoned, if still open) and hands over what it did. */
@@ -247,7 +277,7 @@ public final class RequestTrace {
         endAttempt("abandoned", "abandoned");
         return new Facts(id, time, startNanos, surface, client, span, api, requestedModel, stream, catalogModel, provider, providerKind,
                 upstreamModel, List.copyOf(attempts), upstreamNanos, firstByteNanos, charged != null ? charged : usage, errorType, keyId, team,
-                customer, cost, content, notes == null ? null : notes.toString());
+                customer, cost, content, notes == null ? null : notes.toString(), session, agent, toolCall, budgetWarning, brake);
     }
 
     /** GenAI semantic conventions' operation name. */

@@ -33,8 +33,16 @@ public final class UsageCommand {
             return 2;
         }
         try {
+            boolean sessions = "session".equals(by);
+            // Sessions are read from the request log: the period is how far back it looks.
+            String path = sessions ? "/admin/sessions?limit=1000&since=" + switch (period) {
+                case "daily" -> "1d";
+                case "weekly" -> "7d";
+                case "total" -> "3650d";
+                default -> "31d";
+            } : "/admin/usage?by=" + by + "&period=" + period;
             HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(
-                    HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/admin/usage?by=" + by + "&period=" + period))
+                    HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + path))
                             .header("authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString());
             JsonNode body = JsonBody.MAPPER.readTree(r.body());
@@ -42,7 +50,7 @@ public final class UsageCommand {
                 System.err.println("tollgate usage: HTTP " + r.statusCode() + ": " + body.path("error").path("message").asText(r.body()));
                 return 1;
             }
-            System.out.print(table(body));
+            System.out.print(sessions ? sessionTable(body) : table(body));
             return 0;
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             System.err.println("tollgate usage: " + url + " answered with something other than Tollgate's JSON: is it the gateway?"
@@ -71,6 +79,38 @@ public final class UsageCommand {
             Thread.currentThread().interrupt();
             return 1;
         }
+    }
+
+    /** {@code GET /admin/sessions} as a table, most expensive first. */
+    public static String sessionTable(JsonNode report) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"SESSION", "KEY", "REQUESTS", "COST_USD", "INPUT_TOKENS", "OUTPUT_TOKENS", "CACHE_READ", "TOOL_CALLS",
+                "SUBAGENTS", "LAST_SEEN"});
+        for (JsonNode s : report.path("sessions")) {
+            rows.add(new String[] {s.path("id").asText(), s.path("key").asText(), s.path("requests").asText(),
+                    s.path("cost_usd").decimalValue().toPlainString(), s.path("tokens").path("input").asText(),
+                    s.path("tokens").path("output").asText(), Math.round(s.path("cache_read_share").asDouble() * 100) + "%",
+                    s.path("tool_calls").asText(), Integer.toString(s.path("subagents").size()),
+                    s.path("last_seen").asText() + (s.has("paused") ? " (paused)" : "")});
+        }
+        return "# agent sessions by cost\n" + columns(rows);
+    }
+
+    private static String columns(List<String[]> rows) {
+        int[] width = new int[rows.getFirst().length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                width[i] = Math.max(width[i], row[i].length());
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                out.append(i == 0 ? String.format("%-" + width[i] + "s", row[i]) : String.format("  %" + width[i] + "s", row[i]));
+            }
+            out.append('\n');
+        }
+        return out.toString();
     }
 
     static String table(JsonNode report) {

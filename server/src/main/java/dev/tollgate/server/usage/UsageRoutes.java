@@ -83,6 +83,9 @@ public final class UsageRoutes {
         out.put("customer", chain.customer().id());
         ObjectNode spent = out.putObject("spend");
         for (Budget.Period p : Budget.Period.values()) {
+            if (!p.calendar()) {
+                continue;
+            }
             Budgets.Balance b = spend.balance(new Budgets.AccountId(Level.KEY, chain.key().id(), ""), p);
             spent.putObject(p.id()).put("spent_usd", Money.usd(b.spentNanos())).put("in_flight_usd", Money.usd(b.inFlightNanos()))
                     .put("from", start(p, day));
@@ -92,6 +95,13 @@ public final class UsageRoutes {
         for (Principal level : chain.levels()) {
             Level l = Level.of(level);
             for (Budget budget : level.governance().budgets()) {
+                if (!budget.period().calendar()) {
+                    // A cap on each session, not one balance: GET /admin/sessions shows each session's spend.
+                    ObjectNode row = budgets.addObject().put("level", l.id()).put("owner", level.id()).put("period", budget.period().id());
+                    budget.model().ifPresent(m -> row.put("model", m));
+                    row.put("limit_usd", budget.usd());
+                    continue;
+                }
                 Budgets.Balance b = spend.balance(new Budgets.AccountId(l, level.id(), budget.model().orElse("")), budget.period());
                 long limit = Money.nanos(budget.usd());
                 ObjectNode row = budgets.addObject().put("level", l.id()).put("owner", level.id()).put("period", budget.period().id());
@@ -128,7 +138,7 @@ public final class UsageRoutes {
         String byName = req.query().first("by").orElse("key").toLowerCase(Locale.ROOT);
         String periodName = req.query().first("period").orElse("monthly").toLowerCase(Locale.ROOT);
         Optional<Ledger.By> by = Arrays.stream(Ledger.By.values()).filter(b -> b.name().equalsIgnoreCase(byName)).findFirst();
-        Optional<Budget.Period> period = Budget.Period.byId(periodName);
+        Optional<Budget.Period> period = Budget.Period.byId(periodName).filter(Budget.Period::calendar);
         if (by.isEmpty() || period.isEmpty()) {
             ObjectNode error = error("'by' must be key, team, customer or model and 'period' daily, weekly, monthly or total: "
                     + "use ?by=key|team|customer|model&period=daily|weekly|monthly|total.");
