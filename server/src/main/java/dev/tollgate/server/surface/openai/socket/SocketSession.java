@@ -54,7 +54,7 @@ final class SocketSession implements WsListener {
 
     /** Headers of the upgrade that go on each response's request: what an HTTP client would send every time. */
     private static final Set<String> CARRIED = Set.of("authorization", "x-api-key", "originator", "session_id", "session-id",
-            "thread-id", "x-client-request-id", "version", "user-agent", "x-tollgate-session", "x-tollgate-fallbacks");
+            "thread-id", "x-client-request-id", "version", "user-agent", "x-tollgate-session", "x-tollgate-agent", "x-tollgate-fallbacks");
 
     private final ResponsesSocket owner;
     private final String id;
