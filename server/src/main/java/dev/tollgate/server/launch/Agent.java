@@ -42,7 +42,8 @@ public sealed interface Agent permits Agent.Codex, Agent.ClaudeCode, Agent.Gemin
     /**
      * @param args  put before the user's arguments
      * @param env   variables to set; a null value removes one the user's shell may have set (it would win or conflict)
-     * @param files file name (in the private directory) to content; {@link #PRIVATE_DIR} in args or env stands for that directory
+     * @param files file name (in ~/.config/tollgate/launch, Tollgate's own directory) to content; {@link #PRIVATE_DIR} in args
+     *              or env stands for that directory
      */
     record Setup(List<String> args, Map<String, String> env, Map<String, String> files) {
         public static final String PRIVATE_DIR = "${TOLLGATE_LAUNCH_DIR}";
@@ -124,8 +125,8 @@ public sealed interface Agent permits Agent.Codex, Agent.ClaudeCode, Agent.Gemin
     }
 
     /**
-     * Gemini CLI needs its auth type chosen in a settings file; the system settings file, named by
-     * GEMINI_CLI_SYSTEM_SETTINGS_PATH, wins over ~/.gemini/settings.json and lives in the private directory.
+     * Gemini CLI needs its auth type chosen in a settings file (headless it exits 41 otherwise): the system
+     * settings file, named by GEMINI_CLI_SYSTEM_SETTINGS_PATH, wins over ~/.gemini/settings.json.
      */
     record GeminiCli() implements Agent {
         public String name() {
@@ -146,6 +147,8 @@ public sealed interface Agent permits Agent.Codex, Agent.ClaudeCode, Agent.Gemin
             env.put("GOOGLE_GENAI_USE_VERTEXAI", null);
             env.put("GOOGLE_GEMINI_BASE_URL", t.gateway() + "/genai");
             env.put("GEMINI_MODEL", t.model());
+            // Gemini CLI skips a system settings file when a parent directory is writable by others (as /tmp is),
+            // so it lives in Tollgate's own ~/.config/tollgate/launch, never in ~/.gemini.
             env.put("GEMINI_CLI_SYSTEM_SETTINGS_PATH", Setup.PRIVATE_DIR + "/gemini-settings.json");
             if (t.session() != null) {
                 env.put("GEMINI_CLI_CUSTOM_HEADERS", SESSION_HEADER + ": " + t.session());

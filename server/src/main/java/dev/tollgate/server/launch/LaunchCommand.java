@@ -7,13 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,8 +22,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "launch", mixinStandardHelpOptions = true,
         description = {"Runs a coding agent (codex, claude, gemini, opencode) pointed at the gateway: its base URL, your key and "
-                + "the model set for this run only, through the agent's own override flags and variables and a private "
-                + "directory removed afterwards; your global agent configuration is never edited.",
+                + "the model set for this run only, through the agent's own override flags and variables "
+                + "(and a settings file in ~/.config/tollgate/launch where one is needed); your global agent configuration is never edited.",
             "The key comes from TOLLGATE_KEY, else ~/.config/tollgate/key (written by `tollgate login`, mode 0600). Without -m, "
                 + "it offers the models the key may use (GET /v1/models) to pick from in the terminal.",
             "The agent's exit code is the command's; SIGTERM and SIGHUP are passed on to it (Ctrl-C in the terminal reaches it "
@@ -171,40 +169,32 @@ public final class LaunchCommand implements Callable<Integer> {
     }
 
     private int run(Agent agent, Path executable, Agent.Setup setup) {
-        Path dir;
+        // Files (no secret in them) go to Tollgate's own directory, not a temporary one: an agent may refuse a
+        // settings file under a directory others can write to, as /tmp is.
+        Path dir = Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".config", "tollgate", "launch");
         try {
-            dir = Files.createTempDirectory("tollgate-launch-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            for (Map.Entry<String, String> f : setup.files().entrySet()) {
-                Files.writeString(dir.resolve(f.getKey()), f.getValue());
+            if (!setup.files().isEmpty()) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                for (Map.Entry<String, String> f : setup.files().entrySet()) {
+                    Files.writeString(dir.resolve(f.getKey()), f.getValue());
+                }
             }
         } catch (IOException e) {
-            err.println("tollgate launch: cannot make a private directory under " + System.getProperty("java.io.tmpdir") + ": " + e.getMessage());
+            err.println("tollgate launch: cannot write " + dir + ": " + e.getMessage());
             return 1;
         }
-        try {
-            List<String> command = new ArrayList<>();
-            command.add(executable.toString());
-            setup.args().forEach(a -> command.add(a.replace(Agent.Setup.PRIVATE_DIR, dir.toString())));
-            command.addAll(agentArgs);
-            ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
-            setup.env().forEach((k, v) -> {
-                if (v == null) {
-                    pb.environment().remove(k);
-                } else {
-                    pb.environment().put(k, v.replace(Agent.Setup.PRIVATE_DIR, dir.toString()));
-                }
-            });
-            return AgentProcess.run(pb, err);
-        } finally {
-            deleteQuietly(dir);
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a temporary directory with no secret in it: the system's tmp cleaning gets it
-        }
+        List<String> command = new ArrayList<>();
+        command.add(executable.toString());
+        setup.args().forEach(a -> command.add(a.replace(Agent.Setup.PRIVATE_DIR, dir.toString())));
+        command.addAll(agentArgs);
+        ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+        setup.env().forEach((k, v) -> {
+            if (v == null) {
+                pb.environment().remove(k);
+            } else {
+                pb.environment().put(k, v.replace(Agent.Setup.PRIVATE_DIR, dir.toString()));
+            }
+        });
+        return AgentProcess.run(pb, err);
     }
 }
