@@ -19,6 +19,8 @@ CLAUDE_VERSION := 2.1.197
 CLAUDE_BIN := $(NPM_PREFIX)/node_modules/.bin/claude
 GEMINI_VERSION := 0.61.0
 GEMINI_BIN := $(NPM_PREFIX)/node_modules/.bin/gemini
+OPENCODE_VERSION := 1.18.33
+OPENCODE_BIN := $(NPM_PREFIX)/node_modules/.bin/opencode
 
 SERVER_JAR := server/target/server-0.1.0-SNAPSHOT.jar
 SIM_JAR := conformance-tests/target/conformance-tests-0.1.0-SNAPSHOT.jar
@@ -68,7 +70,7 @@ run: build
 	trap 'kill -TERM $$gateway $$sim 2>/dev/null; wait $$gateway; wait $$sim; exit 0' INT TERM; \
 	wait -n $$gateway $$sim; status=$$?; kill -TERM $$gateway $$sim 2>/dev/null; wait $$gateway; wait $$sim; exit $$status
 
-clients: $(CODEX_BIN) $(CLAUDE_BIN) $(GEMINI_BIN)
+clients: $(CODEX_BIN) $(CLAUDE_BIN) $(GEMINI_BIN) $(OPENCODE_BIN)
 
 $(CODEX_BIN):
 	mkdir -p $(NPM_PREFIX)
@@ -81,6 +83,10 @@ $(CLAUDE_BIN):
 $(GEMINI_BIN):
 	mkdir -p $(NPM_PREFIX)
 	npm install --no-audit --no-fund --loglevel=error --prefix $(NPM_PREFIX) @google/gemini-cli@$(GEMINI_VERSION)
+
+$(OPENCODE_BIN):
+	mkdir -p $(NPM_PREFIX)
+	npm install --no-audit --no-fund --loglevel=error --prefix $(NPM_PREFIX) opencode-ai@$(OPENCODE_VERSION)
 
 # Debian's Chromium and ChromeDriver for the dashboard's browser test (installed when missing).
 browser:
@@ -101,7 +107,7 @@ proxy:
 	  { echo "Install tinyproxy for the egress proxy tests: apt-get install -y tinyproxy" >&2; exit 1; }
 
 test: check-jdk clients browser redis proxy
-	TOLLGATE_CODEX_BIN=$(CODEX_BIN) TOLLGATE_CLAUDE_BIN=$(CLAUDE_BIN) TOLLGATE_GEMINI_BIN=$(GEMINI_BIN) TOLLGATE_REQUIRE_BROWSER=1 \
+	TOLLGATE_CODEX_BIN=$(CODEX_BIN) TOLLGATE_CLAUDE_BIN=$(CLAUDE_BIN) TOLLGATE_GEMINI_BIN=$(GEMINI_BIN) TOLLGATE_OPENCODE_BIN=$(OPENCODE_BIN) TOLLGATE_REQUIRE_BROWSER=1 \
 	  TOLLGATE_REQUIRE_REDIS=1 TOLLGATE_REQUIRE_PROXY=1 mvn -B verify
 
 bench: build clients

@@ -20,13 +20,15 @@ final class Answers {
             "exec_command", "{\"cmd\":\"echo tollgate-tool-ok\"}",
             "shell", "{\"command\":[\"bash\",\"-lc\",\"echo tollgate-tool-ok\"]}",
             "Bash", "{\"command\":\"echo tollgate-tool-ok\",\"description\":\"Print a marker\"}",
-            "run_shell_command", "{\"command\":\"echo tollgate-tool-ok\"}");
+            "run_shell_command", "{\"command\":\"echo tollgate-tool-ok\"}",
+            "bash", "{\"command\":\"echo tollgate-tool-ok\",\"description\":\"Print a marker\"}"); // opencode
 
     private static final Map<String, List<String>> SHELL_TOOL_CHUNKS = Map.of(
             "exec_command", split(SHELL_TOOL_ARGUMENTS.get("exec_command")),
             "shell", split(SHELL_TOOL_ARGUMENTS.get("shell")),
             "Bash", split(SHELL_TOOL_ARGUMENTS.get("Bash")),
-            "run_shell_command", split(SHELL_TOOL_ARGUMENTS.get("run_shell_command")));
+            "run_shell_command", split(SHELL_TOOL_ARGUMENTS.get("run_shell_command")),
+            "bash", split(SHELL_TOOL_ARGUMENTS.get("bash")));
 
     /**
      * Codex's "responses-lite" offers no shell function: its custom tool {@code exec} runs JavaScript

@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "tollgate", mixinStandardHelpOptions = true, version = "tollgate 0.1.0",
         description = "An AI gateway for coding agents. `tollgate COMMAND --help` for each command.",
-        subcommands = {Main.Validate.class, Main.Diff.class, Main.Keys.class, Main.Usage.class, Main.Audit.class},
+        subcommands = {Main.Validate.class, Main.Diff.class, Main.Keys.class, Main.Usage.class, Main.Audit.class,
+            dev.tollgate.server.launch.LaunchCommand.class},
         footer = {"",
             "Every serve flag also has an environment variable (TOLLGATE_PORT, TOLLGATE_POLICY, TOLLGATE_GIT_BRANCH, ...) and a",
             "key in the settings file (tollgate.port, tollgate.git.branch, ...); see server/src/main/resources/tollgate-defaults.yaml.",

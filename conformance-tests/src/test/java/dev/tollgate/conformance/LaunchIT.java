@@ -1,0 +1,197 @@
+package dev.tollgate.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@code tollgate launch} (bin/tollgate, a real process) starting each real pinned agent CLI headless against
+ * the gateway and simulator: a tool round trip passes, the key comes from the personal key file, the
+ * session header reaches the gateway, and the user's HOME (with its own agent settings in place) is the
+ * same file for file afterwards.
+ */
+class LaunchIT {
+
+    private static final String POLICY = """
+            providers:
+              - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
+              - {id: sim-anthropic, kind: anthropic, base_url: "http://127.0.0.1:SIM_PORT/v1"}
+            models:
+              - {name: gpt-5.5, targets: [{provider: sim, model: gpt-5.5}]}
+              - {name: gpt-4o, targets: [{provider: sim, model: gpt-4o}]}
+              - {name: anthropic/claude-sonnet-4-5, targets: [{provider: sim-anthropic, model: claude-sonnet-4-5}]}
+            customers: [{id: acme}]
+            teams:
+              - {id: infra, customer: acme, deny_models: ["gpt-4*"]}
+            keys:
+              - {id: dev, team: infra, sha256: %s}
+            """.formatted(KeyHash.sha256("tg-launch-dev"));
+
+    @RegisterExtension
+    static final StackExtension stack = StackExtension.of("launch", POLICY).clearingSim(StackExtension.REQUESTS);
+
+    /** A user's HOME as it may be: each agent's own global settings, and the personal key file (0600). */
+    private static Path userHome() throws Exception {
+        // Under the build directory, not /tmp: Gemini CLI refuses a settings file below a directory others can write to.
+        Path home = Files.createTempDirectory(Files.createDirectories(Stack.HOME.resolve("conformance-tests/target/launch-homes")), "home-");
+        Files.writeString(Files.createDirectories(home.resolve(".codex")).resolve("config.toml"), "model = \"o3\"\n");
+        Files.writeString(Files.createDirectories(home.resolve(".gemini")).resolve("settings.json"), "{\"ui\":{\"theme\":\"Default\"}}\n");
+        Files.writeString(Files.createDirectories(home.resolve(".claude")).resolve("settings.json"), "{\"cleanupPeriodDays\":30}\n");
+        Path key = Files.createDirectories(home.resolve(".config/tollgate")).resolve("key");
+        Files.writeString(key, "tg-launch-dev\n");
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        return home;
+    }
+
+    /** Every file and directory under HOME with its content's hash. */
+    private static Map<String, String> snapshot(Path home) throws Exception {
+        Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> all = Files.walk(home)) {
+            for (Path p : all.toList()) {
+                String hash = Files.isDirectory(p) ? "dir" : HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
+                files.put(home.relativize(p).toString(), hash);
+            }
+        }
+        return files;
+    }
+
+    /**
+     * HOME afterwards: every file the user had is byte for byte the same (their agent settings, the key
+     * file), and whatever is new lies in the agent's own state (sessions, history, caches), which it
+     * writes the same way without the launcher.
+     */
+    private static void assertHomeKept(Map<String, String> before, Path home, List<String> agentState) throws Exception {
+        Map<String, String> after = snapshot(home);
+        before.forEach((path, hash) -> assertEquals(hash, after.get(path), "HOME/" + path + " is as it was"));
+        for (String path : after.keySet()) {
+            assertTrue(before.containsKey(path) || agentState.stream().anyMatch(path::startsWith),
+                    "HOME/" + path + " is new and not the agent's own state: " + after.keySet());
+        }
+    }
+
+    private static Cli.Result launch(Path home, List<String> args) throws Exception {
+        Path tmp = Files.createTempDirectory(stack.get().workDir, "launch-tmp-");
+        List<String> command = new ArrayList<>(List.of(Stack.HOME.resolve("bin/tollgate").toString(), "launch", "--gateway", stack.get().gateway("")));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).directory(tmp.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(tmp.resolve("stdout.txt").toFile()).redirectError(tmp.resolve("stderr.txt").toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("OPENAI_") || k.startsWith("ANTHROPIC_") || k.startsWith("CODEX_")
+                || k.startsWith("GEMINI_") || k.startsWith("TOLLGATE_") || k.startsWith("OPENCODE"));
+        pb.environment().put("HOME", home.toString());
+        pb.environment().put("TMPDIR", tmp.toString());
+        pb.environment().put("TOLLGATE_JAVA_OPTS", "-Djava.io.tmpdir=" + tmp);
+        // The agents are found on PATH, as for a user.
+        String path = Stream.of(Cli.codex(), Cli.claude(), Cli.gemini()).map(p -> p.getParent().toString()).distinct()
+                .reduce((a, b) -> a + File.pathSeparator + b).orElseThrow();
+        pb.environment().put("PATH", path + File.pathSeparator + System.getenv("PATH"));
+        openCode().ifPresent(p -> pb.environment().put("TOLLGATE_OPENCODE_BIN", p.toString()));
+        Process p = pb.start();
+        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("tollgate launch did not finish in 180 s: " + Files.readString(tmp.resolve("stderr.txt")));
+        }
+        return new Cli.Result(p.exitValue(), Files.readString(tmp.resolve("stdout.txt")), Files.readString(tmp.resolve("stderr.txt")), 0);
+    }
+
+    static java.util.Optional<Path> openCode() {
+        String override = System.getenv("TOLLGATE_OPENCODE_BIN");
+        Path bin = override != null ? Path.of(override) : Stack.HOME.resolve(".tools/npm/node_modules/.bin/opencode");
+        return Files.isExecutable(bin) ? java.util.Optional.of(bin) : java.util.Optional.empty();
+    }
+
+    private static String toolOutputSeenUpstream() throws Exception {
+        return SimRequests.all(stack.get());
+    }
+
+    private static void assertRoundTrip(Cli.Result result, String upstreamPath, String model) throws Exception {
+        assertEquals(0, result.exit(), result.all());
+        assertTrue(result.stdout().contains("tollgate-tool-ok"), "the agent's answer quotes the tool output: " + result.all());
+        // opencode also asks for a conversation title, without tools: not part of the round trip.
+        List<JsonNode> calls = SimRequests.to(stack.get(), upstreamPath).stream()
+                .filter(c -> !c.path("body").toString().contains("You are a title generator")).toList();
+        assertEquals(2, calls.size(), "one turn asking for the tool, one with its output: " + toolOutputSeenUpstream());
+        assertEquals(model, calls.get(0).path("body").path("model").asText());
+        assertTrue(calls.get(1).path("body").toString().contains("tollgate-tool-ok"), "the agent really ran the command: " + calls.get(1));
+    }
+
+    @Test
+    void codexDoesAToolRoundTripAndLeavesHomeAlone() throws Exception {
+        Path home = userHome();
+        Map<String, String> before = snapshot(home);
+        Cli.Result result = launch(home, List.of("codex", "-m", "gpt-5.5", "--", "exec", "--skip-git-repo-check", "--ephemeral", Cli.TOOL_PROMPT));
+        assertRoundTrip(result, "/v1/responses", "gpt-5.5");
+        assertHomeKept(before, home, List.of(".codex/"));
+    }
+
+    @Test
+    void claudeCodeDoesAToolRoundTripAndLeavesHomeAlone() throws Exception {
+        Path home = userHome();
+        Map<String, String> before = snapshot(home);
+        Cli.Result result = launch(home, List.of("claude", "-m", "anthropic/claude-sonnet-4-5", "--", "-p", "--allowedTools=Bash", Cli.TOOL_PROMPT));
+        assertRoundTrip(result, "/v1/messages", "claude-sonnet-4-5");
+        assertHomeKept(before, home, List.of(".claude/", ".claude.json"));
+    }
+
+    @Test
+    void geminiCliDoesAToolRoundTripAndLeavesHomeAlone() throws Exception {
+        Path home = userHome();
+        Map<String, String> before = snapshot(home);
+        Cli.Result result = launch(home, List.of("gemini", "-m", "anthropic/claude-sonnet-4-5", "--", "--skip-trust", "--yolo", "-p", Cli.TOOL_PROMPT));
+        assertRoundTrip(result, "/v1/messages", "claude-sonnet-4-5");
+        assertHomeKept(before, home, List.of(".gemini/", ".config/tollgate/launch"));
+    }
+
+    @Test
+    void openCodeDoesAToolRoundTripAndLeavesHomeAlone() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(openCode().isPresent(), "opencode not installed (make clients)");
+        Path home = userHome();
+        Map<String, String> before = snapshot(home);
+        Cli.Result result = launch(home, List.of("opencode", "-m", "gpt-5.5", "--", "run", Cli.TOOL_PROMPT));
+        assertRoundTrip(result, "/v1/chat/completions", "gpt-5.5");
+        assertTrue(SimRequests.all(stack.get()).contains("\"name\":\"bash\""),
+                "opencode's own bash tool was offered upstream");
+        assertHomeKept(before, home, List.of(".local", ".cache", ".config/opencode", ".npm") /* its plugin packages */);
+    }
+
+    @Test
+    void withoutATerminalOrModelItNamesMinusMAndTheKeysModels() throws Exception {
+        Cli.Result result = launch(userHome(), List.of("codex"));
+        assertEquals(2, result.exit(), result.all());
+        assertTrue(result.stderr().contains("-m MODEL") && result.stderr().contains("gpt-5.5") && !result.stderr().contains("gpt-4o"),
+                "the models this key may use, from the gateway: " + result.all());
+        assertEquals("[]", SimRequests.all(stack.get()).strip(), "nothing was sent upstream");
+    }
+
+    @Test
+    void aModelTheKeyMayNotUseIsRefusedBeforeTheAgentStarts() throws Exception {
+        Cli.Result result = launch(userHome(), List.of("claude", "-m", "gpt-4o", "--", "-p", "hi"));
+        assertEquals(2, result.exit(), result.all());
+        assertTrue(result.stderr().contains("may not use 'gpt-4o'"), result.all());
+    }
+
+    @Test
+    void printEnvNamesTheKeyWithoutPrintingIt() throws Exception {
+        Cli.Result result = launch(userHome(), List.of("--print-env", "claude", "-m", "gpt-5.5"));
+        assertEquals(0, result.exit(), result.all());
+        assertTrue(result.stdout().contains("export ANTHROPIC_BASE_URL='" + stack.get().gateway("/anthropic") + "'"), result.stdout());
+        assertTrue(result.stdout().contains("export ANTHROPIC_AUTH_TOKEN=\"$(cat ~/.config/tollgate/key)\""), result.stdout());
+        assertFalse(result.stdout().contains("tg-launch-dev"), "the secret is not printed");
+    }
+}
