@@ -232,7 +232,9 @@ class AgentSessionsIT {
         JsonNode refused = rows.get(3);
         assertEquals(429, refused.path("status").asInt(), rows.toString());
         assertEquals("session_paused", refused.path("error_type").asText(), rows.toString());
-        assertTrue(refused.path("notes").asText().contains("'exec_command' with the same arguments 3 times in a row"), rows.toString());
+        assertTrue(refused.path("notes").asText().contains("runaway brake (repeated_tool_call)"), rows.toString());
+        assertTrue(paused.path("paused").get(0).path("reason").asText().contains("'exec_command' with the same arguments 3 times in a row"),
+                paused.toString());
 
         // Paused: resuming the task is refused before the provider is asked.
         Cli.Result stillPaused = codex(home, "tg-looper", List.of("resume", "--last", "Go on."));
