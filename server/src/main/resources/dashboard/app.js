@@ -26,6 +26,9 @@
       return login((body.error && body.error.message) || "That token was refused.");
     }
     data = await res.json();
+    // Live budget balances with the recent burn rate, and agent sessions; the page still draws if either is missing.
+    const extra = path => fetch(path, { headers: { authorization: "Bearer " + token } }).then(r => r.ok ? r.json() : null).catch(() => null);
+    [data.live, data.sessions] = await Promise.all([extra("/admin/budgets"), extra("/admin/sessions?limit=50&since=" + $("window").value)]);
     $("login").hidden = true;
     $("dashboard").hidden = false;
     draw();
@@ -70,12 +73,13 @@
     Charts.bars($("c-top-keys"), top(d.spend.key), usd);
     Charts.bars($("c-models"), top(d.spend.model), usd);
     Charts.bars($("c-teams"), top(d.spend.team), usd);
-    budgets(d.budgets);
+    budgets(d.budgets, d.live ? d.live.budgets : []);
+    sessions(d.sessions ? d.sessions.sessions : []);
     $("updated").textContent = new Date().toISOString().replace("T", " ").slice(0, 19) + " UTC";
     document.body.dataset.ready = "true";
   }
 
-  function budgets(rows) {
+  function budgets(rows, live) {
     const box = $("c-budgets");
     if (!rows.length) {
       box.replaceChildren(Object.assign(document.createElement("p"), { className: "empty", textContent: "The policy declares no budgets." }));
@@ -87,11 +91,56 @@
       const li = document.createElement("li");
       const projected = b.projected == null ? "" : `, projected ${usd(b.projected)} by ${b.period_end.slice(0, 10)}`;
       li.textContent = `${b.level} ${b.id}: ${usd(b.spent)} of ${usd(Number(b.usd))} ${b.period}${projected}`
-        + (b.exhausted_at ? ` — runs out ${b.exhausted_at.slice(0, 16).replace("T", " ")} UTC at this rate` : "");
+        + (b.exhausted_at ? ` — runs out ${b.exhausted_at.slice(0, 16).replace("T", " ")} UTC at this rate` : "")
+        + runOut(live.find(l => l.level === b.level && l.owner === b.id && l.period === b.period && !l.model));
       if (b.exhausted_at) li.className = "over";
       list.appendChild(li);
     });
     box.appendChild(list);
+  }
+
+  // The projection from GET /admin/budgets: the last day's burn rate against what the live balance has left.
+  function runOut(l) {
+    if (!l || l.burn_usd_per_day == null) return "";
+    const rate = Number(l.burn_usd_per_day);
+    if (l.runs_out) return `; at the last day's ${usd(rate)}/day it runs out ${l.runs_out.slice(0, 16).replace("T", " ")} UTC`;
+    return rate > 0 ? `; at the last day's ${usd(rate)}/day it lasts ${l.resets ? "until it resets " + l.resets : "for now"}` : "";
+  }
+
+  // Session ids are client input: written as text, never as markup.
+  const cell = (tr, text) => tr.appendChild(document.createElement("td")).textContent = text;
+
+  function sessions(rows) {
+    const body = document.querySelector("#sessions tbody");
+    body.replaceChildren();
+    $("sessions-empty").hidden = rows.length > 0;
+    rows.forEach(s => {
+      const tr = body.appendChild(document.createElement("tr"));
+      tr.dataset.id = s.id;
+      [s.id, s.key, usd(Number(s.cost_usd)), count(s.requests), count(s.tool_calls), s.models.join(", "),
+        s.last_seen.slice(0, 19).replace("T", " "), s.paused ? "paused: " + s.paused.rule : "running or done"].forEach(t => cell(tr, t));
+      if (s.paused) tr.className = "over";
+      tr.addEventListener("click", () => timeline(s, tr));
+    });
+  }
+
+  async function timeline(s, tr) {
+    document.querySelectorAll("#sessions tbody tr.open").forEach(r => r.classList.remove("open"));
+    tr.classList.add("open");
+    const res = await fetch("/admin/sessions/" + encodeURIComponent(s.id) + "?key=" + encodeURIComponent(s.key),
+      { headers: { authorization: "Bearer " + sessionStorage.getItem("tollgate-token") } });
+    if (!res.ok) return;
+    const t = await res.json();
+    $("timeline-title").textContent = `Session ${s.id} of key ${s.key}: ${usd(Number(t.cost_usd))} in ${t.requests} requests`;
+    const body = $("timeline-rows");
+    body.replaceChildren();
+    t.timeline.forEach(r => {
+      const row = body.appendChild(document.createElement("tr"));
+      [r.time.slice(0, 19).replace("T", " "), String(r.status), r.model || "", r.tool_call || "",
+        count(r.input_tokens) + " / " + count(r.output_tokens), r.cost_usd == null ? "–" : usd(Number(r.cost_usd)),
+        r.error_type ? r.error_type + (r.notes ? ": " + r.notes : "") : ""].forEach(x => cell(row, x));
+    });
+    $("timeline").hidden = false;
   }
 
   $("login").addEventListener("submit", e => {

@@ -151,7 +151,10 @@ final class GovernanceSection {
             pause = null;
         }
         if (repeated == null && rpm == null && usd == null) {
-            f.problem(where, "a brake needs at least one rule: repeated_tool_call, requests_per_minute or usd_per_minute");
+            // A rule given but wrong is reported above; only a brake without any rule gets this one.
+            if (!b.has("repeated_tool_call") && !b.has("requests_per_minute") && !b.has("usd_per_minute")) {
+                f.problem(where, "a brake needs at least one rule: repeated_tool_call, requests_per_minute or usd_per_minute");
+            }
             return Optional.empty();
         }
         return Optional.of(new Brake(repeated == null ? OptionalInt.empty() : OptionalInt.of(repeated.intValue()),

@@ -229,6 +229,7 @@ public final class TollgateServer implements AutoCloseable {
         }
         HealthRoutes.register(routing, policy, drain, shared, listener::accepting);
         new UsageRoutes(policy, gate).register(routing, OpenAiSurface.PREFIXES);
+        new dev.tollgate.server.usage.BudgetRoutes(policy, gate, telemetry.log()).register(routing);
         new dev.tollgate.server.telemetry.SessionRoutes(policy, telemetry, gate.sessions()).register(routing);
         routing.register(new OpenAiSurface(api), new AnthropicSurface(api), new GeminiSurface(api));
         routing.any((req, res) -> Dialect.send(Dialect.ofPath(req.path().path()), res,

@@ -88,7 +88,8 @@ class DashboardBrowserTest {
                 up.answer(FakeUpstream.json(200, "{\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":500}}"));
                 Map<String, String> key = Map.of("authorization", "Bearer " + KEY);
                 for (int i = 0; i < 2; i++) {
-                    ObservabilityTest.post(port, "/v1/chat/completions", "{\"model\":\"fast\",\"messages\":[]}", key);
+                    ObservabilityTest.post(port, "/v1/chat/completions", "{\"model\":\"fast\",\"messages\":[]}",
+                            Map.of("authorization", "Bearer " + KEY, "x-tollgate-session", "task-7"));
                 }
                 ObservabilityTest.post(port, "/v1/chat/completions", "{\"model\":\"nope\",\"messages\":[]}", key);
                 // The gate (governance issue) will name the key and team; until then a record as it will write it.
@@ -152,6 +153,20 @@ class DashboardBrowserTest {
                     assertEquals("4", rate);
                     String budget = browser.script("return document.querySelector('#c-budgets li').textContent");
                     assertTrue(budget.startsWith("team platform: $0.2740 of $1.00 monthly, projected $"), budget);
+                    // GET /admin/budgets: the last 24 hours burned $0.274, so at that rate the $0.996 the live balance has left
+                    // runs out in about 3.6 days, or lasts to the reset should the month end sooner.
+                    assertTrue(budget.contains("; at the last day's $0.2740/day it runs out ") || budget.contains("; at the last day's $0.2740/day it lasts until it resets"), budget);
+
+                    // Agent sessions: the two answers of session task-7, most expensive first; a click shows its timeline.
+                    assertEquals("task-7|alice|$0.004|2|0|fast", browser.script("return [...document.querySelectorAll('#sessions tbody tr:first-child td')]"
+                            + ".slice(0, 6).map(td => td.textContent).join('|')"));
+                    assertEquals("true", browser.script("return String(document.getElementById('timeline').hidden)"));
+                    browser.script("document.querySelector('#sessions tbody tr').click(); return ''");
+                    ObservabilityTest.await("the timeline drawn", () -> "false".equals(browser.script("return String(document.getElementById('timeline').hidden)")) ? true : null);
+                    assertEquals("Session task-7 of key alice: $0.004 in 2 requests", browser.script("return document.getElementById('timeline-title').textContent"));
+                    assertEquals("200|fast|1000 / 500|$0.002", browser.script("return [...document.querySelectorAll('#timeline-rows tr:first-child td')]"
+                            + ".slice(1, 6).filter((td, i) => i !== 2).map(td => td.textContent).join('|')"));
+                    assertEquals("2", browser.script("return String(document.querySelectorAll('#timeline-rows tr').length)"));
                     byte[] png = browser.screenshot();
                     // Kept as a build artifact: server/target/dashboard.png.
                     Path shot = Path.of("target", "dashboard.png");
