@@ -119,16 +119,27 @@ class CodexUploadIT {
             List<JsonNode> calls = SimRequests.to(stack.get(), "/v1/responses");
             assertEquals(TURNS, calls.size(), "a session of " + TURNS + " turns: " + result.all());
             assertTrue(result.stdout().contains("tollgate-tool-ok"), result.all());
+            // The request log is written off the request's thread: the last turn's row may land just after Codex exits.
             List<JsonNode> rows = new ArrayList<>();
-            new com.fasterxml.jackson.databind.ObjectMapper().readTree(java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(stack.get().gateway("/admin/requests?key=dev&limit=" + TURNS)))
-                            .header("authorization", "Bearer admin-token").build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body()).path("requests").forEach(rows::add);
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+            do {
+                rows.clear();
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(java.net.http.HttpClient.newHttpClient().send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(stack.get().gateway("/admin/requests?key=dev&limit=" + TURNS)))
+                                .header("authorization", "Bearer admin-token").build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body()).path("requests").forEach(rows::add);
+            } while (!rows.stream().allMatch(r -> r.path("surface").asText().equals(surface)) && System.nanoTime() < deadline
+                    && sleep(50));
             assertTrue(rows.stream().allMatch(r -> r.path("surface").asText().equals(surface)), "all over " + surface + ": " + rows);
             System.out.println("Codex over " + surface + ": " + proxy.connections.get() + " connection(s); first frame or body of the "
                     + "last turn carried client_metadata " + calls.getLast().path("body").path("client_metadata"));
             return proxy.uploaded.get();
         }
+    }
+
+    private static boolean sleep(long ms) throws InterruptedException {
+        Thread.sleep(ms);
+        return true;
     }
 
     @Test
