@@ -113,13 +113,17 @@ class ResponsesSocketTest {
         WebSocket socket;
 
         static Client connect(String path, String key) {
+            return connect(gateway.port(), path, key);
+        }
+
+        static Client connect(int port, String path, String key) {
             Client client = new Client();
             WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder();
             if (key != null) {
                 b.header("authorization", "Bearer " + key);
             }
             b.header("openai-beta", "responses_websockets=2026-02-06");
-            client.socket = b.buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + path), client).join();
+            client.socket = b.buildAsync(URI.create("ws://127.0.0.1:" + port + path), client).join();
             return client;
         }
 
@@ -360,6 +364,26 @@ class ResponsesSocketTest {
         Client client = Client.connect("/v1/responses", "k-alice");
         int code = client.closed.get(10, TimeUnit.SECONDS);
         assertEquals(1001, code);
+    }
+
+    /** Shutdown: an idle socket closes at once with 1001; a busy one gets its whole response first, then 1001. */
+    @Test
+    void shutdownClosesIdleSocketsAndLetsABusyOneFinishItsResponse() throws Exception {
+        upstream.answer(upstream.sse(answer("resp_last", "last"), 300));
+        Path own = Files.createTempDirectory("tollgate-socket-drain-");
+        TollgateServer closing = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", own, 1 << 20, Duration.ofSeconds(10)),
+                policy, null, Telemetry.create(TelemetrySettings.defaults(), own));
+        Client idle = Client.connect(closing.port(), "/v1/responses", "k-alice");
+        Client busy = Client.connect(closing.port(), "/v1/responses", "k-alice");
+        busy.send(create("finish me", null));
+        assertEquals("response.created", busy.next().path("type").asText(), "the response is under way");
+        Thread shutdown = Thread.ofVirtual().start(closing::close);
+        assertEquals(1001, idle.closed.get(10, TimeUnit.SECONDS), "the idle socket goes away at once");
+        assertFalse(busy.closed.isDone(), "the busy socket is not closed under its response");
+        List<JsonNode> rest = busy.response();
+        assertEquals("response.completed", rest.getLast().path("type").asText(), "the response in flight finished: " + rest);
+        assertEquals(1001, busy.closed.get(10, TimeUnit.SECONDS), "then it goes away too");
+        shutdown.join();
     }
 
     /** Swaps in the policy with alice revoked (or not), as the watcher would. */
