@@ -116,6 +116,7 @@ class TlsIT {
                   - {id: jdk-only, kind: openai-compatible, base_url: "https://127.0.0.1:%1$d/v1"}
                 models:
                   - {name: internal-m, targets: [{provider: internal, model: m}]}
+                  - {name: gpt-5.5, targets: [{provider: internal, model: gpt-5.5}]}
                   - {name: no-cert-m, targets: [{provider: no-client-cert, model: m}]}
                   - {name: wrong-ca-m, targets: [{provider: wrong-ca, model: m}]}
                   - {name: expired-m, targets: [{provider: expired, model: m}]}
@@ -197,6 +198,43 @@ class TlsIT {
             assertEquals("internal-m", JSON.readTree(r.body()).path("model").asText(), "the name the client asked for: " + r.body());
             assertEquals(before + 1, simRequests(mtlsSim), "the simulator (which requires a client certificate) got the request");
             assertTrue(log("proxy-open").contains("127.0.0.1:" + mtlsSim), "tinyproxy tunnelled it: " + log("proxy-open"));
+        }
+    }
+
+    /**
+     * The whole on-prem chain with a real client: Codex over HTTPS to the gateway (trusting the private
+     * CA through CODEX_CA_CERTIFICATE, which Codex reads before SSL_CERT_FILE), the gateway through
+     * tinyproxy's CONNECT to the simulator, which requires the gateway's client certificate.
+     */
+    @Test
+    void codexDoesAToolRoundTripOverHttpsThroughTheProxyToAMutualTlsUpstream() throws Exception {
+        try (Gateway g = gateway("gw-codex", Map.of("TOLLGATE_PROXY_URL", "http://127.0.0.1:" + openProxy, "TOLLGATE_PROXY_LOOPBACK", "true"),
+                TestPki.leaf(dir, "listener-codex", ca))) {
+            int seen = simCalls(mtlsSim, "/responses").size();
+            int proxyLogBefore = log("proxy-open").length();
+            List<String> config = List.of("-c", "model_provider=\"gw\"",
+                    "-c", "model_providers.gw={name=\"gw\",base_url=\"https://127.0.0.1:" + g.port()
+                            + "/v1\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false}");
+            Cli.Result result = Cli.codexExec(Files.createTempDirectory(dir, "codex-home-"), "gpt-5.5", config,
+                    Map.of("GW_API_KEY", "tg-dev", "CODEX_CA_CERTIFICATE", ca.certFile().toString(), "NO_PROXY", "127.0.0.1,localhost"),
+                    Cli.TOOL_PROMPT);
+            assertEquals(0, result.exit(), result.all());
+            assertTrue(result.stdout().contains("tollgate-tool-ok"), "the final answer quotes the tool output: " + result.all());
+
+            List<JsonNode> calls = simCalls(mtlsSim, "/responses");
+            calls = calls.subList(seen, calls.size());
+            assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + calls);
+            assertEquals("gpt-5.5", calls.get(0).path("body").path("model").asText());
+            JsonNode output = null;
+            for (JsonNode item : calls.get(1).path("body").path("input")) {
+                if ("function_call_output".equals(item.path("type").asText())) {
+                    output = item;
+                }
+            }
+            assertNotNull(output, "the second turn carries the tool's output: " + calls.get(1));
+            assertTrue(output.path("output").toString().contains("tollgate-tool-ok"), "Codex really ran the command: " + output);
+            String proxied = log("proxy-open").substring(proxyLogBefore);
+            assertTrue(proxied.contains("CONNECT") && proxied.contains("127.0.0.1:" + mtlsSim), "tinyproxy tunnelled the calls: " + proxied);
         }
     }
 
@@ -382,19 +420,24 @@ class TlsIT {
     }
 
     private static long simRequests(int port, String pathEnd) throws Exception {
+        return simCalls(port, pathEnd).size();
+    }
+
+    /** What the simulator on this port received on paths ending so, oldest first. */
+    private static List<JsonNode> simCalls(int port, String pathEnd) throws Exception {
         TestPki.Issued probe = client;
         HttpClient c = HttpClient.newBuilder().sslContext(mtlsContext(probe)).build();
         HttpResponse<String> r = c.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/_sim/requests")).build(),
                 HttpResponse.BodyHandlers.ofString());
         JsonNode all = JSON.readTree(r.body());
         JsonNode list = all.isArray() ? all : all.path("requests");
-        long n = 0;
+        List<JsonNode> calls = new ArrayList<>();
         for (JsonNode req : list) {
             if (req.path("path").asText().endsWith(pathEnd)) {
-                n++;
+                calls.add(req);
             }
         }
-        return n;
+        return calls;
     }
 
     private static SSLContext mtlsContext(TestPki.Issued id) throws Exception {
