@@ -50,6 +50,7 @@ class TlsIT {
     private static TestPki.Issued client;
     private static int mtlsSim;
     private static int expiredSim;
+    private static int misnamedSim;
     private static int openProxy;
     private static int authProxy;
     private static int strictProxy;
@@ -73,11 +74,16 @@ class TlsIT {
         expiredSim = Stack.freePort();
         spawn("sim-expired", List.of(Stack.HOME.resolve("bin/provider-sim").toString(), "--port", "" + expiredSim,
                 "--tls-cert", expired.certFile().toString(), "--tls-key", expired.keyFile().toString()), Map.of());
+        TestPki.Issued misnamed = TestPki.leafNaming(dir, "sim-misnamed", ca, "models.corp.example");
+        misnamedSim = Stack.freePort();
+        spawn("sim-misnamed", List.of(Stack.HOME.resolve("bin/provider-sim").toString(), "--port", "" + misnamedSim,
+                "--tls-cert", misnamed.certFile().toString(), "--tls-key", misnamed.keyFile().toString()), Map.of());
         openProxy = proxy("proxy-open", "");
         authProxy = proxy("proxy-auth", "BasicAuth tollgate s3cret-proxy-pw\n");
         strictProxy = proxy("proxy-strict", "ConnectPort 443\n");
         awaitListening(mtlsSim);
         awaitListening(expiredSim);
+        awaitListening(misnamedSim);
     }
 
     @AfterAll
@@ -114,6 +120,7 @@ class TlsIT {
                   - {id: wrong-ca, kind: openai-compatible, base_url: "https://127.0.0.1:%1$d/v1", tls: {ca_bundle: %5$s, client_cert: %6$s, client_key: "file:%7$s"}}
                   - {id: expired, kind: openai-compatible, base_url: "https://127.0.0.1:%2$d/v1", tls: {%4$s}}
                   - {id: jdk-only, kind: openai-compatible, base_url: "https://127.0.0.1:%1$d/v1"}
+                  - {id: misnamed, kind: openai-compatible, base_url: "https://127.0.0.1:%9$d/v1", tls: {%4$s}}
                 models:
                   - {name: internal-m, targets: [{provider: internal, model: m}]}
                   - {name: gpt-5.5, targets: [{provider: internal, model: gpt-5.5}]}
@@ -121,13 +128,14 @@ class TlsIT {
                   - {name: wrong-ca-m, targets: [{provider: wrong-ca, model: m}]}
                   - {name: expired-m, targets: [{provider: expired, model: m}]}
                   - {name: jdk-m, targets: [{provider: jdk-only, model: m}]}
+                  - {name: misnamed-m, targets: [{provider: misnamed, model: m}]}
                 pricing:
                   - {model: "*", input: 1, output: 1}
                 customers: [{id: acme}]
                 teams: [{id: infra, customer: acme}]
                 keys:
                   - {id: dev, team: infra, sha256: %8$s}
-                """.formatted(mtlsSim, expiredSim, mtls, tls, wrongCa.certFile(), client.certFile(), client.keyFile(), KeyHash.sha256("tg-dev"));
+                """.formatted(mtlsSim, expiredSim, mtls, tls, wrongCa.certFile(), client.certFile(), client.keyFile(), KeyHash.sha256("tg-dev"), misnamedSim);
     }
 
     /** A gateway process with this environment; its HTTPS listener from {@code listener}. */
@@ -245,6 +253,7 @@ class TlsIT {
             assertError(g.chat("jdk-m"), "not signed by a trusted CA");
             assertError(g.chat("expired-m"), "expired");
             assertError(g.chat("no-cert-m"), "client certificate");
+            assertError(g.chat("misnamed-m"), "does not name the host of the provider's base_url");
             HttpResponse<String> ok = g.chat("internal-m");
             assertEquals(200, ok.statusCode(), "direct (loopback is not proxied by default): " + ok.body());
             assertFalse(log("gw-fail").contains("\tat "), "no stack trace lines in the log");
