@@ -23,12 +23,12 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A test CA and certificates it signs, for the names a test chooses. */
-final class TestCerts {
+public final class TestCerts {
 
     private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
-    record Issued(X509Certificate cert, KeyPair keys) {
-        Path writeCert(Path file) throws IOException {
+    public record Issued(X509Certificate cert, KeyPair keys) {
+        public Path writeCert(Path file) throws IOException {
             return Files.writeString(file, pem(cert));
         }
     }
@@ -36,13 +36,13 @@ final class TestCerts {
     private TestCerts() {
     }
 
-    static KeyPair keys(String algorithm) throws Exception {
+    public static KeyPair keys(String algorithm) throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance(algorithm);
         g.initialize(algorithm.equals("EC") ? 256 : 2048);
         return g.generateKeyPair();
     }
 
-    static Issued ca(String name) throws Exception {
+    public static Issued ca(String name) throws Exception {
         KeyPair keys = keys("EC");
         X500Name subject = new X500Name("CN=" + name);
         Instant now = Instant.now();
@@ -53,7 +53,7 @@ final class TestCerts {
     }
 
     /** A server certificate naming exactly these DNS names, signed by {@code ca}. */
-    static Issued leaf(Issued ca, KeyPair keys, String... dnsNames) throws Exception {
+    public static Issued leaf(Issued ca, KeyPair keys, String... dnsNames) throws Exception {
         Instant now = Instant.now();
         JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.cert(), BigInteger.valueOf(SERIAL.incrementAndGet()),
                 Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(1))), new X500Name("CN=" + dnsNames[0]), keys.getPublic());
@@ -69,7 +69,14 @@ final class TestCerts {
         return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate())));
     }
 
-    static String pem(Object o) throws IOException {
+    /** A server-side TLS context presenting {@code leaf} and its CA. */
+    public static javax.net.ssl.SSLContext serving(Issued leaf, Issued ca) throws Exception {
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(TlsContexts.keyManagers(java.util.List.of(leaf.cert(), ca.cert()), leaf.keys().getPrivate(), "test"), null, null);
+        return context;
+    }
+
+    public static String pem(Object o) throws IOException {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(out)) {
             w.writeObject(o);
