@@ -16,6 +16,9 @@
 #   BENCH_QUICK=1        same as --quick
 #   BENCH_TRACING=on     the gateway exports OpenTelemetry spans (every request sampled) to the simulator's
 #                        OTLP sink (/_sim/otlp/v1/traces), to measure what tracing costs
+#   BENCH_TLS=off        skip the HTTPS leg: a second simulator serving TLS (a throw-away self-signed certificate
+#                        made with openssl), reached through the same gateway by model sim-tls/bench, so the
+#                        report shows what TLS to the upstream costs on the hot path
 #   BENCH_RELAY=off      skip the bare relay (dev.tollgate.bench.BareRelay), the floor under any proxy on this stack
 #   BENCH_GOVERNANCE=off serve policy-open.yaml (no keys: no auth, limits, budgets or ledger) instead of
 #                        policy-template.yaml (a key with limits and budgets at every level; its secret is sent)
@@ -73,6 +76,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-bench.XXXXXX")
 SIM_PID=""
 GW_PID=""
 RELAY_PID=""
+TLS_SIM_PID=""
 
 stop() { # stop one started process and its process group (setsid made it the leader), by PID
   local pid=$1
@@ -88,13 +92,14 @@ stop() { # stop one started process and its process group (setsid made it the le
 cleanup() {
   local rc=$?
   stop "$RELAY_PID"
+  stop "$TLS_SIM_PID"
   stop "$GW_PID"
   stop "$SIM_PID"
   mkdir -p "$RESULTS_DIR"
   cp "$TMP/gateway.log" "$RESULTS_DIR/gateway.log" 2>/dev/null || true
   cp "$TMP/sim.log" "$RESULTS_DIR/sim.log" 2>/dev/null || true
   if [ "$rc" -ne 0 ]; then
-    for log in gateway sim relay; do
+    for log in gateway sim relay tls-sim; do
       if [ -s "$TMP/$log.log" ]; then
         echo "---- last lines of the $log log ($RESULTS_DIR/$log.log) ----" >&2
         tail -n 30 "$TMP/$log.log" >&2
@@ -113,11 +118,27 @@ GW_PORT=$(free_port) || die "no free port"
 while [ "$GW_PORT" = "$SIM_PORT" ]; do GW_PORT=$(free_port); done
 RELAY_PORT=$(free_port) || die "no free port"
 while [ "$RELAY_PORT" = "$SIM_PORT" ] || [ "$RELAY_PORT" = "$GW_PORT" ]; do RELAY_PORT=$(free_port); done
+TLS_SIM_PORT=$(free_port) || die "no free port"
+while [ "$TLS_SIM_PORT" = "$SIM_PORT" ] || [ "$TLS_SIM_PORT" = "$GW_PORT" ] || [ "$TLS_SIM_PORT" = "$RELAY_PORT" ]; do TLS_SIM_PORT=$(free_port); done
 
 mkdir -p "$TMP/policy" "$TMP/state"
 POLICY_TEMPLATE="$BENCH_DIR/policy-template.yaml"
 [ "${BENCH_GOVERNANCE:-on}" = "off" ] && POLICY_TEMPLATE="$BENCH_DIR/policy-open.yaml"
 sed "s/@SIM_PORT@/$SIM_PORT/g" "$POLICY_TEMPLATE" > "$TMP/policy/providers.yaml"
+if [ "${BENCH_TLS:-on}" != "off" ]; then
+  command -v openssl >/dev/null 2>&1 || die "BENCH_TLS needs openssl to make the simulator's certificate (or set BENCH_TLS=off)"
+  # Self-signed for 127.0.0.1: the gateway trusts exactly it through the provider's ca_bundle.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=127.0.0.1" \
+    -addext "subjectAltName=IP:127.0.0.1" -keyout "$TMP/tls-sim.key.pem" -out "$TMP/tls-sim.crt.pem" 2>"$TMP/openssl.log" \
+    || die "openssl could not make the simulator's certificate: $(cat "$TMP/openssl.log")"
+  # A second policy file: the HTTPS provider and its model (the price of upstream model "bench" covers it).
+  cat > "$TMP/policy/tls.yaml" <<EOF
+providers:
+  - {id: sim-tls, kind: openai-compatible, base_url: "https://127.0.0.1:$TLS_SIM_PORT/v1", tls: {ca_bundle: "$TMP/tls-sim.crt.pem"}}
+models:
+  - {name: sim-tls/bench, targets: [{provider: sim-tls, model: bench}]}
+EOF
+fi
 
 if [ "${BENCH_TRACING:-off}" = "on" ]; then
   export TOLLGATE_OTEL_ENABLED=true TOLLGATE_OTEL_SAMPLING=1.0
@@ -128,6 +149,10 @@ fi
 echo "bench: starting the simulator on 127.0.0.1:$SIM_PORT and the gateway on 127.0.0.1:$GW_PORT" >&2
 setsid "$PROVIDER_SIM_BIN" --port "$SIM_PORT" > "$TMP/sim.log" 2>&1 &
 SIM_PID=$!
+if [ "${BENCH_TLS:-on}" != "off" ]; then
+  setsid "$PROVIDER_SIM_BIN" --port "$TLS_SIM_PORT" --tls-cert "$TMP/tls-sim.crt.pem" --tls-key "$TMP/tls-sim.key.pem" > "$TMP/tls-sim.log" 2>&1 &
+  TLS_SIM_PID=$!
+fi
 # Each proxy logs its collector's pauses, so that the report can tell a tail that was the collector's.
 gc_log_flag() { echo "-Xlog:gc:file=$TMP/$1-gc.log:timemillis:filecount=0"; }
 TOLLGATE_JAVA_OPTS="${TOLLGATE_JAVA_OPTS:-} $(gc_log_flag gateway)" \
@@ -158,6 +183,12 @@ if [ "${BENCH_PROFILE:-off}" = "on" ]; then
   (cd "$TMP" && "$(dirname "$JAVA_BIN")/jar" xf "$PROFILER_JAR" "$arch/libasyncProfiler.so") \
     || die "cannot unpack $arch/libasyncProfiler.so from $PROFILER_JAR"
   ARGS+=(--profiler-lib "$TMP/$arch/libasyncProfiler.so")
+fi
+if [ -n "$TLS_SIM_PID" ]; then
+  # BenchRun probes the plain simulator only: wait here until the HTTPS one listens.
+  for _ in $(seq 1200); do (exec 3<>"/dev/tcp/127.0.0.1/$TLS_SIM_PORT") 2>/dev/null && break; sleep 0.1; done
+  kill -0 "$TLS_SIM_PID" 2>/dev/null || die "the HTTPS simulator exited before it listened; see its log"
+  ARGS+=(--tls-model sim-tls/bench --tls-sim-pid "$TLS_SIM_PID")
 fi
 [ -n "$RELAY_PID" ] && ARGS+=(--relay-url "http://127.0.0.1:$RELAY_PORT" --relay-pid "$RELAY_PID" --relay-gc-log "$TMP/relay-gc.log")
 [ "${BENCH_GOVERNANCE:-on}" = "off" ] || ARGS+=(--header "Authorization: Bearer tg-bench-key")

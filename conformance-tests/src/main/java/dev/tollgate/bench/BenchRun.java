@@ -70,10 +70,16 @@ public final class BenchRun {
             urls.put(Leg.Target.RELAY, o.relayUrl.resolve(CHAT_PATH));
             relayJava = ProcStats.javaPid(o.relayPid);
         }
+        long tlsSimJava = -1;
+        if (o.tlsModel != null) {
+            // The same gateway, with a model routed to a second simulator that serves HTTPS.
+            urls.put(Leg.Target.GATEWAY_TLS, o.gatewayUrl.resolve(CHAT_PATH));
+            tlsSimJava = ProcStats.javaPid(o.tlsSimPid);
+        }
         for (Leg.Target target : urls.keySet()) {
             for (boolean stream : new boolean[] {false, true}) {
                 if (runs(target, stream)) {
-                    probe.checkChat(target.label(), urls.get(target), ChatBody.realistic(o.model, stream), stream, o.headers);
+                    probe.checkChat(target.label(), urls.get(target), ChatBody.realistic(model(target), stream), stream, o.headers);
                 }
             }
         }
@@ -93,12 +99,12 @@ public final class BenchRun {
                 step++;
                 requireAlive(gatewayJava, "gateway");
                 requireAlive(simJava, "simulator");
-                byte[] body = ChatBody.realistic(o.model, phase.stream());
+                byte[] body = ChatBody.realistic(model(target), phase.stream());
                 HttpRequest request = HttpRequest.postJson(urls.get(target), body, phase.stream(), o.headers);
                 log(String.format("[%d/%d] %s, %s: %s", step, steps, phase.title(), target.label(), phase.describe()));
                 // On direct legs the gateway idles; its ticks are not reported.
                 long proxyJava = target == Leg.Target.RELAY ? relayJava : gatewayJava;
-                CpuWindow cpu = new CpuWindow(proxyJava, simJava);
+                CpuWindow cpu = new CpuWindow(proxyJava, target == Leg.Target.GATEWAY_TLS ? tlsSimJava : simJava);
                 boolean proxied = target != Leg.Target.DIRECT;
                 Profiler.Session profiling = profiler != null && proxied
                         ? profiler.session(proxyJava, phase.key() + "-" + target.name().toLowerCase(java.util.Locale.ROOT)) : null;
@@ -110,7 +116,7 @@ public final class BenchRun {
                 double otherCores = used.otherCores(o.clkTck);
                 double stealCores = used.stealCores(o.clkTck);
                 double jitCpu = proxied ? CpuWindow.microsPerRequest(used.gatewayJitTicks(), o.clkTck, load.requests()) : Double.NaN;
-                Path gcLog = target == Leg.Target.RELAY ? o.relayGcLog : target == Leg.Target.GATEWAY ? o.gatewayGcLog : null;
+                Path gcLog = target == Leg.Target.RELAY ? o.relayGcLog : target == Leg.Target.DIRECT ? null : o.gatewayGcLog;
                 Stalls stalls = cpu.stalls(gcLog, proxied);
                 CpuProfile profile = profiling == null ? null : profiling.profile();
                 legs.add(new Leg(phase.key(), target, load, proxyCpu, simCpu, ownCpu, otherCores, jitCpu, stealCores, stalls, profile));
@@ -147,6 +153,10 @@ public final class BenchRun {
         write(markdown, results, verdicts, plan, machine);
     }
 
+    private String model(Leg.Target target) {
+        return target == Leg.Target.GATEWAY_TLS ? o.tlsModel : o.model;
+    }
+
     /** The bare relay only forwards whole answers, so it sits out the streaming phase. */
     private static boolean runs(Leg.Target target, boolean stream) {
         return target != Leg.Target.RELAY || !stream;
@@ -163,7 +173,7 @@ public final class BenchRun {
                 if (!runs(target, stream)) {
                     continue;
                 }
-                HttpRequest request = HttpRequest.postJson(urls.get(target), ChatBody.realistic(o.model, stream), stream, o.headers);
+                HttpRequest request = HttpRequest.postJson(urls.get(target), ChatBody.realistic(model(target), stream), stream, o.headers);
                 LoadGen.run(new LoadConfig(request, LoadConfig.Mode.MAX, 0, 16, Duration.ZERO, each, false));
             }
         }
@@ -214,7 +224,9 @@ public final class BenchRun {
                                 [--header 'Name: value']... [--gateway-ready-path /health/ready] [--ready-timeout S]
                                 [--relay-url http://127.0.0.1:P3 --relay-pid PID3]
                                 [--gateway-gc-log F] [--relay-gc-log F]   (-Xlog:gc:file=F:timemillis)
-                                [--profiler-lib libasyncProfiler.so]      (profile the proxy in each proxied window)""";
+                                [--profiler-lib libasyncProfiler.so]      (profile the proxy in each proxied window)
+                                [--tls-model sim-tls/bench --tls-sim-pid PID4] (a leg through the gateway to a simulator
+                                                                           serving HTTPS, routed by that model)""";
 
         URI simUrl;
         URI gatewayUrl;
@@ -225,6 +237,8 @@ public final class BenchRun {
         Path gatewayGcLog;
         Path relayGcLog;
         Path profilerLibrary;
+        String tlsModel;
+        long tlsSimPid = -1;
         long clkTck = 100;
         Path outDir = Path.of("conformance-tests/bench/results");
         boolean quick;
@@ -256,6 +270,8 @@ public final class BenchRun {
                     case "--gateway-gc-log" -> o.gatewayGcLog = Path.of(v);
                     case "--relay-gc-log" -> o.relayGcLog = Path.of(v);
                     case "--profiler-lib" -> o.profilerLibrary = Path.of(v);
+                    case "--tls-model" -> o.tlsModel = v;
+                    case "--tls-sim-pid" -> o.tlsSimPid = Long.parseLong(v);
                     case "--clk-tck" -> o.clkTck = Long.parseLong(v);
                     case "--out-dir" -> o.outDir = Path.of(v);
                     case "--commit" -> o.commit = v;
@@ -271,6 +287,9 @@ public final class BenchRun {
             }
             if ((o.relayUrl == null) != (o.relayPid < 0)) {
                 throw new IllegalArgumentException("--relay-url and --relay-pid go together");
+            }
+            if ((o.tlsModel == null) != (o.tlsSimPid < 0)) {
+                throw new IllegalArgumentException("--tls-model and --tls-sim-pid go together");
             }
             return o;
         }

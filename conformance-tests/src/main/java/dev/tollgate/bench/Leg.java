@@ -27,7 +27,9 @@ public record Leg(String phase, Target target, LoadResult load, double gatewayCp
         DIRECT("direct"),
         /** {@link BareRelay}: the floor under any proxy on this stack, on this machine. */
         RELAY("bare relay"),
-        GATEWAY("gateway");
+        GATEWAY("gateway"),
+        /** The gateway with the simulator served over HTTPS (a second simulator process): what TLS upstream costs. */
+        GATEWAY_TLS("gateway, TLS upstream");
 
         private final String label;
 

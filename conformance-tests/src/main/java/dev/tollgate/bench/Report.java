@@ -26,6 +26,10 @@ public final class Report {
                     + "%.2f cores of this VM's CPU time (steal), during some legs (see each phase); tails and CPU figures are "
                     + "less trustworthy.%n", BenchResults.NOISY_OTHER_CORES, BenchResults.NOISY_STEAL_CORES));
         }
+        if (r.legs().stream().anyMatch(l -> l.target() == Leg.Target.GATEWAY_TLS)) {
+            s.append("- \"Gateway, TLS upstream\": the same gateway, its model routed to a second simulator serving HTTPS (a self-signed "
+                    + "P-256 certificate in the provider's `ca_bundle`); its sim CPU column is that simulator's. BENCH_TLS=off skips it.\n");
+        }
         if (r.legs().stream().anyMatch(l -> l.profile() != null)) {
             s.append("- **Profiled run:** async-profiler sampled each proxy during its measured windows (BENCH_PROFILE=on); "
                     + "its CPU and any delay it caused are in this run's figures.\n");
@@ -89,7 +93,7 @@ public final class Report {
         for (Leg.Target target : Leg.Target.values()) {
             Optional<Leg> leg = r.leg(phase.key(), target);
             if (leg.isEmpty()) {
-                if (target != Leg.Target.RELAY) { // optional, and never run on streams
+                if (target != Leg.Target.RELAY && target != Leg.Target.GATEWAY_TLS) { // optional
                     s.append("| ").append(target.label()).append(" | not run |\n");
                 }
                 continue;
@@ -132,6 +136,7 @@ public final class Report {
             s.append(String.format("The bare relay (a Helidon server relaying bytes, the floor under any proxy on this stack "
                     + "and machine) used %s µs of CPU a request; the gateway's own work above it: %s µs.%n%n", us(floor), signed(own)));
         }
+        tlsLine(s, phase, proxied, r.leg(phase.key(), Leg.Target.GATEWAY_TLS));
         Optional<Leg> direct = r.leg(phase.key(), Leg.Target.DIRECT);
         Optional<Leg> gateway = r.leg(phase.key(), Leg.Target.GATEWAY);
         if (direct.isPresent() || gateway.isPresent()) {
@@ -151,6 +156,22 @@ public final class Report {
         for (Leg.Target target : Leg.Target.values()) {
             r.leg(phase.key(), target).map(Leg::load).filter(l -> l.firstError() != null).ifPresent(l ->
                     s.append(String.format("First error %s: `%s`%n%n", target.label(), l.firstError())));
+        }
+    }
+
+    /** What TLS to the upstream added over the same gateway with a plain-HTTP upstream. */
+    private static void tlsLine(StringBuilder s, Phase phase, Optional<Leg> plain, Optional<Leg> tls) {
+        if (plain.isEmpty() || tls.isEmpty()) {
+            return;
+        }
+        double cpu = tls.get().gatewayCpuUs() - plain.get().gatewayCpuUs();
+        if (phase.mode() == LoadConfig.Mode.RATE) {
+            LatencyStats added = BenchResults.Pair.minus(tls.get().load().latency(), plain.get().load().latency());
+            s.append(String.format("TLS from the gateway to the simulator added %s µs at p50, %s µs at p99 and %s µs of gateway CPU "
+                    + "a request over the plain-HTTP upstream.%n%n", signed(added.p50()), signed(added.p99()), signed(cpu)));
+        } else {
+            s.append(String.format("With a TLS upstream: %.0f%% of the plain-HTTP gateway's throughput, %s µs of gateway CPU a request.%n%n",
+                    100 * tls.get().load().achievedRate() / plain.get().load().achievedRate(), signed(cpu)));
         }
     }
 

@@ -78,6 +78,28 @@ class ReportIT {
         assertTableRowsHaveTheirHeadersCells(md);
     }
 
+    /** The HTTPS leg: the gateway reaching a simulator that serves TLS; the report says what TLS upstream added. */
+    @Test
+    void theTlsUpstreamLegShowsItsRowsAndWhatTlsAdded() {
+        BenchResults base = TargetsIT.results(TargetsIT.load(2_000, 0, 250, 1_300), TargetsIT.load(12_000, 0, 900, 9_000), 80);
+        List<Leg> legs = new java.util.ArrayList<>(base.legs());
+        legs.add(new Leg(Phase.RATE, Leg.Target.GATEWAY_TLS, TargetsIT.load(2_000, 0, 280, 1_450), 95, 48, 30, 0.01));
+        legs.add(new Leg(Phase.MAX, Leg.Target.GATEWAY_TLS, TargetsIT.load(9_000, 0, 1_100, 11_000), 60, 25, 25, 0));
+        String md = markdown(new BenchResults(legs, base.gatewayPeakRssKb(), base.simPeakRssKb(), base.gatewayIdleCpuMsPerSecond()));
+        assertTrue(md.contains("- \"Gateway, TLS upstream\": the same gateway, its model routed to a second simulator serving HTTPS"), md);
+        String rate = md.substring(md.indexOf("## Fixed rate"), md.indexOf("## Max throughput"));
+        assertTrue(rate.contains("| gateway, TLS upstream | 40,000 | 0 | 2,000 | 280 | 336 | 1,450 | 2,900 | 4,350 | 95 | 48 | 30 |"), rate);
+        assertTrue(rate.contains("TLS from the gateway to the simulator added +30 µs at p50, +150 µs at p99 and +15 µs of gateway CPU a request "
+                + "over the plain-HTTP upstream."), rate);
+        String max = md.substring(md.indexOf("## Max throughput"), md.indexOf("## Streaming"));
+        assertTrue(max.contains("With a TLS upstream: 75% of the plain-HTTP gateway's throughput, +15 µs of gateway CPU a request."), max);
+        // The streaming phase ran no TLS leg here: no row, no line.
+        String streaming = md.substring(md.indexOf("## Streaming"), md.indexOf("## Memory"));
+        assertTrue(!streaming.contains("TLS"), streaming);
+        assertTrue(!markdown(base).contains("TLS"), "a run without the leg does not mention it");
+        assertTableRowsHaveTheirHeadersCells(md);
+    }
+
     /** The full report of a run on one fixed machine. */
     private static String markdown(BenchResults r) {
         MachineInfo m = new MachineInfo("2026-11-24T00:00:00Z", 2, "AMD EPYC", 24_000, "Linux 6 amd64",

@@ -44,7 +44,11 @@ final class Cli {
 
     /** {@code codex exec} in a fresh home with its own CODEX_HOME, no plugins, apps or analytics; config is its -c options. */
     static Result codexExec(Stack stack, String model, List<String> config, Map<String, String> env, String prompt) throws Exception {
-        Path home = home(stack, "codex");
+        return codexExec(home(stack, "codex"), model, config, env, prompt);
+    }
+
+    /** {@code codex exec} with this fresh home, for tests that run their own gateway. */
+    static Result codexExec(Path home, String model, List<String> config, Map<String, String> env, String prompt) throws Exception {
         Path codexHome = Files.createDirectories(home.resolve(".codex"));
         List<String> command = new ArrayList<>(List.of(codex().toString(), "exec", "--skip-git-repo-check", "--ephemeral", "-m", model));
         command.addAll(config);

@@ -49,11 +49,20 @@ final class TestPki {
 
     /** A leaf certificate for 127.0.0.1 and localhost, signed by {@code ca}, valid from {@code from} to {@code until}. */
     static Issued leaf(Path dir, String name, Issued ca, Instant from, Instant until) throws Exception {
+        return leaf(dir, name, ca, from, until, new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost"));
+    }
+
+    /** A leaf certificate naming only {@code dnsName}, valid now for a day: for the wrong host when reached at 127.0.0.1. */
+    static Issued leafNaming(Path dir, String name, Issued ca, String dnsName) throws Exception {
+        Instant now = Instant.now();
+        return leaf(dir, name, ca, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)), new GeneralName(GeneralName.dNSName, dnsName));
+    }
+
+    private static Issued leaf(Path dir, String name, Issued ca, Instant from, Instant until, GeneralName... names) throws Exception {
         KeyPair keys = rsa();
         JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.cert(), BigInteger.valueOf(SERIAL.incrementAndGet()),
                 Date.from(from), Date.from(until), new X500Name("CN=" + name), keys.getPublic());
-        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
         return write(dir, name, sign(b, ca.keys()), keys);
     }
 

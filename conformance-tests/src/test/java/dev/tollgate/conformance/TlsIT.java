@@ -50,6 +50,7 @@ class TlsIT {
     private static TestPki.Issued client;
     private static int mtlsSim;
     private static int expiredSim;
+    private static int misnamedSim;
     private static int openProxy;
     private static int authProxy;
     private static int strictProxy;
@@ -73,11 +74,16 @@ class TlsIT {
         expiredSim = Stack.freePort();
         spawn("sim-expired", List.of(Stack.HOME.resolve("bin/provider-sim").toString(), "--port", "" + expiredSim,
                 "--tls-cert", expired.certFile().toString(), "--tls-key", expired.keyFile().toString()), Map.of());
+        TestPki.Issued misnamed = TestPki.leafNaming(dir, "sim-misnamed", ca, "models.corp.example");
+        misnamedSim = Stack.freePort();
+        spawn("sim-misnamed", List.of(Stack.HOME.resolve("bin/provider-sim").toString(), "--port", "" + misnamedSim,
+                "--tls-cert", misnamed.certFile().toString(), "--tls-key", misnamed.keyFile().toString()), Map.of());
         openProxy = proxy("proxy-open", "");
         authProxy = proxy("proxy-auth", "BasicAuth tollgate s3cret-proxy-pw\n");
         strictProxy = proxy("proxy-strict", "ConnectPort 443\n");
         awaitListening(mtlsSim);
         awaitListening(expiredSim);
+        awaitListening(misnamedSim);
     }
 
     @AfterAll
@@ -114,19 +120,22 @@ class TlsIT {
                   - {id: wrong-ca, kind: openai-compatible, base_url: "https://127.0.0.1:%1$d/v1", tls: {ca_bundle: %5$s, client_cert: %6$s, client_key: "file:%7$s"}}
                   - {id: expired, kind: openai-compatible, base_url: "https://127.0.0.1:%2$d/v1", tls: {%4$s}}
                   - {id: jdk-only, kind: openai-compatible, base_url: "https://127.0.0.1:%1$d/v1"}
+                  - {id: misnamed, kind: openai-compatible, base_url: "https://127.0.0.1:%9$d/v1", tls: {%4$s}}
                 models:
                   - {name: internal-m, targets: [{provider: internal, model: m}]}
+                  - {name: gpt-5.5, targets: [{provider: internal, model: gpt-5.5}]}
                   - {name: no-cert-m, targets: [{provider: no-client-cert, model: m}]}
                   - {name: wrong-ca-m, targets: [{provider: wrong-ca, model: m}]}
                   - {name: expired-m, targets: [{provider: expired, model: m}]}
                   - {name: jdk-m, targets: [{provider: jdk-only, model: m}]}
+                  - {name: misnamed-m, targets: [{provider: misnamed, model: m}]}
                 pricing:
                   - {model: "*", input: 1, output: 1}
                 customers: [{id: acme}]
                 teams: [{id: infra, customer: acme}]
                 keys:
                   - {id: dev, team: infra, sha256: %8$s}
-                """.formatted(mtlsSim, expiredSim, mtls, tls, wrongCa.certFile(), client.certFile(), client.keyFile(), KeyHash.sha256("tg-dev"));
+                """.formatted(mtlsSim, expiredSim, mtls, tls, wrongCa.certFile(), client.certFile(), client.keyFile(), KeyHash.sha256("tg-dev"), misnamedSim);
     }
 
     /** A gateway process with this environment; its HTTPS listener from {@code listener}. */
@@ -200,6 +209,43 @@ class TlsIT {
         }
     }
 
+    /**
+     * The whole on-prem chain with a real client: Codex over HTTPS to the gateway (trusting the private
+     * CA through CODEX_CA_CERTIFICATE, which Codex reads before SSL_CERT_FILE), the gateway through
+     * tinyproxy's CONNECT to the simulator, which requires the gateway's client certificate.
+     */
+    @Test
+    void codexDoesAToolRoundTripOverHttpsThroughTheProxyToAMutualTlsUpstream() throws Exception {
+        try (Gateway g = gateway("gw-codex", Map.of("TOLLGATE_PROXY_URL", "http://127.0.0.1:" + openProxy, "TOLLGATE_PROXY_LOOPBACK", "true"),
+                TestPki.leaf(dir, "listener-codex", ca))) {
+            int seen = simCalls(mtlsSim, "/responses").size();
+            int proxyLogBefore = log("proxy-open").length();
+            List<String> config = List.of("-c", "model_provider=\"gw\"",
+                    "-c", "model_providers.gw={name=\"gw\",base_url=\"https://127.0.0.1:" + g.port()
+                            + "/v1\",env_key=\"GW_API_KEY\",wire_api=\"responses\",supports_websockets=false}");
+            Cli.Result result = Cli.codexExec(Files.createTempDirectory(dir, "codex-home-"), "gpt-5.5", config,
+                    Map.of("GW_API_KEY", "tg-dev", "CODEX_CA_CERTIFICATE", ca.certFile().toString(), "NO_PROXY", "127.0.0.1,localhost"),
+                    Cli.TOOL_PROMPT);
+            assertEquals(0, result.exit(), result.all());
+            assertTrue(result.stdout().contains("tollgate-tool-ok"), "the final answer quotes the tool output: " + result.all());
+
+            List<JsonNode> calls = simCalls(mtlsSim, "/responses");
+            calls = calls.subList(seen, calls.size());
+            assertEquals(2, calls.size(), "one turn that asks for the tool, one with its output: " + calls);
+            assertEquals("gpt-5.5", calls.get(0).path("body").path("model").asText());
+            JsonNode output = null;
+            for (JsonNode item : calls.get(1).path("body").path("input")) {
+                if ("function_call_output".equals(item.path("type").asText())) {
+                    output = item;
+                }
+            }
+            assertNotNull(output, "the second turn carries the tool's output: " + calls.get(1));
+            assertTrue(output.path("output").toString().contains("tollgate-tool-ok"), "Codex really ran the command: " + output);
+            String proxied = log("proxy-open").substring(proxyLogBefore);
+            assertTrue(proxied.contains("CONNECT") && proxied.contains("127.0.0.1:" + mtlsSim), "tinyproxy tunnelled the calls: " + proxied);
+        }
+    }
+
     @Test
     void tlsFailuresAre502sNamingTheCause() throws Exception {
         try (Gateway g = gateway("gw-fail", Map.of(), TestPki.leaf(dir, "listener-b", ca))) {
@@ -207,6 +253,7 @@ class TlsIT {
             assertError(g.chat("jdk-m"), "not signed by a trusted CA");
             assertError(g.chat("expired-m"), "expired");
             assertError(g.chat("no-cert-m"), "client certificate");
+            assertError(g.chat("misnamed-m"), "does not name the host of the provider's base_url");
             HttpResponse<String> ok = g.chat("internal-m");
             assertEquals(200, ok.statusCode(), "direct (loopback is not proxied by default): " + ok.body());
             assertFalse(log("gw-fail").contains("\tat "), "no stack trace lines in the log");
@@ -382,19 +429,24 @@ class TlsIT {
     }
 
     private static long simRequests(int port, String pathEnd) throws Exception {
+        return simCalls(port, pathEnd).size();
+    }
+
+    /** What the simulator on this port received on paths ending so, oldest first. */
+    private static List<JsonNode> simCalls(int port, String pathEnd) throws Exception {
         TestPki.Issued probe = client;
         HttpClient c = HttpClient.newBuilder().sslContext(mtlsContext(probe)).build();
         HttpResponse<String> r = c.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/_sim/requests")).build(),
                 HttpResponse.BodyHandlers.ofString());
         JsonNode all = JSON.readTree(r.body());
         JsonNode list = all.isArray() ? all : all.path("requests");
-        long n = 0;
+        List<JsonNode> calls = new ArrayList<>();
         for (JsonNode req : list) {
             if (req.path("path").asText().endsWith(pathEnd)) {
-                n++;
+                calls.add(req);
             }
         }
-        return n;
+        return calls;
     }
 
     private static SSLContext mtlsContext(TestPki.Issued id) throws Exception {

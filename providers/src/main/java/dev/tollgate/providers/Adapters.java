@@ -45,6 +45,16 @@ public final class Adapters implements ProviderSpec.Source {
                 new VertexAdapter(clock));
     }
 
+    /** Calls adapters make besides the model call itself (Vertex's token exchange) go through this client too. */
+    public Adapters upstream(dev.tollgate.providers.upstream.UpstreamClient client) {
+        byKind.values().forEach(a -> {
+            if (a instanceof VertexAdapter vertex) {
+                vertex.tokensVia(client);
+            }
+        });
+        return this;
+    }
+
     /** Adds a kind (or replaces one); the policy loader accepts it from now on. */
     public Adapters with(Adapter adapter) {
         byKind.put(adapter.kind().id(), adapter);

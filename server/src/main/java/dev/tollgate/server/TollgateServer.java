@@ -183,6 +183,7 @@ public final class TollgateServer implements AutoCloseable {
         // Read before anything starts: a key or certificate that cannot be used stops the gateway naming the file.
         Optional<ListenerTls> https = tls.cert().map(cert -> new ListenerTls(cert, tls.key().orElseThrow()));
         UpstreamClient client = new UpstreamClient(tls.proxy(), tls.caBundles());
+        adapters.upstream(client); // Vertex's token exchange takes the same proxy and CAs
         CompactionKey.install(settings.stateDir());
         Drain drain = new Drain();
         Optional<SharedStore> shared = settings.redisUrl().map(SharedStore::of);

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.api.client.http.HttpResponseException;
 import com.google.auth.oauth2.AccessToken;
 import com.google.auth.oauth2.ServiceAccountCredentials;
+import dev.tollgate.policy.Provider;
 import dev.tollgate.providers.json.JsonBody;
+import dev.tollgate.providers.upstream.UpstreamClient;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +16,7 @@ import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -27,6 +30,8 @@ public final class ServiceAccountTokens {
 
     private final Map<String, Issuer> byKey = new ConcurrentHashMap<>();
     private final Clock clock;
+    /** The gateway's upstream client once the server made it; until then (tests, tools) the library's own transport. */
+    private volatile UpstreamClient upstream;
 
     public ServiceAccountTokens(Clock clock) {
         this.clock = clock;
@@ -35,12 +40,30 @@ public final class ServiceAccountTokens {
     private record Issuer(String tokenUri, TokenCache cache) {
     }
 
+    /** Token exchanges from now on go through this client: its egress proxy and CA bundles. */
+    public void via(UpstreamClient client) {
+        this.upstream = client;
+        byKey.clear();
+    }
+
     /** @param keyJson a service-account key as Google hands it out (JSON with private_key, client_email, token_uri) */
     public String accessToken(String keyJson) throws TokenException {
-        String id = sha256(keyJson);
+        return accessToken(keyJson, Optional.empty());
+    }
+
+    /** As {@link #accessToken(String)}, the exchange trusting the provider's {@code tls.ca_bundle} besides the gateway's. */
+    public String accessToken(String keyJson, Provider provider) throws TokenException {
+        return accessToken(keyJson, Optional.of(provider));
+    }
+
+    private String accessToken(String keyJson, Optional<Provider> provider) throws TokenException {
+        UpstreamClient client = upstream;
+        String id = sha256(keyJson) + (client == null ? "" : provider.map(p -> "|" + p.tls()).orElse(""));
         Issuer issuer = byKey.get(id);
         if (issuer == null) {
-            ServiceAccountCredentials key = parse(keyJson);
+            ServiceAccountCredentials parsed = parse(keyJson);
+            ServiceAccountCredentials key = client == null || provider.isEmpty() ? parsed
+                    : parsed.toBuilder().setHttpTransportFactory(() -> new UpstreamTransport(client, provider.get())).build();
             issuer = byKey.computeIfAbsent(id, k -> new Issuer(key.getTokenServerUri().toString(),
                     new TokenCache(() -> fetch(key), clock)));
         }

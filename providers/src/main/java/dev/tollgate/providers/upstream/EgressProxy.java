@@ -22,8 +22,8 @@ import java.util.Optional;
  *
  * @param https      proxy for https upstreams, if any
  * @param http       proxy for plain-http upstreams, if any
- * @param noProxy    hosts reached directly: exact names, {@code .suffix} or {@code suffix} domain matches,
- *                   IP literals, or {@code *} for all
+ * @param noProxy    hosts reached directly: a name and its subdomains, {@code .name} for subdomains only,
+ *                   IP literals, CIDR ranges ({@code 10.0.0.0/8}), each optionally with {@code :port}, or {@code *} for all
  * @param user       proxy user, if the proxy asks for credentials
  * @param password   reference to the proxy password ({@code env:NAME} or {@code file:PATH})
  * @param loopback   whether loopback upstreams (localhost, 127.0.0.0/8, ::1) go through the proxy too
@@ -92,23 +92,101 @@ public record EgressProxy(Optional<Endpoint> https, Optional<Endpoint> http, Lis
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        if (!loopback && isLoopback(host)) {
+        Optional<byte[]> address = ipLiteral(host);
+        if (!loopback && isLoopback(host, address)) {
             return Optional.empty();
         }
         for (String entry : noProxy) {
-            if (entry.equals("*") || host.equals(entry) || (host + ":" + origin.port()).equals(entry)) {
-                return Optional.empty();
-            }
-            String suffix = entry.startsWith("*.") ? entry.substring(1) : entry.startsWith(".") ? entry : "." + entry;
-            if (host.endsWith(suffix)) {
+            if (entry.equals("*") || matches(entry, host, address, origin.port())) {
                 return Optional.empty();
             }
         }
         return proxy;
     }
 
-    private static boolean isLoopback(String host) {
-        return host.equals("localhost") || host.endsWith(".localhost") || host.startsWith("127.") || host.equals("::1");
+    /** One NO_PROXY entry as curl and Go read it: a name (and its subdomains), {@code .name}, an address, a CIDR range, each with an optional port. */
+    private static boolean matches(String entry, String host, Optional<byte[]> address, int port) {
+        String e = entry;
+        int colon = e.lastIndexOf(':');
+        // A port after a name or an IPv4 address; an IPv6 entry has one only in brackets ("[::1]:8443").
+        if (colon > 0 && e.indexOf(':') == colon || e.startsWith("[") && colon > e.indexOf(']')) {
+            if (!e.substring(colon + 1).equals(Integer.toString(port))) {
+                return false;
+            }
+            e = e.substring(0, colon);
+        }
+        if (e.startsWith("[") && e.endsWith("]")) {
+            e = e.substring(1, e.length() - 1);
+        }
+        int slash = e.indexOf('/');
+        if (slash > 0) {
+            Optional<byte[]> network = ipLiteral(e.substring(0, slash));
+            return network.isPresent() && address.isPresent() && inRange(address.get(), network.get(), e.substring(slash + 1));
+        }
+        Optional<byte[]> literal = ipLiteral(e);
+        if (literal.isPresent() || address.isPresent()) {
+            return literal.isPresent() && address.isPresent() && java.util.Arrays.equals(literal.get(), address.get());
+        }
+        if (host.equals(e)) {
+            return true;
+        }
+        String suffix = e.startsWith("*.") ? e.substring(1) : e.startsWith(".") ? e : "." + e;
+        return host.endsWith(suffix);
+    }
+
+    private static boolean inRange(byte[] address, byte[] network, String prefixText) {
+        int prefix;
+        try {
+            prefix = Integer.parseInt(prefixText);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        if (address.length != network.length || prefix < 0 || prefix > address.length * 8) {
+            return false;
+        }
+        for (int bit = 0; bit < prefix; bit++) {
+            int mask = 0x80 >> (bit % 8);
+            if ((address[bit / 8] & mask) != (network[bit / 8] & mask)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The address an IP literal spells, never by a DNS look-up; empty for a name. */
+    private static Optional<byte[]> ipLiteral(String host) {
+        if (host.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            String[] parts = host.split("\\.");
+            byte[] a = new byte[4];
+            for (int i = 0; i < 4; i++) {
+                int octet = Integer.parseInt(parts[i]);
+                if (octet > 255) {
+                    return Optional.empty();
+                }
+                a[i] = (byte) octet;
+            }
+            return Optional.of(a);
+        }
+        if (!host.contains(":") || !host.matches("[0-9a-f:.]+")) {
+            return Optional.empty();
+        }
+        try {
+            // With a colon the JDK parses an IPv6 literal and never asks DNS.
+            return Optional.of(java.net.InetAddress.getByName(host).getAddress());
+        } catch (java.net.UnknownHostException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean isLoopback(String host, Optional<byte[]> address) {
+        return host.equals("localhost") || host.endsWith(".localhost")
+                || address.map(a -> a.length == 4 ? a[0] == 127 : java.util.Arrays.equals(a, LOOPBACK_V6)).orElse(false);
+    }
+
+    private static final byte[] LOOPBACK_V6 = new byte[16];
+
+    static {
+        LOOPBACK_V6[15] = 1;
     }
 
     /**

@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  */
 public final class Pem {
 
-    private static final Pattern BLOCK = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \\1-----");
+    // The body may carry RFC 1421 headers (OpenSSL's legacy "Proc-Type: 4,ENCRYPTED"), which hold dashes.
+    private static final Pattern BLOCK = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \\1-----", Pattern.DOTALL);
     /** rsaEncryption's AlgorithmIdentifier, to wrap a PKCS#1 key as PKCS#8. */
     private static final byte[] RSA_ALGORITHM = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
 
@@ -67,9 +68,13 @@ public final class Pem {
                     return pkcs8(decode(m.group(2), where), where);
                 }
                 case "RSA PRIVATE KEY" -> {
+                    if (m.group(2).contains("ENCRYPTED")) {
+                        throw encrypted(where);
+                    }
                     return pkcs8(wrapRsa(decode(m.group(2), where)), where);
                 }
-                case "ENCRYPTED PRIVATE KEY", "EC PRIVATE KEY" -> throw new IllegalArgumentException(where + " holds an " + type
+                case "ENCRYPTED PRIVATE KEY" -> throw encrypted(where);
+                case "EC PRIVATE KEY" -> throw new IllegalArgumentException(where + " holds an " + type
                         + ", which the gateway does not read; convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8.pem");
                 default -> {
                     // a certificate in the same file: skip it
@@ -77,6 +82,12 @@ public final class Pem {
             }
         }
         throw new IllegalArgumentException(where + " holds no PEM private key (expected -----BEGIN PRIVATE KEY-----)");
+    }
+
+    /** No passphrase setting: a key at rest is protected by its file's permissions or the secret store instead. */
+    private static IllegalArgumentException encrypted(String where) {
+        return new IllegalArgumentException(where + " holds an encrypted private key, which the gateway does not read (it takes no"
+                + " passphrase); decrypt it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8.pem, and protect the file instead");
     }
 
     private static PrivateKey pkcs8(byte[] der, String where) {

@@ -44,7 +44,8 @@ final class TlsContexts {
         List<X509Certificate> cas = new ArrayList<>();
         globalBundles.forEach(p -> cas.addAll(Pem.certificates(p)));
         this.globalCas = List.copyOf(cas);
-        this.defaults = cas.isEmpty() ? (SSLSocketFactory) SSLSocketFactory.getDefault() : build(Provider.Tls.NONE).factory();
+        // Built, not the JDK's default factory, so that a server asking for a client certificate is noticed here too.
+        this.defaults = build(Provider.Tls.NONE).factory();
     }
 
     /** @throws IllegalArgumentException naming the file that cannot be used */
@@ -69,7 +70,9 @@ final class TlsContexts {
         List<Object> stamps = stamps(tls);
         try {
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keyManagers(tls), trustManagers(tls), null);
+            KeyManager[] keys = keyManagers(tls);
+            context.init(new KeyManager[] {new NoticingKeyManager(keys == null ? null : (javax.net.ssl.X509KeyManager) keys[0])},
+                    trustManagers(tls), null);
             return new Entry(context.getSocketFactory(), stamps, System.nanoTime());
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot set up TLS (" + e.getMessage() + ")");
@@ -155,6 +158,60 @@ final class TlsContexts {
             return s.verify(signature);
         } catch (GeneralSecurityException e) {
             return false;
+        }
+    }
+
+    private static final String CERTIFICATE_WANTED = "tollgate.client-certificate-wanted";
+
+    /**
+     * Whether the server of this connection asked for a client certificate and got none. In TLS 1.3 the
+     * server judges the client's certificate after the client's handshake is over, so its refusal may
+     * arrive as a broken pipe on the first write instead of an alert; this says what it was.
+     */
+    static boolean certificateWantedAndMissing(java.net.Socket socket) {
+        return socket instanceof javax.net.ssl.SSLSocket tls && Boolean.TRUE.equals(tls.getSession().getValue(CERTIFICATE_WANTED));
+    }
+
+    /** Presents the provider's client certificate, if any, and notes on the handshake when a server wanted one it did not get. */
+    private static final class NoticingKeyManager extends javax.net.ssl.X509ExtendedKeyManager {
+        private final javax.net.ssl.X509KeyManager delegate;
+
+        NoticingKeyManager(javax.net.ssl.X509KeyManager delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+            String alias = delegate == null ? null : delegate.chooseClientAlias(keyType, issuers, socket);
+            if (alias == null && socket instanceof javax.net.ssl.SSLSocket tls && tls.getHandshakeSession() != null) {
+                tls.getHandshakeSession().putValue(CERTIFICATE_WANTED, Boolean.TRUE);
+            }
+            return alias;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+            return delegate == null ? null : delegate.getClientAliases(keyType, issuers);
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return delegate == null ? null : delegate.getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return delegate == null ? null : delegate.getPrivateKey(alias);
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+            return null;
         }
     }
 

@@ -72,6 +72,11 @@ public final class UpstreamClient {
                 watchdog.unwatch(connection);
                 connection.close();
             }
+            if (connection != null && !connection.reused && !(e instanceof SSLException) && TlsContexts.certificateWantedAndMissing(connection.socket)) {
+                throw new UpstreamException(UpstreamException.Kind.REFUSED, "the TLS handshake with " + request.uri().getScheme() + "://"
+                        + request.uri().getAuthority() + " failed: the upstream wants a client certificate and the gateway has none it"
+                        + " accepts; set the provider's tls.client_cert and tls.client_key (" + e.getMessage() + ")", e);
+            }
             throw classify(request.uri(), e, connection != null && connection.timedOut);
         }
     }

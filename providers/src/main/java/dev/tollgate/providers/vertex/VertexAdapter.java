@@ -55,6 +55,11 @@ public final class VertexAdapter implements Adapter {
         this.tokens = new ServiceAccountTokens(clock);
     }
 
+    /** Token exchanges go through the gateway's upstream client: its egress proxy and CA bundles. */
+    public void tokensVia(dev.tollgate.providers.upstream.UpstreamClient client) {
+        tokens.via(client);
+    }
+
     @Override
     public ProviderKind kind() {
         return KIND;
@@ -137,7 +142,7 @@ public final class VertexAdapter implements Adapter {
                     + "' (vertex) has no service-account key on this gateway. Ask the platform team to set its credential to file:PATH or env:NAME holding the key's JSON.");
         }
         try {
-            return tokens.accessToken(call.secret().get());
+            return tokens.accessToken(call.secret().get(), call.provider());
         } catch (TokenException e) {
             String prefix = "Provider '" + provider + "' (vertex) could not get a Google access token with " + call.credential() + ": ";
             throw switch (e.kind()) {
