@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "tollgate", mixinStandardHelpOptions = true, version = "tollgate 0.1.0",
         description = "An AI gateway for coding agents. `tollgate COMMAND --help` for each command.",
-        subcommands = {Main.Validate.class, Main.Diff.class, Main.Keys.class, Main.Usage.class, Main.Audit.class},
+        subcommands = {Main.Validate.class, Main.Diff.class, Main.Keys.class, Main.Usage.class, Main.Audit.class, Main.Replay.class},
         footer = {"",
             "Every serve flag also has an environment variable (TOLLGATE_PORT, TOLLGATE_POLICY, TOLLGATE_GIT_BRANCH, ...) and a",
             "key in the settings file (tollgate.port, tollgate.git.branch, ...); see server/src/main/resources/tollgate-defaults.yaml.",
@@ -206,6 +206,57 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() {
             return dev.tollgate.server.usage.UsageCommand.run(by, period, url);
+        }
+    }
+
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+            description = "Replays recorded requests (metadata of `GET /admin/requests/export`) against a proposed policy in time "
+                    + "order and reports, per customer, team and key, what would now be refused and why, routed differently, and "
+                    + "spend under its prices. A gateway URL as SOURCE reads TOLLGATE_ADMIN_TOKEN (a viewer's is enough).")
+    static final class Replay implements Callable<Integer> {
+        @Option(names = "--policy", required = true, paramLabel = "NEW", description = "the proposed policy: a directory or a commit")
+        String policy;
+        @Option(names = "--base", paramLabel = "OLD", description = "the policy to compare with (default: what the gateway did at the time)")
+        String base;
+        @Option(names = "--requests", required = true, paramLabel = "SOURCE", description = "an export file, - (stdin) or a gateway URL")
+        String requests;
+        @Option(names = "--since", paramLabel = "WHEN", description = "only requests since then: 7d, 12h, or 2026-11-24T10:00:00Z")
+        String since;
+        @Option(names = "--format", paramLabel = "markdown|json", defaultValue = "markdown", description = "default markdown")
+        String format;
+        @Option(names = "--repo", paramLabel = "DIR", defaultValue = ".", description = "the repository for commits (default .)")
+        Path repo;
+        @Option(names = "--path", paramLabel = "SUBDIR", defaultValue = "", description = "the policy's folder in it")
+        String path;
+
+        @Override
+        public Integer call() {
+            java.time.Instant from = null;
+            if (since != null) {
+                try {
+                    from = dev.tollgate.server.admin.QueryParams.time("--since", since, java.time.Instant.now());
+                } catch (dev.tollgate.server.admin.QueryParams.Invalid e) {
+                    System.err.println("tollgate replay: " + e.getMessage());
+                    return 2;
+                }
+            }
+            PolicySnapshot next;
+            PolicySnapshot old = null;
+            try {
+                next = PolicyLoader.load(policyFiles(policy, repo, path), policy);
+            } catch (PolicyException e) {
+                System.out.println("The new policy (" + policy + ") does not validate, so no replay:\n" + e.getMessage());
+                return 1;
+            }
+            if (base != null) {
+                try {
+                    old = PolicyLoader.load(policyFiles(base, repo, path), base);
+                } catch (PolicyException e) {
+                    System.out.println("The base policy (" + base + ") does not validate, so no replay:\n" + e.getMessage());
+                    return 1;
+                }
+            }
+            return dev.tollgate.server.replay.ReplayCommand.run(next, policy, old, base, requests, from, format, System.out, System.err);
         }
     }
 
