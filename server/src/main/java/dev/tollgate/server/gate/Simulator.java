@@ -68,6 +68,7 @@ public final class Simulator {
     private final SpendBook budgets = new SpendBook();
     private final ModelAccessCheck access = new ModelAccessCheck();
     private long reservations;
+    private final java.util.Map<KeyChain, java.util.Map<String, Optional<String>>> refusals = new java.util.IdentityHashMap<>();
 
     /** Decides one request made at {@code atMillis}; records must come in time order. */
     public Verdict decide(PolicySnapshot policy, long atMillis, String keyId, String requestedModel, Usage usage) {
@@ -90,8 +91,9 @@ public final class Simulator {
         }
         Route route = policy.resolve(requestedModel).orElse(null);
         String model = route == null ? requestedModel : route.model();
-        Optional<String> denied = access.refusal(chain, requestedModel)
-                .or(() -> model.equals(requestedModel) ? Optional.empty() : access.refusal(chain, model));
+        // The globs' answer for a key and model never changes within one policy: asked once, not a million times.
+        Optional<String> denied = refusals.computeIfAbsent(chain, c -> new java.util.HashMap<>()).computeIfAbsent(requestedModel,
+                m -> access.refusal(chain, m).or(() -> model.equals(m) ? Optional.empty() : access.refusal(chain, model)));
         if (denied.isPresent()) {
             return new Refused(Reason.MODEL_NOT_ALLOWED, "'" + requestedModel + "': " + denied.get(), date);
         }

@@ -64,6 +64,7 @@ final class Replay {
         long notServed = 0;
         Long first = null;
         Long last = null;
+        Map<Route, String> routes = new java.util.IdentityHashMap<>(); // a snapshot's routes do not change: described once
         for (Recorded r : records) {
             if (r.status() >= 400) {
                 notServed++;
@@ -74,10 +75,11 @@ final class Replay {
             last = r.atMillis();
             Simulator.Verdict now = after.decide(next, r.atMillis(), r.key(), r.requestedModel(), r.usage());
             Simulator.Verdict was = before == null ? null : before.decide(base, r.atMillis(), r.key(), r.requestedModel(), r.usage());
-            Tally[] into = {total, tally(keys, r.key()), tally(teams, r.team()), tally(customers, r.customer())};
-            for (Tally t : into) {
-                count(t, r, was, now);
-            }
+            String move = move(r, was, now, routes);
+            count(total, r, was, now, move);
+            count(tally(keys, r.key()), r, was, now, move);
+            count(tally(teams, r.team()), r, was, now, move);
+            count(tally(customers, r.customer()), r, was, now, move);
         }
         return new Result(total, keys, teams, customers, replayed, notServed, first, last, base != null);
     }
@@ -86,7 +88,19 @@ final class Replay {
         return map.computeIfAbsent(id == null ? "(none)" : id, k -> new Tally());
     }
 
-    private static void count(Tally t, Recorded r, Simulator.Verdict was, Simulator.Verdict now) {
+    /** "model: from -> to" when a request served before and now goes elsewhere; else null. */
+    private static String move(Recorded r, Simulator.Verdict was, Simulator.Verdict now, Map<Route, String> routes) {
+        if (!(now instanceof Simulator.Admitted a) || (was != null && !(was instanceof Simulator.Admitted))) {
+            return null;
+        }
+        String from = was == null ? recordedTarget(r) : routes.computeIfAbsent(((Simulator.Admitted) was).route(), Replay::primaries);
+        String to = routes.computeIfAbsent(a.route(), Replay::primaries);
+        // Against the recording: moved when the target it went to is none of the new route's primaries.
+        boolean moved = from != null && (was == null ? !(to.equals(from) || List.of(to.split(" \\+ ")).contains(from)) : !from.equals(to));
+        return moved ? r.requestedModel() + ": " + from + " -> " + to : null;
+    }
+
+    private static void count(Tally t, Recorded r, Simulator.Verdict was, Simulator.Verdict now, String move) {
         t.requests++;
         boolean servedBefore = was == null || was instanceof Simulator.Admitted;
         if (was == null) {
@@ -115,16 +129,10 @@ final class Replay {
                 t.afterUnpriced += a.priced() ? 0 : 1;
                 if (!servedBefore) {
                     t.nowAdmitted++;
-                } else {
-                    String from = was == null ? recordedTarget(r) : primaries(((Simulator.Admitted) was).route());
-                    String to = primaries(a.route());
-                    // Against the recording: moved when the target it went to is none of the new route's primaries.
-                    boolean moved = from != null && (was == null ? !List.of(to.split(" \\+ ")).contains(from) : !from.equals(to));
-                    if (moved) {
-                        t.rerouted++;
-                        t.reroutedNanos += a.nanos();
-                        t.reroutes.merge(r.requestedModel() + ": " + from + " -> " + to, 1L, Long::sum);
-                    }
+                } else if (move != null) {
+                    t.rerouted++;
+                    t.reroutedNanos += a.nanos();
+                    t.reroutes.merge(move, 1L, Long::sum);
                 }
             }
         }
