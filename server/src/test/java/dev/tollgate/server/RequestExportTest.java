@@ -92,6 +92,22 @@ class RequestExportTest {
                 assertTrue(bad.body().contains("since"), bad.body());
                 assertEquals(2, ObservabilityTest.get(port, "/admin/requests/export", VIEWER).body().lines().count() - 1,
                         "the default window (7 days) holds both");
+
+                // tollgate replay reads the gateway itself with the viewer's token
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+                int exit = dev.tollgate.server.replay.ReplayCommand.run(snapshot, "NEW", null, null, "http://127.0.0.1:" + port, VIEWER,
+                        java.time.Instant.now().minusSeconds(3600), "json", new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+                        new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+                assertEquals(0, exit, err.toString(StandardCharsets.UTF_8));
+                JsonNode report = json.readTree(out.toString(StandardCharsets.UTF_8));
+                assertEquals(2, report.path("per").path("key").path("alice").path("requests").asLong(), report.toString());
+                assertEquals(true, report.path("input").path("complete").asBoolean());
+                assertEquals(0, report.path("total").path("now_refused").asLong(), "the same policy refuses nothing it served");
+                assertEquals(1, dev.tollgate.server.replay.ReplayCommand.run(snapshot, "NEW", null, null, "http://127.0.0.1:" + port, KEY,
+                        null, "json", new java.io.PrintStream(new java.io.ByteArrayOutputStream()),
+                        new java.io.PrintStream(err, true, StandardCharsets.UTF_8)), "a virtual key cannot export");
+                assertTrue(err.toString(StandardCharsets.UTF_8).contains("HTTP 401"), err.toString(StandardCharsets.UTF_8));
             }
         }
     }

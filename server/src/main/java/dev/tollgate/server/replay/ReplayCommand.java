@@ -35,12 +35,18 @@ public final class ReplayCommand {
      */
     public static int run(PolicySnapshot next, String nextName, PolicySnapshot base, String baseName, String source, Instant since,
                           String format, PrintStream out, PrintStream err) {
+        return run(next, nextName, base, baseName, source, System.getenv("TOLLGATE_ADMIN_TOKEN"), since, format, out, err);
+    }
+
+    /** {@code token}: the admin token a URL source is read with. */
+    public static int run(PolicySnapshot next, String nextName, PolicySnapshot base, String baseName, String source, String token, Instant since,
+                   String format, PrintStream out, PrintStream err) {
         if (!format.equals("markdown") && !format.equals("json")) {
             err.println("tollgate replay: --format must be markdown or json");
             return 2;
         }
         ExportReader.Export export;
-        try (BufferedReader in = open(source, since)) {
+        try (BufferedReader in = open(source, token, since)) {
             export = ExportReader.read(in, since);
         } catch (Unreadable e) {
             err.println("tollgate replay: " + e.getMessage());
@@ -70,14 +76,13 @@ public final class ReplayCommand {
         }
     }
 
-    private static BufferedReader open(String source, Instant since) throws IOException, InterruptedException, Unreadable {
+    private static BufferedReader open(String source, String token, Instant since) throws IOException, InterruptedException, Unreadable {
         if (source.equals("-")) {
             return reader(System.in);
         }
         if (!source.startsWith("http://") && !source.startsWith("https://")) {
             return Files.newBufferedReader(Path.of(source), StandardCharsets.UTF_8);
         }
-        String token = System.getenv("TOLLGATE_ADMIN_TOKEN");
         if (token == null || token.isBlank()) {
             throw new Unreadable("set TOLLGATE_ADMIN_TOKEN to an admin token (a viewer's is enough) to read " + source);
         }
