@@ -280,6 +280,9 @@ public final class Main implements Callable<Integer> {
         Path file;
         @Option(names = "--state-dir", paramLabel = "DIR", description = "the gateway's state directory (its audit.log)")
         Path stateDir;
+        @Option(names = "--key-file", paramLabel = "FILE", description = "the audit key (default TOLLGATE_AUDIT_KEY_FILE); "
+                + "once per key the chain used across rotations")
+        List<Path> keyFiles = new java.util.ArrayList<>();
 
         @Override
         public Integer call() {
@@ -287,7 +290,7 @@ public final class Main implements Callable<Integer> {
                 System.err.println("audit verify: give FILE or --state-dir DIR, not both");
                 return 2;
             }
-            return AuditCli.verify(file != null ? file : (stateDir != null ? stateDir : Path.of("state")).resolve("audit.log"));
+            return AuditCli.verify(file != null ? file : (stateDir != null ? stateDir : Path.of("state")).resolve("audit.log"), keyFiles);
         }
     }
 
