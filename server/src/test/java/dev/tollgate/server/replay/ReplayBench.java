@@ -17,6 +17,8 @@ import java.util.SplittableRandom;
  * with rate limits and budgets that refuse some) end to end: read the export file, simulate both
  * policies, render the Markdown. Not a test (no timing claims); run by hand from the repository root:
  * {@code java -cp "server/target/classes:server/target/test-classes:server/target/lib/*" dev.tollgate.server.replay.ReplayBench [N]}.
+ * With a second argument DIR it only writes DIR/export.ndjson, DIR/old/ and DIR/new/ for timing the CLI:
+ * {@code time bin/tollgate replay --base DIR/old --policy DIR/new --requests DIR/export.ndjson}.
  */
 public final class ReplayBench {
 
@@ -59,7 +61,8 @@ public final class ReplayBench {
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
-        Path file = Files.createTempFile("replay-bench", ".ndjson");
+        Path keep = args.length > 1 ? Path.of(args[1]) : null;
+        Path file = keep == null ? Files.createTempFile("replay-bench", ".ndjson") : Files.createDirectories(keep).resolve("export.ndjson");
         SplittableRandom random = new SplittableRandom(7);
         long start = Instant.parse("2026-11-23T00:00:00Z").toEpochMilli();
         long step = 7L * 86_400_000 / n;
@@ -79,6 +82,11 @@ public final class ReplayBench {
             w.write("{\"v\":1,\"end\":true,\"records\":" + n + "}\n");
         }
         System.out.println("export: " + n + " records, " + Files.size(file) / (1 << 20) + " MiB");
+        if (keep != null) {
+            Files.writeString(Files.createDirectories(keep.resolve("new")).resolve("p.yaml"), policy(true));
+            Files.writeString(Files.createDirectories(keep.resolve("old")).resolve("p.yaml"), policy(false));
+            return;
+        }
         PolicySnapshot next = PolicyLoader.load(Map.of("p.yaml", policy(true).getBytes(StandardCharsets.UTF_8)));
         PolicySnapshot base = PolicyLoader.load(Map.of("p.yaml", policy(false).getBytes(StandardCharsets.UTF_8)));
         for (int round = 0; round < 3; round++) {
