@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "tollgate", mixinStandardHelpOptions = true, version = "tollgate 0.1.0",
         description = "An AI gateway for coding agents. `tollgate COMMAND --help` for each command.",
-        subcommands = {Main.Validate.class, Main.Diff.class, Main.Keys.class, Main.Usage.class, Main.Audit.class,
+        subcommands = {Main.Validate.class, Main.Diff.class, Main.Keys.class, Main.Usage.class, Main.Audit.class, Main.Replay.class,
             dev.tollgate.server.launch.LaunchCommand.class},
         footer = {"",
             "Every serve flag also has an environment variable (TOLLGATE_PORT, TOLLGATE_POLICY, TOLLGATE_GIT_BRANCH, ...) and a",
@@ -211,6 +211,57 @@ public final class Main implements Callable<Integer> {
         }
     }
 
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+            description = "Replays recorded requests (metadata of `GET /admin/requests/export`) against a proposed policy in time "
+                    + "order and reports, per customer, team and key, what would now be refused and why, routed differently, and "
+                    + "spend under its prices. A gateway URL as SOURCE reads TOLLGATE_ADMIN_TOKEN (a viewer's is enough).")
+    static final class Replay implements Callable<Integer> {
+        @Option(names = "--policy", required = true, paramLabel = "NEW", description = "the proposed policy: a directory or a commit")
+        String policy;
+        @Option(names = "--base", paramLabel = "OLD", description = "the policy to compare with (default: what the gateway did at the time)")
+        String base;
+        @Option(names = "--requests", required = true, paramLabel = "SOURCE", description = "an export file, - (stdin) or a gateway URL")
+        String requests;
+        @Option(names = "--since", paramLabel = "WHEN", description = "only requests since then: 7d, 12h, or 2026-11-24T10:00:00Z")
+        String since;
+        @Option(names = "--format", paramLabel = "markdown|json", defaultValue = "markdown", description = "default markdown")
+        String format;
+        @Option(names = "--repo", paramLabel = "DIR", defaultValue = ".", description = "the repository for commits (default .)")
+        Path repo;
+        @Option(names = "--path", paramLabel = "SUBDIR", defaultValue = "", description = "the policy's folder in it")
+        String path;
+
+        @Override
+        public Integer call() {
+            java.time.Instant from = null;
+            if (since != null) {
+                try {
+                    from = dev.tollgate.server.admin.QueryParams.time("--since", since, java.time.Instant.now());
+                } catch (dev.tollgate.server.admin.QueryParams.Invalid e) {
+                    System.err.println("tollgate replay: " + e.getMessage());
+                    return 2;
+                }
+            }
+            PolicySnapshot next;
+            PolicySnapshot old = null;
+            try {
+                next = PolicyLoader.load(policyFiles(policy, repo, path), policy);
+            } catch (PolicyException e) {
+                System.out.println("The new policy (" + policy + ") does not validate, so no replay:\n" + e.getMessage());
+                return 1;
+            }
+            if (base != null) {
+                try {
+                    old = PolicyLoader.load(policyFiles(base, repo, path), base);
+                } catch (PolicyException e) {
+                    System.out.println("The base policy (" + base + ") does not validate, so no replay:\n" + e.getMessage());
+                    return 1;
+                }
+            }
+            return dev.tollgate.server.replay.ReplayCommand.run(next, policy, old, base, requests, from, format, System.out, System.err);
+        }
+    }
+
     @Command(name = "audit", mixinStandardHelpOptions = true, subcommands = AuditVerify.class,
             description = "The audit trail: `tollgate audit verify --help`.")
     static final class Audit implements Callable<Integer> {
@@ -231,6 +282,9 @@ public final class Main implements Callable<Integer> {
         Path file;
         @Option(names = "--state-dir", paramLabel = "DIR", description = "the gateway's state directory (its audit.log)")
         Path stateDir;
+        @Option(names = "--key-file", paramLabel = "FILE", description = "the audit key (default TOLLGATE_AUDIT_KEY_FILE); "
+                + "once per key the chain used across rotations")
+        List<Path> keyFiles = new java.util.ArrayList<>();
 
         @Override
         public Integer call() {
@@ -238,7 +292,7 @@ public final class Main implements Callable<Integer> {
                 System.err.println("audit verify: give FILE or --state-dir DIR, not both");
                 return 2;
             }
-            return AuditCli.verify(file != null ? file : (stateDir != null ? stateDir : Path.of("state")).resolve("audit.log"));
+            return AuditCli.verify(file != null ? file : (stateDir != null ? stateDir : Path.of("state")).resolve("audit.log"), keyFiles);
         }
     }
 

@@ -32,11 +32,14 @@ public final class AuditLog {
 
     private final Path file;
     private final Path head;
+    /** Null: entries hashed with plain SHA-256, which detects an edit but not a rewrite of the whole log. */
+    private final AuditKey key;
     private long seq;
     private String last;
 
-    private AuditLog(Path file, long seq, String last) {
+    private AuditLog(Path file, long seq, String last, AuditKey key) {
         this.file = file;
+        this.key = key;
         this.head = headOf(file);
         this.seq = seq;
         this.last = last;
@@ -48,6 +51,11 @@ public final class AuditLog {
 
     /** Opens the log, continuing its chain from the last line. */
     public static AuditLog open(Path file) {
+        return open(file, null);
+    }
+
+    /** Opens the log, continuing its chain from the last line; new entries are keyed with {@code key} (null: not keyed). */
+    public static AuditLog open(Path file, AuditKey key) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             long seq = 0;
@@ -64,7 +72,7 @@ public final class AuditLog {
                     }
                 }
             }
-            return new AuditLog(file, seq, last);
+            return new AuditLog(file, seq, last, key);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the audit log " + file, e);
         }
@@ -80,6 +88,9 @@ public final class AuditLog {
         entry.put("seq", seq + 1);
         entry.put("time", Instant.now().toString());
         entry.put("prev", last);
+        if (key != null) {
+            entry.put("key", key.id());
+        }
         switch (event) {
             case AuditEvent.PolicyApplied p -> {
                 entry.put("kind", "policy.applied");
@@ -106,7 +117,7 @@ public final class AuditLog {
             }
         }
         String body = entry.toString();
-        String hash = sha256(body);
+        String hash = key == null ? sha256(body) : key.mac(body);
         try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             out.write(ByteBuffer.wrap((hash + " " + body + "\n").getBytes(StandardCharsets.UTF_8)));
             out.force(false);
@@ -127,6 +138,17 @@ public final class AuditLog {
     }
 
     public static Verification verify(Path file) throws IOException {
+        return verify(file, List.of());
+    }
+
+    /**
+     * Checks the chain; keyed entries with the key they name among {@code keys}. Once an entry is keyed,
+     * every later one must be: a log rewritten without the key has plain hashes or MACs that do not match.
+     */
+    public static Verification verify(Path file, List<AuditKey> keys) throws IOException {
+        java.util.Map<String, AuditKey> byId = new java.util.HashMap<>();
+        keys.forEach(k -> byId.put(k.id(), k));
+        boolean keyed = false;
         List<String> problems = new ArrayList<>();
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         String prev = GENESIS;
@@ -153,8 +175,25 @@ public final class AuditLog {
                 prev = hash;
                 continue;
             }
-            if (!sha256(body).equals(hash)) {
-                problems.add("line " + n + " (seq " + entry.path("seq").asText() + "): edited; its content no longer matches its hash");
+            String keyId = entry.path("key").asText("");
+            if (keyId.isEmpty()) {
+                // Entries from before keying was turned on are pinned by the first keyed entry's link to them.
+                if (keyed) {
+                    problems.add("line " + n + " (seq " + entry.path("seq").asText() + "): not keyed, after keyed entries: written "
+                            + "without the audit key");
+                } else if (!sha256(body).equals(hash)) {
+                    problems.add("line " + n + " (seq " + entry.path("seq").asText() + "): edited; its content no longer matches its hash");
+                }
+            } else {
+                keyed = true;
+                AuditKey k = byId.get(keyId);
+                if (k == null) {
+                    problems.add("line " + n + " (seq " + entry.path("seq").asText() + "): keyed with key " + keyId
+                            + ", which was not given (--key-file, once per key the chain used): cannot be verified");
+                } else if (!k.mac(body).equals(hash)) {
+                    problems.add("line " + n + " (seq " + entry.path("seq").asText() + "): its MAC does not match under key " + keyId
+                            + ": edited, or written without the key");
+                }
             }
             if (!entry.path("prev").asText().equals(prev)) {
                 problems.add("line " + n + " (seq " + entry.path("seq").asText() + "): the link to the previous entry is broken (an entry before it was removed, edited or reordered)");
@@ -164,6 +203,9 @@ public final class AuditLog {
             }
             expected = entry.path("seq").asLong() + 1;
             prev = hash;
+        }
+        if (!keys.isEmpty() && !keyed && entries > 0) {
+            problems.add("no entry is keyed though a key was given: the log was written, or rewritten, without the audit key");
         }
         Path head = headOf(file);
         if (Files.exists(head)) {

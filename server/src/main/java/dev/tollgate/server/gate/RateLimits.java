@@ -94,6 +94,15 @@ public final class RateLimits {
         this.store = new LocalLimits();
     }
 
+    /** One node's buckets refilled on {@code clock}: a replay's simulated time. */
+    static RateLimits simulated(io.github.bucket4j.TimeMeter clock) {
+        return new RateLimits(new LocalLimits(clock));
+    }
+
+    private RateLimits(LimitStore store) {
+        this.store = store;
+    }
+
     /** Shared by every node using {@code shared}; {@code node} names this one. */
     public RateLimits(SharedStore shared, String node) {
         this.store = new RedisLimits(shared, node, "tollgate:");

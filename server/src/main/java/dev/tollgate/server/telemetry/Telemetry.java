@@ -58,7 +58,8 @@ public final class Telemetry implements AutoCloseable {
         RequestLog log = settings.requestLog() && stateDir != null
                 ? RequestLog.open(stateDir.resolve("requests.db"), settings.queue(), settings.retention()) : null;
         Tracing tracing = settings.otel() ? Tracing.otlp(settings.otelEndpoint(), settings.otelSampling()) : Tracing.off();
-        AuditLog audit = stateDir == null ? null : AuditLog.open(stateDir.resolve("audit.log"));
+        AuditLog audit = stateDir == null ? null : AuditLog.open(stateDir.resolve("audit.log"),
+                settings.auditKeyFile().map(f -> dev.tollgate.server.audit.AuditKey.load(f, stateDir)).orElse(null));
         return new Telemetry(settings, log, tracing, audit);
     }
 

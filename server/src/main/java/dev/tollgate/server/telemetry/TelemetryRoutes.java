@@ -47,6 +47,7 @@ final class TelemetryRoutes {
             scrape(res);
         });
         routing.get("/admin/requests", this::requests);
+        routing.get("/admin/requests/export", this::export); // before {id}, which would take "export"
         routing.get("/admin/requests/{id}", this::request);
     }
 
@@ -92,6 +93,38 @@ final class TelemetryRoutes {
             send(res, Status.OK_200, out);
         } catch (SQLException e) {
             send(res, Status.INTERNAL_SERVER_ERROR_500, error("The request log could not be read: " + e.getMessage()));
+        }
+    }
+
+    /** Metadata of every record since {@code since} (default 7d), streamed as NDJSON for {@code tollgate replay}. */
+    private void export(ServerRequest req, ServerResponse res) {
+        if (AdminAuth.authorize(policy, req, res, false).isEmpty()) {
+            return;
+        }
+        RequestLog log = telemetry.log();
+        if (log == null) {
+            send(res, Status.NOT_FOUND_404, error("The request log is off (tollgate.requests.log: false)."));
+            return;
+        }
+        Instant since;
+        try {
+            since = QueryParams.time("since", Optional.ofNullable(param(req, "since")).orElse("7d"), Instant.now());
+        } catch (QueryParams.Invalid e) {
+            send(res, Status.BAD_REQUEST_400, error(e.getMessage() + ". Parameter: since (2026-11-24T10:00:00Z or 15m, 2h, 7d ago; default 7d)."));
+            return;
+        }
+        res.header(HeaderNames.CONTENT_TYPE, "application/x-ndjson");
+        try (java.io.OutputStream out = res.outputStream()) {
+            try {
+                RequestExport.write(log, since, out);
+            } catch (SQLException e) {
+                // Headers are gone by now: the reader sees this line and no end line, and says the export is incomplete.
+                out.write(dev.tollgate.providers.json.JsonBody.write(JSON.createObjectNode().put("v", RequestExport.VERSION)
+                        .put("error", "The request log could not be read: " + e.getMessage())));
+                out.write('\n');
+            }
+        } catch (java.io.IOException e) {
+            // the client went away; nothing to answer
         }
     }
 

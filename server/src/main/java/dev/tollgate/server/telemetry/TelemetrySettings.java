@@ -23,6 +23,7 @@ import java.util.function.Supplier;
  * tollgate.otel.sampling           TOLLGATE_OTEL_SAMPLING            --otel-sampling    (0..1 of new traces)
  * tollgate.management.port         TOLLGATE_MANAGEMENT_PORT          --management-port  (GET /metrics without a token; 0 = none)
  * tollgate.metrics.token           TOLLGATE_METRICS_TOKEN            (scrape token on the main port: the token, env:NAME or file:PATH)
+ * tollgate.audit.key-file          TOLLGATE_AUDIT_KEY_FILE           (HMAC key of the audit chain, a file outside the state dir)
  * </pre>
  *
  * @param managementPort a second listener, on the same host, serving {@code /metrics} without a token; 0 = none
@@ -30,10 +31,11 @@ import java.util.function.Supplier;
  *                       (the token itself, {@code env:NAME} or {@code file:PATH}, read at each scrape); empty = admin tokens only
  */
 public record TelemetrySettings(boolean requestLog, Duration retention, int queue, boolean otel, String otelEndpoint,
-                                double otelSampling, int managementPort, java.util.Optional<String> metricsToken) {
+                                double otelSampling, int managementPort, java.util.Optional<String> metricsToken,
+                                java.util.Optional<Path> auditKeyFile) {
 
     public TelemetrySettings(boolean requestLog, Duration retention, int queue, boolean otel, String otelEndpoint, double otelSampling) {
-        this(requestLog, retention, queue, otel, otelEndpoint, otelSampling, 0, java.util.Optional.empty());
+        this(requestLog, retention, queue, otel, otelEndpoint, otelSampling, 0, java.util.Optional.empty(), java.util.Optional.empty());
     }
 
     public static final Map<String, String> FLAGS = Map.of(
@@ -70,17 +72,24 @@ public record TelemetrySettings(boolean requestLog, Duration retention, int queu
                 config.get("otel.endpoint").asString().orElse("http://127.0.0.1:4318/v1/traces"),
                 sampling,
                 managementPort(config.get("management.port").asString().orElse("")),
-                config.get("metrics.token").asString().asOptional().map(String::trim).filter(v -> !v.isEmpty()));
+                config.get("metrics.token").asString().asOptional().map(String::trim).filter(v -> !v.isEmpty()),
+                config.get("audit.key-file").asString().asOptional().map(String::trim).filter(v -> !v.isEmpty()).map(Path::of));
     }
 
     public TelemetrySettings withOtel(String endpoint, double sampling) {
-        return new TelemetrySettings(requestLog, retention, queue, true, endpoint, sampling, managementPort, metricsToken);
+        return new TelemetrySettings(requestLog, retention, queue, true, endpoint, sampling, managementPort, metricsToken, auditKeyFile);
     }
 
     /** The same with a management port ({@code 0} = none) and a scrape token reference. */
     public TelemetrySettings withMetrics(int port, String token) {
         return new TelemetrySettings(requestLog, retention, queue, otel, otelEndpoint, otelSampling, port,
-                java.util.Optional.ofNullable(token).filter(t -> !t.isBlank()));
+                java.util.Optional.ofNullable(token).filter(t -> !t.isBlank()), auditKeyFile);
+    }
+
+    /** The same with the audit chain keyed by the key in {@code file}. */
+    public TelemetrySettings withAuditKey(Path file) {
+        return new TelemetrySettings(requestLog, retention, queue, otel, otelEndpoint, otelSampling, managementPort, metricsToken,
+                java.util.Optional.ofNullable(file));
     }
 
     /** Empty means none, as does 0. */
