@@ -334,5 +334,17 @@ class SignInTest {
         assertEquals(200, refresh.statusCode(), refresh.body());
         assertEquals(401, get("/admin/policy", dev).statusCode());
         assertNotEquals(ops, dev);
+
+        // The person's spend in the operators' usage report and the request log, under their own id.
+        assertEquals(200, chat(dev).statusCode());
+        HttpResponse<String> usage = get("/admin/usage?by=key&period=daily", ops);
+        assertEquals(200, usage.statusCode(), usage.body());
+        assertTrue(usage.body().contains("person:alice@example.com"), usage.body());
+        String log = "";
+        for (int i = 0; i < 100 && !log.contains("person:alice@example.com"); i++) {
+            log = get("/admin/requests?key=person:alice@example.com", ops).body(); // the log is written off the request's path
+            Thread.sleep(50);
+        }
+        assertTrue(log.contains("\"team\":\"web\""), log);
     }
 }
