@@ -346,5 +346,10 @@ class SignInTest {
             Thread.sleep(50);
         }
         assertTrue(log.contains("\"team\":\"web\""), log);
+
+        // The dashboard's data says who is signed in.
+        JsonNode stats = JSON.readTree(get("/admin/stats", ops).body());
+        assertEquals("person:olga@example.com", stats.path("viewer").path("id").asText(), stats.toString());
+        assertEquals("operator", stats.path("viewer").path("role").asText());
     }
 }
