@@ -27,10 +27,15 @@ public final class KeyFile {
     private KeyFile() {
     }
 
-    /** {@code TOLLGATE_KEY_FILE}, else {@code ~/.config/tollgate/key}. */
+    /** {@code TOLLGATE_KEY_FILE}, else {@code $HOME/.config/tollgate/key} (the JVM's user.home when HOME is unset). */
     public static Path defaultPath() {
         String env = System.getenv("TOLLGATE_KEY_FILE");
-        return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".config", "tollgate", "key");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        // $HOME as shells and the agents read it (the JVM's user.home ignores it).
+        String home = System.getenv("HOME");
+        return Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"), ".config", "tollgate", "key");
     }
 
     static Path metadata(Path key) {
