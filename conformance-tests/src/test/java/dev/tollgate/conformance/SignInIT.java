@@ -117,5 +117,16 @@ class SignInIT {
         HttpResponse<String> usage = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(stack.gateway("/v1/usage")))
                 .header("authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals("person:alice@example.com", JSON.readTree(usage.body()).path("key").asText(), usage.body());
+
+        // Codex's command-backed provider auth: Codex runs `tollgate auth print-token` itself for the bearer token.
+        int beforeCodex = JSON.readTree(stack.get(stack.sim("/_sim/requests")).body()).size();
+        Cli.Result codex = Cli.codexExec(stack, "gpt-5.5", List.of("-c", "model_provider=\"gw\"",
+                "-c", "model_providers.gw={name=\"gw\",base_url=\"" + stack.gateway("/v1") + "\",wire_api=\"responses\","
+                        + "supports_websockets=false,auth={command=\"" + Stack.HOME.resolve("bin/tollgate") + "\",args=[\"auth\",\"print-token\"]}}"),
+                Map.of("TOLLGATE_KEY_FILE", keyFile.toString()), Cli.TOOL_PROMPT);
+        assertEquals(0, codex.exit(), codex.all());
+        assertTrue(codex.stdout().contains("tollgate-tool-ok"), codex.all());
+        assertEquals(beforeCodex + 2, JSON.readTree(stack.get(stack.sim("/_sim/requests")).body()).size(),
+                "both of Codex's turns reached the simulator through the gateway");
     }
 }
