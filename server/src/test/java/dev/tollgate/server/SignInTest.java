@@ -121,12 +121,22 @@ class SignInTest {
         return "http://127.0.0.1:" + gateway.port();
     }
 
-    /** The browser: follows the provider's redirect back to the CLI's loopback listener. */
+    /** The last page the browser showed. */
+    private static volatile HttpResponse<String> lastPage;
+
+    /** The browser: follows redirects (to the provider, back to the CLI's listener or the gateway) to the last page. */
     private static void browse(URI url) {
         try {
-            HttpResponse<String> auth = HTTP.send(HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofString());
-            String location = auth.headers().firstValue("location").orElseThrow(() -> new AssertionError("no redirect: " + auth.body()));
-            HTTP.send(HttpRequest.newBuilder(URI.create(location)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            URI next = url;
+            for (int hop = 0; hop < 6; hop++) {
+                HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(next).GET().build(), HttpResponse.BodyHandlers.ofString());
+                lastPage = page;
+                var location = page.headers().firstValue("location");
+                if (page.statusCode() / 100 != 3 || location.isEmpty()) {
+                    return;
+                }
+                next = next.resolve(location.get());
+            }
         } catch (Exception e) {
             throw new AssertionError(e);
         }
@@ -143,13 +153,15 @@ class SignInTest {
     record Run(int exit, String out, String err) {
     }
 
-    private Run login(Path keyFile) {
+    private Run login(Path keyFile, String... more) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new LoginCommand(SignInTest::browse));
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute("--gateway", base(), "--key-file", keyFile.toString(), "--timeout", "20");
+        List<String> args = new java.util.ArrayList<>(List.of("--gateway", base(), "--key-file", keyFile.toString(), "--timeout", "20"));
+        args.addAll(List.of(more));
+        int exit = cli.execute(args.toArray(String[]::new));
         return new Run(exit, out.toString(), err.toString());
     }
 
@@ -351,5 +363,39 @@ class SignInTest {
         JsonNode stats = JSON.readTree(get("/admin/stats", ops).body());
         assertEquals("person:olga@example.com", stats.path("viewer").path("id").asText(), stats.toString());
         assertEquals("operator", stats.path("viewer").path("role").asText());
+    }
+
+    @Test
+    void aTerminalWithoutABrowserSignsInWithADeviceCodeEnteredAtTheGateway() throws Exception {
+        alice(List.of("eng-platform"));
+        Path keyFile = tmp.resolve("device-key");
+        Run run = login(keyFile, "--device");
+        assertEquals(0, run.exit(), run.out() + run.err());
+        assertTrue(run.out().contains("/auth/device and enter the code "), run.out());
+        assertTrue(lastPage.body().contains("Signed in as alice@example.com"), lastPage.body());
+        String key = Files.readString(keyFile).trim();
+        assertEquals("platform", JSON.readTree(get("/auth/whoami", key).body()).path("team").asText());
+
+        // A device code works once; an unknown or used one, or a user code entered again, is refused.
+        HttpResponse<String> start = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/auth/device/start"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode device = JSON.readTree(start.body());
+        String token = "{\"device_code\":\"" + device.path("device_code").asText() + "\"}";
+        HttpResponse<String> pendingAnswer = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/auth/device/token"))
+                .POST(HttpRequest.BodyPublishers.ofString(token)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, pendingAnswer.statusCode());
+        assertEquals("authorization_pending", JSON.readTree(pendingAnswer.body()).path("error").path("code").asText());
+        HttpResponse<String> unknown = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/auth/device/token"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"device_code\":\"made-up\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals("invalid_grant", JSON.readTree(unknown.body()).path("error").path("code").asText(), unknown.body());
+        HttpResponse<String> used = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/auth/device?user_code=ABCD-EFGH")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, used.statusCode());
+        assertTrue(used.body().contains("unknown, expired or used already"), used.body());
+        // Expired: the gateway's clock passes the code's 10 minutes.
+        clock.advance(Duration.ofMinutes(11));
+        HttpResponse<String> expired = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/auth/device/token"))
+                .POST(HttpRequest.BodyPublishers.ofString(token)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals("expired_token", JSON.readTree(expired.body()).path("error").path("code").asText(), expired.body());
     }
 }

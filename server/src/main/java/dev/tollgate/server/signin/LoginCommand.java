@@ -52,6 +52,9 @@ public final class LoginCommand implements Callable<Integer> {
     @Option(names = "--no-browser", description = "only print the sign-in URL; do not try to open a browser")
     boolean noBrowser;
 
+    @Option(names = "--device", description = "for a terminal without a browser: enter a code at the gateway in a browser elsewhere")
+    boolean device;
+
     @Option(names = "--timeout", defaultValue = "300", description = "seconds to wait for the browser to come back (default: ${DEFAULT-VALUE})")
     long timeoutSeconds;
 
@@ -74,6 +77,9 @@ public final class LoginCommand implements Callable<Integer> {
                 .replaceAll("/+$", "");
         Path file = keyFile != null ? keyFile : KeyFile.defaultPath();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        if (device) {
+            return device(http, base, file, out, err);
+        }
         CompletableFuture<Map<String, String>> back = new CompletableFuture<>();
         HttpServer loopback = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         loopback.createContext("/callback", exchange -> {
@@ -121,17 +127,62 @@ public final class LoginCommand implements Callable<Integer> {
             if (issued == null) {
                 return 1;
             }
-            Instant expires = Instant.parse(issued.path("expires_at").asText());
-            KeyFile.write(file, new KeyFile.Stored(issued.path("key").asText(), base, issued.path("person").asText(), expires));
-            out.println("Signed in as " + issued.path("person").asText()
-                    + (issued.hasNonNull("team") ? " (team " + issued.path("team").asText() + ")" : "")
-                    + (issued.hasNonNull("role") ? " (admin role " + issued.path("role").asText() + ")" : "")
-                    + "; personal key valid until " + expires + ", stored in " + file);
-            out.flush();
-            return 0;
+            return store(issued, base, file, out);
         } finally {
             loopback.stop(0);
         }
+    }
+
+    private static int store(JsonNode issued, String base, Path file, PrintWriter out) throws IOException {
+        Instant expires = Instant.parse(issued.path("expires_at").asText());
+        KeyFile.write(file, new KeyFile.Stored(issued.path("key").asText(), base, issued.path("person").asText(), expires));
+        out.println("Signed in as " + issued.path("person").asText()
+                + (issued.hasNonNull("team") ? " (team " + issued.path("team").asText() + ")" : "")
+                + (issued.hasNonNull("role") ? " (admin role " + issued.path("role").asText() + ")" : "")
+                + "; personal key valid until " + expires + ", stored in " + file);
+        out.flush();
+        return 0;
+    }
+
+    /** The device-style sign-in: show a code, poll the gateway until the person has entered it elsewhere. */
+    private int device(HttpClient http, String base, Path file, PrintWriter out, PrintWriter err) throws Exception {
+        JsonNode started = post(http, base + "/auth/device/start", JSON.createObjectNode(), err);
+        if (started == null) {
+            return 1;
+        }
+        String code = started.path("device_code").asText();
+        out.println("On any device, open " + started.path("verification_uri").asText() + " and enter the code "
+                + started.path("user_code").asText());
+        out.println("(or open " + started.path("verification_uri_complete").asText() + ")");
+        out.flush();
+        if (browser != null) {
+            Thread.ofVirtual().start(() -> browser.accept(URI.create(started.path("verification_uri_complete").asText())));
+        }
+        long interval = Math.max(1, started.path("interval").asLong(2));
+        long deadline = System.nanoTime() + Duration.ofSeconds(Math.min(timeoutSeconds, started.path("expires_in").asLong(600))).toNanos();
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> res;
+            try {
+                res = http.send(HttpRequest.newBuilder(URI.create(base + "/auth/device/token")).timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(JSON.createObjectNode().put("device_code", code).toString())).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                err.println("tollgate: cannot reach the gateway at " + base + " (" + e.getClass().getSimpleName() + "); check --gateway");
+                return 1;
+            }
+            JsonNode json = JSON.readTree(res.body());
+            if (res.statusCode() == 200) {
+                return store(json, base, file, out);
+            }
+            if (!"authorization_pending".equals(json.path("error").path("code").asText())) {
+                err.println("tollgate: sign-in failed: " + json.path("error").path("message").asText("HTTP " + res.statusCode()));
+                return 1;
+            }
+            Thread.sleep(Duration.ofSeconds(interval));
+        }
+        err.println("tollgate: the code was not entered within " + timeoutSeconds + " s; run `tollgate login --device` again");
+        return 1;
     }
 
     /** The gateway's JSON answer, or null after printing its message. */

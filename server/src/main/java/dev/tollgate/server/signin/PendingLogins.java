@@ -17,7 +17,8 @@ final class PendingLogins {
     /** Bounds memory against a flood of starts; an honest user finishes in minutes. */
     static final int MAX = 10_000;
 
-    record Pending(String verifier, String nonce, URI redirect, Instant expires) {
+    /** {@code device}: the device sign-in this browser sign-in completes; null for the CLI's loopback one. */
+    record Pending(String verifier, String nonce, URI redirect, Instant expires, String device) {
     }
 
     private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
@@ -28,12 +29,16 @@ final class PendingLogins {
     }
 
     boolean add(String state, String verifier, String nonce, URI redirect) {
+        return add(state, verifier, nonce, redirect, null);
+    }
+
+    boolean add(String state, String verifier, String nonce, URI redirect, String device) {
         Instant now = clock.instant();
         pending.values().removeIf(p -> now.isAfter(p.expires()));
         if (pending.size() >= MAX) {
             return false;
         }
-        pending.put(state, new Pending(verifier, nonce, redirect, now.plus(LIFETIME)));
+        pending.put(state, new Pending(verifier, nonce, redirect, now.plus(LIFETIME), device));
         return true;
     }
 

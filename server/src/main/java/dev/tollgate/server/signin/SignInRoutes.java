@@ -47,6 +47,7 @@ public final class SignInRoutes {
     private final AuditLog audit;
     private final Clock clock;
     private final PendingLogins pending;
+    private final DeviceLogins devices;
 
     /** @param idp empty when sign-in is off (no tollgate.sso.issuer) */
     public SignInRoutes(PolicyHolder policy, Optional<IdentityProvider> idp, PersonalKeys keys, AuditLog audit, Clock clock) {
@@ -56,12 +57,17 @@ public final class SignInRoutes {
         this.audit = audit;
         this.clock = clock;
         this.pending = new PendingLogins(clock);
+        this.devices = new DeviceLogins(clock);
     }
 
     public void register(HttpRouting.Builder routing) {
         routing.post("/auth/login/start", (req, res) -> handle(res, () -> start(req)));
         routing.post("/auth/login/finish", (req, res) -> handle(res, () -> finish(req)));
         routing.get("/auth/whoami", (req, res) -> handle(res, () -> whoami(req)));
+        routing.post("/auth/device/start", (req, res) -> handle(res, () -> deviceStart(req)));
+        routing.post("/auth/device/token", this::deviceToken);
+        routing.get("/auth/device", this::devicePage);
+        routing.get("/auth/device/callback", this::deviceCallback);
     }
 
     private interface Step {
@@ -120,7 +126,14 @@ public final class SignInRoutes {
         }
         PendingLogins.Pending p = pending.take(state).orElseThrow(() -> new SignInRefused(400, "unknown_state", "This sign-in is "
                 + "unknown, finished already or older than " + PendingLogins.LIFETIME.toMinutes() + " minutes. Run `tollgate login` again."));
-        IdentityProvider.Verified person = provider.exchange(code, p.redirect(), p.verifier(), p.nonce());
+        if (p.device() != null) {
+            throw new SignInRefused(400, "unknown_state", "This sign-in belongs to a device code; it finishes at the gateway.");
+        }
+        return issue(provider.exchange(code, p.redirect(), p.verifier(), p.nonce()));
+    }
+
+    /** Maps the verified person through the policy in force and issues their personal key; what the CLI stores. */
+    private ObjectNode issue(IdentityProvider.Verified person) {
         // Decided on the policy in force now, after the provider answered.
         PolicySnapshot snapshot = policy.forRequest();
         Sso sso = sso(snapshot);
@@ -151,6 +164,108 @@ public final class SignInRoutes {
         team.ifPresent(t -> out.put("team", t));
         role.ifPresent(r -> out.put("role", r.name().toLowerCase()));
         return out;
+    }
+
+    private ObjectNode deviceStart(ServerRequest req) {
+        idp();
+        sso(policy.forRequest());
+        DeviceLogins.Device d = devices.start().orElseThrow(() ->
+                new SignInRefused(429, "too_many_sign_ins", "Too many sign-ins are under way; try again in a few minutes."));
+        String page = publicBase(req) + "/auth/device";
+        ObjectNode out = JSON.createObjectNode();
+        out.put("device_code", d.deviceCode());
+        out.put("user_code", d.userCode());
+        out.put("verification_uri", page);
+        out.put("verification_uri_complete", page + "?user_code=" + d.userCode());
+        out.put("expires_in", DeviceLogins.LIFETIME.toSeconds());
+        out.put("interval", 2);
+        return out;
+    }
+
+    /** RFC 8628's answers while the person signs in: authorization_pending, then the key once, then nothing. */
+    private void deviceToken(ServerRequest req, ServerResponse res) {
+        handle(res, () -> {
+            String code = body(req).path("device_code").asText("");
+            DeviceLogins.Device d = devices.poll(code).orElseThrow(() -> new SignInRefused(400, "invalid_grant",
+                    "This device code is unknown, expired or was used already. Run `tollgate login --device` again."));
+            if (clock.instant().isAfter(d.expires())) {
+                throw new SignInRefused(400, "expired_token", "This device code expired; run `tollgate login --device` again.");
+            }
+            return switch (d.state()) {
+                case DeviceLogins.Pending p -> throw new SignInRefused(400, "authorization_pending",
+                        "Waiting for the person to enter " + d.userCode() + " at the gateway's /auth/device page.");
+                case DeviceLogins.Failed f -> throw f.reason();
+                case DeviceLogins.Issued i -> i.answer();
+            };
+        });
+    }
+
+    /** The page the person opens elsewhere: enter the code, then on to the identity provider. */
+    private void devicePage(ServerRequest req, ServerResponse res) {
+        Optional<String> userCode = req.query().first("user_code").filter(c -> !c.isBlank());
+        if (userCode.isEmpty()) {
+            html(res, 200, "Sign in to Tollgate", "<form method=\"get\">Code shown in your terminal: "
+                    + "<input name=\"user_code\" autocomplete=\"off\" size=\"10\"> <button>Continue</button></form>");
+            return;
+        }
+        try {
+            IdentityProvider provider = idp();
+            DeviceLogins.Device d = devices.byUserCode(userCode.get()).orElseThrow(() -> new SignInRefused(400, "invalid_grant",
+                    "This code is unknown, expired or used already. Run `tollgate login --device` again for a new one."));
+            URI callback = URI.create(publicBase(req) + "/auth/device/callback");
+            String state = random(24);
+            String verifier = random(48);
+            String nonce = random(24);
+            if (!pending.add(state, verifier, nonce, callback, d.deviceCode())) {
+                throw new SignInRefused(429, "too_many_sign_ins", "Too many sign-ins are under way; try again in a few minutes.");
+            }
+            res.status(Status.FOUND_302);
+            res.header(HeaderNames.LOCATION, provider.authorizationUrl(callback, state, nonce, challenge(verifier)).toString());
+            res.header(HeaderNames.CACHE_CONTROL, "no-store");
+            res.send();
+        } catch (SignInRefused e) {
+            html(res, e.status(), "Sign-in failed", escape(e.getMessage()));
+        }
+    }
+
+    private void deviceCallback(ServerRequest req, ServerResponse res) {
+        String state = req.query().first("state").orElse("");
+        PendingLogins.Pending p = pending.take(state).filter(x -> x.device() != null).orElse(null);
+        if (p == null) {
+            html(res, 400, "Sign-in failed", "This sign-in is unknown, finished already or too old. Run `tollgate login --device` again.");
+            return;
+        }
+        try {
+            Optional<String> error = req.query().first("error").asOptional();
+            if (error.isPresent()) {
+                throw new SignInRefused(403, "idp_refused", "The identity provider refused the sign-in: " + error.get());
+            }
+            ObjectNode answer = issue(idp().exchange(req.query().first("code").orElse(""), p.redirect(), p.verifier(), p.nonce()));
+            devices.settle(p.device(), new DeviceLogins.Issued(answer));
+            html(res, 200, "Signed in", "Signed in as " + escape(answer.path("person").asText()) + ". Return to your terminal.");
+        } catch (SignInRefused e) {
+            devices.settle(p.device(), new DeviceLogins.Failed(e));
+            html(res, e.status(), "Sign-in failed", escape(e.getMessage()));
+        }
+    }
+
+    /** How the person's browser reaches this gateway: the scheme it was reached with and its Host. */
+    private static String publicBase(ServerRequest req) {
+        String host = req.headers().first(HeaderNames.HOST).orElse(req.localPeer().host() + ":" + req.localPeer().port());
+        return (req.isSecure() ? "https" : "http") + "://" + host;
+    }
+
+    private static void html(ServerResponse res, int status, String title, String bodyHtml) {
+        res.status(Status.create(status));
+        res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.header(HeaderNames.create("Content-Security-Policy"), "default-src 'none'; form-action 'self'");
+        res.send(("<!doctype html><html><head><title>" + title + "</title></head><body><h1>" + title + "</h1><p>" + bodyHtml
+                + "</p></body></html>").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
     private ObjectNode whoami(ServerRequest req) {
