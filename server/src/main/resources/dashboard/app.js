@@ -47,6 +47,8 @@
     $("commit").title = [p.commit, p.author, p.message].filter(Boolean).join("\n");
     $("reload").textContent = p.last_result ? "last reload: " + p.last_result + (p.errors && p.errors.length ? " (" + p.errors.length + " errors)" : "")
       + (p.degraded ? " · source unreachable" : "") : "";
+    // Who is signed in: an admin token's id, or person:EMAIL for a sign-in through the identity provider.
+    $("viewer").textContent = d.viewer ? "· signed in as " + d.viewer.id + " (" + d.viewer.role + ")" : "";
     const t = d.totals;
     $("t-requests").textContent = count(t.requests);
     // Refusals (4xx: keys, access, limits, budgets, bad requests) are the gateway doing its job; failures (5xx) are not.

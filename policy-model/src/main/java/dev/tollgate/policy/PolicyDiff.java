@@ -61,7 +61,34 @@ public final class PolicyDiff {
                 o.add(w + ": token rotated");
             }
         });
+        sso(before.sso(), after.sso(), out);
         return out;
+    }
+
+    /** Sign-in: a group no longer mapped revokes its members' personal keys at once, so the diff says so. */
+    private static void sso(Sso a, Sso b, List<String> out) {
+        for (var e : b.groups().entrySet()) {
+            String was = a.groups().get(e.getKey());
+            if (was == null) {
+                out.add("sso group " + e.getKey() + ": signs in to team " + e.getValue());
+            } else if (!was.equals(e.getValue())) {
+                out.add("sso group " + e.getKey() + ": team " + was + " -> " + e.getValue());
+            }
+        }
+        a.groups().keySet().stream().filter(g -> !b.groups().containsKey(g)).forEach(g ->
+                out.add("sso group " + g + ": removed (its members' personal keys stop working)"));
+        for (var e : b.roles().entrySet()) {
+            Admin.Role was = a.roles().get(e.getKey());
+            if (was != e.getValue()) {
+                out.add("sso group " + e.getKey() + ": admin role " + (was == null ? "none" : was.name().toLowerCase())
+                        + " -> " + e.getValue().name().toLowerCase());
+            }
+        }
+        a.roles().keySet().stream().filter(g -> !b.roles().containsKey(g)).forEach(g ->
+                out.add("sso group " + g + ": admin role " + a.roles().get(g).name().toLowerCase() + " -> none"));
+        change(out, "sso", "allowed domains", a.allowedDomains(), b.allowedDomains());
+        change(out, "sso", "personal key ttl", a.ttl(), b.ttl());
+        governance("sso person", a.person(), b.person(), out);
     }
 
     private static String tier(Pricing.LongContext t) {

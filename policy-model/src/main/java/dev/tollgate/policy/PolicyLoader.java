@@ -35,7 +35,7 @@ public final class PolicyLoader {
     /** Editors pick the schema up from this comment (yaml-language-server); the loader ignores it. */
     public static final String SCHEMA_FILE = "tollgate-policy.schema.json";
 
-    static final Set<String> TOP_FIELDS = Set.of("providers", "models", "customers", "teams", "keys", "pricing", "admins");
+    static final Set<String> TOP_FIELDS = Set.of("providers", "models", "customers", "teams", "keys", "pricing", "admins", "sso");
     // The sections' fields, named here for the schema test.
     static final Set<String> PROVIDER_FIELDS = ProviderSection.FIELDS;
     static final Set<String> MODEL_FIELDS = ModelSection.FIELDS;
@@ -139,6 +139,7 @@ public final class PolicyLoader {
             all.read(fields, cross);
         }
         cross.check(problems);
+        all.checkSso(problems);
         if (!problems.isEmpty()) {
             problems.sort(Comparator.comparing((Problem p) -> p.pos().file()).thenComparingInt(p -> p.pos().line())
                     .thenComparingInt(p -> p.pos().column()));
@@ -163,6 +164,9 @@ public final class PolicyLoader {
         final List<VirtualKey> keys = new ArrayList<>();
         final List<Pricing> pricing = new ArrayList<>();
         final List<Admin> admins = new ArrayList<>();
+        Sso sso = Sso.NONE;
+        SourcePos ssoPos;
+        final List<SsoSection.TeamRef> ssoTeams = new ArrayList<>();
 
         void read(YamlFields f, CrossChecks cross) {
             f.fields(f.doc.root, "", TOP_FIELDS);
@@ -178,6 +182,26 @@ public final class PolicyLoader {
             read(f, "keys", cross.keys, governed::key, keys);
             read(f, "pricing", cross.pricing, price::read, pricing);
             read(f, "admins", cross.admins, admin::read, admins);
+            JsonNode node = f.object(f.doc.root, "", "sso");
+            if (node != null) {
+                if (ssoPos != null) {
+                    f.problem("sso", "'sso' is already declared in " + ssoPos + "; declare it in one file only");
+                } else {
+                    ssoPos = f.doc.at("sso");
+                    sso = new SsoSection(f).read(node, "sso", ssoTeams);
+                }
+            }
+        }
+
+        /** Every team a group maps to is declared (in any file). */
+        void checkSso(List<Problem> problems) {
+            Set<String> declared = new java.util.HashSet<>();
+            teams.forEach(t -> declared.add(t.id()));
+            for (SsoSection.TeamRef ref : ssoTeams) {
+                if (!declared.contains(ref.team())) {
+                    problems.add(new Problem(ref.pos(), "sso.groups maps to team '" + ref.team() + "', which no file declares under 'teams:'"));
+                }
+            }
         }
 
         /** Each entry of one section: kept as written for the checks across files, and read into {@code into} when valid. */
@@ -191,7 +215,7 @@ public final class PolicyLoader {
         }
 
         Policy policy() {
-            return new Policy(providers, models, customers, teams, keys, pricing, admins);
+            return new Policy(providers, models, customers, teams, keys, pricing, admins, sso);
         }
     }
 

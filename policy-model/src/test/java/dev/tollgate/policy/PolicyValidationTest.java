@@ -235,6 +235,8 @@ class PolicyValidationTest {
         assertEquals(PolicyLoader.LIMIT_FIELDS, names(props.path("keys").path("items").path("properties").path("limits").path("properties")));
         assertEquals(PolicyLoader.PRICING_FIELDS, names(props.path("pricing").path("items").path("properties")));
         assertEquals(PolicyLoader.ADMIN_FIELDS, names(props.path("admins").path("items").path("properties")));
+        assertEquals(SsoSection.FIELDS, names(props.path("sso").path("properties")));
+        assertEquals(SsoSection.PERSON_FIELDS, names(props.path("sso").path("properties").path("person").path("properties")));
     }
 
     @Test

@@ -69,6 +69,8 @@ public final class Main implements Callable<Integer> {
     static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.addSubcommand("serve", serveCommand(), "");
+        cli.addSubcommand("login", new dev.tollgate.server.signin.LoginCommand());
+        cli.addSubcommand("auth", new dev.tollgate.server.signin.AuthCommand());
         // System.out/err as they are now (tests swap them), not as they were when the class loaded.
         cli.setOut(new java.io.PrintWriter(System.out, true));
         cli.setErr(new java.io.PrintWriter(System.err, true));
@@ -355,9 +357,10 @@ public final class Main implements Callable<Integer> {
         try {
             tls = TlsSettings.load(flags, configFile, System.getenv());
             server = TollgateServer.builder().settings(settings).connections(connections).policy(holder).watcher(watcher)
-                    .clock(java.time.Clock.systemUTC()).telemetry(telemetry).tls(tls).start();
+                    .clock(java.time.Clock.systemUTC()).telemetry(telemetry).tls(tls)
+                    .signIn(dev.tollgate.server.signin.SignInSettings.load(flags, configFile)).start();
         } catch (IllegalArgumentException e) {
-            System.err.println("tollgate: TLS or proxy settings: " + e.getMessage());
+            System.err.println("tollgate: TLS, proxy or sign-in settings: " + e.getMessage());
             watcher.close();
             return 1;
         }

@@ -2,6 +2,7 @@ package dev.tollgate.server;
 
 import dev.tollgate.providers.Adapters;
 import dev.tollgate.providers.upstream.UpstreamClient;
+import dev.tollgate.server.admin.AdminAuth;
 import dev.tollgate.server.admin.AdminRoutes;
 import dev.tollgate.server.budget.RedisBudgets;
 import dev.tollgate.server.budget.Spend;
@@ -29,6 +30,12 @@ import dev.tollgate.server.settings.TlsSettings;
 import dev.tollgate.server.settings.ServerSettings;
 import dev.tollgate.server.shared.NodeName;
 import dev.tollgate.server.shared.SharedStore;
+import dev.tollgate.server.signin.IdentityProvider;
+import dev.tollgate.server.signin.LocalPersonalKeys;
+import dev.tollgate.server.signin.PersonalKeys;
+import dev.tollgate.server.signin.RedisPersonalKeys;
+import dev.tollgate.server.signin.SignInRoutes;
+import dev.tollgate.server.signin.SignInSettings;
 import dev.tollgate.server.surface.ApiHandler;
 import dev.tollgate.server.surface.BodyBudget;
 import dev.tollgate.server.surface.Failures;
@@ -120,8 +127,15 @@ public final class TollgateServer implements AutoCloseable {
         private Telemetry telemetry;
         private Adapters adapters;
         private TlsSettings tls = TlsSettings.none();
+        private Optional<SignInSettings> signIn = Optional.empty();
 
         private Builder() {
+        }
+
+        /** Developer sign-in through the company's OIDC provider; off by default. */
+        public Builder signIn(Optional<SignInSettings> signIn) {
+            this.signIn = signIn;
+            return this;
         }
 
         /** HTTPS on the listener, the egress proxy and private CAs; none by default. */
@@ -173,12 +187,13 @@ public final class TollgateServer implements AutoCloseable {
         public TollgateServer start() {
             return TollgateServer.start(settings, connections, policy, watcher, clock,
                     telemetry != null ? telemetry : Telemetry.create(TelemetrySettings.defaults(), null),
-                    adapters != null ? adapters : new Adapters(clock), tls);
+                    adapters != null ? adapters : new Adapters(clock), tls, signIn);
         }
     }
 
     private static TollgateServer start(ServerSettings settings, ConnectionSettings connections, PolicyHolder policy,
-                                        PolicyWatcher watcher, Clock clock, Telemetry telemetry, Adapters adapters, TlsSettings tls) {
+                                        PolicyWatcher watcher, Clock clock, Telemetry telemetry, Adapters adapters, TlsSettings tls,
+                                        Optional<SignInSettings> signIn) {
         Listener listener = new Listener(connections, settings.host());
         // Read before anything starts: a key or certificate that cannot be used stops the gateway naming the file.
         Optional<ListenerTls> https = tls.cert().map(cert -> new ListenerTls(cert, tls.key().orElseThrow()));
@@ -187,6 +202,9 @@ public final class TollgateServer implements AutoCloseable {
         CompactionKey.install(settings.stateDir());
         Drain drain = new Drain();
         Optional<SharedStore> shared = settings.redisUrl().map(SharedStore::of);
+        // Personal keys from sign-in: in Redis when nodes share state (a key issued on one works on all), else in the state directory.
+        PersonalKeys people = signIn.isEmpty() ? new PersonalKeys.None()
+                : shared.<PersonalKeys>map(s -> new RedisPersonalKeys(s, clock)).orElseGet(() -> new LocalPersonalKeys(settings.stateDir(), clock));
         Supplier<Ledger> ledger = () -> SqliteLedger.open(settings.stateDir(), "full".equalsIgnoreCase(System.getenv("TOLLGATE_LEDGER_SYNC")));
         Spend spend;
         Gate gate;
@@ -194,11 +212,12 @@ public final class TollgateServer implements AutoCloseable {
             // Several nodes: budgets and limits in Redis, this node's ledger its journal.
             String node = NodeName.of(settings.stateDir());
             spend = new Spend(ledger, clock, new RedisBudgets(shared.get(), node));
-            gate = new Gate(spend, new RateLimits(shared.get(), node));
+            gate = new Gate(spend, new RateLimits(shared.get(), node), people);
         } else {
             spend = new Spend(ledger, clock);
-            gate = new Gate(spend);
+            gate = new Gate(spend, new RateLimits(), people);
         }
+        AdminAuth.signIn(people, clock);
         // The spend ledger opens with the first policy that declares keys: when this one does, at once but
         // off the start-up path (loading SQLite's native library takes a while); the first request waits for it.
         if (!Gate.open(policy.current())) {
@@ -229,6 +248,7 @@ public final class TollgateServer implements AutoCloseable {
             new AdminRoutes(policy, watcher, settings.webhookSecret(), telemetry.audit(), settings.webhookBodyLimit()).register(routing);
         }
         HealthRoutes.register(routing, policy, drain, shared, listener::accepting);
+        new SignInRoutes(policy, signIn.map(IdentityProvider::new), people, telemetry.audit(), clock).register(routing);
         new UsageRoutes(policy, gate).register(routing, OpenAiSurface.PREFIXES);
         new dev.tollgate.server.usage.BudgetRoutes(policy, gate, telemetry.log()).register(routing);
         new dev.tollgate.server.telemetry.SessionRoutes(policy, telemetry, gate.sessions()).register(routing);

@@ -22,4 +22,9 @@ public sealed interface AuditEvent {
     /** An admin (or a signed webhook) did something through the admin API. */
     record AdminAction(String actor, String role, String action, String result) implements AuditEvent {
     }
+
+    /** A person signed in and got a personal key: who, which team, until when; the key's hash prefix, never the key. */
+    record PersonalKeyIssued(String person, String subject, String team, String role, String expires, String keyHash)
+            implements AuditEvent {
+    }
 }

@@ -115,6 +115,15 @@ public final class AuditLog {
                 entry.put("action", a.action());
                 entry.put("result", a.result());
             }
+            case AuditEvent.PersonalKeyIssued k -> {
+                entry.put("kind", "personal_key.issued");
+                entry.put("person", k.person());
+                entry.put("subject", k.subject());
+                entry.put("team", k.team());
+                entry.put("role", k.role());
+                entry.put("expires", k.expires());
+                entry.put("key_sha256_prefix", k.keyHash());
+            }
         }
         String body = entry.toString();
         String hash = key == null ? sha256(body) : key.mac(body);

@@ -70,7 +70,8 @@ public final class DashboardRoutes {
     }
 
     private void stats(ServerRequest req, ServerResponse res) {
-        if (AdminAuth.authorize(policy, req, res, false).isEmpty()) {
+        var viewer = AdminAuth.authorize(policy, req, res, false);
+        if (viewer.isEmpty()) {
             return;
         }
         if (log == null) {
@@ -90,6 +91,7 @@ public final class DashboardRoutes {
         try {
             ObjectNode out = Stats.compute(log, policy.current(), since, until);
             out.set("policy", policyStatus());
+            out.putObject("viewer").put("id", viewer.get().id()).put("role", viewer.get().role().name().toLowerCase());
             out.with("totals").put("log_dropped", log.dropped());
             json(res, Status.OK_200, new String(dev.tollgate.providers.json.JsonBody.write(out), StandardCharsets.UTF_8)); // plain decimals
         } catch (SQLException e) {

@@ -7,6 +7,9 @@ import dev.tollgate.policy.Secrets;
 import dev.tollgate.server.budget.Level;
 import dev.tollgate.server.errors.GatewayError.Unauthorized.Reason;
 import dev.tollgate.server.errors.GatewayError;
+import dev.tollgate.server.signin.People;
+import dev.tollgate.server.signin.PersonalKey;
+import dev.tollgate.server.signin.PersonalKeys;
 import java.time.Instant;
 
 /** Virtual key -> its chain, or a 401 saying whether the key is missing, unknown, expired or revoked. */
@@ -26,6 +29,12 @@ final class Authenticator {
         }
     }
 
+    private final PersonalKeys people;
+
+    Authenticator(PersonalKeys people) {
+        this.people = people;
+    }
+
     Outcome authenticate(PolicySnapshot policy, String secret, Instant now) {
         if (secret == null) {
             return new Refused(new GatewayError.Unauthorized(Reason.MISSING, "No virtual key was sent. Send your Tollgate key as "
@@ -34,6 +43,16 @@ final class Authenticator {
         }
         String hash = Secrets.sha256(secret);
         KeyChain chain = policy.keyByHash(hash).orElse(null);
+        if (chain == null && secret.startsWith(PersonalKey.PREFIX)) {
+            PersonalKey personal = people.byHash(hash).orElse(null);
+            if (personal != null) {
+                return switch (People.resolve(policy, personal, now)) {
+                    case People.Person p -> new Known(p.chain());
+                    case People.Refused r -> new Refused(new GatewayError.Unauthorized(r.expired() ? Reason.EXPIRED : Reason.REVOKED,
+                            r.message()));
+                };
+            }
+        }
         if (chain == null) {
             // The hash's first characters let the platform team find the key in logs; the key itself is never shown.
             return new Refused(new GatewayError.Unauthorized(Reason.UNKNOWN, "The virtual key sent (sha256 " + hash.substring(0, 8)

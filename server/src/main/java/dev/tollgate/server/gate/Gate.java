@@ -19,6 +19,7 @@ import dev.tollgate.server.session.ToolCall;
 import java.util.ArrayList;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.shared.StoreUnreachable;
+import dev.tollgate.server.signin.PersonalKeys;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -35,7 +36,7 @@ public final class Gate {
 
     private static final Logger LOG = Logger.getLogger(Gate.class.getName());
 
-    private final Authenticator authenticator = new Authenticator();
+    private final Authenticator authenticator;
     private final ModelAccessCheck access = new ModelAccessCheck();
     private final RateLimits limits;
     private final Spend spend;
@@ -47,13 +48,20 @@ public final class Gate {
     }
 
     public Gate(Spend spend, RateLimits limits) {
+        this(spend, limits, new PersonalKeys.None());
+    }
+
+    /** @param people the personal keys issued at sign-in */
+    public Gate(Spend spend, RateLimits limits, PersonalKeys people) {
         this.spend = spend;
         this.limits = limits;
+        this.authenticator = new Authenticator(people);
         this.sessions = new Sessions(spend.clock());
     }
 
+    /** No keys and nobody may sign in: the gateway runs open. */
     public static boolean open(PolicySnapshot policy) {
-        return policy.policy().keys().isEmpty();
+        return policy.policy().keys().isEmpty() && !policy.policy().sso().declared();
     }
 
     public Admission admit(PolicySnapshot policy, String secret, Call call) {
@@ -75,7 +83,14 @@ public final class Gate {
             return Admission.OPEN;
         }
         KeyChain chain;
-        switch (identify(policy, secret)) {
+        Identity identity;
+        try {
+            identity = identify(policy, secret);
+        } catch (StoreUnreachable e) {
+            // A personal key is looked up in Redis on several nodes.
+            return new Admission.Refused(new GatewayError.SharedStateUnreachable(), null);
+        }
+        switch (identity) {
             case Identity.Caller c -> chain = c.chain();
             case Identity.Refused r -> {
                 return new Admission.Refused(r.error(), r.chain());

@@ -129,8 +129,8 @@ public final class UsageRoutes {
         PolicySnapshot snapshot = policy.forRequest();
         Optional<String> bearer = req.headers().first(HeaderNames.AUTHORIZATION)
                 .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7)).map(h -> h.substring(7).trim());
-        if (bearer.flatMap(snapshot::adminBySecret).isEmpty()) {
-            send(res, Status.UNAUTHORIZED_401, error(snapshot.policy().admins().isEmpty()
+        if (bearer.flatMap(b -> dev.tollgate.server.admin.AdminAuth.admin(snapshot, b)).isEmpty()) {
+            send(res, Status.UNAUTHORIZED_401, error(snapshot.policy().admins().isEmpty() && snapshot.policy().sso().roles().isEmpty()
                     ? "The policy declares no admins; add one under 'admins:' (`tollgate keys new --admin --id NAME --role viewer`)."
                     : "Send an admin token of the policy in force: Authorization: Bearer <token>."));
             return;
