@@ -15,8 +15,14 @@ import java.util.Optional;
  * as clients request it).
  *
  * @param warnAtPercent from this share of the cap spent, answers carry a warning header and the request log marks them
+ * @param downgrade     from its share of the cap spent, requests go to a cheaper catalog model where a session may switch
  */
-public record Budget(BigDecimal usd, Period period, Optional<String> model, java.util.OptionalInt warnAtPercent) {
+public record Budget(BigDecimal usd, Period period, Optional<String> model, java.util.OptionalInt warnAtPercent,
+                     Optional<Downgrade> downgrade) {
+
+    public Budget(BigDecimal usd, Period period, Optional<String> model, java.util.OptionalInt warnAtPercent) {
+        this(usd, period, model, warnAtPercent, Optional.empty());
+    }
 
     public Budget(BigDecimal usd, Period period) {
         this(usd, period, Optional.empty());
@@ -24,6 +30,14 @@ public record Budget(BigDecimal usd, Period period, Optional<String> model, java
 
     public Budget(BigDecimal usd, Period period, Optional<String> model) {
         this(usd, period, model, java.util.OptionalInt.empty());
+    }
+
+    /**
+     * Pacing instead of a cliff: once {@code atPercent} of the budget is used or held, a request for
+     * another model goes to {@code to} (a catalog name) instead, at a point where its session's prompt
+     * cache is not lost.
+     */
+    public record Downgrade(int atPercent, String to) {
     }
 
     public enum Period {

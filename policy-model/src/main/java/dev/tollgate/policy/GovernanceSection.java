@@ -26,14 +26,22 @@ final class GovernanceSection {
     static final Set<String> CUSTOMER_FIELDS = union(FIELDS, "id", "name");
     static final Set<String> TEAM_FIELDS = union(FIELDS, "id", "customer", "name");
     static final Set<String> KEY_FIELDS = union(FIELDS, "id", "team", "sha256", "description", "revoked");
-    static final Set<String> BUDGET_FIELDS = Set.of("amount_usd", "period", "model", "warn_at_percent");
+    static final Set<String> BUDGET_FIELDS = Set.of("amount_usd", "period", "model", "warn_at_percent", "downgrade");
+    static final Set<String> DOWNGRADE_FIELDS = Set.of("at_percent", "to");
     static final Set<String> BRAKE_FIELDS = Set.of("repeated_tool_call", "requests_per_minute", "usd_per_minute", "pause_minutes");
     static final Set<String> LIMIT_FIELDS = limitFields();
 
     private final YamlFields f;
+    /** Where each downgrade is written, for the check of its {@code to} once the whole policy is read. */
+    private final Map<Budget.Downgrade, SourcePos> downgrades;
 
     GovernanceSection(YamlFields f) {
+        this(f, new java.util.IdentityHashMap<>());
+    }
+
+    GovernanceSection(YamlFields f, Map<Budget.Downgrade, SourcePos> downgrades) {
         this.f = f;
+        this.downgrades = downgrades;
     }
 
     private static Set<String> union(Set<String> base, String... more) {
@@ -80,9 +88,10 @@ final class GovernanceSection {
                 f.problem(join(where, "warn_at_percent"), "'warn_at_percent' is " + warn + "; it must be at most 100 (a share of the budget)");
                 warn = null;
             }
+            Optional<Budget.Downgrade> downgrade = downgrade(b, where);
             if (usd != null && period != null) {
                 budgets.add(new Budget(usd, period, Optional.ofNullable(model),
-                        warn == null ? OptionalInt.empty() : OptionalInt.of(warn.intValue())));
+                        warn == null ? OptionalInt.empty() : OptionalInt.of(warn.intValue()), downgrade));
             }
         });
         List<RateLimit> limits = new ArrayList<>();
@@ -129,6 +138,31 @@ final class GovernanceSection {
         return new Governance(budgets, limits, access,
                 concurrent == null ? OptionalInt.empty() : OptionalInt.of(concurrent.intValue()), expires,
                 f.stringMap(node, path, "labels"), capture, unpriced(node, path), brake(node, path));
+    }
+
+    private Optional<Budget.Downgrade> downgrade(JsonNode budget, String path) {
+        JsonNode d = f.object(budget, path, "downgrade");
+        if (d == null) {
+            return Optional.empty();
+        }
+        String where = join(path, "downgrade");
+        f.fields(d, where, DOWNGRADE_FIELDS);
+        Long at = f.whole(d, where, "at_percent", 1, null, " (the share of the budget spent from which requests go to the cheaper model)");
+        if (!d.has("at_percent")) {
+            f.problem(join(where, "at_percent"), "a downgrade needs 'at_percent': the share of the budget spent (1 to 100) from which "
+                    + "requests go to the model in 'to'");
+        }
+        if (at != null && at > 100) {
+            f.problem(join(where, "at_percent"), "'at_percent' is " + at + "; it must be at most 100 (a share of the budget)");
+            at = null;
+        }
+        String to = f.text(d, where, "to", true);
+        if (at == null || to == null) {
+            return Optional.empty();
+        }
+        Budget.Downgrade downgrade = new Budget.Downgrade(at.intValue(), to);
+        downgrades.put(downgrade, f.doc.at(join(where, "to")));
+        return Optional.of(downgrade);
     }
 
     private Optional<Brake> brake(JsonNode node, String path) {

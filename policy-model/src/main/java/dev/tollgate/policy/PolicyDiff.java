@@ -189,7 +189,18 @@ public final class PolicyDiff {
             } else if (was.isPresent() && was.get().compareTo(now.get()) != 0) {
                 out.add(who + ": " + name + " " + usd(was.get()) + " -> " + usd(now.get()));
             }
+            Optional<String> downWas = a.budgets().stream().filter(x -> x.period() == p && x.model().equals(model)).findFirst()
+                    .flatMap(Budget::downgrade).map(PolicyDiff::downgrade);
+            Optional<String> downNow = b.budgets().stream().filter(x -> x.period() == p && x.model().equals(model)).findFirst()
+                    .flatMap(Budget::downgrade).map(PolicyDiff::downgrade);
+            if (!downWas.equals(downNow)) {
+                out.add(who + ": " + name + " downgrade " + downWas.orElse("none") + " -> " + downNow.orElse("none"));
+            }
         }
+    }
+
+    private static String downgrade(Budget.Downgrade d) {
+        return "to " + d.to() + " at " + d.atPercent() + "%";
     }
 
     private static List<String> targets(List<ModelTarget> targets) {

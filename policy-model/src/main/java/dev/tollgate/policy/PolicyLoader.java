@@ -101,6 +101,7 @@ public final class PolicyLoader {
         PolicySnapshot snapshot = new PolicySnapshot(parsed.policy(), version, DEFAULT_PRICING);
         // Needs the whole indexed policy (prices, bundled ones included, and each key's chain).
         List<Problem> unpriced = UnpricedModels.check(snapshot, parsed.modelPositions());
+        unpriced.addAll(DowngradeTargets.check(snapshot, parsed.downgrades()));
         if (!unpriced.isEmpty()) {
             throw new PolicyException(unpriced);
         }
@@ -108,7 +109,7 @@ public final class PolicyLoader {
     }
 
     /** A checked policy and where its catalog models are declared. */
-    private record Parsed(Policy policy, Map<String, SourcePos> modelPositions) {
+    private record Parsed(Policy policy, Map<String, SourcePos> modelPositions, Map<Budget.Downgrade, SourcePos> downgrades) {
     }
 
     /** Parses and checks without indexing. */
@@ -152,7 +153,7 @@ public final class PolicyLoader {
                 positions.putIfAbsent(name, m.pos());
             }
         }
-        return new Parsed(all.policy(), positions);
+        return new Parsed(all.policy(), positions, all.downgrades);
     }
 
     /** The valid entries of every file, section by section. */
@@ -167,12 +168,13 @@ public final class PolicyLoader {
         Sso sso = Sso.NONE;
         SourcePos ssoPos;
         final List<SsoSection.TeamRef> ssoTeams = new ArrayList<>();
+        final Map<Budget.Downgrade, SourcePos> downgrades = new java.util.IdentityHashMap<>();
 
         void read(YamlFields f, CrossChecks cross) {
             f.fields(f.doc.root, "", TOP_FIELDS);
             ProviderSection provider = new ProviderSection(f);
             ModelSection model = new ModelSection(f);
-            GovernanceSection governed = new GovernanceSection(f);
+            GovernanceSection governed = new GovernanceSection(f, downgrades);
             PricingSection price = new PricingSection(f);
             AdminSection admin = new AdminSection(f);
             read(f, "providers", cross.providers, provider::read, providers);

@@ -14,6 +14,7 @@ import dev.tollgate.server.budget.Level;
 import dev.tollgate.server.budget.Money;
 import dev.tollgate.server.call.AgentSession;
 import dev.tollgate.server.call.Call;
+import dev.tollgate.server.session.Compactions;
 import dev.tollgate.server.session.Sessions;
 import dev.tollgate.server.session.ToolCall;
 import java.util.ArrayList;
@@ -99,17 +100,24 @@ public final class Gate {
                 return Admission.OPEN;
             }
         }
+        Optional<Sessions.Pacing> downgrade;
+        try {
+            downgrade = pace(policy, chain, call, session);
+        } catch (StoreUnreachable e) {
+            return new Admission.Refused(new GatewayError.SharedStateUnreachable(), chain);
+        }
+        String requested = downgrade.map(Sessions.Pacing::to).orElse(call.model());
         // An alias must not get round a rule or a per-model budget written for the model's own name.
-        String model = policy.resolve(call.model()).map(Route::model).orElse(call.model());
-        Optional<String> denied = access.refusal(chain, call.model()).or(() -> model.equals(call.model()) ? Optional.empty()
-                : access.refusal(chain, model).map(rule -> rule + " ('" + call.model() + "' is an alias of '" + model + "')"));
+        String model = policy.resolve(requested).map(Route::model).orElse(requested);
+        Optional<String> denied = access.refusal(chain, requested).or(() -> model.equals(requested) ? Optional.empty()
+                : access.refusal(chain, model).map(rule -> rule + " ('" + requested + "' is an alias of '" + model + "')"));
         if (denied.isPresent()) {
-            return new Admission.Refused(new GatewayError.ModelDenied(call.model(), denied.get()), chain);
+            return new Admission.Refused(new GatewayError.ModelDenied(requested, denied.get()), chain);
         }
         Optional<Pricing> pricing = Prices.of(policy, model);
         if (pricing.isEmpty() && !chain.mayUseUnpriced()) {
             // Money fails closed: a budget cannot hold a model it cannot price.
-            return new Admission.Refused(new GatewayError.ModelUnpriced(call.model(), chain.key().id()), chain);
+            return new Admission.Refused(new GatewayError.ModelUnpriced(requested, chain.key().id()), chain);
         }
         Estimate estimate;
         try {
@@ -118,7 +126,7 @@ public final class Gate {
             return new Admission.Refused(new GatewayError.BadRequest(e.getMessage(), e.param()), chain);
         }
         try {
-            return limitAndReserve(chain, model, pricing, estimate, call, session, toolCall);
+            return limitAndReserve(chain, model, pricing, estimate, call, session, toolCall, downgrade);
         } catch (StoreUnreachable e) {
             LOG.fine(() -> "refused a request of key " + chain.key().id() + ": " + e.getMessage());
             return new Admission.Refused(new GatewayError.SharedStateUnreachable(), chain);
@@ -126,7 +134,7 @@ public final class Gate {
     }
 
     private Admission limitAndReserve(KeyChain chain, String model, Optional<Pricing> pricing, Estimate estimate, Call call,
-                                      Optional<AgentSession> session, Optional<ToolCall> toolCall) {
+                                      Optional<AgentSession> session, Optional<ToolCall> toolCall, Optional<Sessions.Pacing> downgrade) {
         RateLimits.Permit permit;
         switch (limits.admit(chain, estimate.inputTokens())) {
             case RateLimits.Admitted a -> permit = a.permit();
@@ -169,7 +177,7 @@ public final class Gate {
                 } catch (StoreUnreachable e) {
                     LOG.fine(() -> "no budget warning for key " + chain.key().id() + ": " + e.getMessage()); // held already; a warning may wait
                 }
-                yield new Admission.Admitted(chain, new Permit(permit, h.reservation(), pricing, estimate, held, warnings));
+                yield new Admission.Admitted(chain, new Permit(permit, h.reservation(), pricing, estimate, held, warnings, downgrade));
             }
             case Spend.Refused r -> {
                 permit.release(0);
@@ -184,6 +192,70 @@ public final class Gate {
         if (hold != null) {
             hold.release();
         }
+    }
+
+    /**
+     * The budget downgrade this request takes, if any: a budget of the chain past its downgrade's
+     * {@code at_percent} (spent and held, before this request) for the model asked for. In a session
+     * the session decides when it may switch (see {@link Sessions#pace}); a request outside any
+     * session has no prompt cache the gateway knows of and switches at once.
+     */
+    private Optional<Sessions.Pacing> pace(PolicySnapshot policy, KeyChain chain, Call call, Optional<AgentSession> session) {
+        String asked = policy.resolve(call.model()).map(Route::model).orElse(call.model());
+        if (!paced(chain, asked)) {
+            return Optional.empty(); // no downgrade applies: no state, no body read
+        }
+        if (session.isEmpty()) {
+            return crossed(policy, chain, call.model(), asked, null);
+        }
+        Compactions c = Compactions.of(call.api(), call.body());
+        return sessions.pace(new Sessions.Key(chain.key().id(), session.get().id()), asked, c.latest(), c.trigger(),
+                spent -> crossed(policy, chain, call.model(), asked, spent));
+    }
+
+    private static boolean paced(KeyChain chain, String model) {
+        for (dev.tollgate.policy.Principal level : chain.levels()) {
+            for (dev.tollgate.policy.Budget b : level.governance().budgets()) {
+                if (b.downgrade().isPresent() && (b.model().isEmpty() || b.model().get().equals(model))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The first downgrade of the chain whose budget is past its share; {@code spent} is the session's (null outside one). */
+    private Optional<Sessions.Pacing> crossed(PolicySnapshot policy, KeyChain chain, String requested, String model, Sessions.Spent spent) {
+        for (dev.tollgate.policy.Principal level : chain.levels()) {
+            for (dev.tollgate.policy.Budget b : level.governance().budgets()) {
+                if (b.downgrade().isEmpty() || b.model().isPresent() && !b.model().get().equals(model)) {
+                    continue;
+                }
+                dev.tollgate.policy.Budget.Downgrade d = b.downgrade().get();
+                String to = policy.resolve(d.to()).map(Route::model).orElse(d.to());
+                if (to.equals(model) || !access.refusal(chain, d.to()).isEmpty() || !access.refusal(chain, to).isEmpty()) {
+                    continue; // already there; or a key the policy lets not use it (validate refuses that): it stays
+                }
+                long used;
+                Level l = Level.of(level);
+                if (b.period().calendar()) {
+                    Budgets.Balance balance = spend.balance(new Budgets.AccountId(l, level.id(), b.model().orElse("")), b.period());
+                    used = balance.spentNanos() + balance.inFlightNanos();
+                } else if (spent != null) {
+                    used = b.model().isPresent() ? spent.of(model) : spent.total();
+                } else {
+                    continue;
+                }
+                long limit = Money.nanos(b.usd());
+                if (used * 100 >= limit * (long) d.atPercent()) {
+                    return Optional.of(new Sessions.Pacing(requested, d.to(), (b.period().calendar() ? b.period().id() : "session") + " budget"
+                            + b.model().map(m -> " for model " + m).orElse("") + " of " + l.id() + " " + level.id() + ": "
+                            + Money.format(used) + " of " + Money.format(limit) + " used or held (" + (limit == 0 ? 100 : used * 100 / limit)
+                            + "%), downgrade at " + d.atPercent() + "%"));
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** Calendar budgets past their {@code warn_at_percent} once this request's hold is counted. */

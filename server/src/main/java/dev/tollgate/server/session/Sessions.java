@@ -72,6 +72,23 @@ public final class Sessions {
     public record Refused(GatewayError error, String rule) implements Decision {
     }
 
+    /**
+     * A budget's downgrade applied to a session's requests for one model: {@code from} (the catalog
+     * model asked for) goes to {@code to}; {@code why} names the budget, for the header and the log.
+     */
+    public record Pacing(String from, String to, String why) {
+    }
+
+    /** What a session has used or holds now, in all and by model: what its session budgets are measured on. */
+    public record Spent(long total, Map<String, Long> byModel) {
+        public long of(String model) {
+            return byModel.getOrDefault(model, 0L);
+        }
+    }
+
+    /** Models a session keeps a pacing decision for; more are decided afresh on each request (client input bounds no state). */
+    private static final int MAX_LANES = 32;
+
     private static final class State {
         long spent;
         long inFlight;
@@ -83,6 +100,11 @@ public final class Sessions {
         final ArrayDeque<long[]> recent = new ArrayDeque<>(); // {millis, settled nanos (0 for a request)}
         Pause pause;
         boolean forgotten;
+        /** By model asked for: the pacing kept (null: stays on its model); a model absent has not been asked for yet. */
+        final Map<String, Pacing> lanes = new HashMap<>(2);
+        /** The previous request asked for a compaction; the last compaction item seen (a mark of its content). */
+        boolean afterTrigger;
+        String lastCompaction;
     }
 
     private final ConcurrentHashMap<Key, State> states = new ConcurrentHashMap<>();
@@ -185,6 +207,50 @@ public final class Sessions {
             }
         }
         return new Admitted(new Hold(this, key, s, model, nanos), List.copyOf(warnings));
+    }
+
+    /**
+     * Where a request of this session goes under its budgets' downgrades. A session keeps its model
+     * between switch points, so its prompt cache stays warm: it switches only on its first request for
+     * a model (no cache there yet), on the request after a {@code compaction_trigger}, or on one that
+     * carries a compaction the session has not sent before. Once downgraded, it stays so.
+     *
+     * @param compaction a mark of the newest compaction item the request carries, if any
+     * @param trigger    the request asks for a compaction (its answer is the summary; it stays on its model)
+     * @param crossed    the downgrade crossed now, given the session's own spend (for session budgets)
+     */
+    public Optional<Pacing> pace(Key key, String model, Optional<String> compaction, boolean trigger,
+                                 java.util.function.Function<Spent, Optional<Pacing>> crossed) {
+        long now = clock.millis();
+        sweep(now, key);
+        while (true) {
+            State s = states.computeIfAbsent(key, k -> new State());
+            synchronized (s) {
+                if (s.forgotten) {
+                    continue;
+                }
+                s.lastSeen = now;
+                boolean compacted = compaction.isPresent() && !compaction.get().equals(s.lastCompaction);
+                boolean switchPoint = !s.lanes.containsKey(model) || s.afterTrigger || compacted;
+                compaction.ifPresent(c -> s.lastCompaction = c);
+                s.afterTrigger = trigger;
+                Pacing kept = s.lanes.get(model);
+                if (!switchPoint || trigger) {
+                    return Optional.ofNullable(kept);
+                }
+                Optional<Pacing> decided = kept != null ? Optional.of(kept) : crossed.apply(spent(s));
+                if (s.lanes.size() < MAX_LANES || s.lanes.containsKey(model)) {
+                    s.lanes.put(model, decided.orElse(null));
+                }
+                return decided;
+            }
+        }
+    }
+
+    private static Spent spent(State s) {
+        Map<String, Long> byModel = new HashMap<>(s.byModel.size());
+        s.byModel.forEach((m, v) -> byModel.put(m, v[0] + v[1]));
+        return new Spent(s.spent + s.inFlight, byModel);
     }
 
     static long percent(long used, long limit) {

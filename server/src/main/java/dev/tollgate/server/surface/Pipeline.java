@@ -66,6 +66,7 @@ public final class Pipeline {
             toolCall.ifPresent(t -> call.trace().toolCall(t.name()));
         }
         Admission admission = gate.admit(call.policy(), PresentedKey.from(req), call, session, toolCall);
+        Call sent = call;
         switch (admission) {
             case Admission.Refused refused -> {
                 if (refused.chain() != null) {
@@ -84,6 +85,13 @@ public final class Pipeline {
                     res.header(dev.tollgate.server.gate.Permit.WARNING_HEADER, warning);
                     call.trace().budgetWarning("Budget warning: " + warning + ".");
                 }
+                if (admitted.permit().downgrade().isPresent()) {
+                    var d = admitted.permit().downgrade().get();
+                    res.header(dev.tollgate.server.gate.Permit.DOWNGRADED_HEADER, d.from() + " -> " + d.to() + " (" + d.why() + ")");
+                    call.trace().downgraded("Downgraded " + d.from() + " -> " + d.to() + ": " + d.why() + ".");
+                    // From here on the call is for the cheaper model: routing, the upstream and the answer's model name.
+                    sent = new Call(call.api(), d.to(), call.stream(), call.body(), call.passHeaders(), call.policy(), call.trace());
+                }
             }
             default -> { }
         }
@@ -92,11 +100,11 @@ public final class Pipeline {
         int status = 500;
         Usage usage = Usage.NONE;
         try {
-            Routed routed = router.route(call.policy(), call.model(), name -> req.headers().first(headerName(name)), promptCacheKey(call),
+            Routed routed = router.route(sent.policy(), sent.model(), name -> req.headers().first(headerName(name)), promptCacheKey(sent),
                     fallback -> !(admission instanceof Admission.Admitted a)
                             || !gate.allowedModels(new Identity.Caller(a.chain()), List.of(fallback)).isEmpty());
-            Embeddings.requireEmbedder(call, routed.route(), dispatcher.adapters());
-            Dispatcher.Result result = dispatcher.dispatch(call, routed, res, settle);
+            Embeddings.requireEmbedder(sent, routed.route(), dispatcher.adapters());
+            Dispatcher.Result result = dispatcher.dispatch(sent, routed, res, settle);
             status = result.status();
             usage = result.usage();
             return result;

@@ -113,6 +113,11 @@ public final class GatewayMetrics {
                 .register(registry), name, tags);
     }
 
+    /** A budget's downgrade sent a request to a cheaper model. */
+    void downgraded() {
+        counter("tollgate.budget.downgrades", "Requests a budget's downgrade sent to a cheaper model than they asked for.").increment();
+    }
+
     /** Session governance of one finished request: a budget warning, a refusal of the runaway brake (by its rule, a fixed set). */
     void session(boolean budgetWarning, String brake) {
         if (budgetWarning) {

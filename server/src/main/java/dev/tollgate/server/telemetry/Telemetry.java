@@ -192,6 +192,9 @@ public final class Telemetry implements AutoCloseable {
             GatewayMetrics.Labels labels = labels(t, errorType, snapshot);
             metrics.record(r, labels);
             metrics.session(t.budgetWarning(), t.brake());
+            if (t.downgraded()) {
+                metrics.downgraded();
+            }
             t.span().end(r, labels.requestModel());
             if (log != null) {
                 log.offer(r);

@@ -68,6 +68,8 @@ public final class RequestTrace {
     String toolCall;
     /** The answer warned that a budget is nearly spent. */
     boolean budgetWarning;
+    /** A budget's downgrade sent the request to a cheaper model than it asked for. */
+    boolean downgraded;
     /** The runaway brake's rule that refused the request (it tripped now, or the session was paused); null when none. */
     String brake;
     /** Set only when the caller's policy turns content capture on. */
@@ -131,6 +133,12 @@ public final class RequestTrace {
     /** The answer carries a budget warning (said in the notes too). */
     public void budgetWarning(String sentence) {
         budgetWarning = true;
+        note(sentence);
+    }
+
+    /** A budget's downgrade sent the request to a cheaper model (said in the notes too). */
+    public void downgraded(String sentence) {
+        downgraded = true;
         note(sentence);
     }
 
@@ -269,7 +277,8 @@ public final class RequestTrace {
                         String requestedModel, boolean stream, String catalogModel, String provider, String providerKind,
                         String upstreamModel, List<RequestRecord.Attempt> attempts, long upstreamNanos, long firstByteNanos, Usage usage,
                         String errorType, String keyId, String team, String customer, BigDecimal cost, ContentCapture content,
-                        String notes, String session, String agent, String toolCall, boolean budgetWarning, String brake) {
+                        String notes, String session, String agent, String toolCall, boolean budgetWarning, String brake,
+                        boolean downgraded) {
     }
 
     /** Ends the request's last attempt (abandoned, if still open) and hands over what it did. */
@@ -277,7 +286,8 @@ public final class RequestTrace {
         endAttempt("abandoned", "abandoned");
         return new Facts(id, time, startNanos, surface, client, span, api, requestedModel, stream, catalogModel, provider, providerKind,
                 upstreamModel, List.copyOf(attempts), upstreamNanos, firstByteNanos, charged != null ? charged : usage, errorType, keyId, team,
-                customer, cost, content, notes == null ? null : notes.toString(), session, agent, toolCall, budgetWarning, brake);
+                customer, cost, content, notes == null ? null : notes.toString(), session, agent, toolCall, budgetWarning, brake,
+                downgraded);
     }
 
     /** GenAI semantic conventions' operation name. */
