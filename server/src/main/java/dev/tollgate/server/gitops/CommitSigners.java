@@ -176,14 +176,18 @@ public final class CommitSigners {
             return refused(commit, claimed, "is signed with SSH but no SSH verifier is on the class path");
         }
         SignatureVerifier.SignatureVerification v = verifier.verify(repo, sshConfig, data, signature);
-        if (v == null || !v.verified()) {
-            String why = v == null || v.message() == null ? "the signature does not verify" : v.message();
-            return refused(commit, claimed, "is refused: " + why);
-        }
-        if (v.signer() == null || v.signer().isBlank()) { // a good signature by a key not in the file
+        if (v != null && v.message() != null && v.message().startsWith("No principal matched")) {
             return refused(commit, claimed, "is signed by a key not in the allowed signers file");
         }
-        return new Verdict.Verified("ssh " + v.signer() + " " + fingerprint(claimed));
+        if (v == null || !v.verified()) {
+            String detail = v == null || v.message() == null ? "" : ": " + v.message();
+            return refused(commit, claimed, "has a bad SSH signature (the commit was changed after it was signed)" + detail);
+        }
+        // JGit reports a good signature by a key missing from the file as verified, without a principal.
+        if (v.keyUser() == null || v.keyUser().isBlank() || v.trustLevel() != SignatureVerifier.TrustLevel.FULL) {
+            return refused(commit, claimed, "is signed by a key not in the allowed signers file");
+        }
+        return new Verdict.Verified("ssh " + v.keyUser() + " " + fingerprint(claimed));
     }
 
     private Verdict openpgp(RevCommit commit, String claimed, byte[] data, byte[] signature) throws IOException, PGPException {
