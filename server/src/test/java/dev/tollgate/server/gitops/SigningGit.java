@@ -13,14 +13,14 @@ import java.util.Map;
  * Real signed commits made by Git's own command line with Debian's gpg and ssh-keygen, with keys in
  * a temporary HOME and GNUPGHOME: the user's keys and Git settings are never read or touched.
  */
-final class SigningGit implements AutoCloseable {
+public final class SigningGit implements AutoCloseable {
 
-    final Path home;
-    final Path gnupg;
-    final Path repo;
+    public final Path home;
+    public final Path gnupg;
+    public final Path repo;
     private boolean gpgUsed;
 
-    SigningGit(Path tmp) throws Exception {
+    public SigningGit(Path tmp) throws Exception {
         home = Files.createDirectories(tmp.resolve("home"));
         gnupg = Files.createDirectories(tmp.resolve("gnupg"));
         Files.setPosixFilePermissions(gnupg, PosixFilePermissions.fromString("rwx------"));
@@ -29,20 +29,20 @@ final class SigningGit implements AutoCloseable {
     }
 
     /** An Ed25519 SSH key pair; returns the public key file. */
-    Path sshKey(String name) throws Exception {
+    public Path sshKey(String name) throws Exception {
         Path key = home.resolve(name);
         run(home, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key.toString());
         return home.resolve(name + ".pub");
     }
 
     /** An allowed_signers line for the key: "principal key-type base64". */
-    static String allowedSignersLine(String principal, Path publicKey) throws IOException {
+    public static String allowedSignersLine(String principal, Path publicKey) throws IOException {
         String[] parts = Files.readString(publicKey).strip().split("\\s+");
         return principal + " " + parts[0] + " " + parts[1];
     }
 
     /** A new OpenPGP signing key without passphrase; returns its fingerprint. */
-    String gpgKey(String userId) throws Exception {
+    public String gpgKey(String userId) throws Exception {
         gpgUsed = true;
         run(home, "gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", userId, "ed25519", "sign", "never");
         String listing = run(home, "gpg", "--batch", "--with-colons", "--list-keys", userId);
@@ -55,7 +55,7 @@ final class SigningGit implements AutoCloseable {
     }
 
     /** The armored public key(s), as an operator exports them for the gateway. */
-    Path exportGpg(Path file, String... fingerprints) throws Exception {
+    public Path exportGpg(Path file, String... fingerprints) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("gpg", "--batch", "--armor", "--export"));
         cmd.addAll(List.of(fingerprints));
         Files.writeString(file, run(home, cmd.toArray(String[]::new)));
@@ -63,7 +63,7 @@ final class SigningGit implements AutoCloseable {
     }
 
     /** Writes the files and commits them; {@code signing} is null (unsigned), an SSH public key file or a gpg fingerprint. */
-    String commit(String message, Map<String, String> files, Object signing) throws Exception {
+    public String commit(String message, Map<String, String> files, Object signing) throws Exception {
         for (var f : files.entrySet()) {
             Path file = repo.resolve(f.getKey());
             Files.createDirectories(file.getParent());
@@ -86,7 +86,7 @@ final class SigningGit implements AutoCloseable {
      * Replaces HEAD by a copy of it with another message but the old signature kept, the way an
      * attacker with push access but without the key would: the signature no longer matches.
      */
-    String tamperHead(String newMessage) throws Exception {
+    public String tamperHead(String newMessage) throws Exception {
         String raw = run(repo, "git", "cat-file", "commit", "HEAD");
         int body = raw.indexOf("\n\n");
         String forged = raw.substring(0, body + 2) + newMessage + "\n";
@@ -97,7 +97,7 @@ final class SigningGit implements AutoCloseable {
         return id;
     }
 
-    String run(Path dir, String... command) throws Exception {
+    public String run(Path dir, String... command) throws Exception {
         Path errors = home.resolve("stderr.txt");
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectError(errors.toFile());
         Map<String, String> env = pb.environment();
