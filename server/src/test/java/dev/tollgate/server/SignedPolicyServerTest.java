@@ -98,4 +98,40 @@ class SignedPolicyServerTest {
             }
         }
     }
+
+    @Test
+    void aSignerListThatDoesNotParseStopsTheStartNamingFileAndLine(@TempDir Path tmp) throws Exception {
+        try (SigningGit git = new SigningGit(tmp)) {
+            Path alice = git.sshKey("alice");
+            git.commit("model a", policy("a"), alice);
+            Path allowed = Files.writeString(tmp.resolve("allowed_signers"),
+                    SigningGit.allowedSignersLine("alice@example.com", alice) + "\nbob@example.com ssh-ed25519\n");
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            java.io.PrintStream saved = System.err;
+            int code;
+            try {
+                System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+                code = Main.run("serve", "--policy", git.repo.toString(), "--state-dir", tmp.resolve("state").toString(),
+                        "--port", "0", "--policy-signers", allowed.toString());
+            } finally {
+                System.setErr(saved);
+            }
+            assertEquals(1, code, "the gateway must not start unguarded");
+            assertTrue(err.toString().contains(allowed + ":2"), err.toString());
+
+            Path dir = Files.createDirectories(tmp.resolve("plain"));
+            Files.writeString(dir.resolve("providers.yaml"), policy("a").get("providers.yaml"));
+            err.reset();
+            try {
+                System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+                code = Main.run("serve", "--policy", dir.toString(), "--state-dir", tmp.resolve("state2").toString(),
+                        "--port", "0", "--policy-signers", Files.writeString(tmp.resolve("good_signers"),
+                                SigningGit.allowedSignersLine("alice@example.com", alice)).toString());
+            } finally {
+                System.setErr(saved);
+            }
+            assertEquals(1, code, "a directory cannot be signed: signed commits only needs a Git source");
+            assertTrue(err.toString().contains("needs a Git policy source"), err.toString());
+        }
+    }
 }
