@@ -136,6 +136,24 @@ class SignedPolicyCommitsTest {
     }
 
     @Test
+    void allowedSignersOptionsAreHonoured(@TempDir Path tmp) throws Exception {
+        try (SigningGit git = new SigningGit(tmp)) {
+            Path alice = git.sshKey("alice");
+            String[] key = SigningGit.allowedSignersLine("x", alice).split(" ", 2);
+            String good = git.commit("alice and bob", policy("a", true), alice);
+            Path gitOnly = Files.writeString(tmp.resolve("git-only"), "\"alice@example.com,pat@example.com\" namespaces=\"git\" " + key[1] + "\n");
+            try (GitPolicyWatcher watcher = watch(git, tmp, CommitSigners.load(Optional.of(gitOnly), Optional.empty()).orElseThrow())) {
+                assertEquals(good, watcher.holder().current().version());
+            }
+            // A key allowed to sign files only may not sign policy commits.
+            Path fileOnly = Files.writeString(tmp.resolve("file-only"), "alice@example.com namespaces=\"file\" " + key[1] + "\n");
+            CommitSigners signers = CommitSigners.load(Optional.of(fileOnly), Optional.empty()).orElseThrow();
+            assertThrows(PolicyException.class, () -> GitPolicyWatcher.open(git.repo.toString(), "main", "", tmp.resolve("state2"),
+                    Duration.ofHours(1), Optional.of(signers)));
+        }
+    }
+
+    @Test
     void aSignerListThatDoesNotParseNamesTheFileAndLine(@TempDir Path tmp) throws Exception {
         try (SigningGit git = new SigningGit(tmp)) {
             Path alice = git.sshKey("alice");
