@@ -102,6 +102,7 @@ public final class Main implements Callable<Integer> {
         flags.putAll(TelemetrySettings.FLAGS);
         flags.putAll(ConnectionSettings.FLAGS);
         flags.putAll(TlsSettings.FLAGS);
+        flags.putAll(dev.tollgate.server.settings.SigningSettings.FLAGS);
         flags.forEach((flag, key) -> serve.addOption(OptionSpec.builder(flag).paramLabel("VALUE").type(String.class)
                 .description(key + " (env " + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_') + ")").build()));
         return new CommandLine(serve);
@@ -126,6 +127,8 @@ public final class Main implements Callable<Integer> {
                     flags.put(ConnectionSettings.FLAGS.get(o.longestName()), value);
                 } else if (TlsSettings.FLAGS.containsKey(o.longestName())) {
                     flags.put(TlsSettings.FLAGS.get(o.longestName()), value);
+                } else if (dev.tollgate.server.settings.SigningSettings.FLAGS.containsKey(o.longestName())) {
+                    flags.put(dev.tollgate.server.settings.SigningSettings.FLAGS.get(o.longestName()), value);
                 }
             }
             return serve(flags, configFile);
@@ -308,6 +311,20 @@ public final class Main implements Callable<Integer> {
             return 1;
         }
         String source = settings.policy();
+        dev.tollgate.server.settings.SigningSettings signing = dev.tollgate.server.settings.SigningSettings.load(flags, configFile);
+        java.util.Optional<dev.tollgate.server.gitops.CommitSigners> signers;
+        try {
+            // A signer list that does not parse stops the start: never serve unguarded.
+            signers = dev.tollgate.server.gitops.CommitSigners.load(signing.allowedSigners(), signing.gpgKeys());
+        } catch (PolicyException e) {
+            System.err.println("tollgate: the policy signers (tollgate.git.signers / tollgate.git.gpg.keys) do not load:\n" + e.getMessage());
+            return 1;
+        }
+        if (signers.isPresent() && !GitPolicyWatcher.isGitSource(source)) {
+            System.err.println("tollgate: signed policy commits only (tollgate.git.signers / tollgate.git.gpg.keys) needs a Git policy source; "
+                    + source + " is a directory");
+            return 1;
+        }
         PolicyHolder holder;
         PolicyWatcher watcher;
         String from;
@@ -315,7 +332,7 @@ public final class Main implements Callable<Integer> {
             String remote = source.contains("://") || !Files.isDirectory(Path.of(source)) ? source : Path.of(source).toAbsolutePath().toString();
             try {
                 GitPolicyWatcher git = GitPolicyWatcher.open(remote, settings.gitBranch(), settings.gitPath(), settings.stateDir(),
-                        settings.pollInterval());
+                        settings.pollInterval(), signers);
                 holder = git.holder();
                 watcher = git.start();
             } catch (PolicyException e) {

@@ -8,11 +8,20 @@ public sealed interface AuditEvent {
     /**
      * A policy version went into force.
      *
-     * @param signer  who signed the commit, when it carries a signature (not verified here); null when unsigned
+     * @param signer  with signed commits only, the verified signer; otherwise the key the signature names, prefixed
+     *                "unverified"; null when unsigned
      * @param changes the reviewer-worded {@code PolicyDiff} summary against the version it replaced
      */
     record PolicyApplied(String commit, String previous, String author, String signer, String message, List<String> changes)
             implements AuditEvent {
+    }
+
+    /**
+     * A policy commit was refused for its signature (signed commits only) and the last good one stayed.
+     *
+     * @param claimedSigner the key the signature names, not verified; null when unsigned
+     */
+    record PolicyRefused(String commit, String author, String claimedSigner, String reason) implements AuditEvent {
     }
 
     /** The gateway started on a policy version (a change made while it was down shows up here). */

@@ -102,6 +102,13 @@ public final class AuditLog {
                 ArrayNode changes = entry.putArray("changes");
                 p.changes().forEach(changes::add);
             }
+            case AuditEvent.PolicyRefused p -> {
+                entry.put("kind", "policy.refused");
+                entry.put("commit", p.commit());
+                entry.put("author", p.author());
+                entry.put("claimed_signer", p.claimedSigner());
+                entry.put("reason", p.reason());
+            }
             case AuditEvent.PolicyLoaded p -> {
                 entry.put("kind", "policy.loaded");
                 entry.put("commit", p.commit());

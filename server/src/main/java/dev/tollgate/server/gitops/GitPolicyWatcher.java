@@ -54,6 +54,8 @@ public final class GitPolicyWatcher implements PolicyWatcher {
     private final Duration interval;
     private final Repository mirror;
     private final Thread thread;
+    /** Empty: commits are not checked for signatures. */
+    private final Optional<CommitSigners> signers;
     private final Map<PolicyStatus.Result, AtomicLong> reloads = new EnumMap<>(PolicyStatus.Result.class);
     private PolicyHolder holder;
 
@@ -68,9 +70,19 @@ public final class GitPolicyWatcher implements PolicyWatcher {
     private int failures;
     /** What status() returns: read without the lock, so a slow fetch never blocks /admin/policy or /metrics. */
     private volatile PolicyStatus published;
+    /** The signer checked for each commit that went into force (signed commits only). */
+    private final Map<String, String> verified = new java.util.concurrent.ConcurrentHashMap<>();
+    private java.util.function.Consumer<Refusal> onRefused;
+    private Refusal lastRefusal;
 
-    private GitPolicyWatcher(String source, String branch, String path, Duration interval, Repository mirror) {
+    /** A commit refused for its signature: what the audit trail records (the claimed signer is unverified). */
+    public record Refusal(String commit, Optional<String> author, Optional<String> claimedSigner, String reason) {
+    }
+
+    private GitPolicyWatcher(String source, String branch, String path, Duration interval, Repository mirror,
+                             Optional<CommitSigners> signers) {
         this.source = source;
+        this.signers = signers;
         this.branch = branch;
         this.path = path.replaceAll("^/+|/+$", "");
         this.interval = interval;
@@ -98,6 +110,12 @@ public final class GitPolicyWatcher implements PolicyWatcher {
      */
     public static GitPolicyWatcher open(String source, String branch, String path, Path stateDir, Duration interval)
             throws PolicyException {
+        return open(source, branch, path, stateDir, interval, Optional.empty());
+    }
+
+    /** As above; with {@code signers}, only commits signed by one of them go into force. */
+    public static GitPolicyWatcher open(String source, String branch, String path, Path stateDir, Duration interval,
+                                       Optional<CommitSigners> signers) throws PolicyException {
         Path dir = stateDir.resolve("policy-mirror").resolve(mirrorName(source));
         Repository repo;
         try {
@@ -110,7 +128,7 @@ public final class GitPolicyWatcher implements PolicyWatcher {
         } catch (IOException | GitAPIException e) {
             throw PolicyException.of(dir.toString(), "cannot open the policy mirror: " + e.getMessage());
         }
-        GitPolicyWatcher watcher = new GitPolicyWatcher(source, branch, path, interval, repo);
+        GitPolicyWatcher watcher = new GitPolicyWatcher(source, branch, path, interval, repo, signers);
         watcher.initialize();
         return watcher;
     }
@@ -153,7 +171,7 @@ public final class GitPolicyWatcher implements PolicyWatcher {
             lastTried = tried;
             lastErrors = errors;
             lastBadId = head;
-            lastResult = PolicyStatus.Result.INVALID;
+            lastResult = badResult(head);
         }
         fetchError.ifPresent(e -> holder.degraded("policy source unreachable: " + e + "; serving commit " + activeId.name()
                 + " from the local mirror"));
@@ -218,7 +236,7 @@ public final class GitPolicyWatcher implements PolicyWatcher {
         } catch (PolicyException e) {
             rejected(head, e);
             LOG.warning("policy commit " + head.name() + " does not validate; keeping " + activeId.name() + ":\n" + e.getMessage());
-            return finish(PolicyStatus.Result.INVALID);
+            return finish(badResult(head));
         }
     }
 
@@ -261,7 +279,48 @@ public final class GitPolicyWatcher implements PolicyWatcher {
 
     /** Reads the policy files of one commit (under the configured sub-directory) and validates them. */
     private PolicySnapshot load(ObjectId id) throws PolicyException {
+        if (signers.isPresent()) {
+            checkSignature(id, signers.get());
+        }
         return PolicyLoader.load(files(mirror, id, path), id.name());
+    }
+
+    /** Signed commits only: the signature is checked before any policy file of the commit is read. */
+    private void checkSignature(ObjectId id, CommitSigners allowed) throws PolicyException {
+        try (RevWalk walk = new RevWalk(mirror)) {
+            RevCommit commit = walk.parseCommit(id);
+            switch (allowed.check(mirror, commit)) {
+                case CommitSigners.Verdict.Verified v -> verified.put(id.name(), v.signer());
+                case CommitSigners.Verdict.Refused r -> {
+                    PersonIdent author = commit.getAuthorIdent();
+                    Refusal refusal = new Refusal(id.name(), Optional.of(author.getName() + " <" + author.getEmailAddress() + ">"),
+                            r.claimedSigner(), r.reason());
+                    lastRefusal = refusal;
+                    if (onRefused != null) {
+                        onRefused.accept(refusal);
+                    }
+                    throw new PolicyException(List.of(new Problem(new SourcePos(id.name(), 0, 0), r.reason())));
+                }
+            }
+        } catch (IOException e) {
+            throw PolicyException.of(id.name(), "cannot read the commit: " + e.getMessage());
+        }
+    }
+
+    /** Untrusted when the commit was refused for its signature, else invalid. */
+    private PolicyStatus.Result badResult(ObjectId id) {
+        return lastRefusal != null && lastRefusal.commit().equals(id.name()) ? PolicyStatus.Result.UNTRUSTED : PolicyStatus.Result.INVALID;
+    }
+
+    /**
+     * Called (on the poll thread) for each commit refused for its signature; a refusal that
+     * happened at start, before anyone listened, is passed on at once.
+     */
+    public synchronized void onRefused(java.util.function.Consumer<Refusal> listener) {
+        this.onRefused = listener;
+        if (lastRefusal != null && lastRefusal.commit().equals(lastBadId == null ? null : lastBadId.name())) {
+            listener.accept(lastRefusal);
+        }
     }
 
     /** The policy files of a commit under {@code path} ("" = the root), by path relative to it. */
@@ -353,9 +412,13 @@ public final class GitPolicyWatcher implements PolicyWatcher {
 
     @Override
     public Optional<String> signer(String version) {
+        if (signers.isPresent()) {
+            return Optional.ofNullable(verified.get(version));
+        }
         try (RevWalk walk = new RevWalk(mirror)) {
             byte[] signature = walk.parseCommit(ObjectId.fromString(version)).getRawGpgSignature();
-            return signature == null ? Optional.empty() : Optional.of(dev.tollgate.server.audit.Signatures.describe(signature));
+            // Without signed commits only, nothing is checked: say so rather than vouch for the key.
+            return signature == null ? Optional.empty() : Optional.of("unverified " + dev.tollgate.server.audit.Signatures.describe(signature));
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();
         }

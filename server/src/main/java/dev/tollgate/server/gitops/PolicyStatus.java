@@ -30,6 +30,8 @@ public record PolicyStatus(String mode, String source, Optional<String> branch, 
         UNCHANGED,
         /** A new version did not validate; the last good one stays in force. */
         INVALID,
+        /** A new version is not signed by an allowed signer (signed commits only); the last good one stays in force. */
+        UNTRUSTED,
         /** The source could not be reached (fetch failed). */
         UNREACHABLE;
 

@@ -8,7 +8,10 @@ public sealed interface PolicyWatcher extends AutoCloseable permits DirectoryPol
 
     PolicyStatus status();
 
-    /** Who signed the commit {@code version} (key fingerprint, unverified), when it is a signed Git commit. */
+    /**
+     * Who signed the commit {@code version}: the verified signer with signed commits only, else the
+     * key the signature names, prefixed "unverified".
+     */
     default java.util.Optional<String> signer(String version) {
         return java.util.Optional.empty();
     }

@@ -93,6 +93,10 @@ public final class Telemetry implements AutoCloseable {
         }
         PolicyStatus start = watcher.status();
         audit.append(new AuditEvent.PolicyLoaded(start.active().version(), start.active().author().orElse(null), start.source()));
+        if (watcher instanceof dev.tollgate.server.gitops.GitPolicyWatcher git) {
+            git.onRefused(r -> audit.append(new AuditEvent.PolicyRefused(r.commit(), r.author().orElse(null),
+                    r.claimedSigner().orElse(null), r.reason())));
+        }
         holder.onSwap((previous, next) -> {
             try {
                 // The watcher publishes its status before the swap, so it already describes `next`.
