@@ -21,7 +21,7 @@ final class ReplayReport {
         md.append("### Tollgate replay of ").append(policyName).append("\n\n");
         if (!in.lacks().isEmpty()) {
             md.append("> **Warning:** this export lacks nodes: ").append(String.join(", ", in.lacks().stream().map(ReplayReport::code).toList()))
-                    .append(". It holds one node's requests only; replay an export from each node (or all of them together) to see every request.\n\n");
+                    .append(". It holds one node's requests only: the figures below leave out the requests those nodes answered.\n\n");
         }
         if (in.nodesUnknown() != null) {
             md.append("> **Warning:** this export cannot say which nodes it lacks (").append(cell(in.nodesUnknown()))
