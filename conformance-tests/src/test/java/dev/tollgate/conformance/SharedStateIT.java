@@ -66,9 +66,10 @@ class SharedStateIT {
                   - {id: busy, team: infra, sha256: %s}
                   - {id: crashy, team: infra, sha256: %s}
                   - {id: reported, team: infra, sha256: %s}
+                  - {id: exported, team: infra, sha256: %s}
                 """.formatted(KeyHash.sha256("admin-token"), KeyHash.sha256("tg-spender"), BUDGET.toPlainString(),
                 KeyHash.sha256("tg-paced"), PACED_RPM, KeyHash.sha256("tg-loader"), KeyHash.sha256("tg-busy"),
-                KeyHash.sha256("tg-crashy"), KeyHash.sha256("tg-reported")));
+                KeyHash.sha256("tg-crashy"), KeyHash.sha256("tg-reported"), KeyHash.sha256("tg-exported")));
 
     @BeforeAll
     static void start() throws Exception {
@@ -487,7 +488,7 @@ class SharedStateIT {
     void anExportFromOneNodeNamesTheOtherInLacks() throws Exception {
         String a = node(0);
         String b = node(1);
-        assertEquals(200, chat(b, "tg-reported", CHAT).statusCode()); // a request only node B's log holds
+        assertEquals(200, chat(b, "tg-exported", CHAT).statusCode()); // a request only node B's log holds
         String idB = export(b).getFirst().path("node").asText();
         assertTrue(!idB.isEmpty(), "node B's export names its node on its first line");
         // Each node registers from a background thread on start (and again after a Redis restart another test may cause): wait for B's entry.
