@@ -66,9 +66,10 @@ class SharedStateIT {
                   - {id: busy, team: infra, sha256: %s}
                   - {id: crashy, team: infra, sha256: %s}
                   - {id: reported, team: infra, sha256: %s}
+                  - {id: exported, team: infra, sha256: %s}
                 """.formatted(KeyHash.sha256("admin-token"), KeyHash.sha256("tg-spender"), BUDGET.toPlainString(),
                 KeyHash.sha256("tg-paced"), PACED_RPM, KeyHash.sha256("tg-loader"), KeyHash.sha256("tg-busy"),
-                KeyHash.sha256("tg-crashy"), KeyHash.sha256("tg-reported")));
+                KeyHash.sha256("tg-crashy"), KeyHash.sha256("tg-reported"), KeyHash.sha256("tg-exported")));
 
     @BeforeAll
     static void start() throws Exception {
@@ -469,5 +470,47 @@ class SharedStateIT {
                     + " for $" + expected);
             assertEquals(0, BigDecimal.ZERO.compareTo(redis[1]), "nothing held");
         }
+    }
+
+    /** A node's export, line by line. */
+    private static List<JsonNode> export(String base) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/admin/requests/export?since=1d"))
+                .timeout(Duration.ofSeconds(20)).header("authorization", "Bearer admin-token").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : r.body().split("\n")) {
+            lines.add(JSON.readTree(line));
+        }
+        return lines;
+    }
+
+    @Test
+    void anExportFromOneNodeNamesTheOtherInLacks() throws Exception {
+        String a = node(0);
+        String b = node(1);
+        assertEquals(200, chat(b, "tg-exported", CHAT).statusCode()); // a request only node B's log holds
+        String idB = export(b).getFirst().path("node").asText();
+        assertTrue(!idB.isEmpty(), "node B's export names its node on its first line");
+        // Each node registers from a background thread on start (and again after a Redis restart another test may cause): wait for B's entry.
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        List<JsonNode> lines = export(a);
+        while (!lines.getLast().path("lacks").toString().contains(idB) && System.nanoTime() < deadline) {
+            Thread.sleep(250); // between polls of a condition with a deadline, not a wait for time to pass
+            lines = export(a);
+        }
+        JsonNode first = lines.getFirst();
+        JsonNode end = lines.getLast();
+        assertTrue(first.path("start").asBoolean(), first.toString());
+        assertTrue(end.path("end").asBoolean(), end.toString());
+        String idA = end.path("node").asText();
+        assertTrue(!idA.isEmpty() && !idA.equals(idB), end.toString());
+        assertEquals("[\"" + idB + "\"]", end.path("lacks").toString(), "node A's export lacks node B: " + end);
+        assertTrue(end.path("nodes").toString().contains(idA) && end.path("nodes").toString().contains(idB), end.toString());
+        assertEquals(first.path("node"), end.path("node"));
+        // the roster entry is B's id with its host:port, kept alive by a TTL
+        String where = stack.get().redis("GET", "tollgate:node:" + idB).strip();
+        assertTrue(where.endsWith(":" + nodeB), where);
+        long ttl = Long.parseLong(stack.get().redis("PTTL", "tollgate:node:" + idB).strip());
+        assertTrue(ttl > 0 && ttl <= 15_000, "PTTL " + ttl);
     }
 }

@@ -29,7 +29,10 @@ import dev.tollgate.server.settings.ConnectionSettings;
 import dev.tollgate.server.settings.TlsSettings;
 import dev.tollgate.server.settings.ServerSettings;
 import dev.tollgate.server.shared.NodeName;
+import dev.tollgate.server.shared.NodeRoster;
 import dev.tollgate.server.shared.SharedStore;
+import dev.tollgate.server.shared.StoreUnreachable;
+import dev.tollgate.server.telemetry.RequestExport;
 import dev.tollgate.server.signin.IdentityProvider;
 import dev.tollgate.server.signin.LocalPersonalKeys;
 import dev.tollgate.server.signin.PersonalKeys;
@@ -71,6 +74,8 @@ public final class TollgateServer implements AutoCloseable {
     private final Telemetry telemetry;
     private final Optional<SharedStore> shared;
     private ResponsesSocket sockets;
+    /** This node in the roster of nodes sharing Redis (Redis mode). */
+    private Optional<NodeRoster> roster = Optional.empty();
 
     private TollgateServer(Listener server, Drain drain, Duration shutdownGrace, Spend spend, Upstreams upstreams,
                            Telemetry telemetry, Optional<SharedStore> shared) {
@@ -208,9 +213,10 @@ public final class TollgateServer implements AutoCloseable {
         Supplier<Ledger> ledger = () -> SqliteLedger.open(settings.stateDir(), "full".equalsIgnoreCase(System.getenv("TOLLGATE_LEDGER_SYNC")));
         Spend spend;
         Gate gate;
+        String nodeName = shared.isPresent() ? NodeName.of(settings.stateDir()) : null;
         if (shared.isPresent()) {
             // Several nodes: budgets and limits in Redis, this node's ledger its journal.
-            String node = NodeName.of(settings.stateDir());
+            String node = nodeName;
             spend = new Spend(ledger, clock, new RedisBudgets(shared.get(), node));
             gate = new Gate(spend, new RateLimits(shared.get(), node), people);
         } else {
@@ -287,6 +293,15 @@ public final class TollgateServer implements AutoCloseable {
                 .routing(routing));
         TollgateServer server = new TollgateServer(listener, drain, settings.shutdownGrace(), spend, upstreams, telemetry, shared);
         server.sockets = sockets;
+        // Redis mode: this node joins the roster, so an export says which other nodes' logs it lacks.
+        server.roster = shared.map(s -> NodeRoster.join(s, nodeName, settings.host() + ":" + listener.port()));
+        server.roster.ifPresent(r -> telemetry.exportCoverage(() -> {
+            try {
+                return new RequestExport.Coverage.Shared(r.node(), r.live());
+            } catch (StoreUnreachable e) {
+                return new RequestExport.Coverage.Unknown(r.node(), e.getMessage());
+            }
+        }));
         return server;
     }
 
@@ -323,6 +338,7 @@ public final class TollgateServer implements AutoCloseable {
         sockets.close();
         server.close();
         spend.close();
+        roster.ifPresent(NodeRoster::close);
         shared.ifPresent(SharedStore::close);
         telemetry.close();
     }

@@ -24,8 +24,20 @@ import java.util.Map;
  */
 final class ExportReader {
 
-    /** What was read: the records, the lines skipped and why, and whether the export's end line was there. */
-    record Export(List<Recorded> records, List<String> problems, long skipped, boolean complete) {
+    /**
+     * What was read: the records, the lines skipped and why, whether the export's end line was there,
+     * the live nodes whose logs it lacks (Redis mode: the log is per node) and, when the gateway could
+     * not tell which nodes there are, why not (else null).
+     */
+    record Export(List<Recorded> records, List<String> problems, long skipped, boolean complete, List<String> lacks,
+                  String nodesUnknown) {
+        Export {
+            lacks = List.copyOf(lacks);
+        }
+
+        Export(List<Recorded> records, List<String> problems, long skipped, boolean complete) {
+            this(records, problems, skipped, complete, List.of(), null);
+        }
     }
 
     private static final JsonFactory FACTORY = new JsonFactory();
@@ -38,6 +50,9 @@ final class ExportReader {
     private final Map<String, String> names = new HashMap<>();
     private long skipped;
     private boolean complete;
+    /** From the first and end lines: a node named in either is one this export lacks. */
+    private final java.util.Set<String> lacks = new java.util.TreeSet<>();
+    private String nodesUnknown;
 
     private ExportReader() {
     }
@@ -78,7 +93,7 @@ final class ExportReader {
         if (!sorted) {
             r.records.sort(Comparator.comparingLong(Recorded::atMillis)); // stable: equal times keep the file's order
         }
-        return new Export(r.records, r.problems, r.skipped, r.complete);
+        return new Export(r.records, r.problems, r.skipped, r.complete, List.copyOf(r.lacks), r.nodesUnknown);
     }
 
     private void problem(long line, String why) {
@@ -113,6 +128,9 @@ final class ExportReader {
         long cacheWrite = 0;
         long reasoning = 0;
         boolean end = false;
+        boolean start = false;
+        List<String> lacking = List.of();
+        String unknown = null;
         try (JsonParser p = FACTORY.createParser(text)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new Bad("not a JSON object");
@@ -137,6 +155,9 @@ final class ExportReader {
                     case "cache_write_tokens" -> cacheWrite = whole(p, value, field);
                     case "reasoning_tokens" -> reasoning = whole(p, value, field);
                     case "end" -> end = value == JsonToken.VALUE_TRUE;
+                    case "start" -> start = value == JsonToken.VALUE_TRUE;
+                    case "lacks" -> lacking = strings(p, value, field);
+                    case "nodes_unknown" -> unknown = text(p, value, field);
                     case "error" -> error = text(p, value, field);
                     default -> p.skipChildren(); // a field added later without a version bump means nothing to replay
                 }
@@ -155,8 +176,12 @@ final class ExportReader {
         if (error != null) {
             throw new Bad("the gateway stopped the export: " + error);
         }
-        if (end) {
-            complete = true;
+        if (end || start) {
+            lacks.addAll(lacking);
+            if (unknown != null) {
+                nodesUnknown = unknown;
+            }
+            complete |= end;
             return null;
         }
         if (time == null || requested == null || status < 0) {
@@ -195,6 +220,23 @@ final class ExportReader {
             throw new Bad("\"" + field + "\" is not a string");
         }
         return p.getText();
+    }
+
+    private static List<String> strings(JsonParser p, JsonToken value, String field) throws IOException, Bad {
+        if (value == JsonToken.VALUE_NULL) {
+            return List.of();
+        }
+        if (value != JsonToken.START_ARRAY) {
+            throw new Bad("\"" + field + "\" is not a list of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+            if (t != JsonToken.VALUE_STRING) {
+                throw new Bad("\"" + field + "\" is not a list of strings");
+            }
+            out.add(p.getText());
+        }
+        return out;
     }
 
     private static long whole(JsonParser p, JsonToken value, String field) throws IOException, Bad {

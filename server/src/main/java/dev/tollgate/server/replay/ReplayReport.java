@@ -19,6 +19,14 @@ final class ReplayReport {
     static String markdown(Replay.Result r, ExportReader.Export in, String policyName, String baseName) {
         StringBuilder md = new StringBuilder();
         md.append("### Tollgate replay of ").append(policyName).append("\n\n");
+        if (!in.lacks().isEmpty()) {
+            md.append("> **Warning:** this export lacks nodes: ").append(String.join(", ", in.lacks().stream().map(ReplayReport::code).toList()))
+                    .append(". It holds one node's requests only: the figures below leave out the requests those nodes answered.\n\n");
+        }
+        if (in.nodesUnknown() != null) {
+            md.append("> **Warning:** this export cannot say which nodes it lacks (").append(cell(in.nodesUnknown()))
+                    .append("): it may hold one node's requests only.\n\n");
+        }
         md.append(r.replayed()).append(" recorded requests");
         if (r.firstMillis() != null) {
             md.append(" from ").append(Instant.ofEpochMilli(r.firstMillis())).append(" to ").append(Instant.ofEpochMilli(r.lastMillis()));
@@ -109,6 +117,11 @@ final class ReplayReport {
 
     static String json(Replay.Result r, ExportReader.Export in, String policyName, String baseName) {
         ObjectNode out = JsonBody.MAPPER.createObjectNode();
+        if (!in.lacks().isEmpty()) {
+            out.put("warning", "this export lacks nodes: " + String.join(", ", in.lacks()));
+        } else if (in.nodesUnknown() != null) {
+            out.put("warning", "this export cannot say which nodes it lacks: " + in.nodesUnknown());
+        }
         out.put("policy", policyName);
         out.put("base", r.withBase() ? baseName : null);
         out.put("replayed", r.replayed());
@@ -122,6 +135,7 @@ final class ReplayReport {
         per.set("key", tallies(r.keys()));
         ObjectNode input = out.putObject("input");
         input.put("complete", in.complete());
+        in.lacks().forEach(input.putArray("lacks_nodes")::add);
         input.put("skipped_lines", in.skipped());
         in.problems().forEach(input.putArray("problems")::add);
         return new String(JsonBody.write(out), java.nio.charset.StandardCharsets.UTF_8) + "\n";

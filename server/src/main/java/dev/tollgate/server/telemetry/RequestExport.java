@@ -9,12 +9,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * The request log's metadata as newline-delimited JSON, oldest first, for {@code tollgate replay}:
  * who, when, which model, tokens, cost; never content. Every line carries {@code "v"}, the format
  * version, so a reader can refuse lines newer than it understands instead of guessing. The last line
- * is {@code {"v":1,"end":true,"records":N}}: an export without it was cut short.
+ * is {@code {"v":1,"end":true,"records":N}}: an export without it was cut short. In Redis mode the
+ * first line ({@code "start": true}) and the end line also say which node wrote it and which live
+ * nodes' logs it lacks (the log is per node).
  */
 public final class RequestExport {
 
@@ -30,9 +33,44 @@ public final class RequestExport {
     private RequestExport() {
     }
 
+    /** Which nodes' requests an export covers. */
+    public sealed interface Coverage {
+        /** One gateway (no Redis): its log is every request. */
+        record Alone() implements Coverage {
+        }
+
+        /** Nodes sharing a Redis: {@code live} are those registered now, this node among them. */
+        record Shared(String node, List<String> live) implements Coverage {
+            public Shared {
+                live = List.copyOf(live);
+            }
+
+            List<String> lacks() {
+                return live.stream().filter(n -> !n.equals(node)).toList();
+            }
+        }
+
+        /** Nodes sharing a Redis that did not answer: which nodes exist is not known. */
+        record Unknown(String node, String why) implements Coverage {
+        }
+    }
+
     /** Streams every record since {@code since} to {@code out}; the number written. */
     public static long write(RequestLog log, Instant since, OutputStream out) throws SQLException, IOException {
+        return write(log, since, out, new Coverage.Alone());
+    }
+
+    /** As {@link #write(RequestLog, Instant, OutputStream)}, saying in the first and end lines what it covers. */
+    public static long write(RequestLog log, Instant since, OutputStream out, Coverage coverage) throws SQLException, IOException {
         try (JsonGenerator json = FACTORY.createGenerator(out)) {
+            if (!(coverage instanceof Coverage.Alone)) {
+                json.writeStartObject();
+                json.writeNumberField("v", VERSION);
+                json.writeBooleanField("start", true);
+                coverage(json, coverage);
+                json.writeEndObject();
+                json.writeRaw('\n');
+            }
             long n;
             try {
                 n = log.read(c -> {
@@ -58,11 +96,39 @@ public final class RequestExport {
             json.writeNumberField("v", VERSION);
             json.writeBooleanField("end", true);
             json.writeNumberField("records", n);
+            coverage(json, coverage);
             json.writeEndObject();
             json.writeRaw('\n');
             json.flush();
             return n;
         }
+    }
+
+    /** {@code "node"}, {@code "nodes"} and {@code "lacks"} ({@code null} with {@code "nodes_unknown"} when Redis did not answer). */
+    private static void coverage(JsonGenerator json, Coverage coverage) throws IOException {
+        switch (coverage) {
+            case Coverage.Alone a -> {
+            }
+            case Coverage.Shared s -> {
+                json.writeStringField("node", s.node());
+                strings(json, "nodes", s.live());
+                strings(json, "lacks", s.lacks());
+            }
+            case Coverage.Unknown u -> {
+                json.writeStringField("node", u.node());
+                json.writeNullField("nodes");
+                json.writeNullField("lacks");
+                json.writeStringField("nodes_unknown", u.why());
+            }
+        }
+    }
+
+    private static void strings(JsonGenerator json, String field, List<String> values) throws IOException {
+        json.writeArrayFieldStart(field);
+        for (String v : values) {
+            json.writeString(v);
+        }
+        json.writeEndArray();
     }
 
     private static void line(JsonGenerator json, ResultSet rs) throws SQLException, IOException {

@@ -111,6 +111,18 @@ public final class Telemetry implements AutoCloseable {
         });
     }
 
+    /** Which nodes an export covers; one gateway alone until {@code exportCoverage(supplier)} says otherwise. */
+    private volatile java.util.function.Supplier<RequestExport.Coverage> coverage = RequestExport.Coverage.Alone::new;
+
+    /** Set once the node knows its peers (Redis mode). */
+    public void exportCoverage(java.util.function.Supplier<RequestExport.Coverage> coverage) {
+        this.coverage = coverage;
+    }
+
+    RequestExport.Coverage exportCoverage() {
+        return coverage.get();
+    }
+
     /** The hook (after the policy pin, so the commit is known) and {@code /metrics}, {@code /admin/requests}. */
     public void register(HttpRouting.Builder routing, PolicyHolder policy) {
         routing.addFilter((chain, req, res) -> {

@@ -116,7 +116,7 @@ final class TelemetryRoutes {
         res.header(HeaderNames.CONTENT_TYPE, "application/x-ndjson");
         try (java.io.OutputStream out = res.outputStream()) {
             try {
-                RequestExport.write(log, since, out);
+                RequestExport.write(log, since, out, telemetry.exportCoverage());
             } catch (SQLException e) {
                 // Headers are gone by now: the reader sees this line and no end line, and says the export is incomplete.
                 out.write(dev.tollgate.providers.json.JsonBody.write(JSON.createObjectNode().put("v", RequestExport.VERSION)

@@ -223,4 +223,33 @@ class ReplayTest {
         assertEquals(1, exit);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("no file"), err.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void anExportFromOneOfSeveralNodesSaysAtTheTopWhichNodesItLacks() throws Exception {
+        List<String> lines = new ArrayList<>(traffic());
+        lines.removeLast();
+        lines.addFirst("{\"v\":1,\"start\":true,\"node\":\"n-a\",\"nodes\":[\"n-a\",\"n-b\",\"n-c\"],\"lacks\":[\"n-b\",\"n-c\"]}");
+        lines.add("{\"v\":1,\"end\":true,\"records\":11,\"node\":\"n-a\",\"nodes\":[\"n-a\",\"n-b\"],\"lacks\":[\"n-b\"]}");
+        Run json = replay(lines, true, "json", null);
+        assertEquals(0, json.exit(), json.err());
+        assertEquals("this export lacks nodes: n-b, n-c", json.json().path("warning").asText());
+        assertEquals(11, json.json().path("replayed").asLong(), "the first line is no record");
+        assertEquals(0, json.json().path("input").path("skipped_lines").asLong());
+        assertTrue(json.json().path("input").path("complete").asBoolean());
+        String md = replay(lines, true, "markdown", null).out();
+        String top = md.lines().limit(3).reduce("", (a, b) -> a + b + "\n");
+        assertTrue(top.contains("this export lacks nodes: `n-b`, `n-c`"), md);
+
+        // one node, or every live node already covered: no warning
+        List<String> alone = new ArrayList<>(traffic());
+        alone.set(alone.size() - 1, "{\"v\":1,\"end\":true,\"records\":11,\"node\":\"n-a\",\"nodes\":[\"n-a\"],\"lacks\":[]}");
+        assertTrue(replay(alone, true, "json", null).json().path("warning").isMissingNode());
+        assertFalse(replay(alone, true, "markdown", null).out().contains("lacks nodes"));
+
+        // Redis did not answer: the export cannot say, and the replay says so rather than assuming it is whole
+        List<String> unknown = new ArrayList<>(traffic());
+        unknown.set(unknown.size() - 1, "{\"v\":1,\"end\":true,\"records\":11,\"node\":\"n-a\",\"nodes\":null,\"lacks\":null,"
+                + "\"nodes_unknown\":\"Redis at 127.0.0.1:6379: not connected\"}");
+        assertTrue(replay(unknown, true, "json", null).json().path("warning").asText().startsWith("this export cannot say which nodes it lacks"));
+    }
 }
