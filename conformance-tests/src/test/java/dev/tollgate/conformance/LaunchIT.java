@@ -46,10 +46,61 @@ class LaunchIT {
     @RegisterExtension
     static final StackExtension stack = StackExtension.of("launch", POLICY).clearingSim(StackExtension.REQUESTS);
 
+    /**
+     * Where the test HOMEs go. Gemini CLI refuses a settings file below any directory others can write
+     * to (a checkout under /tmp, say), as it would for a real user: the build directory when none of its
+     * parents is such, else a folder in the build user's cache (removed after the class).
+     */
+    private static final List<Path> HOMES = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** The test HOMEs outside the build directory do not outlive the class. */
+    @org.junit.jupiter.api.AfterAll
+    static void removeHomesOutsideTheBuild() throws Exception {
+        Path build = Stack.HOME.resolve("conformance-tests/target").toAbsolutePath();
+        for (Path home : HOMES) {
+            if (!home.startsWith(build) && Files.exists(home)) {
+                try (Stream<Path> all = Files.walk(home)) {
+                    for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        p.toFile().setWritable(true);
+                        if (!p.toFile().delete()) {
+                            System.err.println("could not remove " + p);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static Path secureBase() throws Exception {
+        Path build = Stack.HOME.resolve("conformance-tests/target/launch-homes").toAbsolutePath();
+        if (!belowOthersWritable(build)) {
+            return build;
+        }
+        Path cache = Path.of(System.getProperty("user.home"), ".cache", "tollgate-launch-tests").toAbsolutePath();
+        if (belowOthersWritable(cache)) {
+            throw new IllegalStateException("no folder for test HOMEs that Gemini CLI accepts: " + build + " and " + cache
+                    + " both lie below a directory others can write to");
+        }
+        return cache;
+    }
+
+    private static boolean belowOthersWritable(Path dir) throws Exception {
+        for (Path p = dir.getParent(); p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+                if (perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                        || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** A user's HOME as it may be: each agent's own global settings, and the personal key file (0600). */
     private static Path userHome() throws Exception {
-        // Under the build directory, not /tmp: Gemini CLI refuses a settings file below a directory others can write to.
-        Path home = Files.createTempDirectory(Files.createDirectories(Stack.HOME.resolve("conformance-tests/target/launch-homes")), "home-");
+        Path home = Files.createTempDirectory(Files.createDirectories(secureBase()), "home-");
+        HOMES.add(home);
         Files.writeString(Files.createDirectories(home.resolve(".codex")).resolve("config.toml"), "model = \"o3\"\n");
         Files.writeString(Files.createDirectories(home.resolve(".gemini")).resolve("settings.json"), "{\"ui\":{\"theme\":\"Default\"}}\n");
         Files.writeString(Files.createDirectories(home.resolve(".claude")).resolve("settings.json"), "{\"cleanupPeriodDays\":30}\n");
