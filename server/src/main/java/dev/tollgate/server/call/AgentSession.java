@@ -28,16 +28,7 @@ public record AgentSession(String id, String agent) {
 
     /** The session named by the headers ({@link SessionId#HEADERS}, in order), else the body's {@code prompt_cache_key}. */
     public static Optional<AgentSession> from(Function<String, Optional<String>> header, Optional<String> promptCacheKey) {
-        Optional<String> id = Optional.empty();
-        for (String name : SessionId.HEADERS) {
-            id = header.apply(name).flatMap(SessionId::of);
-            if (id.isPresent()) {
-                break;
-            }
-        }
-        if (id.isEmpty()) {
-            id = promptCacheKey.flatMap(SessionId::of);
-        }
+        Optional<String> id = SessionId.named(header, promptCacheKey);
         if (id.isEmpty()) {
             return Optional.empty();
         }

@@ -29,4 +29,18 @@ public final class SessionId {
     public static Optional<String> of(String value) {
         return valid(value) ? Optional.of(value) : Optional.empty();
     }
+
+    /**
+     * The session a request names: the first usable id in {@link #HEADERS}, else the body's
+     * {@code prompt_cache_key} (Responses and chat clients such as Codex name their conversation there).
+     */
+    public static Optional<String> named(java.util.function.Function<String, Optional<String>> header, Optional<String> promptCacheKey) {
+        for (String name : HEADERS) {
+            Optional<String> id = header.apply(name).flatMap(SessionId::of);
+            if (id.isPresent()) {
+                return id;
+            }
+        }
+        return promptCacheKey.flatMap(SessionId::of);
+    }
 }

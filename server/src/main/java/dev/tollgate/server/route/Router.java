@@ -38,26 +38,13 @@ public final class Router {
      */
     public Routed route(PolicySnapshot policy, String model, Function<String, Optional<String>> header, Predicate<String> allowed)
             throws GatewayException {
-        return route(policy, model, header, Optional.empty(), allowed);
+        return route(policy, model, header, SessionId.named(header, Optional.empty()), allowed);
     }
 
-    /**
-     * The same, with the body's {@code prompt_cache_key} (Responses and chat clients such as Codex name
-     * their conversation there) as the session when no header names one.
-     */
-    public Routed route(PolicySnapshot policy, String model, Function<String, Optional<String>> header, Optional<String> promptCacheKey,
+    /** The same, with the session already read ({@link SessionId#named}) by the caller. */
+    public Routed route(PolicySnapshot policy, String model, Function<String, Optional<String>> header, Optional<String> session,
                         Predicate<String> allowed) throws GatewayException {
         Route route = route(policy, model);
-        Optional<String> session = Optional.empty();
-        for (String name : SESSION_HEADERS) {
-            session = header.apply(name).flatMap(SessionId::of);
-            if (session.isPresent()) {
-                break;
-            }
-        }
-        if (session.isEmpty()) {
-            session = promptCacheKey.flatMap(SessionId::of);
-        }
         Optional<String> named = header.apply(FALLBACKS_HEADER);
         if (named.isEmpty() || named.get().isBlank()) {
             return new Routed(route, session);

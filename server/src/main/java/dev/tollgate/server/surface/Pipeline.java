@@ -58,6 +58,7 @@ public final class Pipeline {
         if (fallbacks.isPresent()) {
             Router.fallbackNames(fallbacks.get(), call.model());
         }
+        // Read once: the session groups the request (gate, request log) and keeps its conversation on one target (router).
         Optional<AgentSession> session = AgentSession.from(name -> req.headers().first(headerName(name)), promptCacheKey(call));
         Optional<ToolCall> toolCall = Optional.empty();
         if (session.isPresent()) {
@@ -100,7 +101,7 @@ public final class Pipeline {
         int status = 500;
         Usage usage = Usage.NONE;
         try {
-            Routed routed = router.route(sent.policy(), sent.model(), name -> req.headers().first(headerName(name)), promptCacheKey(sent),
+            Routed routed = router.route(sent.policy(), sent.model(), name -> req.headers().first(headerName(name)), session.map(AgentSession::id),
                     fallback -> !(admission instanceof Admission.Admitted a)
                             || !gate.allowedModels(new Identity.Caller(a.chain()), List.of(fallback)).isEmpty());
             Embeddings.requireEmbedder(sent, routed.route(), dispatcher.adapters());
