@@ -28,6 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class LaunchIT {
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private static final String POLICY = """
             providers:
               - {id: sim, kind: openai-compatible, base_url: "http://127.0.0.1:SIM_PORT/v1"}
@@ -188,7 +190,36 @@ class LaunchIT {
         Map<String, String> before = snapshot(home);
         Cli.Result result = launch(home, List.of("codex", "-m", "gpt-5.5", "--", "exec", "--skip-git-repo-check", "--ephemeral", Cli.TOOL_PROMPT));
         assertRoundTrip(result, "/v1/responses", "gpt-5.5");
-        assertHomeKept(before, home, List.of(".codex/"));
+        assertHomeKept(before, home, List.of(".codex/", ".config/tollgate/launch"));
+    }
+
+    /**
+     * A model Codex does not know (Claude, through the gateway): the launcher gives Codex a catalog built
+     * from its own, with the gateway's facts for the model, so Codex prints no fallback-metadata warning
+     * and uses them: it asks for reasoning (the bundled table says Claude Sonnet 4.5 reasons), which
+     * reaches Claude as extended thinking; without the catalog Codex sends no reasoning at all.
+     */
+    @Test
+    void codexGetsTheGatewaysModelMetadataForAModelItDoesNotKnow() throws Exception {
+        Path home = userHome();
+        Map<String, String> before = snapshot(home);
+        Cli.Result result = launch(home, List.of("codex", "-m", "anthropic/claude-sonnet-4-5", "--", "exec", "--skip-git-repo-check", "--ephemeral",
+                Cli.TOOL_PROMPT));
+        assertRoundTrip(result, "/v1/messages", "claude-sonnet-4-5");
+        assertFalse(result.all().contains("Model metadata"), "no fallback-metadata warning: " + result.all());
+        JsonNode first = SimRequests.to(stack.get(), "/v1/messages").getFirst().path("body");
+        assertEquals("enabled", first.path("thinking").path("type").asText(), "Codex asked for reasoning: " + first.path("thinking"));
+        JsonNode catalog = JSON.readTree(home.resolve(".config/tollgate/launch/codex-models.json").toFile());
+        JsonNode entry = null;
+        for (JsonNode m : catalog.path("models")) {
+            if (m.path("slug").asText().equals("anthropic/claude-sonnet-4-5")) {
+                entry = m;
+            }
+        }
+        assertTrue(entry != null, "the catalog has the gateway's model");
+        assertEquals(200000, entry.path("context_window").asLong(), "the bundled table's context window: " + entry.path("context_window"));
+        assertTrue(catalog.path("models").size() > 1, "Codex's own models are kept");
+        assertHomeKept(before, home, List.of(".codex/", ".config/tollgate/launch"));
     }
 
     @Test
@@ -243,6 +274,16 @@ class LaunchIT {
         assertEquals(0, result.exit(), result.all());
         assertTrue(result.stdout().contains("export ANTHROPIC_BASE_URL='" + stack.get().gateway("/anthropic") + "'"), result.stdout());
         assertTrue(result.stdout().contains("export ANTHROPIC_AUTH_TOKEN=\"$(cat ~/.config/tollgate/key)\""), result.stdout());
+        assertFalse(result.stdout().contains("tg-launch-dev"), "the secret is not printed");
+    }
+
+    @Test
+    void printEnvForCodexWritesItsModelCatalogAndNamesIt() throws Exception {
+        Path home = userHome();
+        Cli.Result result = launch(home, List.of("--print-env", "codex", "-m", "anthropic/claude-sonnet-4-5"));
+        assertEquals(0, result.exit(), result.all());
+        assertTrue(result.stdout().contains("'model_catalog_json=\"'\"$HOME/.config/tollgate/launch\"'/codex-models.json\"'"), result.stdout());
+        assertTrue(Files.readString(home.resolve(".config/tollgate/launch/codex-models.json")).contains("\"slug\":\"anthropic/claude-sonnet-4-5\""));
         assertFalse(result.stdout().contains("tg-launch-dev"), "the secret is not printed");
     }
 }

@@ -13,7 +13,8 @@ import java.util.Set;
 /** {@code models:} entries: the catalog's names, aliases, weighted targets, fallbacks and retry settings. */
 final class ModelSection {
 
-    static final Set<String> FIELDS = Set.of("name", "aliases", "targets", "fallbacks", "retry");
+    static final Set<String> FIELDS = Set.of("name", "aliases", "targets", "fallbacks", "retry", "context_window", "max_output_tokens",
+            "reasoning", "images");
     static final Set<String> TARGET_FIELDS = Set.of("provider", "model", "weight");
     static final Set<String> RETRY_FIELDS = Set.of("attempts", "backoff_ms", "max_backoff_ms", "retry_after_cap_seconds", "budget_seconds");
 
@@ -52,7 +53,8 @@ final class ModelSection {
                         budget);
             }
         }
-        return name == null ? Optional.empty() : Optional.of(new Model(name, aliases, targets, fallbacks, retry));
+        ModelFacts facts = ModelFacts.read(f, node, path);
+        return name == null || facts == null ? Optional.empty() : Optional.of(new Model(name, aliases, targets, fallbacks, retry, facts));
     }
 
     private List<ModelTarget> targets(JsonNode node, String path, String field) {

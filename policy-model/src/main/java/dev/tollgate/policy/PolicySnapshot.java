@@ -63,6 +63,8 @@ public final class PolicySnapshot {
     private final Map<String, Pricing> pricing = new HashMap<>();
     /** {@code provider/model} of every target and fallback the catalog declares. */
     private final java.util.Set<String> declaredTargets = new java.util.HashSet<>();
+    /** The facts a catalog entry writes, by its name and each alias. */
+    private final Map<String, ModelFacts> declaredFacts = new HashMap<>();
 
     /** Only a checked policy (from {@link PolicyLoader}) is indexed: references are known to resolve. */
     PolicySnapshot(Policy policy, String version, List<Pricing> defaultPricing) {
@@ -82,6 +84,8 @@ public final class PolicySnapshot {
             Route route = new Route(m.name(), targets, m.targets().size(), m.retry());
             routes.put(m.name(), route);
             m.aliases().forEach(a -> routes.put(a, route));
+            declaredFacts.put(m.name(), m.facts());
+            m.aliases().forEach(a -> declaredFacts.put(a, m.facts()));
             catalog.add(m.name());
         }
         policy.customers().forEach(c -> customers.put(c.id(), c));
@@ -132,6 +136,19 @@ public final class PolicySnapshot {
         Pricing exact = pricing.get(model);
         int at = model.indexOf('@');
         return Optional.ofNullable(exact != null || at <= 0 ? exact : pricing.get(model.substring(0, at)));
+    }
+
+    /**
+     * What clients should know of a model they may ask for (context window, output cap, reasoning,
+     * images): the catalog entry's own facts, each missing one from the price row of its first target.
+     */
+    public ModelFacts facts(String requested) {
+        Optional<Route> route = resolve(requested);
+        if (route.isEmpty()) {
+            return ModelFacts.UNKNOWN;
+        }
+        ModelFacts bundled = pricing(route.get().targets().getFirst().model()).map(Pricing::facts).orElse(ModelFacts.UNKNOWN);
+        return declaredFacts.getOrDefault(requested, ModelFacts.UNKNOWN).orElse(bundled);
     }
 
     public Policy policy() {

@@ -17,22 +17,25 @@ import java.util.Optional;
  * @param serviceTiers multipliers of every rate for a service tier the provider served (OpenAI's
  *                     {@code flex}, {@code priority}); a tier not listed costs the standard rates
  * @param source       where the prices were read (a URL), and {@code asOf} when; null for a policy's own row
+ * @param facts        the model's context window, output cap, reasoning and images, where the row says them
  */
 public record Pricing(String model, BigDecimal input, BigDecimal output, BigDecimal cachedInput,
                       BigDecimal cacheWrite5m, BigDecimal cacheWrite1h, BigDecimal webSearch,
-                      Optional<LongContext> above, Map<String, BigDecimal> serviceTiers, String source, String asOf) {
+                      Optional<LongContext> above, Map<String, BigDecimal> serviceTiers, String source, String asOf,
+                      ModelFacts facts) {
 
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
     private static final BigDecimal THOUSAND_PER_MILLION = BigDecimal.valueOf(1_000);
 
     public Pricing {
         serviceTiers = Map.copyOf(serviceTiers);
+        facts = facts == null ? ModelFacts.UNKNOWN : facts;
     }
 
     /** A flat row: one set of rates whatever the request's size or service tier. */
     public Pricing(String model, BigDecimal input, BigDecimal output, BigDecimal cachedInput,
                    BigDecimal cacheWrite5m, BigDecimal cacheWrite1h, BigDecimal webSearch) {
-        this(model, input, output, cachedInput, cacheWrite5m, cacheWrite1h, webSearch, Optional.empty(), Map.of(), null, null);
+        this(model, input, output, cachedInput, cacheWrite5m, cacheWrite1h, webSearch, Optional.empty(), Map.of(), null, null, ModelFacts.UNKNOWN);
     }
 
     /** The rates above {@code inputTokens} input tokens (exclusive): the provider bills the whole request at them. */

@@ -17,7 +17,8 @@ import java.util.Set;
 final class PricingSection {
 
     static final Set<String> FIELDS = Set.of("model", "input", "output", "cached_input", "cache_write_5m",
-            "cache_write_1h", "web_search", "above", "service_tiers", "source", "as_of");
+            "cache_write_1h", "web_search", "above", "service_tiers", "source", "as_of", "context_window", "max_output_tokens",
+            "reasoning", "images");
     static final Set<String> ABOVE_FIELDS = Set.of("input_tokens", "input", "output", "cached_input", "cache_write_5m", "cache_write_1h");
     /** The service tiers a provider reports it served at a price other than its standard one. */
     static final Set<String> SERVICE_TIERS = Set.of("flex", "priority");
@@ -40,12 +41,13 @@ final class PricingSection {
         Map<String, BigDecimal> tiers = serviceTiers(node, path);
         String source = f.text(node, path, "source", false);
         String asOf = f.text(node, path, "as_of", false);
-        if (!known || model == null || rates == null || search == null || above == null || tiers == null
+        ModelFacts facts = ModelFacts.read(f, node, path);
+        if (!known || model == null || rates == null || search == null || above == null || tiers == null || facts == null
                 || node.has("source") && source == null || node.has("as_of") && asOf == null) {
             return Optional.empty();
         }
         return Optional.of(new Pricing(model, rates.input, rates.output, rates.cached, rates.write5m, rates.write1h, search,
-                above, tiers, source, asOf));
+                above, tiers, source, asOf, facts));
     }
 
     private record Rates(BigDecimal input, BigDecimal output, BigDecimal cached, BigDecimal write5m, BigDecimal write1h) {

@@ -35,6 +35,14 @@ public sealed interface Agent permits Agent.Codex, Agent.ClaudeCode, Agent.Gemin
     /** The agent's wiring for this gateway, key, model and session. */
     Setup setup(Target target);
 
+    /**
+     * The wiring with what only the installed agent can give (Codex: its own model catalog, extended with
+     * the gateway's models); problems are told on {@code err} and the plain wiring is used.
+     */
+    default Setup prepare(java.nio.file.Path executable, Target target, List<GatewayModels.Offered> offered, java.io.PrintStream err) {
+        return setup(target);
+    }
+
     /** Where and as whom the agent runs: the gateway's base URL (no trailing slash), the models the key may use. */
     record Target(String gateway, String key, String model, List<String> models, String session) {
     }
@@ -44,9 +52,15 @@ public sealed interface Agent permits Agent.Codex, Agent.ClaudeCode, Agent.Gemin
      * @param env   variables to set; a null value removes one the user's shell may have set (it would win or conflict)
      * @param files file name (in ~/.config/tollgate/launch, Tollgate's own directory) to content; {@link #PRIVATE_DIR} in args
      *              or env stands for that directory
+     * @param generated files for the same directory that the launcher writes itself even with --print-env (derived from
+     *              the installed agent, too large to print, never secret)
      */
-    record Setup(List<String> args, Map<String, String> env, Map<String, String> files) {
+    record Setup(List<String> args, Map<String, String> env, Map<String, String> files, Map<String, String> generated) {
         public static final String PRIVATE_DIR = "${TOLLGATE_LAUNCH_DIR}";
+
+        public Setup(List<String> args, Map<String, String> env, Map<String, String> files) {
+            this(args, env, files, Map.of());
+        }
     }
 
     static List<Agent> all() {
@@ -83,6 +97,22 @@ public sealed interface Agent permits Agent.Codex, Agent.ClaudeCode, Agent.Gemin
                     "-c", "model=" + toml(t.model()), "-c", "analytics.enabled=false"),
                     env("TOLLGATE_KEY", t.key()), Map.of());
         }
+
+        /** With the model catalog built from this Codex's own (see {@link CodexCatalog}), so gateway models get real metadata. */
+        @Override
+        public Setup prepare(java.nio.file.Path executable, Target t, List<GatewayModels.Offered> offered, java.io.PrintStream err) {
+            Setup plain = setup(t);
+            CodexCatalog.Result catalog = CodexCatalog.build(executable, offered);
+            if (catalog.json().isEmpty()) {
+                err.println("tollgate launch: " + catalog.why() + "; Codex will use its generic metadata for the gateway's models.");
+                return plain;
+            }
+            List<String> args = new ArrayList<>(plain.args());
+            args.addAll(List.of("-c", "model_catalog_json=" + toml(Setup.PRIVATE_DIR + "/" + CATALOG_FILE)));
+            return new Setup(args, plain.env(), plain.files(), Map.of(CATALOG_FILE, catalog.json().get()));
+        }
+
+        static final String CATALOG_FILE = "codex-models.json";
 
         private static String toml(String s) {
             return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";

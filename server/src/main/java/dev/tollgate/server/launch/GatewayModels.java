@@ -1,6 +1,7 @@
 package dev.tollgate.server.launch;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.policy.ModelFacts;
 import dev.tollgate.providers.json.JsonBody;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,6 +13,10 @@ import java.util.List;
 
 /** The models a key may use, from the gateway's {@code GET /v1/models} (the gateway filters it by the key's allowlist). */
 final class GatewayModels {
+
+    /** A model the key may use and what the gateway says of it (unknown facts are null). */
+    record Offered(String id, ModelFacts facts) {
+    }
 
     /** Why the list could not be had, in words for the terminal. */
     static final class Unavailable extends Exception {
@@ -25,7 +30,7 @@ final class GatewayModels {
     private GatewayModels() {
     }
 
-    static List<String> fetch(String gateway, String key) throws Unavailable {
+    static List<Offered> fetch(String gateway, String key) throws Unavailable {
         HttpResponse<String> r;
         try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
             r = client.send(HttpRequest.newBuilder(URI.create(gateway + "/v1/models"))
@@ -50,8 +55,15 @@ final class GatewayModels {
         if (r.statusCode() != 200) {
             throw new Unavailable("the gateway refused the key (HTTP " + r.statusCode() + "): " + body.path("error").path("message").asText(r.body()));
         }
-        List<String> models = new ArrayList<>();
-        body.path("data").forEach(m -> models.add(m.path("id").asText()));
+        List<Offered> models = new ArrayList<>();
+        body.path("data").forEach(m -> models.add(new Offered(m.path("id").asText(), new ModelFacts(whole(m, "context_window"),
+                whole(m, "max_output_tokens"), m.path("reasoning").isBoolean() ? m.path("reasoning").booleanValue() : null,
+                m.path("input_modalities").isArray() ? m.path("input_modalities").toString().contains("\"image\"") : null))));
         return models;
+    }
+
+    private static Long whole(JsonNode m, String field) {
+        JsonNode n = m.path(field);
+        return n.canConvertToLong() && n.isIntegralNumber() && n.longValue() > 0 ? n.longValue() : null;
     }
 }

@@ -70,15 +70,19 @@ public final class LaunchCommand implements Callable<Integer> {
             err.println("tollgate launch: " + problem[0]);
             return 2;
         }
-        List<String> models = List.of();
-        if (model == null || !printEnv) {
+        List<GatewayModels.Offered> offered = List.of();
+        // --print-env with -m needs the gateway only for Codex's model catalog: without it, it prints the rest.
+        if (model == null || !printEnv || agent instanceof Agent.Codex) {
             try {
-                models = GatewayModels.fetch(base, key.get().value());
+                offered = GatewayModels.fetch(base, key.get().value());
             } catch (GatewayModels.Unavailable e) {
                 err.println("tollgate launch: " + e.getMessage());
-                return 1;
+                if (model == null || !printEnv) {
+                    return 1;
+                }
             }
         }
+        List<String> models = offered.stream().map(GatewayModels.Offered::id).toList();
         if (model == null) {
             Optional<String> picked = pick(models);
             if (picked.isEmpty()) {
@@ -92,16 +96,43 @@ public final class LaunchCommand implements Callable<Integer> {
         }
         if (printEnv) {
             String placeholder = "\u0000key\u0000";
-            Agent.Setup setup = agent.setup(new Agent.Target(base, placeholder, model, models, null));
+            Agent.Target target = new Agent.Target(base, placeholder, model, models, null);
+            Optional<Path> executable = offered.isEmpty() ? Optional.empty() : locate(agent, true);
+            Agent.Setup setup = executable.isPresent() ? agent.prepare(executable.get(), target, offered, err) : agent.setup(target);
+            if (!write(setup.generated())) {
+                return 1;
+            }
             out.print(ShellLines.of(agent, setup, placeholder, key.get().shellReference()));
             return 0;
         }
-        Optional<Path> executable = locate(agent);
+        Optional<Path> executable = locate(agent, false);
         if (executable.isEmpty()) {
             return 127;
         }
         String session = "launch-" + UUID.randomUUID();
-        return run(agent, executable.get(), agent.setup(new Agent.Target(base, key.get().value(), model, models, session)));
+        return run(agent, executable.get(), agent.prepare(executable.get(), new Agent.Target(base, key.get().value(), model, models, session), offered, err));
+    }
+
+    /** Tollgate's own directory for the agents' settings files: an agent may refuse one under a directory others can write to, as /tmp is. */
+    private Path privateDir() {
+        return Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".config", "tollgate", "launch");
+    }
+
+    /** Writes files (no secret in them) to the private directory; false (told on err) when it cannot. */
+    private boolean write(Map<String, String> files) {
+        Path dir = privateDir();
+        try {
+            if (!files.isEmpty()) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                for (Map.Entry<String, String> f : files.entrySet()) {
+                    Files.writeString(dir.resolve(f.getKey()), f.getValue());
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            err.println("tollgate launch: cannot write " + dir + ": " + e.getMessage());
+            return false;
+        }
     }
 
     /** The models to pick from, numbered, on the terminal; refused without one (a script must say -m). */
@@ -148,14 +179,16 @@ public final class LaunchCommand implements Callable<Integer> {
         }
     }
 
-    private Optional<Path> locate(Agent agent) {
+    private Optional<Path> locate(Agent agent, boolean quiet) {
         String override = env.get(agent.binVariable());
         if (override != null && !override.isBlank()) {
             Path p = Path.of(override);
             if (Files.isExecutable(p)) {
                 return Optional.of(p);
             }
-            err.println("tollgate launch: " + agent.binVariable() + "=" + override + " is not an executable file");
+            if (!quiet) {
+                err.println("tollgate launch: " + agent.binVariable() + "=" + override + " is not an executable file");
+            }
             return Optional.empty();
         }
         for (String dir : env.getOrDefault("PATH", "").split(File.pathSeparator)) {
@@ -163,24 +196,16 @@ public final class LaunchCommand implements Callable<Integer> {
                 return Optional.of(Path.of(dir, agent.executable()));
             }
         }
-        err.println("tollgate launch: '" + agent.executable() + "' is not on PATH. Install it (" + agent.installHint() + ") or name it with "
-                + agent.binVariable() + "=/path/to/" + agent.executable());
+        if (!quiet) {
+            err.println("tollgate launch: '" + agent.executable() + "' is not on PATH. Install it (" + agent.installHint() + ") or name it with "
+                    + agent.binVariable() + "=/path/to/" + agent.executable());
+        }
         return Optional.empty();
     }
 
     private int run(Agent agent, Path executable, Agent.Setup setup) {
-        // Files (no secret in them) go to Tollgate's own directory, not a temporary one: an agent may refuse a
-        // settings file under a directory others can write to, as /tmp is.
-        Path dir = Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".config", "tollgate", "launch");
-        try {
-            if (!setup.files().isEmpty()) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-                for (Map.Entry<String, String> f : setup.files().entrySet()) {
-                    Files.writeString(dir.resolve(f.getKey()), f.getValue());
-                }
-            }
-        } catch (IOException e) {
-            err.println("tollgate launch: cannot write " + dir + ": " + e.getMessage());
+        Path dir = privateDir();
+        if (!write(setup.files()) || !write(setup.generated())) {
             return 1;
         }
         List<String> command = new ArrayList<>();

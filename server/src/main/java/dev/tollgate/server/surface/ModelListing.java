@@ -1,6 +1,7 @@
 package dev.tollgate.server.surface;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.policy.ModelFacts;
 import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Route;
 import dev.tollgate.providers.Api;
@@ -24,8 +25,11 @@ import java.util.Optional;
  */
 public sealed interface ModelListing {
 
-    /** One usable model: its catalog name and the route behind it (the first target's provider "owns" it). */
-    record Entry(String name, Route route) {
+    /**
+     * One usable model: its catalog name, the route behind it (the first target's provider "owns" it),
+     * and what clients should know of it (unknown facts are left out of every shape).
+     */
+    record Entry(String name, Route route, ModelFacts facts) {
         public String owner() {
             return route.targets().getFirst().provider().id();
         }
@@ -80,7 +84,7 @@ public sealed interface ModelListing {
             return new Refused(refused.error());
         }
         List<Entry> entries = gate.allowedModels(caller, policy.catalog()).stream()
-                .map(name -> new Entry(name, policy.resolve(name).orElseThrow()))
+                .map(name -> new Entry(name, policy.resolve(name).orElseThrow(), policy.facts(name)))
                 .toList();
         return new Listed(entries, policy);
     }

@@ -128,6 +128,16 @@ public final class GeminiSurface implements HttpService {
                 .put("displayName", m.name()).put("description", "Served by provider '" + m.owner() + "' through Tollgate.");
         ArrayNode methods = o.putArray("supportedGenerationMethods");
         methods.add("generateContent").add("streamGenerateContent").add("countTokens");
+        // Google's own fields for what the gateway knows of the model.
+        if (m.facts().contextWindow() != null) {
+            o.put("inputTokenLimit", m.facts().contextWindow());
+        }
+        if (m.facts().maxOutputTokens() != null) {
+            o.put("outputTokenLimit", m.facts().maxOutputTokens());
+        }
+        if (m.facts().reasoning() != null) {
+            o.put("thinking", m.facts().reasoning());
+        }
         return o;
     }
 

@@ -133,8 +133,26 @@ public final class OpenAiSurface implements HttpService {
         ModelListing.answerOne(handler.pipeline().gate(), handler.policy().forRequest(), req, res, id, Api.CHAT_COMPLETIONS, OpenAiSurface::model);
     }
 
+    /** OpenAI's model object, with the facts the gateway knows as extra fields (as OpenAI-compatible catalogs add them). */
     private static ObjectNode model(ModelListing.Entry m) {
-        return JsonBody.MAPPER.createObjectNode().put("id", m.name()).put("object", "model").put("created", 0).put("owned_by", m.owner());
+        ObjectNode o = JsonBody.MAPPER.createObjectNode().put("id", m.name()).put("object", "model").put("created", 0).put("owned_by", m.owner());
+        dev.tollgate.policy.ModelFacts f = m.facts();
+        if (f.contextWindow() != null) {
+            o.put("context_window", f.contextWindow());
+        }
+        if (f.maxOutputTokens() != null) {
+            o.put("max_output_tokens", f.maxOutputTokens());
+        }
+        if (f.reasoning() != null) {
+            o.put("reasoning", f.reasoning());
+        }
+        if (f.images() != null) {
+            com.fasterxml.jackson.databind.node.ArrayNode modalities = o.putArray("input_modalities").add("text");
+            if (f.images()) {
+                modalities.add("image");
+            }
+        }
+        return o;
     }
 
     /**
