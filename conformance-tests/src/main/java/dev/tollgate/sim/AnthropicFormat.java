@@ -161,8 +161,18 @@ final class AnthropicFormat implements WireFormat {
         g.writeObjectFieldStart("usage");
         cacheUsage(r, g);
         g.writeNumberField("output_tokens", r.outputTokens());
+        serverToolUse(r, g);
         g.writeEndObject();
         g.writeEndObject();
+    }
+
+    /** The web searches Anthropic ran for the answer, billed per search. */
+    private static void serverToolUse(Reply r, JsonGenerator g) throws IOException {
+        if (r.searches() > 0) {
+            g.writeObjectFieldStart("server_tool_use");
+            g.writeNumberField("web_search_requests", r.searches());
+            g.writeEndObject();
+        }
     }
 
     /** input_tokens leave out cache reads and writes, which come apart; writes split by TTL as the API does. */
@@ -291,6 +301,7 @@ final class AnthropicFormat implements WireFormat {
         g.writeEndObject();
         g.writeObjectFieldStart("usage");
         g.writeNumberField("output_tokens", r.outputTokens());
+        serverToolUse(r, g);
         g.writeEndObject();
         end(g, sse);
 

@@ -211,6 +211,18 @@ final class GeminiFormat implements WireFormat {
         g.writeEndObject();
         if (last) {
             g.writeStringField("finishReason", "STOP");
+            if (r.searches() > 0) {
+                // Google lists the queries it ran; a list may repeat one or hold an empty one, neither billed.
+                g.writeObjectFieldStart("groundingMetadata");
+                g.writeArrayFieldStart("webSearchQueries");
+                for (int i = 1; i <= r.searches(); i++) {
+                    g.writeString("sim query " + i);
+                }
+                g.writeString("");
+                g.writeString("sim query 1");
+                g.writeEndArray();
+                g.writeEndObject();
+            }
         }
         g.writeNumberField("index", 0);
         g.writeEndObject();

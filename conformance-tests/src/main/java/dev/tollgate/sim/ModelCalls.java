@@ -138,10 +138,10 @@ final class ModelCalls {
                 PromptCache.Use cached = cache.use(format, target(req, format, conv.model()), root);
                 Reply reply = new Reply(Ids.next(format.idPrefix()), conv.model(), System.currentTimeMillis() / 1000,
                         conv.inputTokens(), conv.includeUsage(), Answers.decide(conv, words, format.callIdPrefix()), format.choices(root), cached,
-                        format instanceof AnthropicFormat && AnthropicFormat.thinks(root));
+                        format instanceof AnthropicFormat && AnthropicFormat.thinks(root), searches(format, root));
                 log.usage(body, "{\"input_tokens\":" + reply.inputTokens() + ",\"cache_read\":" + reply.cache().read()
                         + ",\"cache_write_5m\":" + reply.cache().write5m() + ",\"cache_write_1h\":" + reply.cache().write1h()
-                        + ",\"output_tokens\":" + reply.outputTokens() + "}");
+                        + ",\"output_tokens\":" + reply.outputTokens() + ",\"web_searches\":" + reply.searches() + "}");
                 if (conv.stream()) {
                     stream(res, format, reply, fault, ttft, gap, sse);
                 } else {
@@ -155,6 +155,23 @@ final class ModelCalls {
                 }
             }
         }
+    }
+
+    /**
+     * The searches a model runs when the request offers its provider's hosted search: Anthropic's
+     * {@code web_search_*} server tool runs one; Gemini's {@code google_search} grounding runs two
+     * distinct queries (reported with a repeat and an empty one, as Google's answers may be).
+     */
+    static int searches(WireFormat format, JsonNode body) {
+        for (JsonNode t : body.path("tools")) {
+            if (format instanceof AnthropicFormat && t.path("type").asText("").startsWith("web_search_")) {
+                return 1;
+            }
+            if (format instanceof GeminiFormat && (t.has("google_search") || t.has("googleSearch"))) {
+                return 2;
+            }
+        }
+        return 0;
     }
 
     /**

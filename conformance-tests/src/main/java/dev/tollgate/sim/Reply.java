@@ -14,13 +14,15 @@ import java.util.List;
  * @param choices      how many answers were asked for (chat's {@code n}, Gemini's {@code candidateCount}); each costs its output
  * @param cache        of the input tokens, those read from and written to the prompt cache
  * @param thinking     Anthropic only: thinking was asked for, so a tool call comes after signed and redacted thinking
+ * @param searches     hosted web searches the model ran before answering (Anthropic's web_search tool, Gemini's
+ *                     Google Search grounding, when the request offered them), reported as each provider does
  */
 record Reply(String id, String model, long created, int inputTokens, boolean includeUsage, Answer answer, int choices,
-             PromptCache.Use cache, boolean thinking) {
+             PromptCache.Use cache, boolean thinking, int searches) {
 
     /** An answer whose input touched no prompt cache, without thinking. */
     Reply(String id, String model, long created, int inputTokens, boolean includeUsage, Answer answer, int choices) {
-        this(id, model, created, inputTokens, includeUsage, answer, choices, PromptCache.Use.NONE, false);
+        this(id, model, created, inputTokens, includeUsage, answer, choices, PromptCache.Use.NONE, false, 0);
     }
 
     Reply {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,6 +33,7 @@ class HostedToolsIT {
             models:
               - {name: claude, targets: [{provider: sim-anthropic, model: claude-sonnet-4-5}]}
               - {name: gemini, targets: [{provider: sim-gemini, model: gemini-2.5-flash}]}
+              - {name: gemini3, targets: [{provider: sim-gemini, model: gemini-3-flash-preview}]}
             admins:
               - {id: ops, role: viewer, sha256: %s}
             """.formatted(KeyHash.sha256("admin-token"))).clearingSim(StackExtension.REQUESTS);
@@ -106,6 +108,51 @@ class HostedToolsIT {
         assertEquals(200, r.statusCode(), r.body());
         JsonNode tools = SimRequests.to(stack.get(), ":streamGenerateContent").get(0).path("body").path("tools");
         assertTrue(tools.toString().contains("\"google_search\":{}"), tools.toString());
+    }
+
+    /** The record's cost less its tokens' at the row's rates: what the hosted searches were charged. */
+    private static BigDecimal searchCharge(JsonNode record, String input, String cachedInput, String write5m, String output) {
+        JsonNode t = record.path("tokens");
+        BigDecimal tokens = new BigDecimal(input).multiply(BigDecimal.valueOf(t.path("input").asLong() - t.path("cached").asLong()
+                        - t.path("cache_write").asLong()))
+                .add(new BigDecimal(cachedInput).multiply(BigDecimal.valueOf(t.path("cached").asLong())))
+                .add(new BigDecimal(write5m).multiply(BigDecimal.valueOf(t.path("cache_write").asLong())))
+                .add(new BigDecimal(output).multiply(BigDecimal.valueOf(t.path("output").asLong())))
+                .movePointLeft(6);
+        return new BigDecimal(record.path("cost_usd").asText()).subtract(tokens).stripTrailingZeros();
+    }
+
+    @Test
+    void claudesWebSearchesArePricedPerSearch() throws Exception {
+        HttpResponse<String> r = stack.get().post(stack.get().gateway("/v1/responses"), """
+                {"model":"claude","tools":[{"type":"web_search"}],"input":"what is new?"}
+                """);
+        assertEquals(200, r.statusCode(), r.body());
+        // The simulator's Claude ran one search ($10 per thousand for Sonnet 4.5).
+        assertEquals(new BigDecimal("0.01"), searchCharge(logged(r), "3.00", "0.30", "3.75", "15.00"), logged(r).toString());
+    }
+
+    @Test
+    void geminiGroundingIsPricedPerPromptOn25AndPerDistinctQueryOn3() throws Exception {
+        // Gemini 2.5: one charge for the grounded prompt, whatever the number of queries ($35 per thousand).
+        HttpResponse<String> r = stack.get().post(stack.get().gateway("/v1/responses"), """
+                {"model":"gemini","stream":true,"tools":[{"type":"web_search"}],"input":"what is new?"}
+                """);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(new BigDecimal("0.035"), searchCharge(logged(r), "0.30", "0.075", "0.375", "2.50"), logged(r).toString());
+        // Gemini 3: each distinct non-empty query ($14 per thousand): the simulator ran two (and repeated one, and sent an empty one).
+        HttpResponse<String> g3 = stack.get().post(stack.get().gateway("/v1/responses"), """
+                {"model":"gemini3","tools":[{"type":"web_search"}],"input":"what is new?"}
+                """);
+        assertEquals(200, g3.statusCode(), g3.body());
+        assertEquals(new BigDecimal("0.028"), searchCharge(logged(g3), "0.50", "0.05", "0.625", "3.00"), logged(g3).toString());
+        // A Gemini client's own grounding, relayed as it came (streamed): the same count.
+        HttpResponse<String> direct = stack.get().post(stack.get().gateway("/genai/v1beta/models/gemini3:streamGenerateContent?alt=sse"), """
+                {"contents":[{"role":"user","parts":[{"text":"what is new?"}]}],"tools":[{"google_search":{}}]}
+                """);
+        assertEquals(200, direct.statusCode(), direct.body());
+        assertTrue(direct.body().contains("webSearchQueries"), direct.body());
+        assertEquals(new BigDecimal("0.028"), searchCharge(logged(direct), "0.50", "0.05", "0.625", "3.00"), logged(direct).toString());
     }
 
     @Test

@@ -17,12 +17,13 @@ import java.util.Optional;
  * @param serviceTiers multipliers of every rate for a service tier the provider served (OpenAI's
  *                     {@code flex}, {@code priority}); a tier not listed costs the standard rates
  * @param source       where the prices were read (a URL), and {@code asOf} when; null for a policy's own row
+ * @param searchPerPrompt hosted searches billed once per request that ran any (Gemini 2.5's grounding), not per search
  * @param facts        the model's context window, output cap, reasoning and images, where the row says them
  */
 public record Pricing(String model, BigDecimal input, BigDecimal output, BigDecimal cachedInput,
                       BigDecimal cacheWrite5m, BigDecimal cacheWrite1h, BigDecimal webSearch,
                       Optional<LongContext> above, Map<String, BigDecimal> serviceTiers, String source, String asOf,
-                      ModelFacts facts) {
+                      boolean searchPerPrompt, ModelFacts facts) {
 
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
     private static final BigDecimal THOUSAND_PER_MILLION = BigDecimal.valueOf(1_000);
@@ -35,7 +36,7 @@ public record Pricing(String model, BigDecimal input, BigDecimal output, BigDeci
     /** A flat row: one set of rates whatever the request's size or service tier. */
     public Pricing(String model, BigDecimal input, BigDecimal output, BigDecimal cachedInput,
                    BigDecimal cacheWrite5m, BigDecimal cacheWrite1h, BigDecimal webSearch) {
-        this(model, input, output, cachedInput, cacheWrite5m, cacheWrite1h, webSearch, Optional.empty(), Map.of(), null, null, ModelFacts.UNKNOWN);
+        this(model, input, output, cachedInput, cacheWrite5m, cacheWrite1h, webSearch, Optional.empty(), Map.of(), null, null, false, ModelFacts.UNKNOWN);
     }
 
     /** The rates above {@code inputTokens} input tokens (exclusive): the provider bills the whole request at them. */
@@ -56,7 +57,13 @@ public record Pricing(String model, BigDecimal input, BigDecimal output, BigDeci
         BigDecimal m = times == null ? BigDecimal.ONE : times;
         return new Pricing(model, (tier == null ? input : tier.input()).multiply(m), (tier == null ? output : tier.output()).multiply(m),
                 (tier == null ? cachedInput : tier.cachedInput()).multiply(m), (tier == null ? cacheWrite5m : tier.cacheWrite5m()).multiply(m),
-                (tier == null ? cacheWrite1h : tier.cacheWrite1h()).multiply(m), webSearch);
+                (tier == null ? cacheWrite1h : tier.cacheWrite1h()).multiply(m), webSearch, Optional.empty(), Map.of(), source, asOf,
+                searchPerPrompt, facts);
+    }
+
+    /** The hosted searches billed for a request that ran {@code searches}: each, or one when billed per prompt. */
+    public long billedSearches(long searches) {
+        return searchPerPrompt ? Math.min(1, searches) : searches;
     }
 
     /** Cost in USD of the given token counts and searches, at this row's base rates. */

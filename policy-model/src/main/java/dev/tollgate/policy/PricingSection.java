@@ -18,7 +18,7 @@ final class PricingSection {
 
     static final Set<String> FIELDS = Set.of("model", "input", "output", "cached_input", "cache_write_5m",
             "cache_write_1h", "web_search", "above", "service_tiers", "source", "as_of", "context_window", "max_output_tokens",
-            "reasoning", "images");
+            "reasoning", "images", "web_search_per");
     static final Set<String> ABOVE_FIELDS = Set.of("input_tokens", "input", "output", "cached_input", "cache_write_5m", "cache_write_1h");
     /** The service tiers a provider reports it served at a price other than its standard one. */
     static final Set<String> SERVICE_TIERS = Set.of("flex", "priority");
@@ -42,12 +42,18 @@ final class PricingSection {
         String source = f.text(node, path, "source", false);
         String asOf = f.text(node, path, "as_of", false);
         ModelFacts facts = ModelFacts.read(f, node, path);
+        String searchUnit = f.text(node, path, "web_search_per", false);
+        if (searchUnit != null && !searchUnit.equals("search") && !searchUnit.equals("prompt")) {
+            f.problem(join(path, "web_search_per"), "'web_search_per' is 'search' (each hosted search is billed, the default) or 'prompt' "
+                    + "(one charge per request that searched, as Gemini 2.5's grounding), found '" + searchUnit + "'");
+            return Optional.empty();
+        }
         if (!known || model == null || rates == null || search == null || above == null || tiers == null || facts == null
                 || node.has("source") && source == null || node.has("as_of") && asOf == null) {
             return Optional.empty();
         }
         return Optional.of(new Pricing(model, rates.input, rates.output, rates.cached, rates.write5m, rates.write1h, search,
-                above, tiers, source, asOf, facts));
+                above, tiers, source, asOf, "prompt".equals(searchUnit), facts));
     }
 
     private record Rates(BigDecimal input, BigDecimal output, BigDecimal cached, BigDecimal write5m, BigDecimal write1h) {

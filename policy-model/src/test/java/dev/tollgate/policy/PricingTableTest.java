@@ -145,4 +145,19 @@ class PricingTableTest {
                 """);
         assertTrue(field.getFirst().startsWith("p.yaml:2:") && field.getFirst().contains("unknown field 'cache_read'"), field.toString());
     }
+
+    @Test
+    void hostedSearchesAreBilledPerSearchOrOncePerPrompt() throws Exception {
+        Pricing perSearch = PolicyLoader.DEFAULT_PRICING.stream().filter(p -> p.model().equals("gemini-3-flash-preview")).findFirst().orElseThrow();
+        Pricing perPrompt = PolicyLoader.DEFAULT_PRICING.stream().filter(p -> p.model().equals("gemini-2.5-flash")).findFirst().orElseThrow();
+        assertMoney("14", perSearch.webSearch());
+        assertEquals(3, perSearch.billedSearches(3));
+        assertMoney("35", perPrompt.webSearch());
+        assertEquals(1, perPrompt.billedSearches(3));
+        assertEquals(0, perPrompt.billedSearches(0));
+        assertTrue(problems("""
+                pricing:
+                  - {model: x, input: 1, output: 2, web_search_per: each}
+                """).getFirst().contains("'web_search_per' is 'search' (each hosted search is billed, the default) or 'prompt'"));
+    }
 }

@@ -24,6 +24,7 @@ final class GeminiStreamDecoder implements WireCodec.StreamDecoder {
     private int blocks;
     private boolean calledTool;
     private Usage usage = Usage.NONE;
+    private final dev.tollgate.providers.usage.GroundingQueries searches = new dev.tollgate.providers.usage.GroundingQueries();
     private boolean finished;
 
     @Override
@@ -38,6 +39,7 @@ final class GeminiStreamDecoder implements WireCodec.StreamDecoder {
             started = true;
             out.add(new StreamEvent.Started(chunk.path("responseId").asText(""), chunk.path("modelVersion").asText(""), Usage.NONE));
         }
+        searches.add(chunk);
         if (chunk.path("usageMetadata").isObject()) {
             usage = GeminiCodec.usage(chunk.path("usageMetadata"));
         }
@@ -66,7 +68,7 @@ final class GeminiStreamDecoder implements WireCodec.StreamDecoder {
         if (candidate.hasNonNull("finishReason") && !finished) {
             finished = true;
             close(out);
-            out.add(new StreamEvent.Finished(stopReason(candidate.path("finishReason").asText()), usage));
+            out.add(new StreamEvent.Finished(stopReason(candidate.path("finishReason").asText()), searches.onto(usage)));
         }
         return out;
     }
@@ -100,6 +102,6 @@ final class GeminiStreamDecoder implements WireCodec.StreamDecoder {
 
     @Override
     public Usage usageSoFar() {
-        return usage;
+        return searches.onto(usage);
     }
 }

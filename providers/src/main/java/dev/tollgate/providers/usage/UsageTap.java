@@ -46,7 +46,7 @@ public sealed interface UsageTap {
                 case RESPONSES -> served(body, searched(responses(usage), WebSearchCalls.in(body)));
                 case RESPONSES_COMPACT -> responses(usage);
                 case MESSAGES -> ProviderUsage.anthropic(usage);
-                case GEMINI -> ProviderUsage.gemini(usage);
+                case GEMINI -> grounded(body, ProviderUsage.gemini(usage));
                 case CONVERSE -> ProviderUsage.bedrock(usage);
                 case CHAT_COMPLETIONS, EMBEDDINGS -> served(body, chat(usage));
             };
@@ -77,6 +77,16 @@ public sealed interface UsageTap {
             case CONVERSE -> new Converse();
             case CHAT_COMPLETIONS, EMBEDDINGS -> new Chat(hideUsageChunk);
         };
+    }
+
+    /** A Gemini answer's Google searches, read only when the body names some. */
+    private static Usage grounded(byte[] body, Usage u) {
+        if (u == Usage.NONE || !contains(body, GroundingQueries.MARK)) {
+            return u;
+        }
+        GroundingQueries g = new GroundingQueries();
+        g.add(json(body));
+        return g.onto(u);
     }
 
     /** Searches added to reported usage; unreadable usage stays {@link Usage#NONE}, so the request is charged its reservation. */
@@ -272,6 +282,7 @@ public sealed interface UsageTap {
         private static final Set<String> TEXT = Set.of("text");
         private static final Set<String> OBJECTS = Set.of("args");
         private Usage usage = Usage.NONE;
+        private final GroundingQueries searches = new GroundingQueries();
         private final RelayedOutput relayed = new RelayedOutput();
 
         @Override
@@ -288,10 +299,16 @@ public sealed interface UsageTap {
 
         @Override
         public boolean accept(SseEvent event) {
-            if (event.contains(MARK)) {
-                JsonNode u = json(event.data()).path("usageMetadata");
-                if (u.isObject()) {
+            boolean hasUsage = event.contains(MARK);
+            boolean hasSearches = event.contains(GroundingQueries.MARK);
+            if (hasUsage || hasSearches) {
+                JsonNode chunk = json(event.data());
+                JsonNode u = chunk.path("usageMetadata");
+                if (hasUsage && u.isObject()) {
                     usage = ProviderUsage.gemini(u);
+                }
+                if (hasSearches) {
+                    searches.add(chunk);
                 }
             }
             return true;
@@ -299,7 +316,7 @@ public sealed interface UsageTap {
 
         @Override
         public Usage usage() {
-            return usage;
+            return searches.onto(usage);
         }
     }
 

@@ -37,12 +37,13 @@ public final class Prices {
     public static long cost(Pricing row, Usage u) {
         // The long-context tier by the request's whole input, times the tier it was served in.
         Pricing p = row.ratesFor(u.inputTokens(), u.serviceTier());
-        long picos = picos(p, u);
+        long searches = row.billedSearches(u.webSearches());
+        long picos = picos(p, u, searches);
         if (picos >= 0) {
             return (picos + 500) / 1000;
         }
         return p.cost(u.uncachedInputTokens(), u.outputTokens(), u.cachedInputTokens(), u.cacheWrite5mTokens(), u.cacheWrite1hTokens(),
-                        u.webSearches())
+                        searches)
                 .movePointRight(9).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
     }
 
@@ -51,14 +52,14 @@ public final class Prices {
      * finer than a millionth of a dollar per million tokens, a negative total (BigDecimal rounds it
      * away from zero), or a cost of $10,000 or more.
      */
-    private static long picos(Pricing p, Usage u) {
+    private static long picos(Pricing p, Usage u, long searches) {
         try {
             long sum = Math.multiplyExact(perUnit(p.input(), 6), u.uncachedInputTokens());
             sum = Math.addExact(sum, Math.multiplyExact(perUnit(p.output(), 6), u.outputTokens()));
             sum = Math.addExact(sum, Math.multiplyExact(perUnit(p.cachedInput(), 6), u.cachedInputTokens()));
             sum = Math.addExact(sum, Math.multiplyExact(perUnit(p.cacheWrite5m(), 6), u.cacheWrite5mTokens()));
             sum = Math.addExact(sum, Math.multiplyExact(perUnit(p.cacheWrite1h(), 6), u.cacheWrite1hTokens()));
-            sum = Math.addExact(sum, Math.multiplyExact(perUnit(p.webSearch(), 9), u.webSearches())); // priced per thousand
+            sum = Math.addExact(sum, Math.multiplyExact(perUnit(p.webSearch(), 9), searches)); // priced per thousand
             return sum >= 0 && sum < EXACT_BELOW_PICOS ? sum : -1;
         } catch (ArithmeticException inexact) {
             return -1;
