@@ -218,7 +218,8 @@ public final class TollgateServer implements AutoCloseable {
             // Several nodes: budgets and limits in Redis, this node's ledger its journal.
             String node = nodeName;
             spend = new Spend(ledger, clock, new RedisBudgets(shared.get(), node));
-            gate = new Gate(spend, new RateLimits(shared.get(), node), people);
+            gate = new Gate(spend, new RateLimits(shared.get(), node), people,
+                    new dev.tollgate.server.session.Sessions(clock, new dev.tollgate.server.session.SharedSessions(shared.get())));
         } else {
             spend = new Spend(ledger, clock);
             gate = new Gate(spend, new RateLimits(), people);
@@ -257,7 +258,9 @@ public final class TollgateServer implements AutoCloseable {
         new SignInRoutes(policy, signIn.map(IdentityProvider::new), people, telemetry.audit(), clock).register(routing);
         new UsageRoutes(policy, gate).register(routing, OpenAiSurface.PREFIXES);
         new dev.tollgate.server.usage.BudgetRoutes(policy, gate, telemetry.log()).register(routing);
-        new dev.tollgate.server.telemetry.SessionRoutes(policy, telemetry, gate.sessions()).register(routing);
+        // Redis mode: every node's records add to shared session totals, which the session list reads.
+        new dev.tollgate.server.telemetry.SessionRoutes(policy, telemetry, gate.sessions(),
+                shared.map(dev.tollgate.server.telemetry.SharedSessionTotals::new).orElse(null)).register(routing);
         routing.register(new OpenAiSurface(api), new AnthropicSurface(api), new GeminiSurface(api));
         routing.any((req, res) -> Dialect.send(Dialect.ofPath(req.path().path()), res,
                 new GatewayError.UnknownPath(req.prologue().method().text(), req.path().path())));
