@@ -148,10 +148,13 @@ public final class SharedSessions {
     /** Replaces a hold by its cost ({@code cost} -1: gives it back); kept owed when Redis does not answer. */
     void settle(Sessions.Key key, String model, long nanos, long cost, long now) {
         String[] k = keys(key);
-        String[] entry = {k[0], k[2], Long.toString(nanos), Long.toString(cost), model, Long.toString(now), nonce(), Long.toString(idleMillis)};
+        String[] entry = {k[0], k[2], Long.toString(-nanos), Long.toString(cost), model, Long.toString(now), nonce(), Long.toString(idleMillis)};
         try {
             book(entry);
         } catch (StoreUnreachable e) {
+            if (refused(e)) {
+                return;
+            }
             owe(entry, e);
             return;
         }
@@ -164,6 +167,15 @@ public final class SharedSessions {
 
     private void book(String[] e) {
         SETTLE.run(store, ScriptOutputType.INTEGER, new String[] {e[0], e[1]}, java.util.Arrays.copyOfRange(e, 2, e.length));
+    }
+
+    /** Redis answered with an error: a retry would fail the same way, so it is dropped (and logged as the bug it is). */
+    private static boolean refused(StoreUnreachable e) {
+        if (e.getCause() instanceof io.lettuce.core.RedisCommandExecutionException) {
+            LOG.log(java.util.logging.Level.WARNING, "Redis refused a session settlement; it is not retried", e);
+            return true;
+        }
+        return false;
     }
 
     private void owe(String[] entry, StoreUnreachable e) {
@@ -180,7 +192,13 @@ public final class SharedSessions {
     private void replayOwed() {
         String[] e;
         while ((e = owed.peek()) != null) {
-            book(e);
+            try {
+                book(e);
+            } catch (StoreUnreachable u) {
+                if (!refused(u)) {
+                    throw u;
+                }
+            }
             if (owed.remove(e)) {
                 owedCount.decrementAndGet();
             }

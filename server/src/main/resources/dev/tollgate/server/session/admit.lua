@@ -18,6 +18,8 @@ local ttl = tonumber(ARGV[4])
 local repeated, rpm, usd = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local pause = tonumber(ARGV[8])
 local h = KEYS[1]
+-- Whole numbers as Redis and Java read them (tostring would write 1e+15).
+local function int(x) return string.format('%d', x) end
 
 local p = redis.call('HMGET', h, 'p_rule', 'p_tool', 'p_count', 'p_allow', 'p_since', 'p_until')
 if p[6] and tonumber(p[6]) > now then
@@ -29,10 +31,11 @@ end
 
 local function trip(rule, tool, count, allow)
   local untl = now + pause
-  redis.call('HSET', h, 'p_rule', rule, 'p_tool', tool, 'p_count', count, 'p_allow', allow, 'p_since', now, 'p_until', untl, 'seen', now)
+  redis.call('HSET', h, 'p_rule', rule, 'p_tool', tool, 'p_count', int(count), 'p_allow', int(allow), 'p_since', int(now),
+    'p_until', int(untl), 'seen', int(now))
   redis.call('PEXPIRE', h, ttl + pause)
   redis.call('ZADD', KEYS[4], untl, ARGV[12])
-  return {2, rule, tool, tostring(count), tostring(allow), tostring(now), tostring(untl)}
+  return {2, rule, tool, int(count), int(allow), int(now), int(untl)}
 end
 
 if repeated > 0 or rpm > 0 or usd > 0 then
@@ -41,7 +44,7 @@ if repeated > 0 or rpm > 0 or usd > 0 then
     local repeats = tonumber(b[3] or '0')
     if tonumber(ARGV[10]) ~= tonumber(b[2] or '-1') then -- a retried request repeats its position, and is no new call
       if ARGV[9] == b[1] then repeats = repeats + 1 else repeats = 1 end
-      redis.call('HSET', h, 'sig', ARGV[9], 'pos', ARGV[10], 'repeats', repeats)
+      redis.call('HSET', h, 'sig', ARGV[9], 'pos', ARGV[10], 'repeats', int(repeats))
     end
     if repeated > 0 and repeats >= repeated then
       return trip('repeated_tool_call', ARGV[11], repeats, repeated - 1)
@@ -76,13 +79,13 @@ for i = 1, m do
   if ARGV[13 + 2 * i] == '1' then used = one end
   local limit = tonumber(ARGV[14 + 2 * i])
   if used + nanos > limit or (nanos == 0 and used >= limit) then
-    return {3, i, tostring(used)}
+    return {3, i, int(used)}
   end
-  out[i + 1] = tostring(used)
+  out[i + 1] = int(used)
 end
 redis.call('HINCRBY', h, 'held', nanos)
 redis.call('HINCRBY', h, 'h:' .. model, nanos)
-redis.call('HSET', h, 'seen', now)
+redis.call('HSET', h, 'seen', ARGV[1])
 redis.call('PEXPIRE', h, ttl)
 if repeated > 0 or rpm > 0 or usd > 0 then
   redis.call('ZADD', KEYS[2], now, ARGV[13])

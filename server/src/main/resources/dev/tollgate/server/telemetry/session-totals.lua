@@ -24,7 +24,7 @@ local f = redis.call('HMGET', h, 'first', 'last')
 if not f[1] or t < tonumber(f[1]) then redis.call('HSET', h, 'first', ARGV[2]) end
 local last = t
 if f[2] and tonumber(f[2]) > t then last = tonumber(f[2]) end
-redis.call('HSET', h, 'last', last)
+redis.call('HSET', h, 'last', string.format('%d', last))
 if ARGV[3] ~= '' then redis.call('HSET', h, 'team', ARGV[3]) end
 if ARGV[4] ~= '' then redis.call('HSET', h, 'customer', ARGV[4]) end
 local most = tonumber(ARGV[18])
