@@ -37,6 +37,7 @@ class SharedSessionsServerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ALICE = "tg-alice-key";
     private static final String CAROL = "tg-carol-key";
+    private static final String DAVE = "tg-dave-key";
     private static final String OPERATOR = "tg-operator-token";
     private static final String ANSWER = "{\"id\":\"c1\",\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"ok\"}}],"
             + "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":10}}";
@@ -73,8 +74,9 @@ class SharedSessionsServerTest {
                 keys:
                   - {id: alice, team: agents, sha256: %s, budgets: [{amount_usd: 0.09, period: session}]}
                   - {id: carol, team: loopy, sha256: %s}
+                  - {id: dave, team: agents, sha256: %s, budgets: [{amount_usd: 0.09, period: session}]}
                 """.formatted(upstream.port(), Secrets.sha256(ObservabilityTest.ADMIN), Secrets.sha256(OPERATOR), Secrets.sha256(ALICE),
-                Secrets.sha256(CAROL));
+                Secrets.sha256(CAROL), Secrets.sha256(DAVE));
         a = node(policy, "a");
         b = node(policy, "b");
     }
@@ -179,6 +181,42 @@ class SharedSessionsServerTest {
         String table = dev.tollgate.server.usage.UsageCommand.sessionTable(JSON.readTree(
                 ObservabilityTest.get(a.port(), "/admin/sessions?key=alice", ObservabilityTest.ADMIN).body()));
         assertTrue(table.contains("task-1 "), table);
+    }
+
+    @Test
+    void parallelRequestsOfOneSessionOnBothNodesStayWithinItsBudget() throws Exception {
+        int before = upstream.received.size();
+        int requests = 40;
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<java.util.concurrent.Future<HttpResponse<String>>> sent = new java.util.ArrayList<>();
+        try (java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < requests; i++) {
+                TollgateServer node = i % 2 == 0 ? a : b;
+                sent.add(pool.submit(() -> {
+                    go.await();
+                    return chat(node, DAVE, "burst", null, HI);
+                }));
+            }
+            go.countDown();
+        }
+        BigDecimal answered = BigDecimal.ZERO;
+        int ok = 0;
+        for (java.util.concurrent.Future<HttpResponse<String>> f : sent) {
+            HttpResponse<String> r = f.get();
+            if (r.statusCode() == 200) {
+                ok++;
+                answered = answered.add(new BigDecimal("0.02"));
+            } else {
+                assertEquals(400, r.statusCode(), r.body());
+                assertTrue(r.body().contains("Session budget of key dave"), r.body());
+            }
+        }
+        System.out.println("session budget $0.09 across two nodes: " + ok + " of " + requests + " parallel requests answered, $" + answered);
+        assertEquals(ok, upstream.received.size() - before, "the upstream was asked only for the answered ones");
+        assertTrue(ok >= 1 && answered.compareTo(new BigDecimal("0.11")) <= 0, "within the cap plus one request: $" + answered);
+        JsonNode s = row(a, "dave", "burst", requests);
+        assertEquals(0, answered.compareTo(s.path("cost_usd").decimalValue()), s.toString());
+        assertEquals(requests - ok, s.path("errors").asInt(), s.toString());
     }
 
     @Test

@@ -74,17 +74,24 @@ public final class SharedSessionTotals implements AutoCloseable {
 
     private void write() {
         RequestRecord next = null;
-        while (!closed) {
+        while (true) {
             try {
                 if (next == null) {
-                    next = queue.poll(1, TimeUnit.SECONDS);
+                    next = closed ? queue.poll() : queue.poll(1, TimeUnit.SECONDS);
                     if (next == null) {
+                        if (closed) {
+                            return; // every record queued before the node stopped is in
+                        }
                         continue;
                     }
                 }
                 add(next);
                 next = null;
             } catch (StoreUnreachable e) {
+                if (closed) {
+                    LOG.warning((queue.size() + 1) + " requests were left out of the shared session totals: Redis was unreachable as the node stopped");
+                    return;
+                }
                 LOG.fine(() -> "session totals wait for Redis: " + e.getMessage());
                 pause();
             } catch (InterruptedException e) {
@@ -190,9 +197,15 @@ public final class SharedSessionTotals implements AutoCloseable {
         return names.isEmpty() ? null : String.join(",", names);
     }
 
+    /** Adds what is queued (Redis answering), then stops; before the Redis connection closes. */
     @Override
     public void close() {
         closed = true;
+        try {
+            writer.join(SharedStore.TIMEOUT.multipliedBy(3));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         writer.interrupt();
     }
 }
