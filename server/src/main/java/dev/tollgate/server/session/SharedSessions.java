@@ -47,6 +47,7 @@ public final class SharedSessions {
     private static final LuaScript LANE = LuaScript.load(SharedSessions.class, "lane.lua");
     private static final LuaScript RESUME = LuaScript.load(SharedSessions.class, "resume.lua");
     static final int MAX_OWED = 100_000;
+    private static final int REPLAY_BATCH = 100;
     private static final int MAX_PAUSED_LISTED = 1000;
 
     private final SharedStore store;
@@ -188,10 +189,13 @@ public final class SharedSessions {
         LOG.fine(() -> "session settlement kept owed until Redis answers: " + e.getMessage());
     }
 
-    /** Books the settlements Redis could not take, oldest first, until none is left or Redis fails again. */
+    /**
+     * Books the settlements Redis could not take, oldest first, until none is left, Redis fails again, or
+     * {@link #REPLAY_BATCH} are booked (a request does not wait on all of a long outage's).
+     */
     private void replayOwed() {
         String[] e;
-        while ((e = owed.peek()) != null) {
+        for (int n = 0; n < REPLAY_BATCH && (e = owed.peek()) != null; n++) {
             try {
                 book(e);
             } catch (StoreUnreachable u) {
