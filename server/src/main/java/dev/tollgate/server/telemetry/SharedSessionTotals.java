@@ -49,6 +49,7 @@ public final class SharedSessionTotals implements AutoCloseable {
     private final BlockingQueue<RequestRecord> queue = new ArrayBlockingQueue<>(QUEUE);
     private final Thread writer;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
 
     public SharedSessionTotals(SharedStore store, String prefix) {
         this.store = store;
@@ -66,8 +67,8 @@ public final class SharedSessionTotals implements AutoCloseable {
             return;
         }
         while (!queue.offer(r)) {
-            if (queue.poll() != null) {
-                LOG.warning("a session's request was left out of the shared session totals: Redis is behind or unreachable");
+            if (queue.poll() != null && dropped.getAndIncrement() % 1000 == 0) {
+                LOG.warning(dropped.get() + " requests of sessions left out of the shared session totals so far: Redis is behind or unreachable");
             }
         }
     }
@@ -125,11 +126,6 @@ public final class SharedSessionTotals implements AutoCloseable {
 
     private static String nz(String s) {
         return s == null ? "" : s;
-    }
-
-    /** Whether every record queued so far has reached Redis (tests poll this rather than sleep). */
-    boolean drained() {
-        return queue.isEmpty();
     }
 
     /**
