@@ -67,9 +67,11 @@ class SharedStateIT {
                   - {id: crashy, team: infra, sha256: %s}
                   - {id: reported, team: infra, sha256: %s}
                   - {id: exported, team: infra, sha256: %s}
+                  - {id: tasked, team: infra, sha256: %s, budgets: [{amount_usd: 0.1, period: session}]}
                 """.formatted(KeyHash.sha256("admin-token"), KeyHash.sha256("tg-spender"), BUDGET.toPlainString(),
                 KeyHash.sha256("tg-paced"), PACED_RPM, KeyHash.sha256("tg-loader"), KeyHash.sha256("tg-busy"),
-                KeyHash.sha256("tg-crashy"), KeyHash.sha256("tg-reported"), KeyHash.sha256("tg-exported")));
+                KeyHash.sha256("tg-crashy"), KeyHash.sha256("tg-reported"), KeyHash.sha256("tg-exported"),
+                KeyHash.sha256("tg-tasked")));
 
     @BeforeAll
     static void start() throws Exception {
@@ -204,6 +206,44 @@ class SharedStateIT {
             for (Thread t : clients) {
                 t.join();
             }
+        }
+    }
+
+    /** One agent session's turns on both nodes: one session, one session budget, the same totals listed on either node. */
+    @Test
+    void aSessionServedByBothNodesIsOneSessionOnEither() throws Exception {
+        BigDecimal spent = BigDecimal.ZERO;
+        int served = 0;
+        for (int i = 0; ; i++) {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(node(i) + "/v1/chat/completions")).timeout(Duration.ofSeconds(20))
+                    .header("authorization", "Bearer tg-tasked").header("content-type", "application/json").header("x-tollgate-session", "task-7")
+                    .POST(HttpRequest.BodyPublishers.ofString(CHAT)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                assertEquals(400, r.statusCode(), r.body());
+                assertTrue(r.body().contains("Session budget of key tasked"), r.body());
+                break;
+            }
+            served++;
+            spent = spent.add(cost(r));
+            assertTrue(i < 50, "the session budget never ran out");
+        }
+        assertTrue(spent.compareTo(new BigDecimal("0.1")) <= 0, "both nodes' turns count toward one session budget: $" + spent);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        for (int n = 0; n < 2; n++) {
+            JsonNode row = null;
+            while (row == null || row.path("requests").asInt() != served + 1) {
+                assertTrue(System.nanoTime() < deadline, "node " + n + " never listed the session's " + (served + 1) + " requests: " + row);
+                HttpResponse<String> list = HTTP.send(HttpRequest.newBuilder(URI.create(node(n) + "/admin/sessions?key=tasked"))
+                        .header("authorization", "Bearer admin-token").build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, list.statusCode(), list.body());
+                row = JSON.readTree(list.body()).path("sessions").path(0);
+                if (row.path("requests").asInt() != served + 1) {
+                    Thread.sleep(50);
+                }
+            }
+            assertEquals("task-7", row.path("id").asText(), row.toString());
+            assertEquals(0, spent.compareTo(row.path("cost_usd").decimalValue()), "node " + n + " lists every node's spend: " + row);
+            assertEquals(1, row.path("errors").asInt(), row.toString());
         }
     }
 

@@ -76,6 +76,8 @@ public final class TollgateServer implements AutoCloseable {
     private ResponsesSocket sockets;
     /** This node in the roster of nodes sharing Redis (Redis mode). */
     private Optional<NodeRoster> roster = Optional.empty();
+    /** Every node's agent-session totals (Redis mode). */
+    private Optional<dev.tollgate.server.telemetry.SharedSessionTotals> sessionTotals = Optional.empty();
 
     private TollgateServer(Listener server, Drain drain, Duration shutdownGrace, Spend spend, Upstreams upstreams,
                            Telemetry telemetry, Optional<SharedStore> shared) {
@@ -218,7 +220,8 @@ public final class TollgateServer implements AutoCloseable {
             // Several nodes: budgets and limits in Redis, this node's ledger its journal.
             String node = nodeName;
             spend = new Spend(ledger, clock, new RedisBudgets(shared.get(), node));
-            gate = new Gate(spend, new RateLimits(shared.get(), node), people);
+            gate = new Gate(spend, new RateLimits(shared.get(), node), people,
+                    new dev.tollgate.server.session.Sessions(clock, new dev.tollgate.server.session.SharedSessions(shared.get())));
         } else {
             spend = new Spend(ledger, clock);
             gate = new Gate(spend, new RateLimits(), people);
@@ -257,7 +260,9 @@ public final class TollgateServer implements AutoCloseable {
         new SignInRoutes(policy, signIn.map(IdentityProvider::new), people, telemetry.audit(), clock).register(routing);
         new UsageRoutes(policy, gate).register(routing, OpenAiSurface.PREFIXES);
         new dev.tollgate.server.usage.BudgetRoutes(policy, gate, telemetry.log()).register(routing);
-        new dev.tollgate.server.telemetry.SessionRoutes(policy, telemetry, gate.sessions()).register(routing);
+        // Redis mode: every node's records add to shared session totals, which the session list reads.
+        Optional<dev.tollgate.server.telemetry.SharedSessionTotals> sessionTotals = shared.map(dev.tollgate.server.telemetry.SharedSessionTotals::new);
+        new dev.tollgate.server.telemetry.SessionRoutes(policy, telemetry, gate.sessions(), sessionTotals.orElse(null)).register(routing);
         routing.register(new OpenAiSurface(api), new AnthropicSurface(api), new GeminiSurface(api));
         routing.any((req, res) -> Dialect.send(Dialect.ofPath(req.path().path()), res,
                 new GatewayError.UnknownPath(req.prologue().method().text(), req.path().path())));
@@ -293,6 +298,7 @@ public final class TollgateServer implements AutoCloseable {
                 .routing(routing));
         TollgateServer server = new TollgateServer(listener, drain, settings.shutdownGrace(), spend, upstreams, telemetry, shared);
         server.sockets = sockets;
+        server.sessionTotals = sessionTotals;
         // Redis mode: this node joins the roster, so an export says which other nodes' logs it lacks.
         server.roster = shared.map(s -> NodeRoster.join(s, nodeName, settings.host() + ":" + listener.port()));
         server.roster.ifPresent(r -> telemetry.exportCoverage(() -> {
@@ -339,6 +345,7 @@ public final class TollgateServer implements AutoCloseable {
         server.close();
         spend.close();
         roster.ifPresent(NodeRoster::close);
+        sessionTotals.ifPresent(dev.tollgate.server.telemetry.SharedSessionTotals::close);
         shared.ifPresent(SharedStore::close);
         telemetry.close();
     }

@@ -164,7 +164,14 @@ class SessionsTest {
                 assertEquals(200, resumed.statusCode(), resumed.body());
                 assertEquals(200, chat(port, CAROL, "loop-1", null, toolTurn(4)).statusCode(), "resumed: the count starts again");
 
-                // The sessions, most expensive first; one row per key and id.
+                // The sessions, most expensive first; one row per key and id (once the log has the last request too).
+                ObservabilityTest.await("loop-1's sixth record", () -> {
+                    try {
+                        return find(sessions(port, "", 5), "carol", "loop-1").path("requests").asInt() == 6 ? true : null;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
                 JsonNode list = sessions(port, "", 5);
                 JsonNode alice = find(list, "alice", "task-1");
                 assertEquals(4, alice.path("requests").asInt(), "refusals are the session's too: " + alice);

@@ -54,10 +54,15 @@ public final class Gate {
 
     /** @param people the personal keys issued at sign-in */
     public Gate(Spend spend, RateLimits limits, PersonalKeys people) {
+        this(spend, limits, people, new Sessions(spend.clock()));
+    }
+
+    /** @param sessions the agent sessions' state: this node's, or shared through Redis */
+    public Gate(Spend spend, RateLimits limits, PersonalKeys people, Sessions sessions) {
         this.spend = spend;
         this.limits = limits;
         this.authenticator = new Authenticator(people);
-        this.sessions = new Sessions(spend.clock());
+        this.sessions = sessions;
     }
 
     /** No keys and nobody may sign in: the gateway runs open. */
@@ -146,7 +151,14 @@ public final class Gate {
         List<String> warnings = new ArrayList<>(0);
         if (session.isPresent() && Sessions.governs(chain)) {
             Sessions.Key key = new Sessions.Key(chain.key().id(), session.get().id());
-            switch (sessions.admit(chain, key, model, estimate.nanos(), toolCall)) {
+            Sessions.Decision decision;
+            try {
+                decision = sessions.admit(chain, key, model, estimate.nanos(), toolCall);
+            } catch (StoreUnreachable e) {
+                permit.release(0);
+                throw e;
+            }
+            switch (decision) {
                 case Sessions.Admitted a -> {
                     sessionHold = a.hold();
                     warnings.addAll(a.warnings());

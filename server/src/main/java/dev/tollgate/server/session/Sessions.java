@@ -32,7 +32,8 @@ import java.util.function.Consumer;
  * back), and at most {@code max} sessions are kept, the longest idle forgotten first.
  *
  * <p>Each session is decided under its own lock: concurrent requests of one session cannot together
- * pass its cap. In Redis mode this state is still per node (see README).
+ * pass its cap. In Redis mode ({@link SharedSessions}) the same decisions are made by Lua scripts in
+ * the shared Redis instead, so every node's requests count toward the same session.
  */
 public final class Sessions {
 
@@ -113,20 +114,41 @@ public final class Sessions {
     private final int max;
     private volatile Consumer<Trip> onTrip = t -> { };
     private volatile long lastSweep;
+    /** In Redis mode, where every decision is made; null on one node. */
+    private final SharedSessions shared;
 
     public Sessions(Clock clock) {
         this(clock, DEFAULT_IDLE, DEFAULT_MAX);
     }
 
     public Sessions(Clock clock, Duration idle, int max) {
+        this(clock, idle, max, null);
+    }
+
+    /** Several nodes: the sessions' state lives in the shared Redis. */
+    public Sessions(Clock clock, SharedSessions shared) {
+        this(clock, DEFAULT_IDLE, DEFAULT_MAX, shared);
+    }
+
+    private Sessions(Clock clock, Duration idle, int max, SharedSessions shared) {
         this.clock = clock;
         this.idle = idle;
         this.max = max;
+        this.shared = shared;
+    }
+
+    /** Whether the state is shared by the nodes of a Redis (else this node's alone). */
+    public boolean shared() {
+        return shared != null;
     }
 
     /** Told of every trip (the audit trail). */
     public void onTrip(Consumer<Trip> listener) {
         this.onTrip = listener;
+    }
+
+    void tripped(Trip trip) {
+        onTrip.accept(trip);
     }
 
     /** Whether any level of the chain has a session budget or a brake: else a session costs no state. */
@@ -146,6 +168,9 @@ public final class Sessions {
      */
     public Decision admit(KeyChain chain, Key key, String model, long nanos, Optional<ToolCall> call) {
         long now = clock.millis();
+        if (shared != null) {
+            return shared.admit(this, chain, key, model, nanos, call, now);
+        }
         sweep(now, key);
         while (true) {
             State s = states.computeIfAbsent(key, k -> new State());
@@ -181,20 +206,9 @@ public final class Sessions {
                     continue;
                 }
                 long used = b.model().isPresent() ? (perModel == null ? 0 : perModel[0] + perModel[1]) : s.spent + s.inFlight;
-                long limit = Money.nanos(b.usd());
-                String what = "Session budget" + b.model().map(m -> " for model " + m).orElse("") + " of " + Level.of(level).id() + " "
-                        + level.id();
-                if (used + nanos > limit || nanos == 0 && used >= limit) {
-                    String state = used >= limit ? " is spent for this session: " + Money.format(used) + " of " + Money.format(limit)
-                            : " would be exceeded by this request: " + Money.format(used) + " of " + Money.format(limit)
-                                    + " used and it needs about " + Money.format(nanos);
-                    return new Refused(new GatewayError.BudgetExhausted(what + state + " (session " + key.id()
-                            + "). To go on, start a new session (a new task or conversation), or ask the platform team to raise "
-                            + "the session budget.", null), null);
-                }
-                if (b.warnAtPercent().isPresent() && (used + nanos) * 100 >= limit * (long) b.warnAtPercent().getAsInt()) {
-                    warnings.add(what + ": " + Money.format(used + nanos) + " of " + Money.format(limit) + " used or held in this session ("
-                            + percent(used + nanos, limit) + "%)");
+                Optional<Refused> refused = check(level, b, key, used, nanos, warnings);
+                if (refused.isPresent()) {
+                    return refused.get();
                 }
             }
         }
@@ -210,6 +224,29 @@ public final class Sessions {
     }
 
     /**
+     * One session budget on {@code used} (spent and held before this request): its refusal, or a warning
+     * added when past its {@code warn_at_percent}. The same words on one node and on several.
+     */
+    static Optional<Refused> check(Principal level, Budget b, Key key, long used, long nanos, List<String> warnings) {
+        long limit = Money.nanos(b.usd());
+        String what = "Session budget" + b.model().map(m -> " for model " + m).orElse("") + " of " + Level.of(level).id() + " "
+                + level.id();
+        if (used + nanos > limit || nanos == 0 && used >= limit) {
+            String state = used >= limit ? " is spent for this session: " + Money.format(used) + " of " + Money.format(limit)
+                    : " would be exceeded by this request: " + Money.format(used) + " of " + Money.format(limit)
+                            + " used and it needs about " + Money.format(nanos);
+            return Optional.of(new Refused(new GatewayError.BudgetExhausted(what + state + " (session " + key.id()
+                    + "). To go on, start a new session (a new task or conversation), or ask the platform team to raise "
+                    + "the session budget.", null), null));
+        }
+        if (b.warnAtPercent().isPresent() && (used + nanos) * 100 >= limit * (long) b.warnAtPercent().getAsInt()) {
+            warnings.add(what + ": " + Money.format(used + nanos) + " of " + Money.format(limit) + " used or held in this session ("
+                    + percent(used + nanos, limit) + "%)");
+        }
+        return Optional.empty();
+    }
+
+    /**
      * Where a request of this session goes under its budgets' downgrades. A session keeps its model
      * between switch points, so its prompt cache stays warm: it switches only on its first request for
      * a model (no cache there yet), on the request after a {@code compaction_trigger}, or on one that
@@ -222,6 +259,9 @@ public final class Sessions {
     public Optional<Pacing> pace(Key key, String model, Optional<String> compaction, boolean trigger,
                                  java.util.function.Function<Spent, Optional<Pacing>> crossed) {
         long now = clock.millis();
+        if (shared != null) {
+            return shared.pace(key, model, compaction, trigger, crossed, now, MAX_LANES);
+        }
         sweep(now, key);
         while (true) {
             State s = states.computeIfAbsent(key, k -> new State());
@@ -267,8 +307,7 @@ public final class Sessions {
                 s.lastPosition = c.position();
             }
             if (rules.repeated > 0 && s.repeats >= rules.repeated) {
-                return Optional.of(pause(rules, "repeated_tool_call", "the agent called the tool '" + c.name() + "' with the same arguments "
-                        + s.repeats + " times in a row (the brake allows " + (rules.repeated - 1) + ")", now));
+                return Optional.of(pause(rules, "repeated_tool_call", reason("repeated_tool_call", c.name(), s.repeats, rules.repeated - 1), now));
             }
         }
         while (!s.recent.isEmpty() && s.recent.peekFirst()[0] <= now - MINUTE) {
@@ -277,25 +316,38 @@ public final class Sessions {
         if (rules.rpm > 0) {
             long requests = s.recent.stream().filter(r -> r[1] == 0).count() + 1;
             if (requests > rules.rpm) {
-                return Optional.of(pause(rules, "requests_per_minute", "the session sent " + requests + " requests within a minute (the brake "
-                        + "allows " + rules.rpm + ")", now));
+                return Optional.of(pause(rules, "requests_per_minute", reason("requests_per_minute", null, requests, rules.rpm), now));
             }
         }
         if (rules.usdPerMinute > 0) {
             long spent = s.recent.stream().mapToLong(r -> r[1]).sum();
             if (spent > rules.usdPerMinute) {
-                return Optional.of(pause(rules, "usd_per_minute", "the session spent " + Money.format(spent) + " within a minute (the brake "
-                        + "allows " + Money.format(rules.usdPerMinute) + ")", now));
+                return Optional.of(pause(rules, "usd_per_minute", reason("usd_per_minute", null, spent, rules.usdPerMinute), now));
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Why a rule tripped, in words, from the facts a pause keeps (the same on every node that reads it).
+     *
+     * @param count the repeats, the requests within the minute, or the nanodollars spent within it
+     * @param allow what the brake allows of the same
+     */
+    static String reason(String rule, String tool, long count, long allow) {
+        return switch (rule) {
+            case "repeated_tool_call" -> "the agent called the tool '" + tool + "' with the same arguments " + count
+                    + " times in a row (the brake allows " + allow + ")";
+            case "requests_per_minute" -> "the session sent " + count + " requests within a minute (the brake allows " + allow + ")";
+            default -> "the session spent " + Money.format(count) + " within a minute (the brake allows " + Money.format(allow) + ")";
+        };
     }
 
     private static Pause pause(Rules rules, String rule, String reason, long now) {
         return new Pause(rule, reason, Instant.ofEpochMilli(now), Instant.ofEpochMilli(now + rules.pause.toMillis()));
     }
 
-    private static GatewayError.SessionPaused paused(Key key, Pause p, long now) {
+    static GatewayError.SessionPaused paused(Key key, Pause p, long now) {
         long seconds = Math.max(1, (p.until().toEpochMilli() - now + 999) / 1000);
         return new GatewayError.SessionPaused("This agent session (" + key.id() + ") is paused by the gateway's runaway brake: " + p.reason()
                 + ". It may go on at " + p.until() + " (in " + seconds + " s), or sooner if an operator resumes it "
@@ -304,7 +356,7 @@ public final class Sessions {
     }
 
     /** The tightest of each rule along the chain; the longest pause among the levels that have a brake. */
-    private record Rules(int repeated, long rpm, long usdPerMinute, Duration pause) {
+    record Rules(int repeated, long rpm, long usdPerMinute, Duration pause) {
         static Rules of(KeyChain chain) {
             int repeated = 0;
             long rpm = 0;
@@ -346,6 +398,7 @@ public final class Sessions {
         private final long nanos;
         private boolean done;
 
+        /** @param state the session's state on this node; null when it lives in Redis */
         Hold(Sessions sessions, Key key, State state, String model, long nanos) {
             this.sessions = sessions;
             this.key = key;
@@ -370,6 +423,16 @@ public final class Sessions {
 
         private void finish(long cost) {
             long now = sessions.clock.millis();
+            if (state == null) {
+                synchronized (this) {
+                    if (done) {
+                        return;
+                    }
+                    done = true;
+                }
+                sessions.shared.settle(key, model, nanos, cost, now);
+                return;
+            }
             synchronized (state) {
                 if (done) {
                     return;
@@ -396,6 +459,9 @@ public final class Sessions {
 
     /** Resumes paused sessions with this id (under {@code keyId} only, when given); the keys resumed. */
     public List<Key> resume(String id, String keyId) {
+        if (shared != null) {
+            return shared.resume(id, keyId, clock.millis());
+        }
         List<Key> resumed = new ArrayList<>();
         for (Map.Entry<Key, State> e : states.entrySet()) {
             if (!e.getKey().id().equals(id) || keyId != null && !e.getKey().keyId().equals(keyId)) {
@@ -415,8 +481,11 @@ public final class Sessions {
         return resumed;
     }
 
-    /** The session's state now, if this node holds it. */
+    /** The session's state now, if this node (or, in Redis mode, Redis) holds it. */
     public Optional<View> view(Key key) {
+        if (shared != null) {
+            return shared.view(key, clock.millis());
+        }
         State s = states.get(key);
         if (s == null) {
             return Optional.empty();
@@ -429,6 +498,9 @@ public final class Sessions {
 
     /** Sessions paused now. */
     public List<View> paused() {
+        if (shared != null) {
+            return shared.paused(clock.millis());
+        }
         List<View> out = new ArrayList<>();
         for (Key k : states.keySet()) {
             view(k).filter(v -> v.pause() != null).ifPresent(out::add);

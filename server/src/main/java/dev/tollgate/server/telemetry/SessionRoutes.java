@@ -12,6 +12,7 @@ import dev.tollgate.server.budget.Money;
 import dev.tollgate.server.call.SessionId;
 import dev.tollgate.server.gitops.PolicyHolder;
 import dev.tollgate.server.session.Sessions;
+import dev.tollgate.server.shared.StoreUnreachable;
 import dev.tollgate.server.trace.RequestRecord;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -43,11 +44,22 @@ public final class SessionRoutes {
     private final PolicyHolder policy;
     private final Telemetry telemetry;
     private final Sessions sessions;
+    /** In Redis mode, every node's totals; null on one node (the request log has them). */
+    private final SharedSessionTotals shared;
 
     public SessionRoutes(PolicyHolder policy, Telemetry telemetry, Sessions sessions) {
+        this(policy, telemetry, sessions, null);
+    }
+
+    /** @param shared every node's session totals in Redis, which the request log's records add to; null on one node */
+    public SessionRoutes(PolicyHolder policy, Telemetry telemetry, Sessions sessions, SharedSessionTotals shared) {
         this.policy = policy;
         this.telemetry = telemetry;
         this.sessions = sessions;
+        this.shared = shared;
+        if (shared != null) {
+            telemetry.sessionTotals(shared::offer);
+        }
         AuditLog audit = telemetry.audit();
         if (audit != null) {
             sessions.onTrip(t -> audit.append(new AuditEvent.AdminAction("runaway-brake", "gateway",
@@ -163,7 +175,9 @@ public final class SessionRoutes {
         try {
             ObjectNode out = JSON.createObjectNode();
             ArrayNode rows = out.putArray("sessions");
-            for (Totals t : totals(telemetry.log(), param(req, "key").orElse(null), param(req, "team").orElse(null), null, since, limit)) {
+            String key = param(req, "key").orElse(null);
+            String team = param(req, "team").orElse(null);
+            for (Totals t : shared != null ? shared.list(key, team, since, limit) : totals(telemetry.log(), key, team, null, since, limit)) {
                 rows.add(json(t));
             }
             ArrayNode paused = out.putArray("paused");
@@ -174,7 +188,17 @@ public final class SessionRoutes {
             send(res, Status.OK_200, out);
         } catch (SQLException e) {
             send(res, Status.INTERNAL_SERVER_ERROR_500, error("The request log could not be read: " + e.getMessage()));
+        } catch (StoreUnreachable e) {
+            unreachable(res);
         }
+    }
+
+    /** Like a usage report: never a partial list while Redis is away. */
+    private static void unreachable(ServerResponse res) {
+        res.header(HeaderNames.RETRY_AFTER, "1");
+        ObjectNode body = error("The shared state store (Redis) is unreachable: every node's sessions are read from it. Retry shortly.");
+        ((ObjectNode) body.get("error")).put("type", "shared_state_unreachable");
+        send(res, Status.SERVICE_UNAVAILABLE_503, body);
     }
 
     private void timeline(ServerRequest req, ServerResponse res) {
@@ -189,7 +213,7 @@ public final class SessionRoutes {
         }
         String key = param(req, "key").orElse(null);
         try {
-            List<Totals> found = totals(telemetry.log(), key, null, id, null, 1000);
+            List<Totals> found = shared != null ? shared.session(id, key) : totals(telemetry.log(), key, null, id, null, 1000);
             if (found.isEmpty()) {
                 send(res, Status.NOT_FOUND_404, error("No session '" + id + "'" + (key == null ? "" : " of key '" + key + "'")
                         + " in the request log (kept 30 days by default; records are written within a second)."));
@@ -204,6 +228,10 @@ public final class SessionRoutes {
             }
             Totals t = found.get(0);
             ObjectNode out = json(t);
+            if (shared != null) {
+                // The totals are every node's; the request log, and so the timeline, is this node's.
+                out.put("timeline_covers", "this node's requests of the session (the totals cover every node)");
+            }
             ArrayNode rows = out.putArray("timeline");
             for (RequestRecord r : telemetry.log().session(t.key(), id, TIMELINE_LIMIT)) {
                 ObjectNode row = rows.addObject().put("request_id", r.id()).put("time", r.time().toString()).put("status", r.status())
@@ -219,6 +247,8 @@ public final class SessionRoutes {
             send(res, Status.OK_200, out);
         } catch (SQLException e) {
             send(res, Status.INTERNAL_SERVER_ERROR_500, error("The request log could not be read: " + e.getMessage()));
+        } catch (StoreUnreachable e) {
+            unreachable(res);
         }
     }
 
@@ -233,7 +263,13 @@ public final class SessionRoutes {
             return;
         }
         String key = param(req, "key").orElse(null);
-        List<Sessions.Key> resumed = sessions.resume(id, key);
+        List<Sessions.Key> resumed;
+        try {
+            resumed = sessions.resume(id, key);
+        } catch (StoreUnreachable e) {
+            unreachable(res);
+            return;
+        }
         AuditLog audit = telemetry.audit();
         if (audit != null) {
             audit.append(new AuditEvent.AdminAction(admin.get().id(), admin.get().role().name().toLowerCase(java.util.Locale.ROOT),
@@ -242,7 +278,7 @@ public final class SessionRoutes {
         }
         if (resumed.isEmpty()) {
             send(res, Status.NOT_FOUND_404, error("Session '" + id + "'" + (key == null ? "" : " of key '" + key + "'")
-                    + " is not paused on this node."));
+                    + " is not paused" + (sessions.shared() ? "." : " on this node.")));
             return;
         }
         ObjectNode out = JSON.createObjectNode().put("resumed", id);

@@ -123,6 +123,13 @@ public final class Telemetry implements AutoCloseable {
         return coverage.get();
     }
 
+    /** Where records of agent sessions also go (Redis mode: every node's session totals); must not wait. */
+    private volatile java.util.function.Consumer<RequestRecord> sessionTotals = r -> { };
+
+    void sessionTotals(java.util.function.Consumer<RequestRecord> sink) {
+        this.sessionTotals = sink;
+    }
+
     /** The hook (after the policy pin, so the commit is known) and {@code /metrics}, {@code /admin/requests}. */
     public void register(HttpRouting.Builder routing, PolicyHolder policy) {
         routing.addFilter((chain, req, res) -> {
@@ -214,6 +221,9 @@ public final class Telemetry implements AutoCloseable {
             t.span().end(r, labels.requestModel());
             if (log != null) {
                 log.offer(r);
+            }
+            if (r.session() != null) {
+                sessionTotals.accept(r);
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "telemetry failed for request " + id, e);
