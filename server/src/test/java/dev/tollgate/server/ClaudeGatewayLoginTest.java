@@ -82,22 +82,30 @@ class ClaudeGatewayLoginTest {
         idp = new MockOAuth2Server();
         idp.start(InetAddress.getByName("127.0.0.1"), 0);
         upstream = new FakeUpstream();
-        upstream.answer(FakeUpstream.json(200, "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"cheap-up\",\"choices\":[{\"index\":0,"
-                + "\"message\":{\"role\":\"assistant\",\"content\":\"hello\"},\"finish_reason\":\"stop\"}],"
-                + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2,\"total_tokens\":7}}"));
+        // The Anthropic surface on an OpenAI-format provider: the gateway always streams upstream.
+        upstream.answer(upstream.sse(List.of(
+                "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"cheap-up\",\"choices\":[{\"index\":0,"
+                        + "\"delta\":{\"content\":\"hello\"}}]}\n\n",
+                "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"cheap-up\",\"choices\":[{\"index\":0,"
+                        + "\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2,\"total_tokens\":7}}\n\n",
+                "data: [DONE]\n\n"), 0));
         policyDir = Files.createDirectories(tmp.resolve("policy"));
         Files.writeString(policyDir.resolve("policy.yaml"), policy("eng-platform: platform", SETTINGS));
         startGateway(URI.create(idp.issuerUrl("default").toString()));
     }
 
     private void startGateway(URI issuer) throws Exception {
+        startGateway(Optional.of(new SignInSettings(issuer, CLIENT)));
+    }
+
+    private void startGateway(Optional<SignInSettings> signIn) throws Exception {
         PolicyHolder holder = new PolicyHolder(PolicyLoader.loadDirectory(policyDir));
         watcher = new DirectoryPolicyWatcher(policyDir, holder, Duration.ofHours(1));
         Path state = tmp.resolve("state");
         gateway = TollgateServer.builder()
                 .settings(new ServerSettings("127.0.0.1", 0, "unused", state, 1 << 20, Duration.ofSeconds(5)))
                 .policy(holder).watcher(watcher).clock(clock).telemetry(Telemetry.create(TelemetrySettings.defaults(), state))
-                .signIn(Optional.of(new SignInSettings(issuer, CLIENT))).start();
+                .signIn(signIn).start();
     }
 
     @AfterEach
@@ -347,5 +355,19 @@ class ClaudeGatewayLoginTest {
         assertEquals(503, page.statusCode(), page.body());
         assertTrue(page.body().contains("identity provider"), page.body());
         assertEquals("authorization_pending", error(poll(device.path("device_code").asText())));
+    }
+
+    @Test
+    void withSignInOffTheProtocolIsAbsentAndSaysWhatTheOperatorSets() throws Exception {
+        gateway.close();
+        watcher.close();
+        startGateway(Optional.empty());
+        HttpResponse<String> doc = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/.well-known/oauth-authorization-server")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, doc.statusCode());
+        HttpResponse<String> start = form(base() + "/oauth/device_authorization", "");
+        assertEquals(404, start.statusCode());
+        assertEquals("sign_in_off", error(start));
+        assertTrue(JSON.readTree(start.body()).path("error_description").asText().contains("TOLLGATE_SSO_ISSUER"), start.body());
     }
 }
