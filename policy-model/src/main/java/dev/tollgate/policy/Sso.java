@@ -19,17 +19,23 @@ import java.util.Optional;
  * @param person         each person's own governance (budgets, limits, models)
  * @param ttl            how long a personal key lives
  * @param roles          IdP group -> admin role
+ * @param claudeCodeSettingsJson Claude Code's managed settings for signed-in people, as JSON; null: none
  */
 public record Sso(Map<String, String> groups, List<String> allowedDomains, Governance person, Duration ttl,
-                  Map<String, Admin.Role> roles) {
+                  Map<String, Admin.Role> roles, String claudeCodeSettingsJson) {
 
     public static final Duration DEFAULT_TTL = Duration.ofHours(12);
-    public static final Sso NONE = new Sso(Map.of(), List.of(), Governance.NONE, DEFAULT_TTL, Map.of());
+    public static final Sso NONE = new Sso(Map.of(), List.of(), Governance.NONE, DEFAULT_TTL, Map.of(), null);
 
     public Sso {
         groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
         allowedDomains = allowedDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).toList();
         roles = Collections.unmodifiableMap(new LinkedHashMap<>(roles));
+    }
+
+    /** What the gateway serves Claude Code at /managed/settings (sso.claude_code_settings); empty: a 404, no managed policy. */
+    public Optional<String> claudeCodeSettings() {
+        return Optional.ofNullable(claudeCodeSettingsJson);
     }
 
     /** Whether the policy lets anyone sign in at all. */

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /** {@code sso:} IdP groups to teams and roles, allowed email domains, a person's governance and key lifetime. */
 final class SsoSection {
 
-    static final Set<String> FIELDS = Set.of("groups", "allowed_domains", "person", "roles");
+    static final Set<String> FIELDS = Set.of("groups", "allowed_domains", "person", "roles", "claude_code_settings");
     static final Set<String> PERSON_FIELDS = union(GovernanceSection.FIELDS, "ttl");
     private static final Pattern TTL = Pattern.compile("(\\d{1,6})\\s*([smhd])");
     private static final Pattern DOMAIN = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+");
@@ -69,7 +69,17 @@ final class SsoSection {
         if (person.expires().isPresent()) {
             f.problem(join(join(path, "person"), "expires"), "a person's key expires by 'ttl' (e.g. ttl: 12h), not by a date");
         }
-        return new Sso(groups, domains, person, ttl, roles);
+        String claudeCode = null;
+        JsonNode settings = node.get("claude_code_settings");
+        if (settings != null && !settings.isNull()) {
+            if (settings.isObject()) {
+                claudeCode = settings.toString();
+            } else {
+                f.problem(join(path, "claude_code_settings"), "'claude_code_settings' is Claude Code's managed-settings.json as a mapping "
+                        + "(e.g. {permissions: {deny: [\"WebFetch\"]}}); found " + YamlFields.describe(settings));
+            }
+        }
+        return new Sso(groups, domains, person, ttl, roles, claudeCode);
     }
 
     private Duration ttl(JsonNode p, String where) {

@@ -53,6 +53,18 @@ class SsoPolicyTest {
     }
 
     @Test
+    void claudeCodeManagedSettingsAreAMappingKeptAsJson() throws Exception {
+        Sso sso = PolicyLoader.load(files("base.yaml", BASE, "sso.yaml", SSO + "  claude_code_settings: {permissions: {deny: [WebFetch]}}\n"))
+                .policy().sso();
+        assertEquals("{\"permissions\":{\"deny\":[\"WebFetch\"]}}", sso.claudeCodeSettings().orElseThrow());
+        assertTrue(PolicyLoader.load(files("base.yaml", BASE, "sso.yaml", SSO)).policy().sso().claudeCodeSettings().isEmpty());
+        PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.load(files("base.yaml", BASE, "sso.yaml",
+                SSO + "  claude_code_settings: [WebFetch]\n")));
+        assertTrue(String.join("\n", e.problems()).contains("'claude_code_settings' is Claude Code's managed-settings.json as a mapping"),
+                e.problems().toString());
+    }
+
+    @Test
     void theDiffSaysWhoseKeysStopWorking() throws Exception {
         Policy before = PolicyLoader.load(files("base.yaml", BASE, "sso.yaml", SSO)).policy();
         Policy after = PolicyLoader.load(files("base.yaml", BASE, "sso.yaml", SSO.replace("eng-platform: infra, ", ""))).policy();

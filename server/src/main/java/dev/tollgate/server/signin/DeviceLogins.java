@@ -25,15 +25,26 @@ final class DeviceLogins {
     record Pending() implements State {
     }
 
-    record Issued(com.fasterxml.jackson.databind.node.ObjectNode answer) implements State {
+    /** {@code person}: who signed in, for what a flow adds to the answer (Claude Code's refresh token). */
+    record Issued(com.fasterxml.jackson.databind.node.ObjectNode answer, IdentityProvider.Verified person) implements State {
     }
 
     record Failed(SignInRefused reason) implements State {
     }
 
-    record Device(String deviceCode, String userCode, Instant expires, State state) {
+    /** Who asked for the code: `tollgate login --device`, or Claude Code's gateway login (RFC 8628 answers, optional client_id). */
+    enum Flow {
+        TOLLGATE, CLAUDE_CODE
+    }
+
+    /** {@code clientId}: the OAuth client_id sent with the device authorization, or null; {@code lastPoll}: null before the first. */
+    record Device(String deviceCode, String userCode, Instant expires, State state, Flow flow, String clientId, Instant lastPoll) {
         Device with(State next) {
-            return new Device(deviceCode, userCode, expires, next);
+            return new Device(deviceCode, userCode, expires, next, flow, clientId, lastPoll);
+        }
+
+        Device polledAt(Instant when) {
+            return new Device(deviceCode, userCode, expires, state, flow, clientId, when);
         }
     }
 
@@ -46,6 +57,10 @@ final class DeviceLogins {
     }
 
     Optional<Device> start() {
+        return start(Flow.TOLLGATE, null);
+    }
+
+    Optional<Device> start(Flow flow, String clientId) {
         Instant now = clock.instant();
         byDevice.values().removeIf(d -> {
             boolean old = now.isAfter(d.expires());
@@ -61,7 +76,7 @@ final class DeviceLogins {
         do {
             user = userCode();
         } while (deviceByUser.containsKey(user));
-        Device d = new Device(SignInRoutes.random(32), user, now.plus(LIFETIME), new Pending());
+        Device d = new Device(SignInRoutes.random(32), user, now.plus(LIFETIME), new Pending(), flow, clientId, null);
         byDevice.put(d.deviceCode(), d);
         deviceByUser.put(user, d.deviceCode());
         return Optional.of(d);
@@ -78,16 +93,25 @@ final class DeviceLogins {
         return d == null || clock.instant().isAfter(d.expires()) || !(d.state() instanceof Pending) ? Optional.empty() : Optional.of(d);
     }
 
+    /** The device a code names, without counting a poll or using it up. */
+    Optional<Device> peek(String deviceCode) {
+        return Optional.ofNullable(deviceCode == null ? null : byDevice.get(deviceCode));
+    }
+
     void settle(String deviceCode, State state) {
         byDevice.computeIfPresent(deviceCode, (k, d) -> d.with(state));
     }
 
-    /** What the terminal gets when it polls: the device, removed once it is no longer pending (a code is used once). */
+    /**
+     * What the terminal gets when it polls: the device as it was before this poll (its {@code lastPoll} the
+     * previous one, for slow_down), removed once it is no longer pending (a code is used once).
+     */
     Optional<Device> poll(String deviceCode) {
         Device d = byDevice.get(deviceCode);
         if (d == null) {
             return Optional.empty();
         }
+        byDevice.computeIfPresent(deviceCode, (k, x) -> x.polledAt(clock.instant()));
         if (!(d.state() instanceof Pending) || clock.instant().isAfter(d.expires())) {
             byDevice.remove(deviceCode);
             deviceByUser.remove(d.userCode());

@@ -48,6 +48,7 @@ public final class SignInRoutes {
     private final Clock clock;
     private final PendingLogins pending;
     private final DeviceLogins devices;
+    private final ClaudeGateway claude;
 
     /** @param idp empty when sign-in is off (no tollgate.sso.issuer) */
     public SignInRoutes(PolicyHolder policy, Optional<IdentityProvider> idp, PersonalKeys keys, AuditLog audit, Clock clock) {
@@ -58,6 +59,7 @@ public final class SignInRoutes {
         this.clock = clock;
         this.pending = new PendingLogins(clock);
         this.devices = new DeviceLogins(clock);
+        this.claude = new ClaudeGateway(this, policy, keys, devices, clock);
     }
 
     public void register(HttpRouting.Builder routing) {
@@ -67,7 +69,9 @@ public final class SignInRoutes {
         routing.post("/auth/device/start", (req, res) -> handle(res, () -> deviceStart(req)));
         routing.post("/auth/device/token", this::deviceToken);
         routing.get("/auth/device", this::devicePage);
+        routing.post("/auth/device", this::deviceConfirm);
         routing.get("/auth/device/callback", this::deviceCallback);
+        claude.register(routing);
     }
 
     private interface Step {
@@ -84,12 +88,12 @@ public final class SignInRoutes {
         }
     }
 
-    private IdentityProvider idp() {
+    IdentityProvider idp() {
         return idp.orElseThrow(() -> new SignInRefused(404, "sign_in_off", "Sign-in is not configured on this gateway: the operator "
                 + "sets tollgate.sso.issuer and tollgate.sso.client.id (TOLLGATE_SSO_ISSUER, TOLLGATE_SSO_CLIENT_ID)."));
     }
 
-    private Sso sso(PolicySnapshot snapshot) {
+    Sso sso(PolicySnapshot snapshot) {
         Sso sso = snapshot.policy().sso();
         if (!sso.declared()) {
             throw new SignInRefused(403, "sign_in_off", "The policy in force (" + snapshot.version() + ") maps no identity provider "
@@ -133,7 +137,7 @@ public final class SignInRoutes {
     }
 
     /** Maps the verified person through the policy in force and issues their personal key; what the CLI stores. */
-    private ObjectNode issue(IdentityProvider.Verified person) {
+    ObjectNode issue(IdentityProvider.Verified person) {
         // Decided on the policy in force now, after the provider answered.
         PolicySnapshot snapshot = policy.forRequest();
         Sso sso = sso(snapshot);
@@ -186,6 +190,10 @@ public final class SignInRoutes {
     private void deviceToken(ServerRequest req, ServerResponse res) {
         handle(res, () -> {
             String code = body(req).path("device_code").asText("");
+            if (devices.peek(code).filter(x -> x.flow() != DeviceLogins.Flow.TOLLGATE).isPresent()) {
+                throw new SignInRefused(400, "invalid_grant", "This device code was issued to Claude Code's gateway login; "
+                        + "only Claude Code redeems it (at the token endpoint its discovery names).");
+            }
             DeviceLogins.Device d = devices.poll(code).orElseThrow(() -> new SignInRefused(400, "invalid_grant",
                     "This device code is unknown, expired or was used already. Run `tollgate login --device` again."));
             if (clock.instant().isAfter(d.expires())) {
@@ -200,18 +208,52 @@ public final class SignInRoutes {
         });
     }
 
-    /** The page the person opens elsewhere: enter the code, then on to the identity provider. */
+    /**
+     * The page the person opens elsewhere: enter the code, then on to the identity provider. A code that
+     * came pre-filled in a link for Claude Code is only shown, never submitted by the link itself (RFC 8628
+     * 5.4: a link someone sent must not sign the reader in for the sender's device).
+     */
     private void devicePage(ServerRequest req, ServerResponse res) {
         Optional<String> userCode = req.query().first("user_code").filter(c -> !c.isBlank());
         if (userCode.isEmpty()) {
-            html(res, 200, "Sign in to Tollgate", "<form method=\"get\">Code shown in your terminal: "
+            html(res, 200, "Sign in to Tollgate", "<form method=\"post\">Code shown in your terminal: "
                     + "<input name=\"user_code\" autocomplete=\"off\" size=\"10\"> <button>Continue</button></form>");
             return;
         }
+        Optional<DeviceLogins.Device> device = devices.byUserCode(userCode.get());
+        if (device.isPresent() && device.get().flow() == DeviceLogins.Flow.CLAUDE_CODE) {
+            html(res, 200, "Sign in to Tollgate", "Claude Code asks to sign in with the code <b>" + escape(device.get().userCode())
+                    + "</b>. Continue only if it is the code your own terminal shows. <form method=\"post\">"
+                    + "<input type=\"hidden\" name=\"user_code\" value=\"" + escape(device.get().userCode()) + "\">"
+                    + "<button>Continue</button></form>");
+            return;
+        }
+        toProvider(req, res, userCode.get());
+    }
+
+    /** The code entered (or confirmed) on the page; only from the page itself, not from a form on another site. */
+    private void deviceConfirm(ServerRequest req, ServerResponse res) {
+        String site = req.headers().first(HeaderNames.create("Sec-Fetch-Site")).orElse(null);
+        String origin = req.headers().first(HeaderNames.ORIGIN).orElse(null);
+        boolean sameSite = site != null ? site.equals("same-origin") || site.equals("none") : origin == null || origin.equals(publicBase(req));
+        if (!sameSite) {
+            html(res, 403, "Sign-in failed", "This request came from another site and was refused. Open the gateway's /auth/device page directly.");
+            return;
+        }
+        String userCode;
+        try (InputStream in = req.content().inputStream()) {
+            userCode = ClaudeGateway.form(in.readNBytes(BODY_LIMIT)).getOrDefault("user_code", "");
+        } catch (IOException e) {
+            userCode = "";
+        }
+        toProvider(req, res, userCode);
+    }
+
+    private void toProvider(ServerRequest req, ServerResponse res, String userCode) {
         try {
             IdentityProvider provider = idp();
-            DeviceLogins.Device d = devices.byUserCode(userCode.get()).orElseThrow(() -> new SignInRefused(400, "invalid_grant",
-                    "This code is unknown, expired or used already. Run `tollgate login --device` again for a new one."));
+            DeviceLogins.Device d = devices.byUserCode(userCode).orElseThrow(() -> new SignInRefused(400, "invalid_grant",
+                    "This code is unknown, expired or used already. Start the sign-in again in your terminal for a new one."));
             URI callback = URI.create(publicBase(req) + "/auth/device/callback");
             String state = random(24);
             String verifier = random(48);
@@ -240,8 +282,9 @@ public final class SignInRoutes {
             if (error.isPresent()) {
                 throw new SignInRefused(403, "idp_refused", "The identity provider refused the sign-in: " + error.get());
             }
-            ObjectNode answer = issue(idp().exchange(req.query().first("code").orElse(""), p.redirect(), p.verifier(), p.nonce()));
-            devices.settle(p.device(), new DeviceLogins.Issued(answer));
+            IdentityProvider.Verified person = idp().exchange(req.query().first("code").orElse(""), p.redirect(), p.verifier(), p.nonce());
+            ObjectNode answer = issue(person);
+            devices.settle(p.device(), new DeviceLogins.Issued(answer, person));
             html(res, 200, "Signed in", "Signed in as " + escape(answer.path("person").asText()) + ". Return to your terminal.");
         } catch (SignInRefused e) {
             devices.settle(p.device(), new DeviceLogins.Failed(e));
@@ -250,7 +293,7 @@ public final class SignInRoutes {
     }
 
     /** How the person's browser reaches this gateway: the scheme it was reached with and its Host. */
-    private static String publicBase(ServerRequest req) {
+    static String publicBase(ServerRequest req) {
         String host = req.headers().first(HeaderNames.HOST).orElse(req.localPeer().host() + ":" + req.localPeer().port());
         return (req.isSecure() ? "https" : "http") + "://" + host;
     }
@@ -264,7 +307,7 @@ public final class SignInRoutes {
                 + "</p></body></html>").getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String escape(String s) {
+    static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
