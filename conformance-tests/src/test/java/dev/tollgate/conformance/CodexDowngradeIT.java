@@ -16,12 +16,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A budget's {@code downgrade} on a real Codex session (built-in provider, so it compacts remotely as
- * against OpenAI): its requests go to the model it asked for until the budget passes the threshold,
+ * A budget's {@code downgrade} on a real Codex session, with its built-in provider (it compacts remotely, as
+ * against OpenAI) and as a custom provider (it compacts by itself): its requests go to the model it asked for until the budget passes the threshold,
  * stay there mid-session (its prompt cache keeps being read), and after Codex's compaction go to the
  * cheaper catalog model, which the simulator is asked for; the request log says so, and an HTTP answer
  * in the same session carries {@code x-tollgate-downgraded}.
@@ -54,22 +55,29 @@ class CodexDowngradeIT {
             teams:
               - {id: agents, customer: acme}
             keys:
-              - {id: dev, team: agents, sha256: %s, budgets: [{amount_usd: 1, period: daily, downgrade: {at_percent: 1, to: gpt-5.4-mini}}]}
-            """.formatted(KeyHash.sha256(ADMIN), KeyHash.sha256("tg-dev"))).clearingSim(StackExtension.REQUESTS);
+              - {id: builtin, team: agents, sha256: %s, budgets: [{amount_usd: 1, period: daily, downgrade: {at_percent: 1, to: gpt-5.4-mini}}]}
+              - {id: custom, team: agents, sha256: %s, budgets: [{amount_usd: 1, period: daily, downgrade: {at_percent: 1, to: gpt-5.4-mini}}]}
+            """.formatted(KeyHash.sha256(ADMIN), KeyHash.sha256("tg-builtin"), KeyHash.sha256("tg-custom"))).clearingSim(StackExtension.REQUESTS);
 
     /** Codex compacts remotely once a turn's usage passes this many tokens; its first request alone is several thousand. */
     private static final List<String> SMALL_WINDOW = List.of("-c", "model_auto_compact_token_limit=2000");
 
-    /** {@code codex exec} (kept, so it can be resumed) with the built-in provider on the gateway's /openai; execArgs after "exec", prompt last. */
-    private static Cli.Result codex(Path home, List<String> config, List<String> execArgs) throws Exception {
+    /**
+     * {@code codex exec} (kept, so it can be resumed), execArgs after "exec", prompt last: with the built-in provider on
+     * the gateway's /openai (key builtin; WebSocket, remote compaction), else as custom provider "gw" on /v1 (key custom;
+     * HTTP, and Codex compacts by itself: a summary request, then a history holding the summary).
+     */
+    private static Cli.Result codex(boolean builtIn, Path home, List<String> config, List<String> execArgs) throws Exception {
         Path codexHome = Files.createDirectories(home.resolve(".codex"));
         List<String> command = new ArrayList<>(List.of(Cli.codex().toString(), "exec"));
         command.addAll(execArgs.subList(0, execArgs.size() - 1));
-        command.addAll(List.of("--skip-git-repo-check", "-m", "gpt-5.5",
-                "-c", "openai_base_url=\"http://127.0.0.1:" + stack.get().gatewayPort + "/openai\""));
+        command.addAll(List.of("--skip-git-repo-check", "-m", "gpt-5.5"));
+        command.addAll(builtIn ? List.of("-c", "openai_base_url=\"http://127.0.0.1:" + stack.get().gatewayPort + "/openai\"")
+                : Cli.codexViaGateway(stack.get(), ""));
         command.addAll(config);
         command.addAll(List.of("-c", "analytics.enabled=false", "--disable", "plugins", "--disable", "apps", execArgs.getLast()));
-        return Cli.run(command, Map.of("CODEX_API_KEY", "tg-dev", "CODEX_HOME", codexHome.toString()), home);
+        return Cli.run(command, Map.of(builtIn ? "CODEX_API_KEY" : "GW_API_KEY", builtIn ? "tg-builtin" : "tg-custom",
+                "CODEX_HOME", codexHome.toString()), home);
     }
 
     private static String sessionOf(Cli.Result run) {
@@ -78,13 +86,21 @@ class CodexDowngradeIT {
         return m.group(1);
     }
 
-    private static boolean endsWithTrigger(JsonNode call) {
+    /** The request that asks for a compaction: OpenAI's remote one (a compaction_trigger), or Codex's own summary prompt. */
+    private static boolean asksForCompaction(JsonNode call) {
         JsonNode input = call.path("body").path("input");
-        return input.isArray() && !input.isEmpty() && "compaction_trigger".equals(input.get(input.size() - 1).path("type").asText());
+        if (!input.isArray() || input.isEmpty()) {
+            return false;
+        }
+        JsonNode last = input.get(input.size() - 1);
+        return "compaction_trigger".equals(last.path("type").asText())
+                || last.path("content").toString().contains("You are performing a CONTEXT CHECKPOINT COMPACTION");
     }
 
+    /** A request whose history is compacted: the provider's compaction item, or Codex's handoff summary. */
     private static boolean carriesCompaction(JsonNode call) {
-        return call.path("body").path("input").toString().contains("sim-compaction:");
+        String input = call.path("body").path("input").toString();
+        return input.contains("sim-compaction:") || input.contains("Another language model started to solve this problem");
     }
 
     private static JsonNode awaitAdmin(String path, Predicate<JsonNode> done) throws Exception {
@@ -103,12 +119,14 @@ class CodexDowngradeIT {
         throw new AssertionError(path + " never fit: " + last);
     }
 
-    @Test
-    void aCodexSessionPastItsThresholdKeepsItsModelUntilItCompactsThenGoesToTheCheaperOne() throws Exception {
+    @ParameterizedTest(name = "built-in provider: {0}")
+    @ValueSource(booleans = {true, false})
+    void aCodexSessionPastItsThresholdKeepsItsModelUntilItCompactsThenGoesToTheCheaperOne(boolean builtIn) throws Exception {
+        String key = builtIn ? "builtin" : "custom";
         Path home = Cli.home(stack.get(), "codex");
         // Turn one: the tool call, then the answer. The first request finds the budget untouched; the second,
         // past the threshold, is mid-session and stays on gpt-5.5, reading the prompt cache the first wrote.
-        Cli.Result first = codex(home, List.of(), List.of(Cli.TOOL_PROMPT));
+        Cli.Result first = codex(builtIn, home, List.of(), List.of(Cli.TOOL_PROMPT));
         assertEquals(0, first.exit(), first.all());
         assertTrue(first.stdout().contains("tollgate-tool-ok"), first.all());
         String sessionId = sessionOf(first);
@@ -121,7 +139,7 @@ class CodexDowngradeIT {
                 "the second request read the prompt cache the first wrote: " + before.get(1).path("usage"));
 
         // Turn two, with a small context window: Codex compacts, and the turn after the compaction is the switch point.
-        Cli.Result second = codex(home, SMALL_WINDOW, List.of("resume", "--last", "What did it print?"));
+        Cli.Result second = codex(builtIn, home, SMALL_WINDOW, List.of("resume", "--last", "What did it print?"));
         assertEquals(0, second.exit(), second.all());
         assertTrue(second.stdout().contains("tollgate-tool-ok"), "the session completes after the switch: " + second.all());
         assertEquals(sessionId, sessionOf(second));
@@ -132,7 +150,7 @@ class CodexDowngradeIT {
         int trigger = -1;
         int compacted = -1;
         for (int i = 0; i < calls.size(); i++) {
-            if (trigger < 0 && endsWithTrigger(calls.get(i))) {
+            if (trigger < 0 && asksForCompaction(calls.get(i))) {
                 trigger = i;
             } else if (trigger >= 0 && compacted < 0 && carriesCompaction(calls.get(i))) {
                 compacted = i;
@@ -151,7 +169,7 @@ class CodexDowngradeIT {
         }
 
         // The request log: one row per provider call, the downgraded ones saying so and why.
-        JsonNode timeline = awaitAdmin("/admin/sessions/" + sessionId + "?key=dev", n -> n.path("timeline").size() >= calls.size())
+        JsonNode timeline = awaitAdmin("/admin/sessions/" + sessionId + "?key=" + key, n -> n.path("timeline").size() >= calls.size())
                 .path("timeline");
         assertEquals(calls.size(), timeline.size(), timeline.toString());
         for (int i = 0; i < timeline.size(); i++) {
@@ -161,7 +179,7 @@ class CodexDowngradeIT {
             if (i < compacted) {
                 assertFalse(notes.contains("Downgraded"), "row " + i + " was not downgraded: " + row);
             } else {
-                assertTrue(notes.contains("Downgraded gpt-5.5 -> gpt-5.4-mini: daily budget of key dev"), "row " + i + ": " + row);
+                assertTrue(notes.contains("Downgraded gpt-5.5 -> gpt-5.4-mini: daily budget of key " + key), "row " + i + ": " + row);
             }
         }
 
@@ -169,11 +187,11 @@ class CodexDowngradeIT {
         String body = "{\"model\":\"gpt-5.5\",\"stream\":false,\"input\":[{\"type\":\"message\",\"role\":\"user\",\"content\":"
                 + "[{\"type\":\"input_text\",\"text\":\"one more thing\"}]}]}";
         HttpResponse<String> more = HTTP.send(HttpRequest.newBuilder(URI.create(stack.get().gateway("/openai/v1/responses")))
-                .header("authorization", "Bearer tg-dev").header("content-type", "application/json").header("session-id", sessionId)
+                .header("authorization", "Bearer tg-" + key).header("content-type", "application/json").header("session-id", sessionId)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, more.statusCode(), more.body());
         String header = more.headers().firstValue("x-tollgate-downgraded").orElse("");
-        assertTrue(header.startsWith("gpt-5.5 -> gpt-5.4-mini (daily budget of key dev"), "once downgraded the session stays so, and says it: " + header);
+        assertTrue(header.startsWith("gpt-5.5 -> gpt-5.4-mini (daily budget of key " + key), "once downgraded the session stays so, and says it: " + header);
         assertEquals("gpt-5.4-mini", SimRequests.to(stack.get(), "/responses").getLast().path("body").path("model").asText());
     }
 }
