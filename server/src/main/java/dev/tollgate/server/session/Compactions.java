@@ -11,8 +11,8 @@ import java.util.Optional;
  * handoff summary (a mark of its content: it stays in every later request, so only a new one is a fresh
  * start), and whether it asks for one now (a {@code compaction_trigger} last, or Codex's compaction prompt).
  *
- * @param latest  a mark of the newest compaction item's content, if the input holds one
- * @param trigger the input ends with a {@code compaction_trigger}
+ * @param latest  a mark of the newest compaction item's (or Codex summary's) content, if the input holds one
+ * @param trigger the input ends with a {@code compaction_trigger} or Codex's compaction prompt
  */
 public record Compactions(Optional<String> latest, boolean trigger) {
 
