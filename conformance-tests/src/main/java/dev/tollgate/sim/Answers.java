@@ -31,6 +31,19 @@ final class Answers {
             "bash", split(SHELL_TOOL_ARGUMENTS.get("bash")));
 
     /**
+     * Claude Code's tools that start a subagent ({@code Agent} in 2.1.197, {@code Task} before), and the
+     * call that starts one: a general-purpose subagent given the marker command's task (which holds no
+     * {@code tollgate-subagents} marker, so the subagent runs its shell tool instead of starting another).
+     */
+    private static final String SUBAGENT_ARGUMENTS = "{\"description\":\"Run the marker command\",\"subagent_type\":\"general-purpose\","
+            + "\"prompt\":\"Run the shell command `echo tollgate-tool-ok` and tell me what it printed.\"}";
+    private static final List<String> SUBAGENT_CHUNKS = split(SUBAGENT_ARGUMENTS);
+
+    static boolean isSubagentTool(String name) {
+        return "Agent".equals(name) || "Task".equals(name);
+    }
+
+    /**
      * Codex's "responses-lite" offers no shell function: its custom tool {@code exec} runs JavaScript
      * that calls the nested tools, so the marker command goes through {@code tools.exec_command}.
      */
@@ -58,6 +71,9 @@ final class Answers {
     static Reply.Answer decide(Conversation c, int words, String callIdPrefix) {
         if (c.shellTool() != null && !c.hasToolResult()) {
             String name = c.shellTool();
+            if (isSubagentTool(name)) {
+                return new Reply.ToolCall(Ids.next(callIdPrefix), name, null, false, SUBAGENT_ARGUMENTS, SUBAGENT_CHUNKS);
+            }
             if (name.equals(CODE_EXEC_TOOL)) {
                 return new Reply.ToolCall(Ids.next(callIdPrefix), name, c.toolNamespace(), true, CODE_EXEC_INPUT, CODE_EXEC_CHUNKS);
             }

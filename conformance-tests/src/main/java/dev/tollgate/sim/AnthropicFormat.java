@@ -12,6 +12,9 @@ final class AnthropicFormat implements WireFormat {
     private AnthropicFormat() {
     }
 
+    /** A task for subagents: "tollgate-subagents=N" in the conversation asks for N of them, one per turn. */
+    private static final java.util.regex.Pattern SUBAGENTS = java.util.regex.Pattern.compile("tollgate-subagents=(\\d)");
+
     static final String REDACTED = "c2ltLXJlZGFjdGVk";
 
     /** Whether the request turns thinking on. */
@@ -88,6 +91,7 @@ final class AnthropicFormat implements WireFormat {
             }
         }
         boolean hasResult = false;
+        int results = 0;
         JsonNode last = null;
         JsonNode messages = body.get("messages");
         if (messages != null) {
@@ -97,6 +101,7 @@ final class AnthropicFormat implements WireFormat {
                     for (JsonNode block : content) {
                         if ("tool_result".equals(Json.text(block, "type", null))) {
                             hasResult = true;
+                            results++;
                             last = block.get("content");
                         } else if ("text".equals(Json.text(block, "type", null))
                                 && Json.text(block, "text", "").contains(Compactions.GATEWAY_SUMMARY)) {
@@ -108,6 +113,13 @@ final class AnthropicFormat implements WireFormat {
                 }
             }
         }
+        // A task for subagents: the main agent starts one per turn (its subagent tool) until it holds N results.
+        java.util.regex.Matcher subagents = SUBAGENTS.matcher(messages == null ? "" : messages.toString());
+        String subagentTool = subagentTool(tools);
+        if (subagentTool != null && subagents.find() && results < Integer.parseInt(subagents.group(1))) {
+            shell = subagentTool;
+            hasResult = false;
+        }
         return new Conversation(
                 pathModel != null ? pathModel : Json.text(body, "model", ""),
                 body.path("stream").asBoolean(false),
@@ -118,6 +130,17 @@ final class AnthropicFormat implements WireFormat {
                 hasResult,
                 hasResult ? InputText.flatten(last) : null,
                 null);
+    }
+
+    private static String subagentTool(JsonNode tools) {
+        if (tools != null) {
+            for (JsonNode t : tools) {
+                if (Answers.isSubagentTool(Json.text(t, "name", null))) {
+                    return Json.text(t, "name", null);
+                }
+            }
+        }
+        return null;
     }
 
     @Override

@@ -30,6 +30,22 @@ final class Compactions {
         return input.isArray() && !input.isEmpty() && "compaction_trigger".equals(input.get(input.size() - 1).path("type").asText());
     }
 
+    /** How Codex opens the handoff summary of a compaction it made itself (a provider other than OpenAI's). */
+    static final String CODEX_SUMMARY_PREFIX = "Another language model started to solve this problem and produced a summary";
+
+    /** The summary text of a Codex local-compaction handoff message (after its first line); null for any other item. */
+    static String localSummary(JsonNode item) {
+        if (!"user".equals(item.path("role").asText())) {
+            return null;
+        }
+        String text = InputText.flatten(item.get("content"));
+        if (text == null || !text.startsWith(CODEX_SUMMARY_PREFIX)) {
+            return null;
+        }
+        int newline = text.indexOf('\n');
+        return newline < 0 ? "" : text.substring(newline + 1);
+    }
+
     /** Marks a gateway's opened compaction summary in a later request (see the gateway's Compaction). */
     static final String GATEWAY_SUMMARY = "compacted by the gateway";
 

@@ -32,6 +32,10 @@ final class OpenAiResponsesFormat implements WireFormat {
                     // A compacted turn: the work it summarizes was done.
                     hasResult = true;
                     last = com.fasterxml.jackson.databind.node.TextNode.valueOf(Compactions.resumedOutput(item));
+                } else if (type.equals("message") && Compactions.localSummary(item) != null) {
+                    // Codex's own (local) compaction on a custom provider: its handoff summary stands for the work done.
+                    hasResult = true;
+                    last = com.fasterxml.jackson.databind.node.TextNode.valueOf(Compactions.localSummary(item));
                 } else if (shell == null && type.equals("additional_tools")) {
                     // Codex "responses-lite": tools travel as an input item, grouped in namespaces.
                     shell = shellTool(item.get("tools"), null);

@@ -33,11 +33,16 @@
  *     in Responses also inside {@code additional_tools} namespaces, and Codex's custom JavaScript tool {@code exec})
  *     and the conversation has no tool result yet: a call of it running {@code echo tollgate-tool-ok}. In Responses, an
  *     input holding {@code tollgate-tool-turns=N} (N &lt; 100) gets such a call until it holds N tool results.</li>
+ * <li>Anthropic messages holding {@code tollgate-subagents=N} (N &lt; 10) with Claude Code's subagent tool offered
+ *     ({@code Agent}, or {@code Task} before 2.1): a call of it ({@code subagent_type: general-purpose}, a prompt to run
+ *     the marker command, without the marker) until the conversation holds N tool results; each subagent's own
+ *     conversation then runs the shell tool as above.</li>
  * <li>When a tool result is present: {@code Tool said: <last tool output, stripped, first 200 chars>}.</li>
  * <li>Responses input ending with a {@code compaction_trigger}: exactly one {@code compaction} item whose content
  *     ({@code sim-compaction:...}) stands for the items before it and their last tool output; a later input holding
- *     it (or, on Anthropic, a gateway's opened summary, "compacted by the gateway") counts as holding that tool
- *     result. {@code POST /v1/responses/compact}: the user messages, then such an item.</li>
+ *     it (or, on Anthropic, a gateway's opened summary, "compacted by the gateway"; or Codex's own handoff summary, a
+ *     user message starting "Another language model started to solve this problem", whose text after its first line
+ *     stands for the tool output) counts as holding that tool result. {@code POST /v1/responses/compact}: the user messages, then such an item.</li>
  * <li>Gemini with {@code responseMimeType: application/json}: one JSON value fitting the schema.</li>
  * <li>Else {@code words} words cycling through "Hello from the Tollgate provider simulator, all good.",
  *     streamed one word (token) per event.</li>

@@ -71,6 +71,33 @@ class AnthropicIT {
     }
 
     @Test
+    void aTaskForSubagentsCallsTheAgentToolOncePerTurnUntilItHasTheirResults() throws Exception {
+        String tools = "[{'name':'Agent','input_schema':{}},{'name':'Bash','input_schema':{}}]";
+        String task = "{'role':'user','content':[{'type':'text','text':'delegate. tollgate-subagents=2'}]}";
+        JsonNode first = http.post("/v1/messages", json("{'model':'claude-sonnet-5','max_tokens':100,'tools':" + tools
+                + ",'messages':[" + task + "]}")).json();
+        assertEquals("tool_use", first.at("/content/0/type").asText());
+        assertEquals("Agent", first.at("/content/0/name").asText());
+        assertEquals("general-purpose", first.at("/content/0/input/subagent_type").asText());
+        String prompt = first.at("/content/0/input/prompt").asText();
+        assertTrue(prompt.contains("echo tollgate-tool-ok") && !prompt.contains("tollgate-subagents"), prompt);
+        String oneResult = ",{'role':'assistant','content':[{'type':'tool_use','id':'t1','name':'Agent','input':{}}]},"
+                + "{'role':'user','content':[{'type':'tool_result','tool_use_id':'t1','content':'Tool said: tollgate-tool-ok'}]}";
+        JsonNode second = http.post("/v1/messages", json("{'model':'claude-sonnet-5','max_tokens':100,'tools':" + tools
+                + ",'messages':[" + task + oneResult + "]}")).json();
+        assertEquals("Agent", second.at("/content/0/name").asText(), "one subagent's result of two: another");
+        String twoResults = oneResult + ",{'role':'assistant','content':[{'type':'tool_use','id':'t2','name':'Agent','input':{}}]},"
+                + "{'role':'user','content':[{'type':'tool_result','tool_use_id':'t2','content':'Tool said: tollgate-tool-ok'}]}";
+        JsonNode done = http.post("/v1/messages", json("{'model':'claude-sonnet-5','max_tokens':100,'tools':" + tools
+                + ",'messages':[" + task + twoResults + "]}")).json();
+        assertEquals("Tool said: Tool said: tollgate-tool-ok", done.at("/content/0/text").asText());
+        // The subagent's own conversation (its prompt, no marker) runs the shell tool as any other.
+        JsonNode sub = http.post("/v1/messages", json("{'model':'claude-sonnet-5','max_tokens':100,'tools':" + tools
+                + ",'messages':[{'role':'user','content':" + SimHttp.MAPPER.writeValueAsString(prompt).replace('"', '\'') + "}]}")).json();
+        assertEquals("Bash", sub.at("/content/0/name").asText());
+    }
+
+    @Test
     void nonStreamMessage() throws Exception {
         var r = http.post("/v1/messages", json("{'model':'claude-sonnet-5','max_tokens':100,'system':'abcd',"
                 + "'messages':[{'role':'user','content':'efgh'}]}"));

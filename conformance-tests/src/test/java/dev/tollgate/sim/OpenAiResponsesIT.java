@@ -138,6 +138,17 @@ class OpenAiResponsesIT {
     }
 
     @Test
+    void codexsOwnCompactionSummaryCountsAsTheToolResultItSummarizes() throws Exception {
+        String tools = "[{'type':'function','name':'exec_command','parameters':{}}]";
+        String user = "{'type':'message','role':'user','content':[{'type':'input_text','text':'run echo'}]}";
+        String summary = "{'type':'message','role':'user','content':[{'type':'input_text','text':'Another language model started to solve "
+                + "this problem and produced a summary of its thinking process. Here is the summary:\\nTool said: tollgate-tool-ok'}]}";
+        JsonNode r = http.post("/v1/responses", json("{'model':'gpt-5.5','tools':" + tools + ",'input':[" + user + "," + summary + "]}")).json();
+        assertEquals("message", r.at("/output/0/type").asText(), "the work was done: an answer, not the tool again: " + r);
+        assertEquals("Tool said: Tool said: tollgate-tool-ok", r.at("/output/0/content/0/text").asText());
+    }
+
+    @Test
     void responsesLiteToolsInsideAdditionalToolsItem() throws Exception {
         // Codex's "responses-lite": no top-level tools; they sit in namespaces inside an input item.
         var r = http.post("/v1/responses", json("""

@@ -71,8 +71,13 @@ public record ToolCall(String name, String signature, int position) {
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
             return Optional.empty();
         }
+        // Claude Code's subagents end with a role "system" reminder after the tool result: the last turn is the one before it.
+        int last = messages.size() - 1;
+        while (last > 0 && "system".equals(messages.get(last).path("role").asText())) {
+            last--;
+        }
         boolean answers = false;
-        for (JsonNode block : messages.get(messages.size() - 1).path("content")) {
+        for (JsonNode block : messages.get(last).path("content")) {
             answers |= "tool_result".equals(block.path("type").asText());
         }
         if (!answers) {

@@ -74,4 +74,18 @@ class AgentSessionTest {
         JsonNode first = capture("canon-codex-0001-POST-_v1_responses.trimmed.json").path("body");
         assertEquals(Optional.empty(), ToolCall.answeredBy(Api.RESPONSES, JsonBody.parse(JSON.writeValueAsBytes(first))));
     }
+
+    @Test
+    void aClaudeCodeSubagentsToolResultCountsThoughASystemMessageFollowsIt() throws Exception {
+        // Claude Code 2.1.197's subagents end their messages with a role "system" reminder after the tool result.
+        String subagent = "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"run it\"}]},"
+                + "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"Bash\",\"input\":{\"command\":\"echo ok\"}}]},"
+                + "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"t1\",\"content\":\"ok\"}]},"
+                + "{\"role\":\"system\",\"content\":\"<system-reminder>\"}]}";
+        assertEquals("Bash", ToolCall.answeredBy(Api.MESSAGES, JsonBody.parse(subagent.getBytes())).orElseThrow().name());
+        // A first turn followed by such a reminder answers nothing.
+        String first = "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"run it\"}]},"
+                + "{\"role\":\"system\",\"content\":\"<system-reminder>\"}]}";
+        assertEquals(Optional.empty(), ToolCall.answeredBy(Api.MESSAGES, JsonBody.parse(first.getBytes())));
+    }
 }
