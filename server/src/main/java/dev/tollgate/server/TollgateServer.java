@@ -289,7 +289,7 @@ public final class TollgateServer implements AutoCloseable {
                 // HTTP/2 (h2 by ALPN, h2c by prior knowledge) as tollgate.http2 says; before the selector below, which would claim h2c's preface.
                 .update(b -> Http2Listener.install(b, connections.http2(), https.isPresent(), http1.maxHeadersSize()))
                 // A head HTTP/1.1 does not claim (bare LF, HTTP/1.0, a request line too long) gets a 400/414, not a silent close.
-                .addConnectionSelector(new UnreadableHeads(http1.maxPrologueLength()))
+                .addConnectionSelector(new UnreadableHeads(http1.maxPrologueLength(), connections.http2().served(https.isPresent())))
                 // Helidon's own refusals (bad head, huge headers, Content-Encoding) as JSON in the path's dialect;
                 // includeEntity hands them Helidon's short reason, which they reword rather than echo.
                 .directHandlers(EarlyAnswers.handlers())
