@@ -69,6 +69,7 @@ class Http2ListenerTest {
         }
     };
     private final List<TollgateServer> started = new ArrayList<>();
+    private final List<Path> states = new ArrayList<>();
     private TollgateServer gateway;
 
     @BeforeEach
@@ -91,7 +92,10 @@ class Http2ListenerTest {
                 keys:
                   - {id: dev, team: infra, sha256: %s}
                 """).formatted(hash).getBytes(StandardCharsets.UTF_8)));
-        TollgateServer server = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", Path.of("unused"), 1 << 20, Duration.ofSeconds(1)),
+        // The policy has a key, so the spend ledger opens in the state directory: a fresh one per gateway.
+        Path state = java.nio.file.Files.createTempDirectory("tollgate-h2-state-");
+        states.add(state);
+        TollgateServer server = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", state, 1 << 20, Duration.ofSeconds(1)),
                 connections, new PolicyHolder(policy), null, Clock.systemUTC(), Telemetry.create(TelemetrySettings.defaults(), null));
         started.add(server);
         return server;
@@ -101,6 +105,13 @@ class Http2ListenerTest {
     void stop() {
         started.forEach(TollgateServer::close);
         Logger.getLogger("").removeHandler(catcher);
+        for (Path state : states) {
+            try (var files = java.nio.file.Files.walk(state)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException gone) {
+                // a temporary directory: left for the system to clear
+            }
+        }
     }
 
     @Test
