@@ -27,7 +27,7 @@ SIM_JAR := conformance-tests/target/conformance-tests-0.1.0-SNAPSHOT.jar
 AOT_CACHE := server/target/tollgate.aot
 SOURCES := $(shell find pom.xml */pom.xml */src/main -type f 2>/dev/null)
 
-.PHONY: build run test bench clients browser redis proxy signing clean check-jdk
+.PHONY: build run test bench clients browser redis proxy signing curl clean check-jdk
 
 check-jdk:
 	@test -n "$(JAVA_HOME)" || { echo "No JDK >= 21 found; see the message above." >&2; exit 1; }
@@ -112,9 +112,15 @@ signing:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnupg openssh-client git >/dev/null; } || \
 	  { echo "Install gpg, ssh-keygen and git for the signed-policy tests: apt-get install -y gnupg openssh-client git" >&2; exit 1; }
 
-test: check-jdk clients browser redis proxy signing
+# Debian's curl (built with nghttp2) is one of the HTTP/2 clients of the listener's HTTP/2 test.
+curl:
+	@command -v curl >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; } || \
+	  { echo "Install curl for the HTTP/2 test: apt-get install -y curl" >&2; exit 1; }
+
+test: check-jdk clients browser redis proxy signing curl
 	TOLLGATE_CODEX_BIN=$(CODEX_BIN) TOLLGATE_CLAUDE_BIN=$(CLAUDE_BIN) TOLLGATE_GEMINI_BIN=$(GEMINI_BIN) TOLLGATE_OPENCODE_BIN=$(OPENCODE_BIN) TOLLGATE_REQUIRE_BROWSER=1 \
-	  TOLLGATE_REQUIRE_REDIS=1 TOLLGATE_REQUIRE_PROXY=1 mvn -B verify
+	  TOLLGATE_REQUIRE_REDIS=1 TOLLGATE_REQUIRE_PROXY=1 TOLLGATE_REQUIRE_CURL=1 mvn -B verify
 
 bench: build clients
 	conformance-tests/bench/run.sh

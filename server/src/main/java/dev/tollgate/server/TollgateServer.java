@@ -20,6 +20,7 @@ import dev.tollgate.server.health.HealthRoutes;
 import dev.tollgate.server.ledger.Ledger;
 import dev.tollgate.server.ledger.SqliteLedger;
 import dev.tollgate.server.listener.EarlyAnswers;
+import dev.tollgate.server.listener.Http2Listener;
 import dev.tollgate.server.listener.Listener;
 import dev.tollgate.server.listener.ListenerTls;
 import dev.tollgate.server.listener.UnreadableHeads;
@@ -271,11 +272,14 @@ public final class TollgateServer implements AutoCloseable {
         int management = telemetry.settings().managementPort();
         Http1Config http1 = Http1Config.builder().validateResponseHeaders(false)
                 .addReceiveListener(listener.connections().receiveListener()).build();
+        listener.connections().maxHeaderBytes(http1.maxHeadersSize());
         listener.start(builder -> builder
                 // Metrics without a token only on the management port: one for a private network, not the one clients reach.
                 .update(b -> {
                     if (management > 0) {
                         b.putSocket(MANAGEMENT, socket -> socket.host(settings.host()).port(management)
+                                // HTTP/1.1 only: discovery would add HTTP/2 (and its h2c upgrade) now that the module is here
+                                .protocolsDiscoverServices(false).addProtocol(Http1Config.create())
                                 .routing(r -> telemetry.registerManagement(r, policy)));
                     }
                 })
@@ -287,8 +291,10 @@ public final class TollgateServer implements AutoCloseable {
                 // Response header values come from this code or from upstream heads, which refuse a
                 // bare CR (ResponseHead): validating them again costs ~5% of a proxied request's CPU.
                 .addProtocol(http1)
+                // HTTP/2 (h2 by ALPN, h2c by prior knowledge) as tollgate.http2 says; before the selector below, which would claim h2c's preface.
+                .update(b -> Http2Listener.install(b, connections.http2(), https.isPresent(), http1.maxHeadersSize()))
                 // A head HTTP/1.1 does not claim (bare LF, HTTP/1.0, a request line too long) gets a 400/414, not a silent close.
-                .addConnectionSelector(new UnreadableHeads(http1.maxPrologueLength()))
+                .addConnectionSelector(new UnreadableHeads(http1.maxPrologueLength(), connections.http2().served(https.isPresent())))
                 // Helidon's own refusals (bad head, huge headers, Content-Encoding) as JSON in the path's dialect;
                 // includeEntity hands them Helidon's short reason, which they reword rather than echo.
                 .directHandlers(EarlyAnswers.handlers())

@@ -37,12 +37,24 @@ public final class UnreadableHeads implements ServerConnectionSelector {
     /** Bytes of the rest of a refused request read and dropped before the close. */
     static final int DRAIN_LIMIT = 1 << 20;
     private static final byte[] HTTP_11_LINE_END = " HTTP/1.1\r".getBytes(StandardCharsets.US_ASCII);
+    /** The first line of HTTP/2's connection preface (RFC 9113 section 3.4). */
+    private static final byte[] H2_PREFACE_LINE = "PRI * HTTP/2.0\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final int maxPrologueLength;
+    private final boolean h2c;
 
     /** @param maxPrologueLength the HTTP/1.1 protocol's limit ({@code Http1Config#maxPrologueLength}) */
     public UnreadableHeads(int maxPrologueLength) {
+        this(maxPrologueLength, false);
+    }
+
+    /**
+     * @param h2c whether HTTP/2's selector serves prior knowledge on this listener: a preface is then left to it, also
+     *            when it came without the SETTINGS frame behind it (Helidon's selector waits for more than the preface)
+     */
+    public UnreadableHeads(int maxPrologueLength, boolean h2c) {
         this.maxPrologueLength = maxPrologueLength;
+        this.h2c = h2c;
     }
 
     @Override
@@ -57,7 +69,22 @@ public final class UnreadableHeads implements ServerConnectionSelector {
             // HTTP/1.1 keeps a head without a line end until it passes its prologue limit
             return data.available() > maxPrologueLength ? Support.SUPPORTED : Support.UNKNOWN;
         }
+        if (h2c && startsWith(data, H2_PREFACE_LINE)) {
+            return Support.UNKNOWN; // HTTP/2's, once the rest of the preface is in
+        }
         return endsWithHttp11(data, lf) ? Support.UNSUPPORTED : Support.SUPPORTED;
+    }
+
+    private static boolean startsWith(BufferData data, byte[] prefix) {
+        if (data.available() < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (data.get(i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -100,6 +127,10 @@ public final class UnreadableHeads implements ServerConnectionSelector {
         if (!line.endsWith("\r")) {
             return new Verdict(dialect, new GatewayError.HttpRefused(400, "The request head uses bare LF line ends: end every line of "
                     + "the head (the request line and each header) with CRLF (\\r\\n), as HTTP/1.1 requires."));
+        }
+        if (line.equals("PRI * HTTP/2.0\r")) {
+            return new Verdict(dialect, new GatewayError.HttpRefused(505, "HTTP/2 by prior knowledge (h2c) is not served on this "
+                    + "listener (tollgate.http2): send HTTP/1.1, or HTTP/2 over HTTPS where the listener has a certificate."));
         }
         if (line.endsWith(" HTTP/1.0\r")) {
             return new Verdict(dialect, new GatewayError.HttpRefused(400, "HTTP/1.0 is not served here: send the request as HTTP/1.1 "

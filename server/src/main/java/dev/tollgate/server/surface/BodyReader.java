@@ -3,6 +3,7 @@ package dev.tollgate.server.surface;
 import dev.tollgate.server.errors.ClientFault;
 import dev.tollgate.server.errors.GatewayError;
 import dev.tollgate.server.errors.GatewayException;
+import dev.tollgate.server.listener.BodyWatch;
 import io.helidon.webserver.http.ServerRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,7 +30,8 @@ public final class BodyReader {
         if (declared >= 0 && lease != null && !lease.take(declared)) {
             throw new GatewayException(overloaded(lease));
         }
-        try (InputStream in = req.content().inputStream()) {
+        // On HTTP/2 the listener watches the read (Helidon's stream has no read timeout of its own).
+        try (InputStream in = BodyWatch.watch(req, req.content().inputStream())) {
             if (declared >= 0) {
                 // The usual case: read into an array of exactly the declared size.
                 byte[] bytes = new byte[(int) declared];
@@ -39,6 +41,8 @@ public final class BodyReader {
                 return bytes;
             }
             return readChunked(in, limit, lease);
+        } catch (BodyWatch.Expired e) {
+            throw new GatewayException(e.error());
         } catch (IOException | RuntimeException e) {
             // Bad chunk framing, a body shorter than its Content-Length, a broken connection: the client's,
             // said in words (Helidon's messages may quote the body, so they are never passed on).

@@ -129,6 +129,20 @@ class UnreadableHeadsTest {
         assertEquals('G', data.get(0));
     }
 
+    /**
+     * Helidon's HTTP/2 selector decides only once more than the preface is in: a preface that came alone is left to it
+     * while h2c is served, and refused with a 505 that names the setting when it is not.
+     */
+    @Test
+    void anHttp2PrefaceIsLeftToHttp2OrRefusedNamingTheSetting() {
+        String preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+        assertEquals(Support.UNKNOWN, new UnreadableHeads(4096, true).supports(buffer(preface)));
+        assertEquals(Support.SUPPORTED, new UnreadableHeads(4096, false).supports(buffer(preface)));
+        UnreadableHeads.Verdict v = UnreadableHeads.verdict(preface.getBytes(StandardCharsets.US_ASCII), 4096);
+        assertEquals(505, v.error().status());
+        assertTrue(v.error().message().contains("tollgate.http2"), v.error().message());
+    }
+
     @Test
     void theDialectOfARawPathIsThatOfTheRouteHelidonResolvesItTo() {
         assertEquals(dev.tollgate.providers.Api.CHAT_COMPLETIONS, Dialect.ofRawPath("/v1beta/models/../../v1/chat/completions?x="));
