@@ -37,7 +37,7 @@ class AnswerModelNameTest {
                       - {name: house-model, aliases: [house], targets: [{provider: up, model: vendor-model-2025-01-01}]}
                     """.formatted(upstream.port(), upstream.port())).getBytes(StandardCharsets.UTF_8)));
             try (TollgateServer gateway = TollgateServer.start(
-                    new ServerSettings("127.0.0.1", 0, "unused", Path.of("unused"), 1 << 20, Duration.ofSeconds(5)), new PolicyHolder(policy))) {
+                    new ServerSettings("127.0.0.1", 0, "unused", Path.of("target", "test-state"), 1 << 20, Duration.ofSeconds(5)), new PolicyHolder(policy))) {
                 HttpClient http = HttpClient.newHttpClient();
                 String base = "http://127.0.0.1:" + gateway.port();
 

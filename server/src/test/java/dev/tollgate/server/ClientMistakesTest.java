@@ -73,7 +73,7 @@ class ClientMistakesTest {
                     targets: [{provider: oai, model: gpt-x}]
                 """.formatted(upstream.port());
         var snapshot = PolicyLoader.load(Map.of("policy.yaml", policy.getBytes(StandardCharsets.UTF_8)));
-        gateway = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", Path.of("unused"), 1 << 20, Duration.ofSeconds(5)),
+        gateway = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", Path.of("target", "test-state"), 1 << 20, Duration.ofSeconds(5)),
                 new PolicyHolder(snapshot));
     }
 

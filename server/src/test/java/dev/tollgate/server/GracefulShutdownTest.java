@@ -33,7 +33,7 @@ class GracefulShutdownTest {
             var policy = PolicyLoader.load(Map.of("p.yaml", ("providers:\n  - {id: up, kind: openai-compatible, base_url: \"http://127.0.0.1:"
                     + upstream.port() + "/v1\"}\n").getBytes(StandardCharsets.UTF_8)));
             TollgateServer gateway = TollgateServer.start(
-                    new ServerSettings("127.0.0.1", 0, "unused", Path.of("unused"), 1 << 20, Duration.ofSeconds(10)), new PolicyHolder(policy));
+                    new ServerSettings("127.0.0.1", 0, "unused", Path.of("target", "test-state"), 1 << 20, Duration.ofSeconds(10)), new PolicyHolder(policy));
             HttpClient http = HttpClient.newHttpClient();
             URI chat = URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions");
 
@@ -83,7 +83,7 @@ class GracefulShutdownTest {
             var policy = PolicyLoader.load(Map.of("p.yaml", ("providers:\n  - {id: up, kind: openai-compatible, base_url: \"http://127.0.0.1:"
                     + upstream.port() + "/v1\"}\n").getBytes(StandardCharsets.UTF_8)));
             TollgateServer gateway = TollgateServer.start(
-                    new ServerSettings("127.0.0.1", 0, "unused", Path.of("unused"), 1 << 20, Duration.ofSeconds(30)), new PolicyHolder(policy));
+                    new ServerSettings("127.0.0.1", 0, "unused", Path.of("target", "test-state"), 1 << 20, Duration.ofSeconds(30)), new PolicyHolder(policy));
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             URI chat = URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions");
 

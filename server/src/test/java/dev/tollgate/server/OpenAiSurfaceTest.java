@@ -55,7 +55,7 @@ class OpenAiSurfaceTest {
                     targets: [{provider: keyless, model: x}]
                 """.formatted(primary.port(), backup.port(), primary.port(), primary.port(), unusedPort());
         var snapshot = PolicyLoader.load(Map.of("policy.yaml", policy.getBytes(StandardCharsets.UTF_8)));
-        gateway = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", Path.of("unused"), 4096, Duration.ofSeconds(5)),
+        gateway = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", Path.of("target", "test-state"), 4096, Duration.ofSeconds(5)),
                 new PolicyHolder(snapshot));
     }
 

@@ -67,7 +67,7 @@ class SlowConnectionsTest {
         Logger.getLogger("").addHandler(catcher);
         var policy = PolicyLoader.load(Map.of("p.yaml",
                 "providers:\n  - {id: up, kind: openai-compatible, base_url: \"http://127.0.0.1:9/v1\"}\n".getBytes(StandardCharsets.UTF_8)));
-        gateway = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", Path.of("unused"), 1 << 20, Duration.ofSeconds(1)),
+        gateway = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", Path.of("target", "test-state"), 1 << 20, Duration.ofSeconds(1)),
                 ConnectionSettings.defaults().withTimeouts(HEAD, BODY, IDLE), new PolicyHolder(policy), null, Clock.systemUTC(),
                 Telemetry.create(TelemetrySettings.defaults(), null));
     }
@@ -140,7 +140,7 @@ class SlowConnectionsTest {
     void beyondTheSoftCapANewConnectionGetsA503InItsDialectAndIsClosed() throws Exception {
         var policy = PolicyLoader.load(Map.of("p.yaml",
                 "providers:\n  - {id: up, kind: openai-compatible, base_url: \"http://127.0.0.1:9/v1\"}\n".getBytes(StandardCharsets.UTF_8)));
-        TollgateServer small = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", Path.of("unused"), 1 << 20, Duration.ofSeconds(1)),
+        TollgateServer small = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", Path.of("target", "test-state"), 1 << 20, Duration.ofSeconds(1)),
                 new ConnectionSettings(8, Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30)), new PolicyHolder(policy), null,
                 Clock.systemUTC(), Telemetry.create(TelemetrySettings.defaults(), null));
         List<Socket> kept = new java.util.ArrayList<>();

@@ -67,7 +67,7 @@ class UnreadableHeadsTest {
     static void start() throws Exception {
         var policy = PolicyLoader.load(Map.of("p.yaml",
                 "providers:\n  - {id: up, kind: openai-compatible, base_url: \"http://127.0.0.1:9/v1\"}\n".getBytes(StandardCharsets.UTF_8)));
-        gateway = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", Path.of("unused"), 1 << 20, Duration.ofSeconds(1)),
+        gateway = TollgateServer.start(new ServerSettings("127.0.0.1", 0, "unused", Path.of("target", "test-state"), 1 << 20, Duration.ofSeconds(1)),
                 new PolicyHolder(policy));
     }
 
