@@ -90,14 +90,23 @@ public final class Sessions {
     /** Models a session keeps a pacing decision for; more are decided afresh on each request (client input bounds no state). */
     private static final int MAX_LANES = 32;
 
+    /** Subagents a session keeps apart for the repeat rule; more share one streak (client input bounds no state). */
+    static final int MAX_STREAKS = 32;
+
+    /** One agent's latest tool call and how many times in a row it was the same. */
+    private static final class Streak {
+        String lastSignature;
+        int lastPosition = -1;
+        int repeats;
+    }
+
     private static final class State {
         long spent;
         long inFlight;
         final Map<String, long[]> byModel = new HashMap<>(2); // model -> {spent, inFlight}
         long lastSeen;
-        String lastSignature;
-        int lastPosition = -1;
-        int repeats;
+        /** The brake's repeat streak by agent ("" the main one); at most {@link #MAX_STREAKS}, the rest share one. */
+        final Map<String, Streak> streaks = new HashMap<>(2);
         final ArrayDeque<long[]> recent = new ArrayDeque<>(); // {millis, settled nanos (0 for a request)}
         Pause pause;
         boolean forgotten;
@@ -301,13 +310,16 @@ public final class Sessions {
     private Optional<Pause> brake(Rules rules, State s, Optional<ToolCall> call, long now) {
         if (call.isPresent()) {
             ToolCall c = call.get();
-            if (c.position() != s.lastPosition) { // a retried request repeats its position, and is no new call
-                s.repeats = c.signature().equals(s.lastSignature) ? s.repeats + 1 : 1;
-                s.lastSignature = c.signature();
-                s.lastPosition = c.position();
+            String agent = c.agent() == null ? "" : c.agent();
+            Streak streak = s.streaks.containsKey(agent) || s.streaks.size() < MAX_STREAKS
+                    ? s.streaks.computeIfAbsent(agent, a -> new Streak()) : s.streaks.computeIfAbsent("*", a -> new Streak());
+            if (c.position() != streak.lastPosition) { // a retried request repeats its position, and is no new call
+                streak.repeats = c.signature().equals(streak.lastSignature) ? streak.repeats + 1 : 1;
+                streak.lastSignature = c.signature();
+                streak.lastPosition = c.position();
             }
-            if (rules.repeated > 0 && s.repeats >= rules.repeated) {
-                return Optional.of(pause(rules, "repeated_tool_call", reason("repeated_tool_call", c.name(), s.repeats, rules.repeated - 1), now));
+            if (rules.repeated > 0 && streak.repeats >= rules.repeated) {
+                return Optional.of(pause(rules, "repeated_tool_call", reason("repeated_tool_call", c.name(), streak.repeats, rules.repeated - 1), now));
             }
         }
         while (!s.recent.isEmpty() && s.recent.peekFirst()[0] <= now - MINUTE) {
@@ -471,8 +483,7 @@ public final class Sessions {
             synchronized (s) {
                 if (s.pause != null) {
                     s.pause = null;
-                    s.repeats = 0;
-                    s.lastSignature = null;
+                    s.streaks.clear();
                     s.recent.clear();
                     resumed.add(e.getKey());
                 }

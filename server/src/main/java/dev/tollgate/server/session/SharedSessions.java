@@ -107,6 +107,8 @@ public final class SharedSessions {
             }
         }
         args.set(13, Integer.toString(checks.size()));
+        // The repeat streak's field suffix: each subagent has its own (agent ids are checked: short, no spaces).
+        args.add(call.map(ToolCall::agent).map(a -> ":" + a).orElse(""));
         List<Object> out = ADMIT.run(store, ScriptOutputType.MULTI, keys(key), args.toArray(String[]::new));
         int verdict = ((Long) out.get(0)).intValue();
         switch (verdict) {

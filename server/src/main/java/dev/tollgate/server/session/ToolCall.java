@@ -18,8 +18,19 @@ import java.util.Optional;
  * @param signature the name and a hash of the arguments: the same call with the same arguments has the same one
  * @param position  how many tool calls the history holds up to this one: a retried request repeats it,
  *                  a new call of the same tool does not
+ * @param agent     the subagent whose history it is (its own streak: parallel subagents running the same
+ *                  command are no loop), null for the session's main agent
  */
-public record ToolCall(String name, String signature, int position) {
+public record ToolCall(String name, String signature, int position, String agent) {
+
+    public ToolCall(String name, String signature, int position) {
+        this(name, signature, position, null);
+    }
+
+    /** The same call, made by {@code agent} (null: the main agent). */
+    public ToolCall by(String agent) {
+        return new ToolCall(name, signature, position, agent);
+    }
 
     private static final int MAX_NAME = 64;
 

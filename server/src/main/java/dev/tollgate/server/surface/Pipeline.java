@@ -63,7 +63,8 @@ public final class Pipeline {
         Optional<ToolCall> toolCall = Optional.empty();
         if (session.isPresent()) {
             call.trace().session(session.get().id(), session.get().agent());
-            toolCall = ToolCall.answeredBy(call.api(), call.body());
+            String agent = session.get().agent();
+            toolCall = ToolCall.answeredBy(call.api(), call.body()).map(t -> t.by(agent));
             toolCall.ifPresent(t -> call.trace().toolCall(t.name()));
         }
         Admission admission = gate.admit(call.policy(), PresentedKey.from(req), call, session, toolCall);

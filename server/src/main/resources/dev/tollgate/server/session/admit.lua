@@ -7,7 +7,8 @@
 -- ARGV[1] now (millis), ARGV[2] nanos to hold, ARGV[3] model, ARGV[4] idle time to live (millis),
 -- ARGV[5] repeated_tool_call (0 = none), ARGV[6] requests_per_minute (0), ARGV[7] usd_per_minute in nanos (0),
 -- ARGV[8] pause (millis), ARGV[9] tool call signature ('' = none), ARGV[10] its position, ARGV[11] its tool's name,
--- ARGV[12] KEY/ID, ARGV[13] a nonce, ARGV[14] m = session budgets, then m pairs (1 = of the model, 0 = of all; limit in nanos).
+-- ARGV[12] KEY/ID, ARGV[13] a nonce, ARGV[14] m = session budgets, then m pairs (1 = of the model, 0 = of all; limit in nanos),
+-- then the agent's streak suffix ('' the main agent, ':ID' a subagent; at most 32 kept apart, the rest share ':*').
 -- Returns {0, used_1 .. used_m} when held (each budget's spent + held before this request),
 -- {1, rule, tool, count, allow, since, until} when paused already, {2, ...} the same when the brake trips now,
 -- {3, i, used} when budget i would go over.
@@ -40,11 +41,19 @@ end
 
 if repeated > 0 or rpm > 0 or usd > 0 then
   if ARGV[9] ~= '' then
-    local b = redis.call('HMGET', h, 'sig', 'pos', 'repeats')
+    local sfx = ARGV[15 + 2 * tonumber(ARGV[14])] or ''
+    if sfx ~= '' and redis.call('HEXISTS', h, 'pos' .. sfx) == 0 then
+      if tonumber(redis.call('HGET', h, 'agents') or '0') >= 32 then
+        sfx = ':*'
+      else
+        redis.call('HINCRBY', h, 'agents', 1)
+      end
+    end
+    local b = redis.call('HMGET', h, 'sig' .. sfx, 'pos' .. sfx, 'repeats' .. sfx)
     local repeats = tonumber(b[3] or '0')
     if tonumber(ARGV[10]) ~= tonumber(b[2] or '-1') then -- a retried request repeats its position, and is no new call
       if ARGV[9] == b[1] then repeats = repeats + 1 else repeats = 1 end
-      redis.call('HSET', h, 'sig', ARGV[9], 'pos', ARGV[10], 'repeats', int(repeats))
+      redis.call('HSET', h, 'sig' .. sfx, ARGV[9], 'pos' .. sfx, ARGV[10], 'repeats' .. sfx, int(repeats))
     end
     if repeated > 0 and repeats >= repeated then
       return trip('repeated_tool_call', ARGV[11], repeats, repeated - 1)

@@ -166,6 +166,39 @@ class SharedSessionsTest {
         assertTrue(node[0].resume("loop", "alice").isEmpty(), "not paused now");
     }
 
+    /**
+     * Subagents running in parallel may run the same command: each agent has its own repeat streak, on
+     * one node and shared; one agent repeating itself still trips the brake.
+     */
+    @Test
+    void eachSubagentHasItsOwnRepeatStreak() throws Exception {
+        KeyChain chain = chain("brake: {repeated_tool_call: 3, pause_minutes: 5}");
+        Sessions[] shared = nodes(java.time.Clock.systemUTC());
+        for (Sessions[] node : List.of(new Sessions[] {new Sessions(java.time.Clock.systemUTC())}, shared)) {
+            Sessions a = node[0];
+            Sessions b = node[node.length - 1];
+            String id = "agents-" + node.length;
+            // The main agent and two subagents each run `ls` twice, interleaved, over both nodes: six in a row, no loop.
+            int position = 1;
+            for (int round = 0; round < 2; round++) {
+                for (String agent : new String[] {null, "a1", "a2"}) {
+                    Sessions n = position % 2 == 0 ? a : b;
+                    assertInstanceOf(Sessions.Admitted.class, spend(n, chain, id, CENT, Optional.of(new ToolCall("ls", "ls#x", round + 1).by(agent))),
+                            "agent " + agent + " round " + round);
+                    position++;
+                }
+            }
+            // Subagent a1 runs it a third time in a row: its own loop.
+            Sessions.Refused tripped = assertInstanceOf(Sessions.Refused.class,
+                    spend(a, chain, id, CENT, Optional.of(new ToolCall("ls", "ls#x", 3).by("a1"))));
+            assertEquals("repeated_tool_call", tripped.rule());
+            assertEquals(List.of(key(id)), b.resume(id, null));
+            // Resumed: every streak starts again.
+            assertInstanceOf(Sessions.Admitted.class, spend(b, chain, id, CENT, Optional.of(new ToolCall("ls", "ls#x", 4).by("a2"))));
+            assertInstanceOf(Sessions.Admitted.class, spend(a, chain, id, CENT, Optional.of(new ToolCall("ls", "ls#x", 4).by("a1"))));
+        }
+    }
+
     @Test
     void requestsPerMinuteCountEveryNodesRequests() throws Exception {
         KeyChain chain = chain("brake: {requests_per_minute: 3, pause_minutes: 2}");
