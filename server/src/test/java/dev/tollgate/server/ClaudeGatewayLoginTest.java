@@ -191,6 +191,37 @@ class ClaudeGatewayLoginTest {
         assertTrue(doc.path("authorization_endpoint").isMissingNode(), "the protocol has no authorization endpoint");
     }
 
+    /** The discovery document as a raw HTTP/1.1 exchange, with whatever Host header a client sends. */
+    private String discoveryWithHost(String host) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+            s.getOutputStream().write(("GET /anthropic/.well-known/oauth-authorization-server HTTP/1.1\r\nHost: " + host
+                    + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void aHostHeaderThatIsNoHostNameNeverBecomesPartOfAUrl() throws Exception {
+        for (String host : List.of("evil.example/phish?x=", "evil.example#", "user@evil.example", "a b", "evil.example:99999")) {
+            String answer = discoveryWithHost(host);
+            // Refused as malformed HTTP (saying what was wrong), or answered with the listener's own address.
+            assertTrue(answer.startsWith("HTTP/1.1 400") || answer.startsWith("HTTP/1.1 200") && !answer.contains("evil.example")
+                    && answer.contains("\"http://127.0.0.1:" + gateway.port() + "/anthropic/oauth/token\""), host + ": " + answer);
+        }
+        // An ordinary host name (as a proxy or the client sends it) is used as it is.
+        assertTrue(discoveryWithHost("gateway.example.com:8443").contains("\"http://gateway.example.com:8443/anthropic/oauth/token\""));
+    }
+
+    @Test
+    void aConfiguredPublicUrlIsWhatEveryUrlNames() throws Exception {
+        gateway.close();
+        startGateway(Optional.of(new SignInSettings(URI.create(idp.issuerUrl("default").toString()), CLIENT, Optional.empty(), "groups",
+                Optional.of(URI.create("https://llm.example.com")))));
+        String answer = discoveryWithHost("internal-node-7:8080");
+        assertTrue(answer.contains("\"https://llm.example.com/anthropic/oauth/device_authorization\""), answer);
+        assertFalse(answer.contains("internal-node-7"), answer);
+    }
+
     @Test
     void theDeviceFlowIssuesAGovernedPersonalKeyAndARefreshTokenOnce() throws Exception {
         person("alice@example.com", List.of("eng-platform"));

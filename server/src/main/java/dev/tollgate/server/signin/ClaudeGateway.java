@@ -71,8 +71,8 @@ final class ClaudeGateway {
         }
     }
 
-    private static String base(ServerRequest req) {
-        return SignInRoutes.publicBase(req) + BASE;
+    private String base(ServerRequest req) {
+        return signIn.publicBase(req) + BASE;
     }
 
     private void discovery(ServerRequest req, ServerResponse res) {
@@ -109,7 +109,7 @@ final class ClaudeGateway {
             Map<String, String> form = form(req);
             DeviceLogins.Device d = devices.start(DeviceLogins.Flow.CLAUDE_CODE, form.get("client_id")).orElseThrow(() ->
                     new SignInRefused(429, "slow_down", "Too many sign-ins are under way; try again in a few minutes."));
-            String page = SignInRoutes.publicBase(req) + "/auth/device";
+            String page = signIn.publicBase(req) + "/auth/device";
             ObjectNode out = JSON.createObjectNode();
             out.put("device_code", d.deviceCode());
             out.put("user_code", d.userCode());

@@ -293,8 +293,23 @@ public final class SignInRoutes {
     }
 
     /** How the person's browser reaches this gateway: the scheme it was reached with and its Host. */
-    static String publicBase(ServerRequest req) {
-        String host = req.headers().first(HeaderNames.HOST).orElse(req.localPeer().host() + ":" + req.localPeer().port());
+    /** A Host header that is a host name or address and an optional port, nothing else. */
+    private static final java.util.regex.Pattern HOST = java.util.regex.Pattern.compile(
+            "(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]{2,45}\\])"
+                    + "(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?");
+
+    /**
+     * The gateway's address for the URLs sign-in hands out: the configured public URL, else the request's
+     * Host when it is a host name or address (anything else, which could smuggle a path or another host
+     * into a URL, is ignored for the listener's own address).
+     */
+    String publicBase(ServerRequest req) {
+        Optional<java.net.URI> configured = idp.flatMap(p -> p.settings().publicUrl());
+        if (configured.isPresent()) {
+            return configured.get().toString();
+        }
+        String host = req.headers().first(HeaderNames.HOST).filter(h -> HOST.matcher(h).matches())
+                .orElse(req.localPeer().host() + ":" + req.localPeer().port());
         return (req.isSecure() ? "https" : "http") + "://" + host;
     }
 

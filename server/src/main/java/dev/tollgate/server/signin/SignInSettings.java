@@ -21,9 +21,12 @@ import java.util.function.Supplier;
  * tollgate.sso.client.id       TOLLGATE_SSO_CLIENT_ID        the gateway's client id at the provider (the ID token's audience)
  * tollgate.sso.client.secret   TOLLGATE_SSO_CLIENT_SECRET    optional, a reference: env:NAME or file:PATH (never the secret)
  * tollgate.sso.groups.claim    TOLLGATE_SSO_GROUPS_CLAIM     the ID token claim holding the person's groups (default groups)
+ * tollgate.sso.public.url      TOLLGATE_SSO_PUBLIC_URL       the gateway's address as people and clients reach it (https://llm.example.com),
+ *                                                            for the URLs sign-in hands out; default: the request's Host (a host
+ *                                                            name or address only) with the listener's scheme
  * </pre>
  */
-public record SignInSettings(URI issuer, String clientId, Optional<SecretRef> clientSecret, String groupsClaim) {
+public record SignInSettings(URI issuer, String clientId, Optional<SecretRef> clientSecret, String groupsClaim, Optional<URI> publicUrl) {
 
     public SignInSettings {
         if (clientId == null || clientId.isBlank()) {
@@ -32,7 +35,7 @@ public record SignInSettings(URI issuer, String clientId, Optional<SecretRef> cl
     }
 
     public SignInSettings(URI issuer, String clientId) {
-        this(issuer, clientId, Optional.empty(), "groups");
+        this(issuer, clientId, Optional.empty(), "groups", Optional.empty());
     }
 
     /** The setting, or empty when no issuer is set (sign-in off). */
@@ -54,8 +57,25 @@ public record SignInSettings(URI issuer, String clientId, Optional<SecretRef> cl
             throw new IllegalArgumentException("tollgate.sso.issuer must be an http(s) URL, found '" + issuer.get() + "'");
         }
         Optional<SecretRef> secret = sso.get("client.secret").asString().asOptional().filter(s -> !s.isBlank()).map(SecretRef::parse);
+        Optional<URI> publicUrl = sso.get("public.url").asString().asOptional().filter(s -> !s.isBlank()).map(SignInSettings::publicUrl);
         return Optional.of(new SignInSettings(uri, sso.get("client.id").asString().orElse(""), secret,
-                sso.get("groups.claim").asString().orElse("groups")));
+                sso.get("groups.claim").asString().orElse("groups"), publicUrl));
+    }
+
+    /** An http(s) URL with a host and nothing after its path, without a trailing '/'. */
+    static URI publicUrl(String text) {
+        URI u;
+        try {
+            u = new URI(text.trim().replaceAll("/+$", ""));
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("tollgate.sso.public.url is not a URL: " + e.getMessage());
+        }
+        if (!("https".equals(u.getScheme()) || "http".equals(u.getScheme())) || u.getHost() == null || u.getUserInfo() != null
+                || u.getQuery() != null || u.getFragment() != null) {
+            throw new IllegalArgumentException("tollgate.sso.public.url must be like https://llm.example.com (http or https, a host, "
+                    + "no user, query or fragment), found '" + text + "'");
+        }
+        return u;
     }
 
     /** The client secret read from where its reference points; empty for a public client (PKCE alone). */
