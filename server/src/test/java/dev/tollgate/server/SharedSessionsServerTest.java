@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
@@ -165,18 +166,29 @@ class SharedSessionsServerTest {
             assertEquals("agents", s.path("team").asText());
             assertEquals(0, BigDecimal.ZERO.compareTo(s.path("in_flight_usd").decimalValue()), "nothing held: " + s);
         }
-        // One session's page: every node's totals, this node's timeline.
-        // (B's request log takes its records within a second, as the totals do.)
-        JsonNode page = ObservabilityTest.await("B's timeline of three", () -> {
-            try {
-                JsonNode p = JSON.readTree(ObservabilityTest.get(b.port(), "/admin/sessions/task-1", ObservabilityTest.ADMIN).body());
-                return p.path("timeline").size() == 3 ? p : null;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+        // One session's page on either node: every node's totals and every node's requests, in order.
+        for (TollgateServer node : new TollgateServer[] {a, b}) {
+            JsonNode page = ObservabilityTest.await("the timeline of five", () -> {
+                try {
+                    JsonNode p = JSON.readTree(ObservabilityTest.get(node.port(), "/admin/sessions/task-1", ObservabilityTest.ADMIN).body());
+                    return p.path("timeline").size() == 5 ? p : null;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertEquals(5, page.path("requests").asInt(), page.toString());
+            assertTrue(page.path("timeline_covers").asText().contains("every node"), page.toString());
+            JsonNode rows = page.path("timeline");
+            List<Integer> statuses = new java.util.ArrayList<>();
+            rows.forEach(r -> statuses.add(r.path("status").asInt()));
+            assertEquals(List.of(200, 200, 200, 200, 400), statuses, "both nodes' requests, in the order they came: " + rows);
+            assertEquals("sub-1", rows.get(3).path("agent").asText(), rows.toString());
+            BigDecimal sum = BigDecimal.ZERO;
+            for (JsonNode r : rows) {
+                sum = sum.add(r.path("cost_usd").isNull() ? BigDecimal.ZERO : r.path("cost_usd").decimalValue());
             }
-        });
-        assertEquals(5, page.path("requests").asInt(), "B served two and refused one of five: " + page);
-        assertTrue(page.path("timeline_covers").asText().contains("every node"), page.toString());
+            assertEquals(0, new BigDecimal("0.08").compareTo(sum), "the rows add up to the session's cost: " + rows);
+        }
         // tollgate usage --by session reads the same list.
         String table = dev.tollgate.server.usage.UsageCommand.sessionTable(JSON.readTree(
                 ObservabilityTest.get(a.port(), "/admin/sessions?key=alice", ObservabilityTest.ADMIN).body()));

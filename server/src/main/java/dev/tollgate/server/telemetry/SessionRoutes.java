@@ -228,20 +228,14 @@ public final class SessionRoutes {
             }
             Totals t = found.get(0);
             ObjectNode out = json(t);
-            if (shared != null) {
-                // The totals are every node's; the request log, and so the timeline, is this node's.
-                out.put("timeline_covers", "this node's requests of the session (the totals cover every node)");
-            }
             ArrayNode rows = out.putArray("timeline");
-            for (RequestRecord r : telemetry.log().session(t.key(), id, TIMELINE_LIMIT)) {
-                ObjectNode row = rows.addObject().put("request_id", r.id()).put("time", r.time().toString()).put("status", r.status())
-                        .put("model", r.requestedModel()).put("client", r.client()).put("agent", r.agent()).put("tool_call", r.toolCall())
-                        .put("input_tokens", r.inputTokens()).put("output_tokens", r.outputTokens()).put("cached_tokens", r.cachedTokens())
-                        .put("error_type", r.errorType()).put("notes", r.notes()).put("latency_ms", Math.round(r.latencyMillis()));
-                if (r.costUsd() == null) {
-                    row.putNull("cost_usd");
-                } else {
-                    row.put("cost_usd", r.costUsd().stripTrailingZeros());
+            if (shared != null) {
+                // Every node's latest requests of the session, from Redis; each node's request log keeps them all.
+                out.put("timeline_covers", "the latest " + SharedSessionTotals.TIMELINE_ROWS + " requests of the session on every node");
+                shared.timeline(t.key(), id).forEach(rows::add);
+            } else {
+                for (RequestRecord r : telemetry.log().session(t.key(), id, TIMELINE_LIMIT)) {
+                    rows.add(row(r));
                 }
             }
             send(res, Status.OK_200, out);
@@ -250,6 +244,20 @@ public final class SessionRoutes {
         } catch (StoreUnreachable e) {
             unreachable(res);
         }
+    }
+
+    /** One request of a session's timeline. */
+    static ObjectNode row(RequestRecord r) {
+        ObjectNode row = JSON.createObjectNode().put("request_id", r.id()).put("time", r.time().toString()).put("status", r.status())
+                .put("model", r.requestedModel()).put("client", r.client()).put("agent", r.agent()).put("tool_call", r.toolCall())
+                .put("input_tokens", r.inputTokens()).put("output_tokens", r.outputTokens()).put("cached_tokens", r.cachedTokens())
+                .put("error_type", r.errorType()).put("notes", r.notes()).put("latency_ms", Math.round(r.latencyMillis()));
+        if (r.costUsd() == null) {
+            row.putNull("cost_usd");
+        } else {
+            row.put("cost_usd", r.costUsd().stripTrailingZeros());
+        }
+        return row;
     }
 
     private void resume(ServerRequest req, ServerResponse res) {

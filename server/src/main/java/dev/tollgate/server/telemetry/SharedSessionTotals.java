@@ -41,6 +41,8 @@ public final class SharedSessionTotals implements AutoCloseable {
     static final int MAX_SESSIONS = 100_000;
     static final int MAX_NAMES = 32;
     static final int QUEUE = 10_000;
+    /** Requests a session's shared timeline keeps, the latest (each node's request log keeps every one). */
+    static final int TIMELINE_ROWS = 200;
     /** Sessions read at most for one list (the most recently seen); the list is sorted from them. */
     static final int MAX_READ = 10_000;
 
@@ -116,12 +118,12 @@ public final class SharedSessionTotals implements AutoCloseable {
     private void add(RequestRecord r) {
         String member = r.keyId() + "/" + r.session();
         String cost = r.costUsd() == null ? "" : r.costUsd().movePointRight(9).setScale(0, RoundingMode.HALF_UP).toBigInteger().toString();
-        ADD.run(store, ScriptOutputType.INTEGER, new String[] {prefix + "st:" + member, prefix + "si"}, member,
+        ADD.run(store, ScriptOutputType.INTEGER, new String[] {prefix + "st:" + member, prefix + "si", prefix + "stl:" + member}, member,
                 Long.toString(r.time().toEpochMilli()), nz(r.team()), nz(r.customer()), Integer.toString(r.status()),
                 Long.toString(r.inputTokens()), Long.toString(r.outputTokens()), Long.toString(r.cachedTokens()),
                 Long.toString(r.cacheWriteTokens()), Long.toString(r.reasoningTokens()), cost, r.toolCall() == null ? "0" : "1",
                 nz(r.requestedModel()), nz(r.client()), nz(r.agent()), Long.toString(KEEP.toSeconds()), Integer.toString(MAX_SESSIONS),
-                Integer.toString(MAX_NAMES));
+                Integer.toString(MAX_NAMES), SessionRoutes.row(r).toString(), Integer.toString(TIMELINE_ROWS));
     }
 
     private static String nz(String s) {
@@ -166,6 +168,26 @@ public final class SharedSessionTotals implements AutoCloseable {
         for (String m : members) {
             read(m).ifPresent(out::add);
         }
+        return out;
+    }
+
+    /**
+     * A session's latest requests on every node, oldest first.
+     *
+     * @throws StoreUnreachable when Redis does not answer
+     */
+    List<com.fasterxml.jackson.databind.JsonNode> timeline(String key, String id) {
+        List<String> rows = store.call(r -> r.lrange(prefix + "stl:" + key + "/" + id, 0, -1));
+        List<com.fasterxml.jackson.databind.JsonNode> out = new ArrayList<>(rows.size());
+        for (String row : rows) {
+            try {
+                out.add(dev.tollgate.providers.json.JsonBody.MAPPER.readTree(row));
+            } catch (java.io.IOException e) {
+                // written by this class only: a row that does not parse is left out
+            }
+        }
+        // Nodes add their records as they write them: order by the time each request arrived.
+        out.sort(Comparator.comparing((com.fasterxml.jackson.databind.JsonNode n) -> Instant.parse(n.path("time").asText())));
         return out;
     }
 

@@ -1,9 +1,10 @@
 -- Adds one request-log record to its agent session's totals, which every node's records add to.
--- KEYS[1] the session's totals hash, KEYS[2] the sessions by last seen (sorted set of KEY/ID)
+-- KEYS[1] the session's totals hash, KEYS[2] the sessions by last seen (sorted set of KEY/ID), KEYS[3] its timeline (list)
 -- ARGV[1] KEY/ID, ARGV[2] time (millis), ARGV[3] team, ARGV[4] customer, ARGV[5] status,
 -- ARGV[6..10] input, output, cached, cache-write and reasoning tokens, ARGV[11] cost in nanos ('' = unpriced),
 -- ARGV[12] '1' when it carried a tool result, ARGV[13] model asked for, ARGV[14] client, ARGV[15] subagent,
--- ARGV[16] time to live (seconds), ARGV[17] most sessions indexed, ARGV[18] most models, clients or subagents kept each.
+-- ARGV[16] time to live (seconds), ARGV[17] most sessions indexed, ARGV[18] most models, clients or subagents kept each,
+-- ARGV[19] the request's timeline row (JSON), ARGV[20] most rows the timeline keeps (the latest).
 local h = KEYS[1]
 local t = tonumber(ARGV[2])
 local status = tonumber(ARGV[5])
@@ -36,6 +37,9 @@ for i, kind in ipairs({'model', 'client', 'agent'}) do
   end
 end
 redis.call('EXPIRE', h, ARGV[16])
+redis.call('RPUSH', KEYS[3], ARGV[19])
+redis.call('LTRIM', KEYS[3], -tonumber(ARGV[20]), -1)
+redis.call('EXPIRE', KEYS[3], ARGV[16])
 redis.call('ZADD', KEYS[2], last, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', t - tonumber(ARGV[16]) * 1000)
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[17]) - 1)
