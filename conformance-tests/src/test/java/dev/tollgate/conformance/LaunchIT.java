@@ -252,6 +252,101 @@ class LaunchIT {
         assertHomeKept(before, home, List.of(".local", ".cache", ".config/opencode", ".npm") /* its plugin packages */);
     }
 
+    /**
+     * A stand-in for an agent, to watch the launcher itself: it prints the arguments it got, says it is
+     * ready, and on SIGTERM says so and exits 42 (else 7 after 30 s). It has no model catalog to give.
+     */
+    private static Path standInAgent(Path home) throws Exception {
+        Path bin = home.resolve("stand-in-codex");
+        Files.writeString(bin, """
+                #!/bin/sh
+                if [ "$1" = debug ]; then exit 1; fi
+                trap 'echo got-term; exit 42' TERM
+                echo "args: $*"
+                echo ready
+                i=0
+                while [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+                exit 7
+                """);
+        Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwx------"));
+        return bin;
+    }
+
+    private static ProcessBuilder launcher(Path home, Path agent, List<String> command) throws Exception {
+        Path tmp = Files.createTempDirectory(stack.get().workDir, "launch-tmp-");
+        ProcessBuilder pb = new ProcessBuilder(command).directory(tmp.toFile()).redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("OPENAI_") || k.startsWith("CODEX_") || k.startsWith("TOLLGATE_"));
+        pb.environment().put("HOME", home.toString());
+        pb.environment().put("TMPDIR", tmp.toString());
+        pb.environment().put("TOLLGATE_JAVA_OPTS", "-Djava.io.tmpdir=" + tmp);
+        pb.environment().put("TOLLGATE_CODEX_BIN", agent.toString());
+        pb.environment().put("TERM", "dumb");
+        return pb;
+    }
+
+    /** Collects a process's output as it comes; waits for a text with a deadline. */
+    private record Output(Process process, StringBuffer text) {
+        static Output of(Process p) {
+            StringBuffer text = new StringBuffer();
+            Thread.ofVirtual().start(() -> {
+                try (java.io.InputStream in = p.getInputStream()) {
+                    byte[] buf = new byte[4096];
+                    for (int n; (n = in.read(buf)) > 0; ) {
+                        text.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                } catch (java.io.IOException e) {
+                    // the process ended
+                }
+            });
+            return new Output(p, text);
+        }
+
+        void await(String what) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (text.indexOf(what) < 0) {
+                assertTrue(System.nanoTime() < deadline && process.isAlive() || text.indexOf(what) >= 0,
+                        "never printed '" + what + "':\n" + text);
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    @Test
+    void atATerminalWithoutMinusMItOffersTheKeysModelsToPickFrom() throws Exception {
+        Path home = userHome();
+        String command = Stack.HOME.resolve("bin/tollgate") + " launch --gateway " + stack.get().gateway("") + " codex";
+        Output tui = Output.of(launcher(home, standInAgent(home), List.of("script", "-qfec", command, "/dev/null")).start());
+        try {
+            tui.await("Model for codex [1-2, or a name]: ");
+            String offered = tui.text().toString();
+            assertTrue(offered.contains("1  gpt-5.5") && offered.contains("2  anthropic/claude-sonnet-4-5") && !offered.contains("gpt-4o"),
+                    "the models this key may use, numbered: " + offered);
+            tui.process().getOutputStream().write("nine\r".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            tui.process().getOutputStream().flush();
+            tui.await("Not one of the listed models");
+            tui.process().getOutputStream().write("2\r".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            tui.process().getOutputStream().flush();
+            tui.await("ready");
+            assertTrue(tui.text().toString().contains("model=\"anthropic/claude-sonnet-4-5\""), "the agent runs on the model picked: " + tui.text());
+        } finally {
+            tui.process().destroy();
+            tui.process().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void theAgentsExitCodeIsTheLaunchersAndSigtermReachesTheAgent() throws Exception {
+        Path home = userHome();
+        Output run = Output.of(launcher(home, standInAgent(home), List.of(Stack.HOME.resolve("bin/tollgate").toString(), "launch", "--gateway",
+                stack.get().gateway(""), "codex", "-m", "gpt-5.5")).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start());
+        run.await("ready");
+        // The launcher is the agent's parent (the JVM cannot exec): a supervisor's SIGTERM to it must reach the agent.
+        assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(run.process().pid())).start().waitFor());
+        assertTrue(run.process().waitFor(30, TimeUnit.SECONDS), "the launcher ended with its agent: " + run.text());
+        assertEquals(42, run.process().exitValue(), "the agent's own exit code: " + run.text());
+        assertTrue(run.text().toString().contains("got-term"), "the agent got the SIGTERM: " + run.text());
+    }
+
     @Test
     void withoutATerminalOrModelItNamesMinusMAndTheKeysModels() throws Exception {
         Cli.Result result = launch(userHome(), List.of("codex"));
