@@ -39,6 +39,7 @@ class SharedSessionsServerTest {
     private static final String ALICE = "tg-alice-key";
     private static final String CAROL = "tg-carol-key";
     private static final String DAVE = "tg-dave-key";
+    private static final String ERIN = "tg-erin-key";
     private static final String OPERATOR = "tg-operator-token";
     private static final String ANSWER = "{\"id\":\"c1\",\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"ok\"}}],"
             + "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":10}}";
@@ -76,8 +77,9 @@ class SharedSessionsServerTest {
                   - {id: alice, team: agents, sha256: %s, budgets: [{amount_usd: 0.09, period: session}]}
                   - {id: carol, team: loopy, sha256: %s}
                   - {id: dave, team: agents, sha256: %s, budgets: [{amount_usd: 0.09, period: session}]}
+                  - {id: erin, team: agents, sha256: %s, budgets: [{amount_usd: 5, period: daily}]}
                 """.formatted(upstream.port(), Secrets.sha256(ObservabilityTest.ADMIN), Secrets.sha256(OPERATOR), Secrets.sha256(ALICE),
-                Secrets.sha256(CAROL), Secrets.sha256(DAVE));
+                Secrets.sha256(CAROL), Secrets.sha256(DAVE), Secrets.sha256(ERIN));
         a = node(policy, "a");
         b = node(policy, "b");
     }
@@ -135,6 +137,32 @@ class SharedSessionsServerTest {
                 throw new IllegalStateException(e);
             }
         });
+    }
+
+    @Test
+    void aDailyBudgetsBurnRateIsEveryNodesSpend() throws Exception {
+        // Two requests on A, one on B: $0.06 of Erin's daily budget.
+        for (TollgateServer node : new TollgateServer[] {a, a, b}) {
+            HttpResponse<String> r = chat(node, ERIN, "erin-task", null, HI);
+            assertEquals(200, r.statusCode(), r.body());
+        }
+        for (TollgateServer node : new TollgateServer[] {a, b}) {
+            JsonNode budgets = JSON.readTree(ObservabilityTest.get(node.port(), "/admin/budgets", ObservabilityTest.ADMIN).body());
+            JsonNode row = null;
+            for (JsonNode r : budgets.path("budgets")) {
+                if (r.path("owner").asText().equals("erin") && r.path("period").asText().equals("daily")) {
+                    row = r;
+                }
+            }
+            assertTrue(row != null, budgets.toString());
+            assertEquals(0, new BigDecimal("0.06").compareTo(row.path("spent_usd").decimalValue()), row.toString());
+            // The day so far at that spend, as the answer's own clock says: both nodes' requests, on either node.
+            java.time.Instant now = java.time.Instant.parse(budgets.path("now").asText());
+            long dayMillis = Math.max(60_000, now.toEpochMilli() - now.truncatedTo(java.time.temporal.ChronoUnit.DAYS).toEpochMilli());
+            BigDecimal perDay = new BigDecimal(java.math.BigInteger.valueOf(60_000_000L).multiply(java.math.BigInteger.valueOf(86_400_000L))
+                    .divide(java.math.BigInteger.valueOf(dayMillis)), 9);
+            assertEquals(0, perDay.compareTo(row.path("burn_usd_per_day").decimalValue()), "expected " + perDay + ": " + row);
+        }
     }
 
     @Test

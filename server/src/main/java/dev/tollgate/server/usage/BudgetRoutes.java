@@ -36,7 +36,8 @@ import java.util.List;
 /**
  * {@code GET /admin/budgets} (admin token): every budget of the policy with its limit, what is spent and
  * held in its period (the live balances budgets are decided on), when it resets, the recent burn rate (the
- * request log's spend of the last 24 hours, or since the period began when that is later) and the date the
+ * spend since the period began when that is within the last 24 hours, from the balance; else the request
+ * log's spend of the last 24 hours) and the date the
  * budget runs out at that rate, when that is before it resets. Session budgets cap each session, so they
  * have no balance here: GET /admin/sessions shows each session's spend.
  */
@@ -109,10 +110,13 @@ public final class BudgetRoutes {
                 }
                 long start = Periods.start(b.period(), day);
                 Instant from = now.minus(BURN_WINDOW);
-                if (start != Long.MIN_VALUE && LocalDate.ofEpochDay(start).atStartOfDay(ZoneOffset.UTC).toInstant().isAfter(from)) {
+                boolean wholePeriod = start != Long.MIN_VALUE && LocalDate.ofEpochDay(start).atStartOfDay(ZoneOffset.UTC).toInstant().isAfter(from);
+                if (wholePeriod) {
                     from = LocalDate.ofEpochDay(start).atStartOfDay(ZoneOffset.UTC).toInstant();
                 }
-                long burned = spentSince(level, p.id(), b.model().orElse(null), from);
+                // Since the period began, the balance is the spend itself, every node's in Redis mode (the request log is
+                // this node's); a window inside a longer period reads the request log.
+                long burned = wholePeriod ? balance.spentNanos() : spentSince(level, p.id(), b.model().orElse(null), from);
                 long windowMillis = Math.max(60_000, now.toEpochMilli() - from.toEpochMilli()); // a minute at least: no rate from one instant
                 // Nanodollars a day, rounded down: the rate is a projection, the balances above are exact.
                 long perDay = java.math.BigInteger.valueOf(burned).multiply(java.math.BigInteger.valueOf(86_400_000L))
