@@ -322,33 +322,10 @@ class Http2IT {
     @Test
     void theResponsesWebSocketStillWorks() throws Exception {
         long before = simCalls("r").size();
-        java.util.concurrent.BlockingQueue<String> frames = new java.util.concurrent.LinkedBlockingQueue<>();
-        java.net.http.WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().header("authorization", "Bearer tg-dev")
-                .buildAsync(URI.create("ws://127.0.0.1:" + stack.gatewayPort + "/v1/responses"), new java.net.http.WebSocket.Listener() {
-                    private final StringBuilder text = new StringBuilder();
-
-                    @Override
-                    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket socket, CharSequence data, boolean last) {
-                        text.append(data);
-                        if (last) {
-                            frames.add(text.toString());
-                            text.setLength(0);
-                        }
-                        socket.request(1);
-                        return null;
-                    }
-                }).get(10, java.util.concurrent.TimeUnit.SECONDS);
-        ws.sendText("{\"type\":\"response.create\",\"model\":\"r\",\"stream\":true,\"input\":\"hi\"}", true).get();
-        String type;
-        String last;
-        do {
-            last = frames.poll(30, java.util.concurrent.TimeUnit.SECONDS);
-            assertNotNull(last, "an event before the timeout");
-            type = JSON.readTree(last).path("type").asText();
-        } while (!type.equals("response.completed") && !type.equals("error"));
-        assertEquals("response.completed", type, last);
+        String last = SocketTurn.run(HttpClient.newHttpClient(), URI.create("ws://127.0.0.1:" + stack.gatewayPort + "/v1/responses"), "tg-dev",
+                "{\"type\":\"response.create\",\"model\":\"r\",\"stream\":true,\"input\":\"hi\"}");
+        assertEquals("response.completed", JSON.readTree(last).path("type").asText(), last);
         assertEquals(before + 1, simCalls("r").size(), "the upstream got the call");
-        ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").get();
     }
 
     // --- helpers -----------------------------------------------------------------------------------------------

@@ -321,33 +321,10 @@ class TlsIT {
     void theResponsesWebSocketWorksOnTheHttpsListener() throws Exception {
         try (Gateway g = gateway("gw-wss", Map.of(), TestPki.leaf(dir, "listener-wss", ca))) {
             long before = simRequests(mtlsSim, "/responses");
-            java.util.concurrent.BlockingQueue<String> frames = new java.util.concurrent.LinkedBlockingQueue<>();
-            java.net.http.WebSocket ws = g.client().newWebSocketBuilder().header("authorization", "Bearer tg-dev")
-                    .buildAsync(URI.create("wss://127.0.0.1:" + g.port() + "/v1/responses"), new java.net.http.WebSocket.Listener() {
-                        private final StringBuilder text = new StringBuilder();
-
-                        @Override
-                        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket socket, CharSequence data, boolean last) {
-                            text.append(data);
-                            if (last) {
-                                frames.add(text.toString());
-                                text.setLength(0);
-                            }
-                            socket.request(1);
-                            return null;
-                        }
-                    }).get(10, java.util.concurrent.TimeUnit.SECONDS);
-            ws.sendText("{\"type\":\"response.create\",\"model\":\"internal-m\",\"stream\":true,\"input\":\"hi\"}", true).get();
-            String last;
-            String type;
-            do {
-                last = frames.poll(30, java.util.concurrent.TimeUnit.SECONDS);
-                assertNotNull(last, "an event before the timeout");
-                type = JSON.readTree(last).path("type").asText();
-            } while (!type.equals("response.completed") && !type.equals("error"));
-            assertEquals("response.completed", type, "the response completed: " + last);
+            String last = SocketTurn.run(g.client(), URI.create("wss://127.0.0.1:" + g.port() + "/v1/responses"), "tg-dev",
+                    "{\"type\":\"response.create\",\"model\":\"internal-m\",\"stream\":true,\"input\":\"hi\"}");
+            assertEquals("response.completed", JSON.readTree(last).path("type").asText(), "the response completed: " + last);
             assertEquals(before + 1, simRequests(mtlsSim, "/responses"), "the upstream got the call");
-            ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").get();
         }
     }
 

@@ -140,15 +140,20 @@ public final class PolicySnapshot {
 
     /**
      * What clients should know of a model they may ask for (context window, output cap, reasoning,
-     * images): the catalog entry's own facts, each missing one from the price row of its first target.
+     * images): the catalog entry's own facts, each missing one from the model's price row.
      */
     public ModelFacts facts(String requested) {
-        Optional<Route> route = resolve(requested);
-        if (route.isEmpty()) {
-            return ModelFacts.UNKNOWN;
+        ModelFacts priced = priceOf(requested).map(Pricing::facts).orElse(ModelFacts.UNKNOWN);
+        return declaredFacts.getOrDefault(requested, ModelFacts.UNKNOWN).orElse(priced);
+    }
+
+    /** The price row of a requested model name: its own, else its first target's upstream model's. Empty: not priced. */
+    public Optional<Pricing> priceOf(String requested) {
+        Optional<Pricing> direct = pricing(requested);
+        if (direct.isPresent()) {
+            return direct;
         }
-        ModelFacts bundled = pricing(route.get().targets().getFirst().model()).map(Pricing::facts).orElse(ModelFacts.UNKNOWN);
-        return declaredFacts.getOrDefault(requested, ModelFacts.UNKNOWN).orElse(bundled);
+        return resolve(requested).map(Route::targets).filter(t -> !t.isEmpty()).flatMap(t -> pricing(t.getFirst().model()));
     }
 
     public Policy policy() {

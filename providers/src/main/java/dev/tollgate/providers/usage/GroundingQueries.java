@@ -37,19 +37,12 @@ public final class GroundingQueries {
         }
     }
 
-    public long count() {
+    private long count() {
         return queries.size() + extra;
     }
 
     /** The usage with these searches; usage the provider did not report stays unreported (the reservation is charged). */
     public Usage onto(Usage u) {
         return u == Usage.NONE || count() == 0 ? u : u.withWebSearches(count());
-    }
-
-    /** The searches of one whole answer. */
-    public static long in(JsonNode response) {
-        GroundingQueries g = new GroundingQueries();
-        g.add(response);
-        return g.count();
     }
 }

@@ -1,10 +1,7 @@
 package dev.tollgate.server.budget;
 
-import dev.tollgate.policy.PolicySnapshot;
 import dev.tollgate.policy.Pricing;
-import dev.tollgate.policy.Route;
 import dev.tollgate.providers.usage.Usage;
-import java.util.Optional;
 
 /**
  * What tokens and hosted web searches cost. Prices are USD per million tokens and per thousand
@@ -14,16 +11,6 @@ import java.util.Optional;
 public final class Prices {
 
     private Prices() {
-    }
-
-    /** The price of the requested model name, else of the first target's upstream model. Empty: not priced. */
-    public static Optional<Pricing> of(PolicySnapshot policy, String model) {
-        Optional<Pricing> direct = policy.pricing(model);
-        if (direct.isPresent()) {
-            return direct;
-        }
-        return policy.resolve(model).map(Route::targets).filter(t -> !t.isEmpty())
-                .flatMap(t -> policy.pricing(t.getFirst().model()));
     }
 
     /** Picodollars below which {@link Pricing#cost}'s 16 significant digits hold the exact cost ($10,000). */

@@ -7,7 +7,6 @@ import dev.tollgate.policy.Route;
 import dev.tollgate.providers.json.InvalidJsonException;
 import dev.tollgate.server.budget.Estimate;
 import dev.tollgate.server.budget.OutputLimits;
-import dev.tollgate.server.budget.Prices;
 import dev.tollgate.server.budget.Spend;
 import dev.tollgate.server.budget.Budgets;
 import dev.tollgate.server.budget.Level;
@@ -119,7 +118,7 @@ public final class Gate {
         if (denied.isPresent()) {
             return new Admission.Refused(new GatewayError.ModelDenied(requested, denied.get()), chain);
         }
-        Optional<Pricing> pricing = Prices.of(policy, model);
+        Optional<Pricing> pricing = policy.priceOf(model);
         if (pricing.isEmpty() && !chain.mayUseUnpriced()) {
             // Money fails closed: a budget cannot hold a model it cannot price.
             return new Admission.Refused(new GatewayError.ModelUnpriced(requested, chain.key().id()), chain);

@@ -97,7 +97,7 @@ public final class Simulator {
         if (denied.isPresent()) {
             return new Refused(Reason.MODEL_NOT_ALLOWED, "'" + requestedModel + "': " + denied.get(), date);
         }
-        Optional<Pricing> pricing = Prices.of(policy, model);
+        Optional<Pricing> pricing = policy.priceOf(model);
         if (pricing.isEmpty() && !chain.mayUseUnpriced()) {
             return new Refused(Reason.MODEL_NOT_PRICED, "'" + requestedModel + "' has no price", date);
         }

@@ -110,7 +110,7 @@ public final class LaunchCommand implements Callable<Integer> {
             return 127;
         }
         String session = "launch-" + UUID.randomUUID();
-        return run(agent, executable.get(), agent.prepare(executable.get(), new Agent.Target(base, key.get().value(), model, models, session), offered, err));
+        return run(executable.get(), agent.prepare(executable.get(), new Agent.Target(base, key.get().value(), model, models, session), offered, err));
     }
 
     /** Tollgate's own directory for the agents' settings files: an agent may refuse one under a directory others can write to, as /tmp is. */
@@ -203,7 +203,7 @@ public final class LaunchCommand implements Callable<Integer> {
         return Optional.empty();
     }
 
-    private int run(Agent agent, Path executable, Agent.Setup setup) {
+    private int run(Path executable, Agent.Setup setup) {
         Path dir = privateDir();
         if (!write(setup.files()) || !write(setup.generated())) {
             return 1;

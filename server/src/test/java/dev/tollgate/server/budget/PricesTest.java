@@ -111,8 +111,8 @@ class PricesTest {
 
     @Test
     void aModelIsPricedByItsPublicNameElseItsUpstreamName() {
-        assertEquals("gpt-5", Prices.of(POLICY, "m").orElseThrow().model());
-        assertEquals("gpt-5", Prices.of(POLICY, "up/gpt-5").orElseThrow().model());
+        assertEquals("gpt-5", POLICY.priceOf("m").orElseThrow().model());
+        assertEquals("gpt-5", POLICY.priceOf("up/gpt-5").orElseThrow().model());
     }
 
     @Test
